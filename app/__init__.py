@@ -1,0 +1,45 @@
+"""Sourcemark: annotate texts by source type, rhetoric and unsupported claims."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers and CLI. Nothing else."""
+    instance_path = os.environ.get("SOURCEMARK_INSTANCE_PATH") or str(
+        Path(__file__).resolve().parent.parent / "instance"
+    )
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    from app.config import build_config
+
+    app.config.update(build_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from app import security
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.web import bp as web_bp
+
+    security.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    from app import cli, errors
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,165 @@
+"""Request and response bodies of the JSON API (pydantic: validated at the boundary)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] = {}
+    problems: list[dict[str, Any]] | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# --- requests ---
+
+class ProjectCreate(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    instructions: str = Field(default="", max_length=20000)
+
+
+class ProjectUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    instructions: str | None = Field(default=None, max_length=20000)
+
+
+class JoinRequest(Strict):
+    code: str = Field(min_length=1, max_length=20)
+
+
+class RosterRequest(Strict):
+    roster: str = Field(min_length=1, max_length=20000)
+
+
+class TokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class DocumentIn(Strict):
+    text: str = Field(min_length=1)
+    title: str = Field(default="", max_length=300)
+    source: str = Field(default="", max_length=200)
+    author: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=2000)
+    published: str = Field(default="", max_length=32)
+
+
+class DocumentsCreate(Strict):
+    documents: list[DocumentIn] = Field(min_length=1, max_length=500)
+
+
+# --- responses ---
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Literal["admin", "teacher", "student"]
+
+
+class ProjectOut(BaseModel):
+    id: int
+    title: str
+    instructions: str
+    role: str
+    created_at: datetime
+    join_code: str | None = None
+    join_enabled: bool | None = None
+    document_count: int | None = None
+
+
+class ProjectList(BaseModel):
+    projects: list[ProjectOut]
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+
+
+class MemberList(BaseModel):
+    members: list[MemberOut]
+
+
+class SlipOut(BaseModel):
+    display_name: str
+    username: str
+    password: str
+
+
+class SlipList(BaseModel):
+    slips: list[SlipOut]
+
+
+class PassageOut(BaseModel):
+    index: int
+    start: int
+    end: int
+
+
+class DocumentSummary(BaseModel):
+    id: int
+    title: str
+    publisher: str
+    author: str
+    published: str
+    url: str
+    source_name: str
+    char_count: int
+    text_sha256: str
+    passage_count: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class DocumentOut(DocumentSummary):
+    notes: str
+    offset_unit: Literal["codepoint"] = "codepoint"
+    text: str
+    passages: list[PassageOut]
+
+
+class CodebookOut(BaseModel):
+    key: str
+    name: str
+    version: int
+    description: str
+    layers: list[dict[str, Any]]
+    document_form: dict[str, Any]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenOut]
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret: shown this once, store it now.")
+
+
+class Empty(BaseModel):
+    pass

@@ -1,0 +1,33 @@
+"""Forms of the sign-in pages."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Sign in")
+
+
+class SignupForm(FlaskForm):
+    display_name = StringField("Your name (shown to your classes)", validators=[Length(max=120)])
+    username = StringField("Username", validators=[DataRequired(), Length(min=2, max=32)],
+                           render_kw={"autocomplete": "username"})
+    password = PasswordField("Password (8 characters or more)",
+                             validators=[DataRequired(), Length(min=8, max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Password again",
+                            validators=[DataRequired(),
+                                        EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Create account")
+
+
+class JoinForm(SignupForm):
+    code = StringField("Class code", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"placeholder": "ABCD-2345", "autocapitalize": "characters"})
+    submit = SubmitField("Join the class")

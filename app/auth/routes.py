@@ -1,0 +1,110 @@
+"""Sign-in pages. Views parse, call a service, respond."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import JoinForm, LoginForm, SignupForm
+from app.services import accounts, projects
+from app.services.errors import ServiceError, TooManyAttempts
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("web.projects")
+
+
+def _start_session(user) -> None:
+    # A fresh session at sign-in: nothing from before it (a planted id) survives.
+    session.clear()
+    login_user(user)
+
+
+def _field_errors(form, exc: ServiceError) -> None:
+    for name, message in exc.fields.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+    flash(exc.message, "error")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.projects"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        throttle = accounts.Throttle(current_app.config["LOGIN_MAX_FAILURES"],
+                                     current_app.config["LOGIN_WINDOW_SECONDS"])
+        try:
+            user = accounts.authenticate(form.username.data, form.password.data,
+                                         request.remote_addr or "", throttle)
+        except TooManyAttempts as exc:
+            flash(exc.message, "error")
+            response = current_app.make_response(
+                (render_template("auth/login.html", form=form), 429))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        if user is not None:
+            _start_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("Wrong username or password.", "error")
+        status = 401
+    return render_template("auth/login.html", form=form,
+                           signup_open=accounts.teacher_signup_open()), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Teachers create their own account, unless an admin has switched this off."""
+    if not accounts.teacher_signup_open():
+        abort(404)
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.username.data, form.password.data, "teacher",
+                                        form.display_name.data or "")
+        except ServiceError as exc:
+            _field_errors(form, exc)
+        else:
+            _start_session(user)
+            flash("Welcome! Create your first class project.", "info")
+            return redirect(url_for("web.new_project"))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Students join a class with its code and choose a username and password."""
+    form = JoinForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"]
+    if form.validate_on_submit():
+        try:
+            user = projects.sign_up_student(form.code.data, form.username.data,
+                                            form.password.data, form.display_name.data or "")
+        except ServiceError as exc:
+            _field_errors(form, exc)
+        else:
+            _start_session(user)
+            project = projects.project_by_code(form.code.data)
+            flash(f"Welcome to {project.title}!", "info")
+            return redirect(url_for("web.project", project_id=project.id))
+    return render_template("auth/join.html", form=form)

@@ -1,0 +1,128 @@
+"""Command-line tools: thin click commands over the services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import ROLES, Project, User
+from app.services import accounts, demo
+from app.services.documents import import_files
+from app.services.errors import ImportFailed, ServiceError
+
+users_cli = AppGroup("users", help="Create and list user accounts.")
+settings_cli = AppGroup("settings", help="Show and change site settings.")
+documents_cli = AppGroup("documents", help="Import documents into a project.")
+demo_cli = AppGroup("demo", help="The demo class project on the seed corpus.")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="teacher", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown to others.")
+@click.password_option(help="Asked for when not given.")
+def create_user(username: str, role: str, display_name: str, password: str) -> None:
+    """Create an admin, teacher or student account."""
+    try:
+        user = accounts.create_user(username, password, role, display_name)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Created {user.role} '{user.username}'.")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List every account with its role."""
+    for user in db.session.scalars(sa.select(User).order_by(User.role, User.username)):
+        state = "" if user.active else " (disabled)"
+        click.echo(f"{user.username:<24} {user.role:<8} {user.display_name}{state}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+def set_password(username: str, password: str) -> None:
+    """Set a user's password (and sign them out everywhere)."""
+    user = db.session.scalar(sa.select(User).where(
+        User.username == accounts.normalize_username(username)))
+    if user is None:
+        _fail(f"No user '{username}'.")
+    try:
+        accounts.check_password(password)
+    except ServiceError as exc:
+        _fail(exc.message)
+    user.set_password(password)
+    accounts.sign_out_everywhere(user)
+    click.echo(f"Password of '{user.username}' changed.")
+
+
+@settings_cli.command("show")
+def show_settings() -> None:
+    """Print every setting."""
+    for key in accounts.SETTINGS_DEFAULTS:
+        click.echo(f"{key} = {accounts.get_setting(key)}")
+
+
+@settings_cli.command("set")
+@click.argument("key")
+@click.argument("value")
+def set_setting(key: str, value: str) -> None:
+    """Change a setting, e.g. `flask settings set teacher_signup off`."""
+    try:
+        accounts.set_setting(key, value)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{key} = {value}")
+
+
+def _project(ident: str) -> Project:
+    project = db.session.get(Project, int(ident)) if ident.isdigit() else db.session.scalar(
+        sa.select(Project).where(Project.title == ident))
+    if project is None:
+        _fail(f"No project with id or title '{ident}'.")
+    return project
+
+
+@documents_cli.command("import")
+@click.argument("project")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False,
+                                                                   path_type=Path))
+def import_documents(project: str, paths: tuple[Path, ...]) -> None:
+    """Import .txt, .md, .html and .jsonl files into PROJECT (id or title): all or none."""
+    target = _project(project)
+    files = [(path.name, path.read_bytes()) for path in paths]
+    try:
+        added = import_files(target, files, current_app.config["DOCUMENT_MAX_BYTES"])
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        _fail("Nothing was imported.")
+    for doc in added:
+        click.echo(f"{doc.id:>5}  {len(doc.passages):>4} passages  {doc.title}")
+    click.echo(f"Imported {len(added)} document(s) into '{target.title}'.")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Create the demo project, its teacher and students, and the seed texts (idempotent)."""
+    project, logins, added = demo.load_demo(Path(current_app.config["SEEDS_DIR"]),
+                                            current_app.config["DOCUMENT_MAX_BYTES"])
+    click.echo(f"Demo project: {project.title} (join code {project.join_code}); "
+               f"{len(project.documents)} documents ({added} added now).")
+    click.echo("Demo logins (local demo only; change or delete them on a shared server):")
+    for login in logins:
+        click.echo(f"  {login.role:<8} {login.username:<10} password: {login.password}")
+
+
+def init_app(app: Flask) -> None:
+    for group in (users_cli, settings_cli, documents_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,62 @@
+"""Settings from the environment, with safe defaults (SQLite under instance/)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created with owner-only permissions: the key signs every session cookie.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'sourcemark.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def build_config(instance_path: Path) -> dict:
+    """Collect the app's settings; every one can be overridden by create_app(config)."""
+    max_upload_mb = float(os.environ.get("SOURCEMARK_MAX_UPLOAD_MB", "20"))
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Size cap of one document's text, in bytes of UTF-8 (issue: 2 MB by default).
+        "DOCUMENT_MAX_BYTES": int(os.environ.get("SOURCEMARK_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)),
+        # Whole request cap for uploads (several files at once).
+        "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SOURCEMARK_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # Failed logins allowed per username and per client address in the window.
+        "LOGIN_MAX_FAILURES": int(os.environ.get("SOURCEMARK_LOGIN_MAX_FAILURES", "10")),
+        "LOGIN_WINDOW_SECONDS": int(os.environ.get("SOURCEMARK_LOGIN_WINDOW_SECONDS", "900")),
+        "SEEDS_DIR": os.environ.get(
+            "SOURCEMARK_SEEDS_DIR", str(Path(__file__).resolve().parent.parent / "seeds")
+        ),
+    }

@@ -1,0 +1,83 @@
+"""One error shape for the API, friendly error pages for people."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.services.errors import ImportFailed, ServiceError, TooManyAttempts
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(code: str, message: str, status: int, fields: dict | None = None, **extra):
+    """The API's one error body: {"error": {"code", "message", "fields", …}}."""
+    body = {"code": code, "message": message, "fields": fields or {}}
+    body.update(extra)
+    response = jsonify(error=body)
+    response.status_code = status
+    return response
+
+
+def service_error_response(exc: ServiceError):
+    extra = {}
+    if isinstance(exc, ImportFailed):
+        extra["problems"] = [p.as_dict() for p in exc.problems]
+    response = api_error(exc.code, exc.message, exc.status, exc.fields, **extra)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        if wants_json():
+            return service_error_response(exc)
+        return render_template("errors/error.html", status=exc.status, message=exc.message), \
+            exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = "The form expired or came from another site. Reload the page and try again."
+        if wants_json():
+            return api_error("csrf_failed", f"{message} ({exc.description})", 400)
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        names = {404: "Not found", 413: "The upload is too large",
+                 405: "That method is not allowed here"}
+        message = names.get(status, exc.name)
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = f"The upload is too large: at most {limit / (1024 * 1024):.0f} MB at once."
+        if wants_json():
+            code = exc.name.lower().replace(" ", "_")
+            response = api_error(code, message if status in names else exc.description, status)
+        else:
+            response = app.make_response(
+                (render_template("errors/error.html", status=status, message=message), status)
+            )
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        if app.testing:  # let the test see the real traceback
+            raise exc
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        from app.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return api_error("server_error", "Something went wrong on our side.", 500)
+        return render_template("errors/error.html", status=500,
+                               message="Something went wrong on our side."), 500

@@ -1,0 +1,289 @@
+"""Typed models. Invariants live in the database too: keys, uniques and checks."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.base import NO_VALUE
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+ROLES = ("admin", "teacher", "student")
+PROJECT_ROLES = ("teacher", "adjudicator", "student")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin', 'teacher', 'student')", name="role"),
+        sa.CheckConstraint("username = lower(username)", name="username_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[str] = mapped_column(sa.String(16), default="student")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie's user id: rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of the password."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login reads this
+        return self.active
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class Setting(db.Model):
+    """Site-wide settings an admin changes (for example whether teachers may sign up)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(255))
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, kept in the database so every app server sees the same count."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Project(db.Model):
+    """A class project (an assignment): its documents, codebook and members."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    instructions: Mapped[str] = mapped_column(sa.Text, default="")
+    join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    join_enabled: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Document.position"
+    )
+    codebook: Mapped[Codebook | None] = relationship(
+        back_populates="project", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class Membership(db.Model):
+    __tablename__ = "membership"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "user_id"),
+        sa.CheckConstraint("role IN ('teacher', 'adjudicator', 'student')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16), default="student")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Codebook(db.Model):
+    """A project's own copy of the codebook; `version` grows with every edit."""
+
+    __tablename__ = "codebook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), unique=True
+    )
+    key: Mapped[str] = mapped_column(sa.String(80))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    # The document rating form (fields, scales, poles) as in the codebook file.
+    document_form: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="codebook")
+    layers: Mapped[list[CodebookLayer]] = relationship(
+        back_populates="codebook", cascade="all, delete-orphan", order_by="CodebookLayer.position"
+    )
+
+
+class CodebookLayer(db.Model):
+    """An annotation layer: source type, rhetoric, claim."""
+
+    __tablename__ = "codebook_layer"
+    __table_args__ = (
+        sa.UniqueConstraint("codebook_id", "key"),
+        sa.CheckConstraint("overlap IN ('nest_only', 'free')", name="overlap"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codebook_id: Mapped[int] = mapped_column(sa.ForeignKey("codebook.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    overlap: Mapped[str] = mapped_column(sa.String(16), default="free")
+    max_depth: Mapped[int | None] = mapped_column()
+    shortcut: Mapped[str] = mapped_column(sa.String(16), default="")
+    # Attribute definitions (speaker, note, evidence …) and label groups, as declared.
+    attributes: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+
+    codebook: Mapped[Codebook] = relationship(back_populates="layers")
+    labels: Mapped[list[Label]] = relationship(
+        back_populates="layer", cascade="all, delete-orphan", order_by="Label.position"
+    )
+
+
+class Label(db.Model):
+    """A label of a layer. Labels in use are retired (active=False), never deleted."""
+
+    __tablename__ = "label"
+    __table_args__ = (sa.UniqueConstraint("layer_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(sa.ForeignKey("codebook_layer.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(80))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    definition: Mapped[str] = mapped_column(sa.Text, default="")
+    example: Mapped[str] = mapped_column(sa.Text, default="")
+    example_file: Mapped[str] = mapped_column(sa.String(200), default="")
+    group: Mapped[str] = mapped_column(sa.String(80), default="")
+    shortcut: Mapped[str] = mapped_column(sa.String(8), default="")
+    color: Mapped[str] = mapped_column(sa.String(7), default="#888888")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    maps_to: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    requires: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    layer: Mapped[CodebookLayer] = relationship(back_populates="labels")
+
+
+class Document(db.Model):
+    """A text in a project. `text` is canonical and fixed at import; `text_sha256` proves it."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "text_sha256"),
+        sa.CheckConstraint("char_count >= 0", name="char_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    publisher: Mapped[str] = mapped_column(sa.String(200), default="")
+    author: Mapped[str] = mapped_column(sa.String(200), default="")
+    published: Mapped[str] = mapped_column(sa.String(32), default="")
+    url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    source_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    text: Mapped[str] = mapped_column(sa.Text)
+    text_sha256: Mapped[str] = mapped_column(sa.String(64))
+    char_count: Mapped[int] = mapped_column()
+    position: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="documents")
+    passages: Mapped[list[Passage]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Passage.index"
+    )
+
+
+@sa.event.listens_for(Document.text, "set", active_history=True)
+def _text_is_fixed(target: Document, value: str, oldvalue: Any, initiator: Any) -> None:
+    """Refuse any change to a stored document's text: offsets into it must stay valid."""
+    if target.id is not None and oldvalue is not NO_VALUE and oldvalue != value:
+        raise ValueError("a document's text is fixed at import and cannot be changed")
+
+
+class Passage(db.Model):
+    """A unit students tag by source type: [start, end) in code points of the text."""
+
+    __tablename__ = "passage"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "index"),
+        sa.CheckConstraint("start >= 0 AND start < \"end\"", name="bounds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column()
+    start: Mapped[int] = mapped_column()
+    end: Mapped[int] = mapped_column()
+
+    document: Mapped[Document] = relationship(back_populates="passages")
+
+    @property
+    def text(self) -> str:
+        return self.document.text[self.start : self.end]

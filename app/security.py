@@ -1,0 +1,79 @@
+"""Who is asking: session logins and API tokens; response headers every page gets."""
+
+from __future__ import annotations
+
+from flask import Flask, Request, jsonify, redirect, request, url_for
+from flask_login import AnonymousUserMixin
+
+from app.extensions import db, login_manager
+from app.models import User
+
+# No inline script or style anywhere: pages load their code from /static.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class Anonymous(AnonymousUserMixin):
+    role = None
+    username = ""
+    name = ""
+
+
+def bearer_token(req: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if there is one."""
+    header = req.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    ident, _, session_token = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not session_token or user.session_token != session_token:
+        return None
+    return user
+
+
+@login_manager.request_loader
+def load_user_from_token(req: Request) -> User | None:
+    from app.services.tokens import user_for_token
+
+    token = bearer_token(req)
+    return user_for_token(token) if token else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        response = jsonify(error={"code": "unauthorized",
+                                  "message": "Sign in, or send 'Authorization: Bearer <token>'.",
+                                  "fields": {}})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sourcemark"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.anonymous_user = Anonymous
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,1 @@
+"""Use cases shared by the pages, the JSON API and the CLI: one transaction each."""

@@ -1,0 +1,176 @@
+"""Accounts: creating users, signing in with a rate limit, class rosters, settings."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import ROLES, LoginAttempt, Setting, User, new_session_token, utcnow
+from app.services.errors import Conflict, Invalid, TooManyAttempts
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+MIN_PASSWORD = 8
+# Words that read unambiguously when printed on a login slip (no 0/O or 1/l/I).
+_SLIP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+SETTINGS_DEFAULTS = {"teacher_signup": "on"}
+
+# A fixed hash to check against when the user does not exist, so that an unknown user and a
+# wrong password take the same time.
+_DUMMY_HASH: str | None = None
+
+
+def normalize_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def check_username(username: str) -> str:
+    """Return the normalised username or raise Invalid with the rule it breaks."""
+    username = normalize_username(username)
+    if not USERNAME.match(username):
+        raise Invalid(
+            "Choose a username of 2 to 32 characters: letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit.",
+            {"username": "2–32 letters, digits, '.', '_' or '-'"},
+        )
+    return username
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.",
+                      {"password": f"at least {MIN_PASSWORD} characters"})
+    if len(password) > 200:
+        raise Invalid("The password is too long (200 characters at most).",
+                      {"password": "200 characters at most"})
+    return password
+
+
+def username_taken(username: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.username == username)) is not None
+
+
+def new_user(username: str, password: str, role: str = "student",
+             display_name: str = "") -> User:
+    """Make a checked user and add it to the session (not committed)."""
+    if role not in ROLES:
+        raise Invalid(f"Unknown role '{role}'; use one of {', '.join(ROLES)}.", {"role": "unknown"})
+    username = check_username(username)
+    check_password(password)
+    if username_taken(username):
+        raise Conflict(f"The username '{username}' is taken.", {"username": "taken"})
+    user = User(username=username, role=role, display_name=display_name.strip()[:120])
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def create_user(username: str, password: str, role: str = "student",
+                display_name: str = "") -> User:
+    """Create and commit one user."""
+    user = new_user(username, password, role, display_name)
+    db.session.commit()
+    return user
+
+
+def generate_password(words: int = 3) -> str:
+    """A password that is easy to type from a printed slip: 3 groups of 4 characters."""
+    return "-".join(
+        "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(4)) for _ in range(words)
+    )
+
+
+def get_setting(key: str) -> str:
+    value = db.session.scalar(sa.select(Setting.value).where(Setting.key == key))
+    return value if value is not None else SETTINGS_DEFAULTS[key]
+
+
+def set_setting(key: str, value: str) -> None:
+    if key not in SETTINGS_DEFAULTS:
+        raise Invalid(f"Unknown setting '{key}'; known: {', '.join(SETTINGS_DEFAULTS)}.")
+    if key == "teacher_signup" and value not in {"on", "off"}:
+        raise Invalid("teacher_signup is 'on' or 'off'.")
+    setting = db.session.get(Setting, key) or Setting(key=key)
+    setting.value = value
+    db.session.add(setting)
+    db.session.commit()
+
+
+def teacher_signup_open() -> bool:
+    return get_setting("teacher_signup") == "on"
+
+
+# --- Signing in --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Throttle:
+    max_failures: int
+    window_seconds: int
+
+
+def _recent_failures(column: sa.ColumnElement, value: str, window: int) -> tuple[int, object]:
+    since = utcnow() - timedelta(seconds=window)
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(LoginAttempt.id), sa.func.min(LoginAttempt.at)).where(
+            column == value, LoginAttempt.at >= since
+        )
+    ).one()
+    return count, oldest
+
+
+def authenticate(username: str, password: str, remote_addr: str, throttle: Throttle) -> User | None:
+    """Return the user for good credentials, None otherwise; raise TooManyAttempts when throttled.
+
+    Failures are counted per username and per client address over a sliding window.
+    The answer for an unknown user and a wrong password is the same.
+    """
+    global _DUMMY_HASH
+    username = normalize_username(username)[:64]
+    remote_addr = (remote_addr or "unknown")[:64]
+    for column, value in ((LoginAttempt.username, username),
+                          (LoginAttempt.remote_addr, remote_addr)):
+        count, oldest = _recent_failures(column, value, throttle.window_seconds)
+        if count >= throttle.max_failures:
+            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=utcnow().tzinfo)
+            retry = int((oldest_at + timedelta(seconds=throttle.window_seconds)
+                         - utcnow()).total_seconds()) + 1
+            raise TooManyAttempts("Too many failed sign-ins. Wait a few minutes and try again.",
+                                  retry_after=max(retry, 1))
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        if _DUMMY_HASH is None:
+            probe = User(username="x")
+            probe.set_password(secrets.token_hex(8))
+            _DUMMY_HASH = probe.password_hash
+        User(password_hash=_DUMMY_HASH).check_password(password or "")
+        ok = False
+    else:
+        ok = user.check_password(password or "") and user.active
+    if not ok:
+        db.session.add(LoginAttempt(username=username, remote_addr=remote_addr))
+        db.session.commit()
+        return None
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Invalidate every session of the user by rotating the token in their login cookie."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise Invalid("The current password is wrong.", {"current": "wrong password"})
+    check_password(new)
+    user.set_password(new)
+    user.session_token = new_session_token()
+    db.session.commit()

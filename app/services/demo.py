@@ -1,0 +1,72 @@
+"""The demo: the seed corpus in a class project with a teacher and three students."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Document, Project, Setting, User
+from app.services import accounts, projects
+from app.services.documents import seed_drafts, store_documents
+
+DEMO_TITLE = "Demo: Zhanaozen 2011 and January 2022, five sources"
+DEMO_INSTRUCTIONS = (
+    "Read each text and tag every passage with its source type: who is speaking here? "
+    "Then mark rhetoric and unsupported claims, and rate each document's reliability and slant. "
+    "The same events are told by reporters, officials, witnesses and forum posters: "
+    "compare how they tell them."
+)
+# Demo accounts are for trying the app on your own machine; their passwords are public.
+DEMO_USERS = (
+    ("teacher", "Demo Teacher", "teacher", "teacher-demo"),
+    ("aigerim", "Aigerim S.", "student", "student-demo"),
+    ("daniyar", "Daniyar K.", "student", "student-demo"),
+    ("madina", "Madina T.", "student", "student-demo"),
+)
+_SETTING = "demo_project_id"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+def _demo_project() -> Project | None:
+    value = db.session.scalar(sa.select(Setting.value).where(Setting.key == _SETTING))
+    return db.session.get(Project, int(value)) if value else None
+
+
+def load_demo(seeds_dir: Path, max_bytes: int) -> tuple[Project, list[DemoLogin], int]:
+    """Create whatever of the demo is missing; returns the project, logins, documents added.
+
+    Running it again changes nothing that exists: users, project and documents are
+    matched by username, a stored project id and text hash.
+    """
+    users = {}
+    for username, name, role, password in DEMO_USERS:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            user = accounts.new_user(username, password, role, name)
+        users[username] = user
+    db.session.commit()
+
+    project = _demo_project()
+    if project is None:
+        project = projects.create_project(users["teacher"], DEMO_TITLE, DEMO_INSTRUCTIONS)
+        db.session.merge(Setting(key=_SETTING, value=str(project.id)))
+    for username, _, role, _ in DEMO_USERS:
+        projects.add_member(project, users[username], "teacher" if role == "teacher" else role)
+    db.session.commit()
+
+    present = set(db.session.scalars(
+        sa.select(Document.text_sha256).where(Document.project_id == project.id)))
+    missing = [d for d in seed_drafts(seeds_dir, max_bytes) if d.sha256 not in present]
+    if missing:
+        store_documents(project, missing, users["teacher"])
+    logins = [DemoLogin(u, p, r) for u, _, r, p in DEMO_USERS]
+    return project, logins, len(missing)

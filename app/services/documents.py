@@ -1,0 +1,257 @@
+"""Importing documents: every file of a batch is checked first; nothing is stored on error."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePath
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Document, Passage, Project, User
+from app.services.errors import ImportFailed
+from app.services.texts import (
+    Problem,
+    TextError,
+    canonicalize,
+    decode_utf8,
+    html_to_text,
+    sha256_hex,
+    split_passages,
+)
+
+FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+           ".htm": "html", ".jsonl": "jsonl"}
+JSONL_FIELDS = ("title", "text", "source", "url", "published", "author")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass
+class DocumentDraft:
+    """A document read and checked, not yet stored."""
+
+    title: str
+    text: str
+    source_name: str
+    publisher: str = ""
+    author: str = ""
+    published: str = ""
+    url: str = ""
+    notes: str = ""
+    line: int | None = None
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sha256 = sha256_hex(self.text)
+
+
+def _first_line_title(text: str, fallback: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:300]
+    return fallback
+
+
+def check_published(value: str, file: str, line: int | None = None,
+                    field_name: str = "published") -> str:
+    """An ISO date, or a year or year-month; empty is allowed."""
+    value = value.strip()
+    if not value:
+        return ""
+    if not _DATE.match(value):
+        raise TextError(Problem(file, f"'{value}' is not a date like 2011-12-19, 2011-12 or 2011",
+                                line=line, field=field_name))
+    parts = [int(p) for p in value.split("-")]
+    try:
+        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise TextError(Problem(file, f"'{value}' is not a real date", line=line,
+                                field=field_name)) from None
+    return value
+
+
+def check_url(value: str, file: str, line: int | None = None, field_name: str = "url") -> str:
+    """An absolute http(s) URL; empty is allowed."""
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or len(value) > 2000:
+        raise TextError(Problem(file, f"'{value[:80]}' is not an http(s) address", line=line,
+                                field=field_name))
+    return value
+
+
+def _jsonl_drafts(source: str, name: str, max_bytes: int) -> Iterable[DocumentDraft]:
+    for number, line in enumerate(source.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TextError(Problem(name, f"not valid JSON ({exc.msg}, column {exc.colno})",
+                                    line=number)) from None
+        if not isinstance(record, dict):
+            raise TextError(Problem(name, "each line must be a JSON object", line=number))
+        yield record_draft(record, name, number, max_bytes)
+
+
+def record_draft(record: dict, file: str, line: int | None, max_bytes: int) -> DocumentDraft:
+    """Check one `{"title", "text", "source", "url", "published", "author"}` record."""
+    unknown = sorted(set(record) - set(JSONL_FIELDS))
+    if unknown:
+        raise TextError(Problem(file, f"unknown field (allowed: {', '.join(JSONL_FIELDS)})",
+                                line=line, field=unknown[0]))
+    for key in JSONL_FIELDS:
+        if key in record and record[key] is not None and not isinstance(record[key], str):
+            raise TextError(Problem(file, "must be a string", line=line, field=key))
+    if not record.get("text"):
+        raise TextError(Problem(file, "is required", line=line, field="text"))
+    text = canonicalize(record["text"], file, line=line, field="text", max_bytes=max_bytes)
+    fallback = f"{file}:{line}" if line else file
+    title = (record.get("title") or "").strip() or _first_line_title(text, fallback)
+    return DocumentDraft(
+        title=title[:300],
+        text=text,
+        source_name=file,
+        publisher=(record.get("source") or "").strip()[:200],
+        author=(record.get("author") or "").strip()[:200],
+        published=check_published(record.get("published") or "", file, line),
+        url=check_url(record.get("url") or "", file, line),
+        line=line,
+    )
+
+
+def read_records(records: Sequence[dict], max_bytes: int) -> list[DocumentDraft]:
+    """Check records sent as JSON (`documents[i]` in errors); raise ImportFailed on any."""
+    drafts, problems = [], []
+    for index, record in enumerate(records):
+        try:
+            drafts.append(record_draft(record, f"documents[{index}]", None, max_bytes))
+        except TextError as exc:
+            problems.append(exc.problem)
+    if problems:
+        raise ImportFailed(problems)
+    return drafts
+
+
+def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
+    """Read one uploaded file into drafts, or raise TextError naming the file (and line)."""
+    name = PurePath(name.replace("\\", "/")).name or "upload"
+    kind = FORMATS.get(PurePath(name).suffix.lower())
+    if kind is None:
+        raise TextError(Problem(name, "unsupported file type; use .txt, .md, .html or .jsonl"))
+    if kind != "jsonl" and len(raw) > max_bytes:
+        raise TextError(Problem(name, f"the file is {len(raw):,} bytes, over the limit of "
+                                      f"{max_bytes:,} bytes"))
+    source = decode_utf8(raw, name)
+    if kind == "jsonl":
+        drafts = list(_jsonl_drafts(source, name, max_bytes))
+        if not drafts:
+            raise TextError(Problem(name, "holds no documents"))
+        return drafts
+    title = ""
+    if kind == "html":
+        # Check the raw page first so an error can name the line in the file itself.
+        canonicalize(source, name)
+        source, title = html_to_text(source)
+    text = canonicalize(source, name, max_bytes=max_bytes)
+    stem = PurePath(name).stem
+    return [DocumentDraft(title=(title or _first_line_title(text, stem))[:300], text=text,
+                          source_name=name)]
+
+
+def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[DocumentDraft]:
+    """Read a batch; raise ImportFailed listing every problem, so nothing half-way is stored."""
+    drafts: list[DocumentDraft] = []
+    problems: list[Problem] = []
+    if not files:
+        raise ImportFailed([Problem("(upload)", "no file was chosen")])
+    for name, raw in files:
+        try:
+            drafts.extend(read_file(name, raw, max_bytes))
+        except TextError as exc:
+            problems.append(exc.problem)
+    if problems:
+        raise ImportFailed(problems)
+    return drafts
+
+
+def store_documents(project: Project, drafts: Sequence[DocumentDraft],
+                    user: User | None = None) -> list[Document]:
+    """Add checked drafts to a project with their passages, in one transaction."""
+    problems: list[Problem] = []
+    existing = dict(
+        db.session.execute(
+            sa.select(Document.text_sha256, Document.title).where(Document.project_id == project.id)
+        ).all()
+    )
+    seen: dict[str, DocumentDraft] = {}
+    for draft in drafts:
+        if draft.sha256 in existing:
+            problems.append(Problem(draft.source_name, f"the same text is already in this project "
+                                    f"as '{existing[draft.sha256]}'", line=draft.line))
+        elif draft.sha256 in seen:
+            problems.append(Problem(draft.source_name, "the same text appears twice in this "
+                                    f"upload (also in {seen[draft.sha256].source_name})",
+                                    line=draft.line))
+        seen[draft.sha256] = draft
+    if problems:
+        raise ImportFailed(problems)
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Document.position), -1)).where(
+            Document.project_id == project.id
+        )
+    )
+    documents = []
+    try:
+        for draft in drafts:
+            position += 1
+            document = Document(
+                project=project, title=draft.title, text=draft.text, text_sha256=draft.sha256,
+                char_count=len(draft.text), publisher=draft.publisher, author=draft.author,
+                published=draft.published, url=draft.url, source_name=draft.source_name,
+                notes=draft.notes, position=position, created_by_id=user.id if user else None,
+            )
+            spans = split_passages(draft.text)
+            document.passages = [Passage(index=i, start=s, end=e) for i, (s, e) in enumerate(spans)]
+            db.session.add(document)
+            documents.append(document)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return documents
+
+
+def import_files(project: Project, files: Sequence[tuple[str, bytes]], max_bytes: int,
+                 user: User | None = None) -> list[Document]:
+    """Read, check and store a batch of uploaded files: all of them, or none."""
+    return store_documents(project, read_files(files, max_bytes), user)
+
+
+# --- The seed corpus -----------------------------------------------------------------------
+
+def seed_drafts(seeds_dir: Path, max_bytes: int) -> list[DocumentDraft]:
+    """The seed texts with the metadata of seeds/manifest.toml."""
+    with (seeds_dir / "manifest.toml").open("rb") as handle:
+        manifest = tomllib.load(handle)
+    drafts = []
+    for entry in manifest["document"]:
+        path = seeds_dir / entry["file"]
+        (draft,) = read_file(path.name, path.read_bytes(), max_bytes)
+        draft.title = entry.get("title", draft.title)
+        draft.publisher = entry.get("publisher", "")
+        draft.author = entry.get("author", "")
+        draft.published = check_published(entry.get("published", ""), path.name)
+        draft.url = check_url(entry.get("url", ""), path.name)
+        draft.notes = entry.get("notes", "").strip()
+        drafts.append(draft)
+    return drafts

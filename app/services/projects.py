@@ -1,0 +1,268 @@
+"""Class projects: creating them, joining with a code, rosters, and who may see what."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Document, Membership, Passage, Project, User
+from app.services import accounts
+from app.services.codebooks import install_default_codebook
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_ROSTER = 200
+
+
+def new_join_code() -> str:
+    """An 8-character code, shown as XXXX-XXXX, that reads unambiguously aloud and on a board."""
+    while True:
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+        code = f"{code[:4]}-{code[4:]}"
+        if db.session.scalar(sa.select(Project.id).where(Project.join_code == code)) is None:
+            return code
+
+
+def normalize_code(code: str) -> str:
+    raw = re.sub(r"[^A-Za-z0-9]", "", code or "").upper()
+    return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else raw
+
+
+def check_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise Invalid("A project needs a title.", {"title": "required"})
+    if len(title) > 200:
+        raise Invalid("The title is too long (200 characters at most).", {"title": "too long"})
+    return title
+
+
+def create_project(owner: User, title: str, instructions: str = "") -> Project:
+    """A new project owned by a teacher (or admin), with its own copy of the default codebook."""
+    if owner.role not in {"teacher", "admin"}:
+        raise Forbidden("Only teachers create projects.")
+    project = Project(title=check_title(title), instructions=(instructions or "").strip(),
+                      join_code=new_join_code(), created_by_id=owner.id)
+    project.memberships.append(Membership(user=owner, role="teacher"))
+    db.session.add(project)
+    install_default_codebook(project)
+    db.session.commit()
+    return project
+
+
+def update_project(project: Project, title: str, instructions: str) -> Project:
+    project.title = check_title(title)
+    project.instructions = (instructions or "").strip()
+    db.session.commit()
+    return project
+
+
+def regenerate_join_code(project: Project) -> str:
+    project.join_code = new_join_code()
+    db.session.commit()
+    return project.join_code
+
+
+def set_joining(project: Project, enabled: bool) -> None:
+    project.join_enabled = enabled
+    db.session.commit()
+
+
+def project_by_code(code: str) -> Project:
+    project = db.session.scalar(sa.select(Project).where(Project.join_code == normalize_code(code)))
+    if project is None or not project.join_enabled:
+        raise NotFound("No class project has this join code. Check it with your teacher.",
+                       {"code": "unknown code"})
+    return project
+
+
+def add_member(project: Project, user: User, role: str = "student") -> Membership:
+    existing = membership(project, user)
+    if existing is not None:
+        return existing
+    member = Membership(project=project, user=user, role=role)
+    db.session.add(member)
+    return member
+
+
+def join_with_code(user: User, code: str) -> Project:
+    """Add an existing user to the project of a join code, as a student."""
+    project = project_by_code(code)
+    add_member(project, user, "student")
+    db.session.commit()
+    return project
+
+
+def sign_up_student(code: str, username: str, password: str, display_name: str = "") -> User:
+    """A new student account that joins the project of the code, in one transaction."""
+    project = project_by_code(code)
+    try:
+        user = accounts.new_user(username, password, "student", display_name)
+        add_member(project, user, "student")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return user
+
+
+def membership(project: Project, user: User) -> Membership | None:
+    return db.session.scalar(
+        sa.select(Membership).where(Membership.project_id == project.id,
+                                    Membership.user_id == user.id)
+    )
+
+
+def visible_projects(user: User) -> list[Project]:
+    """The projects a user belongs to (every project, for an admin), newest first."""
+    query = sa.select(Project).order_by(Project.created_at.desc(), Project.id.desc())
+    if user.role != "admin":
+        query = query.join(Membership).where(Membership.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def project_role(project: Project, user: User) -> str | None:
+    """The user's role in the project; admins act as teachers everywhere."""
+    member = membership(project, user)
+    if member is not None:
+        return member.role
+    return "teacher" if user.role == "admin" else None
+
+
+def get_project(user: User, project_id: int, *, manage: bool = False) -> Project:
+    """The project if the user may see it (404 otherwise); `manage` requires teaching it."""
+    project = db.session.get(Project, project_id)
+    role = project_role(project, user) if project is not None else None
+    if role is None:
+        raise NotFound("No such project.")
+    if manage and role != "teacher":
+        raise Forbidden("Only the project's teachers can do this.")
+    return project
+
+
+def get_document(user: User, project_id: int, document_id: int) -> Document:
+    project = get_project(user, project_id)
+    document = db.session.get(Document, document_id)
+    if document is None or document.project_id != project.id:
+        raise NotFound("No such document.")
+    return document
+
+
+def document_rows(project: Project) -> list[tuple[Document, int]]:
+    """Documents of a project with their passage counts, in one query."""
+    counts = (
+        sa.select(Passage.document_id, sa.func.count(Passage.id).label("n"))
+        .group_by(Passage.document_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Document, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.document_id == Document.id)
+        .where(Document.project_id == project.id)
+        .order_by(Document.position, Document.id)
+    ).all()
+    return [(doc, n) for doc, n in rows]
+
+
+def members(project: Project) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .join(User)
+            .where(Membership.project_id == project.id)
+            .order_by(Membership.role.desc(), User.username)
+        )
+    )
+
+
+# --- Rosters -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slip:
+    """A printable login slip: shown once, since only the password's hash is kept."""
+
+    display_name: str
+    username: str
+    password: str
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    parts = re.findall(r"[a-z0-9]+", ascii_name.lower())
+    if not parts:
+        return "student"
+    slug = parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[-1][:1]}"
+    return slug[:28]
+
+
+def _free_username(base: str, taken: set[str]) -> str:
+    candidate, n = base, 1
+    while candidate in taken or accounts.username_taken(candidate) or len(candidate) < 2:
+        n += 1
+        candidate = f"{base}{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def add_roster(project: Project, roster: str) -> list[Slip]:
+    """Create student accounts from a pasted roster and add them to the project.
+
+    One student a line: `Full Name`, or `Full Name, username` to choose the username.
+    All accounts are made, or none.
+    """
+    lines = [line.strip() for line in (roster or "").splitlines() if line.strip()]
+    if not lines:
+        raise Invalid("Paste at least one student name, one a line.", {"roster": "empty"})
+    if len(lines) > MAX_ROSTER:
+        raise Invalid(f"A roster holds at most {MAX_ROSTER} students.", {"roster": "too long"})
+    slips: list[Slip] = []
+    taken: set[str] = set()
+    try:
+        for number, line in enumerate(lines, start=1):
+            name, _, wanted = (part.strip() for part in line.partition(","))
+            if len(name) > 120:
+                raise Invalid(f"Line {number}: the name is too long (120 characters at most).",
+                              {"roster": f"line {number}"})
+            if wanted:
+                try:
+                    username = accounts.check_username(wanted)
+                except Invalid as exc:
+                    raise Invalid(f"Line {number}: {exc.message}",
+                                  {"roster": f"line {number}"}) from None
+                if username in taken or accounts.username_taken(username):
+                    raise Conflict(f"Line {number}: the username '{username}' is taken.",
+                                   {"roster": f"line {number}"})
+                taken.add(username)
+            else:
+                username = _free_username(_slug(name), taken)
+            password = accounts.generate_password()
+            user = accounts.new_user(username, password, "student", name)
+            add_member(project, user, "student")
+            slips.append(Slip(display_name=name, username=username, password=password))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return slips
+
+
+def remove_member(project: Project, user: User) -> None:
+    member = membership(project, user)
+    if member is None:
+        raise NotFound("That user is not a member of this project.")
+    if member.role == "teacher":
+        teachers = [m for m in project.memberships if m.role == "teacher"]
+        if len(teachers) == 1:
+            raise Conflict("A project keeps at least one teacher.")
+    db.session.delete(member)
+    db.session.commit()
+
+
+def documents_of(project: Project) -> Sequence[Document]:
+    return project.documents

@@ -1,0 +1,270 @@
+"""Canonical text: decoding, normalisation, visible text of HTML, and the passage split.
+
+Everything here is pure (no Flask, no database) so it can be tested on its own.
+Offsets are Python string indices, which are Unicode code points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the input allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class TextError(ValueError):
+    """A text breaks a canonical-text rule; `problem` says where and why."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+_ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def decode_utf8(raw: bytes, file: str) -> str:
+    """Decode strict UTF-8 and drop a leading byte-order mark."""
+    if b"\x00" in raw:
+        raise TextError(Problem(file, "this is a binary file, not text (it contains NUL bytes)"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise TextError(
+            Problem(
+                file,
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                "save the file as UTF-8 and try again",
+                line=line,
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def canonicalize(text: str, file: str, *, line: int | None = None, field: str | None = None,
+                 max_bytes: int | None = None) -> str:
+    """Return the canonical form of a decoded text: LF line ends, NFC, no stray controls.
+
+    `line` and `field` locate the text inside a larger file (a .jsonl record) in errors.
+    """
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    for index, char in enumerate(text):
+        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
+            where = line if line is not None else _line_of(text, index)
+            raise TextError(
+                Problem(
+                    file,
+                    f"contains the control character U+{ord(char):04X}; only newlines and "
+                    "tabs are allowed",
+                    line=where,
+                    field=field,
+                )
+            )
+    if not text.strip():
+        raise TextError(Problem(file, "the text is empty", line=line, field=field))
+    if max_bytes is not None:
+        size = len(text.encode("utf-8"))
+        if size > max_bytes:
+            raise TextError(
+                Problem(
+                    file,
+                    f"the text is {size:,} bytes, over the limit of {max_bytes:,} bytes",
+                    line=line,
+                    field=field,
+                )
+            )
+    return text
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of the UTF-8 bytes of a canonical text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- HTML: visible text only -------------------------------------------------------------
+
+_HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object",
+           "canvas", "select", "button"}
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+           "blockquote", "pre", "article", "section", "header", "footer", "nav", "aside", "main",
+           "table", "thead", "tbody", "tr", "figure", "figcaption", "address", "hr", "form",
+           "fieldset", "details", "summary", "caption", "body", "html"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+         "source", "track", "wbr"}
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+        self.hidden_depth = 0
+        self.pre_depth = 0
+        self.in_title = False
+        self.title_parts: list[str] = []
+        self.first_h1: list[str] | None = None
+        self.in_h1 = False
+
+    def _flush(self) -> None:
+        raw = "".join(self.current)
+        self.current = []
+        if self.pre_depth:
+            block = raw.strip("\n")
+        else:
+            lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", part).strip() for part in raw.split("\n")]
+            block = "\n".join(line for line in lines if line)
+        if block.strip():
+            self.blocks.append(block)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "title":
+            self.in_title = True
+        if tag in _HIDDEN and tag not in _VOID:
+            self.hidden_depth += 1
+            return
+        if self.hidden_depth:
+            return
+        if tag == "br":
+            self.current.append("\n")
+        elif tag in _BLOCKS or tag in {"td", "th"}:
+            if tag in {"td", "th"}:
+                self.current.append(" ")
+            else:
+                self._flush()
+            if tag == "pre":
+                self.pre_depth += 1
+            if tag == "h1" and self.first_h1 is None:
+                self.first_h1, self.in_h1 = [], True
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        if tag in _HIDDEN and tag not in _VOID:
+            self.hidden_depth = max(0, self.hidden_depth - 1)
+            return
+        if self.hidden_depth:
+            return
+        if tag in _BLOCKS:
+            self._flush()
+            if tag == "pre":
+                self.pre_depth = max(0, self.pre_depth - 1)
+            if tag == "h1":
+                self.in_h1 = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title_parts.append(data)
+        if self.hidden_depth:
+            return
+        if not self.pre_depth:
+            data = data.replace("\n", " ")
+        self.current.append(data)
+        if self.in_h1 and self.first_h1 is not None:
+            self.first_h1.append(data)
+
+
+def html_to_text(source: str) -> tuple[str, str]:
+    """Return (visible text, title) of an HTML page; paragraphs become blank-line separated."""
+    parser = _VisibleText()
+    parser.feed(source)
+    parser.close()
+    parser._flush()
+    title = " ".join("".join(parser.title_parts).split())
+    if not title and parser.first_h1:
+        title = " ".join("".join(parser.first_h1).split())
+    return "\n\n".join(parser.blocks) + "\n", title
+
+
+# --- Passages ------------------------------------------------------------------------------
+
+#: Lines at most this long, of similar length, are taken as one hard-wrapped paragraph.
+WRAP_WIDTH = 100
+
+
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every line, without its newline."""
+    start = 0
+    for match in re.finditer("\n", text):
+        yield start, match.start()
+        start = match.end()
+    yield start, len(text)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _hard_wrapped(lengths: list[int]) -> bool:
+    """True when a block's lines look like one paragraph wrapped at a fixed width."""
+    if len(lengths) < 2:
+        return True
+    longest = max(lengths)
+    return longest <= WRAP_WIDTH and all(n >= longest / 2 for n in lengths[:-1])
+
+
+def split_passages(text: str) -> list[tuple[int, int]]:
+    """Split a canonical text into passages: [start, end) code-point offsets, trimmed.
+
+    Paragraphs are runs of lines between blank lines. A paragraph whose lines look
+    hard-wrapped stays whole; otherwise (a line per paragraph, as in forum threads and
+    web captions) every line is a passage of its own. Lines with no letter or digit
+    (separators such as a lone ".") are not passages.
+    """
+    passages: list[tuple[int, int]] = []
+    block: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if not block:
+            return
+        lengths = [end - start for start, end in block]
+        spans = [(block[0][0], block[-1][1])] if _hard_wrapped(lengths) else list(block)
+        # A line of bare punctuation (the "." between forum posts) carries no voice to tag.
+        passages.extend(s for s in spans if any(c.isalnum() for c in text[s[0] : s[1]]))
+        block.clear()
+
+    for start, end in _lines(text):
+        start, end = _trim(text, start, end)
+        if start == end:
+            close()
+        else:
+            block.append((start, end))
+    close()
+    return passages

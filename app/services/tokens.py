@@ -1,0 +1,63 @@
+"""Personal API tokens: shown once at creation, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import ApiToken, User, utcnow
+from app.services.errors import Invalid, NotFound
+
+PREFIX = "smk_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the secret, which is never shown again."""
+    name = (name or "").strip()
+    if not name or len(name) > 80:
+        raise Invalid("Name the token (1 to 80 characters), e.g. 'export script'.",
+                      {"name": "1–80 characters"})
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=_digest(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def user_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ))
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+
+
+def user_for_token(secret: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    if not secret.startswith(PREFIX):
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    last = token.last_used_at
+    # Record use at most once a minute, to keep reads from turning into writes.
+    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))
+                        ).total_seconds() > 60:
+        token.last_used_at = now
+        db.session.commit()
+    return token.user

@@ -1,0 +1,53 @@
+"""Forms of the pages."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ProjectForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    instructions = TextAreaField("Instructions for students", validators=[Length(max=20000)])
+    submit = SubmitField("Save")
+
+
+class JoinCodeForm(FlaskForm):
+    code = StringField("Class code", validators=[DataRequired(), Length(max=20)],
+                       render_kw={"placeholder": "ABCD-2345"})
+    submit = SubmitField("Join")
+
+
+class UploadForm(FlaskForm):
+    files = MultipleFileField("Files (.txt, .md, .html, .jsonl; several at once)",
+                              render_kw={"accept": ".txt,.md,.markdown,.html,.htm,.jsonl"})
+    submit = SubmitField("Import")
+
+
+class RosterForm(FlaskForm):
+    roster = TextAreaField("One student a line: Full Name, or Full Name, username",
+                           validators=[DataRequired(), Length(max=20000)],
+                           render_kw={"rows": 6})
+    submit = SubmitField("Create accounts and print login slips")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
+                       render_kw={"placeholder": "export script"})
+    submit = SubmitField("Create token")
+
+
+class SettingsForm(FlaskForm):
+    teacher_signup = BooleanField("Teachers may create their own accounts at /signup")
+    submit = SubmitField("Save settings")
+
+
+class ActionForm(FlaskForm):
+    """A button that posts (with its CSRF token) and carries nothing else."""
+
+    submit = SubmitField("Go")
+
+
+class JoiningForm(FlaskForm):
+    enabled = SelectField("Joining with the code", choices=[("on", "open"), ("off", "closed")])
+    submit = SubmitField("Save")

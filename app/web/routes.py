@@ -1,0 +1,214 @@
+"""Page views: parse, call a service, respond."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.services import accounts, projects, tokens
+from app.services.documents import import_files, seed_drafts, store_documents
+from app.services.errors import ImportFailed, ServiceError
+from app.web import bp
+from app.web.forms import (
+    ActionForm,
+    JoinCodeForm,
+    JoiningForm,
+    ProjectForm,
+    RosterForm,
+    SettingsForm,
+    TokenForm,
+    UploadForm,
+)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.projects"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/projects", endpoint="projects")
+@login_required
+def projects_page():
+    return render_template("web/projects.html", projects=projects.visible_projects(current_user),
+                           join_form=JoinCodeForm())
+
+
+@bp.post("/projects/join")
+@login_required
+def join_project():
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        try:
+            project = projects.join_with_code(current_user, form.code.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"You joined {project.title}.", "info")
+            return redirect(url_for("web.project", project_id=project.id))
+    return redirect(url_for("web.projects"))
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@login_required
+def new_project():
+    if current_user.role not in {"teacher", "admin"}:
+        abort(403)
+    form = ProjectForm()
+    if form.validate_on_submit():
+        try:
+            project = projects.create_project(current_user, form.title.data,
+                                              form.instructions.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"Project created. Students join with the code {project.join_code}.", "info")
+            return redirect(url_for("web.project", project_id=project.id))
+    return render_template("web/project_form.html", form=form, project=None)
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_project(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = ProjectForm(obj=project)
+    if form.validate_on_submit():
+        try:
+            projects.update_project(project, form.title.data, form.instructions.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Project saved.", "info")
+            return redirect(url_for("web.project", project_id=project.id))
+    return render_template("web/project_form.html", form=form, project=project)
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def project(project_id: int):
+    project = projects.get_project(current_user, project_id)
+    role = projects.project_role(project, current_user)
+    return render_template(
+        "web/project.html", project=project, role=role,
+        documents=projects.document_rows(project), members=projects.members(project),
+        upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
+        joining_form=JoiningForm(enabled="on" if project.join_enabled else "off"),
+    )
+
+
+@bp.post("/projects/<int:project_id>/documents")
+@login_required
+def upload_documents(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = UploadForm()
+    if form.validate_on_submit():
+        files = [(f.filename or "upload", f.read()) for f in form.files.data or [] if f.filename]
+        try:
+            added = import_files(project, files, current_app.config["DOCUMENT_MAX_BYTES"],
+                                 current_user)
+        except ImportFailed as exc:
+            flash("Nothing was imported.", "error")
+            for problem in exc.problems:
+                flash(str(problem), "error")
+        else:
+            flash(f"Imported {len(added)} document{'s' if len(added) != 1 else ''}.", "info")
+    return redirect(url_for("web.project", project_id=project.id) + "#documents")
+
+
+@bp.post("/projects/<int:project_id>/documents/seeds")
+@login_required
+def import_seeds(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    if ActionForm().validate_on_submit():
+        present = {doc.text_sha256 for doc in project.documents}
+        drafts = [d for d in seed_drafts(Path(current_app.config["SEEDS_DIR"]),
+                                         current_app.config["DOCUMENT_MAX_BYTES"])
+                  if d.sha256 not in present]
+        if drafts:
+            store_documents(project, drafts, current_user)
+        flash(f"Imported {len(drafts)} sample text{'s' if len(drafts) != 1 else ''}.", "info")
+    return redirect(url_for("web.project", project_id=project.id) + "#documents")
+
+
+@bp.post("/projects/<int:project_id>/roster")
+@login_required
+def add_roster(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = RosterForm()
+    if form.validate_on_submit():
+        try:
+            slips = projects.add_roster(project, form.roster.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            # Shown once: only the password hashes are kept.
+            return render_template("web/slips.html", project=project, slips=slips)
+    return redirect(url_for("web.project", project_id=project.id) + "#members")
+
+
+@bp.post("/projects/<int:project_id>/join-code")
+@login_required
+def new_join_code(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    if ActionForm().validate_on_submit():
+        code = projects.regenerate_join_code(project)
+        flash(f"New join code: {code}. The old one no longer works.", "info")
+    return redirect(url_for("web.project", project_id=project.id) + "#members")
+
+
+@bp.post("/projects/<int:project_id>/joining")
+@login_required
+def set_joining(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = JoiningForm()
+    if form.validate_on_submit():
+        projects.set_joining(project, form.enabled.data == "on")
+        flash(f"Joining with the code is {'open' if project.join_enabled else 'closed'}.", "info")
+    return redirect(url_for("web.project", project_id=project.id) + "#members")
+
+
+@bp.get("/projects/<int:project_id>/documents/<int:document_id>")
+@login_required
+def document(project_id: int, document_id: int):
+    doc = projects.get_document(current_user, project_id, document_id)
+    return render_template("web/document.html", project=doc.project, document=doc)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _, secret = tokens.create_token(current_user, form.name.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        form = TokenForm(formdata=None)
+    return render_template("web/tokens.html", form=form, secret=secret,
+                           tokens=tokens.user_tokens(current_user), action_form=ActionForm())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if ActionForm().validate_on_submit():
+        tokens.revoke_token(current_user, token_id)
+        flash("Token revoked.", "info")
+    return redirect(url_for("web.api_tokens"))
+
+
+@bp.route("/admin", methods=["GET", "POST"])
+@login_required
+def admin():
+    if current_user.role != "admin":
+        abort(404)
+    form = SettingsForm(teacher_signup=accounts.teacher_signup_open())
+    if form.validate_on_submit():
+        accounts.set_setting("teacher_signup", "on" if form.teacher_signup.data else "off")
+        flash("Settings saved.", "info")
+        return redirect(url_for("web.admin"))
+    return render_template("web/admin.html", form=form)
