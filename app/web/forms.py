@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -49,5 +49,5 @@ class ActionForm(FlaskForm):
 
 
 class JoiningForm(FlaskForm):
-    enabled = SelectField("Joining with the code", choices=[("on", "open"), ("off", "closed")])
+    enabled = BooleanField("Students may join with the code")
     submit = SubmitField("Save")

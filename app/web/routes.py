@@ -95,7 +95,7 @@ def project(project_id: int):
         "web/project.html", project=project, role=role,
         documents=projects.document_rows(project), members=projects.members(project),
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
-        joining_form=JoiningForm(enabled="on" if project.join_enabled else "off"),
+        joining_form=JoiningForm(enabled=project.join_enabled),
     )
 
 
@@ -165,7 +165,7 @@ def set_joining(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     form = JoiningForm()
     if form.validate_on_submit():
-        projects.set_joining(project, form.enabled.data == "on")
+        projects.set_joining(project, bool(form.enabled.data))
         flash(f"Joining with the code is {'open' if project.join_enabled else 'closed'}.", "info")
     return redirect(url_for("web.project", project_id=project.id) + "#members")
 

@@ -1,0 +1,114 @@
+"""Fixtures: an app with a fresh database per test, clients, a CLI runner and factories."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.models import Project, User
+from app.services import accounts, projects
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+PASSWORD = "correct horse battery"
+
+
+def make_app(tmp_path: Path, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "SEEDS_DIR": str(SEEDS),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.create_all()  # the migration test checks migrations give this same schema
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+# --- factories -----------------------------------------------------------------------------
+
+class Factory:
+    """Makes users, projects and documents with sensible defaults."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def user(self, username: str | None = None, role: str = "student",
+             password: str = PASSWORD) -> User:
+        self.count += 1
+        return accounts.create_user(username or f"user{self.count}", password, role)
+
+    def project(self, teacher: User | None = None, title: str = "Class project") -> Project:
+        return projects.create_project(teacher or self.user(role="teacher"), title)
+
+    def member(self, project: Project, role: str = "student", username: str | None = None
+               ) -> User:
+        user = self.user(username, role="teacher" if role == "teacher" else "student")
+        projects.add_member(project, user, role)
+        db.session.commit()
+        return user
+
+    def document(self, project: Project, text: str = "First passage.\n\nSecond passage.\n",
+                 name: str = "doc.txt"):
+        from app.services.documents import import_files
+
+        (doc,) = import_files(project, [(name, text.encode("utf-8"))], 2 * 1024 * 1024)
+        return doc
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory()
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """The CSRF token of a page's form (the session keeps it for later posts)."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient):
+    """Sign the test client in as a user; returns the CSRF token for later posts."""
+
+    def sign_in(user: User, password: str = PASSWORD) -> str:
+        response = login(client, user.username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return csrf_token(client, "/projects")
+
+    return sign_in
