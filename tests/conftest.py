@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,22 @@ SEEDS = ROOT / "seeds"
 PASSWORD = "correct horse battery"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The test itself keeps an app context open (for factories and queries); without this,
+    requests would share its `g` and database session and hide real bugs. The test's
+    transaction is closed around each request so that both see each other's commits.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            db.session.commit()
+
+
 def make_app(tmp_path: Path, **overrides) -> Flask:
     config = {
         "TESTING": True,
@@ -28,7 +45,9 @@ def make_app(tmp_path: Path, **overrides) -> Flask:
         "SEEDS_DIR": str(SEEDS),
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture

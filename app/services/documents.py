@@ -159,9 +159,9 @@ def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
         return drafts
     title = ""
     if kind == "html":
-        # Check the raw page first so an error can name the line in the file itself.
-        canonicalize(source, name)
-        source, title = html_to_text(source)
+        # Check the raw page first so an error can name the line in the file itself; parse the
+        # canonical page, so a CRLF file gives the same text as its LF twin.
+        source, title = html_to_text(canonicalize(source, name))
     text = canonicalize(source, name, max_bytes=max_bytes)
     stem = PurePath(name).stem
     return [DocumentDraft(title=(title or _first_line_title(text, stem))[:300], text=text,

@@ -112,8 +112,10 @@ def sha256_hex(text: str) -> str:
 
 # --- HTML: visible text only -------------------------------------------------------------
 
-_HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object",
-           "canvas", "select", "button"}
+_HIDDEN = {"script", "style", "noscript", "template", "head", "title", "svg", "math", "iframe",
+           "object", "canvas", "select", "button"}
+#: Inside these, a <title> names a drawing or formula, not the page.
+_FOREIGN = {"svg", "math"}
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
            "blockquote", "pre", "article", "section", "header", "footer", "nav", "aside", "main",
            "table", "thead", "tbody", "tr", "figure", "figcaption", "address", "hr", "form",
@@ -128,6 +130,7 @@ class _VisibleText(HTMLParser):
         self.blocks: list[str] = []
         self.current: list[str] = []
         self.hidden_depth = 0
+        self.foreign_depth = 0
         self.pre_depth = 0
         self.in_title = False
         self.title_parts: list[str] = []
@@ -146,7 +149,12 @@ class _VisibleText(HTMLParser):
             self.blocks.append(block)
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "title":
+        if tag == "body":
+            # </head> is optional in HTML: the head ends where the body begins.
+            self.hidden_depth = 0
+        if tag in _FOREIGN:
+            self.foreign_depth += 1
+        if tag == "title" and not self.foreign_depth:
             self.in_title = True
         if tag in _HIDDEN and tag not in _VOID:
             self.hidden_depth += 1
@@ -173,6 +181,8 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
+        if tag in _FOREIGN:
+            self.foreign_depth = max(0, self.foreign_depth - 1)
         if tag in _HIDDEN and tag not in _VOID:
             self.hidden_depth = max(0, self.hidden_depth - 1)
             return
