@@ -205,3 +205,27 @@ def test_openapi_references_resolve(client):
 
     refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
     assert refs and refs <= set(schemas)
+
+
+def test_teacher_replaces_join_code_and_closes_joining_via_api(client, teacher_token, make):
+    teacher, headers = teacher_token
+    project = make.project(teacher)
+    old = project.join_code
+    renewed = client.post(f"/api/v1/projects/{project.id}/join-code", headers=headers).json
+    assert renewed["join_code"] != old
+    closed = client.patch(f"/api/v1/projects/{project.id}", json={"join_enabled": False},
+                          headers=headers).json
+    assert closed["join_enabled"] is False
+    _, secret = tokens.create_token(make.user("s1"), "x")
+    refused = client.post("/api/v1/projects/join", json={"code": renewed["join_code"]},
+                          headers={"Authorization": f"Bearer {secret}"})
+    assert refused.status_code == 404
+
+
+def test_seed_import_via_api_adds_only_missing_texts(client, teacher_token, make):
+    teacher, headers = teacher_token
+    project = make.project(teacher)
+    first = client.post(f"/api/v1/projects/{project.id}/documents/seeds", headers=headers)
+    assert first.status_code == 201 and len(first.json["documents"]) == 5
+    again = client.post(f"/api/v1/projects/{project.id}/documents/seeds", headers=headers)
+    assert again.json["documents"] == []

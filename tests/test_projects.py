@@ -230,3 +230,14 @@ def test_reading_view_shows_passages_with_offsets(client, make, login_as):
     page = client.get(f"/projects/{project.id}/documents/{doc.id}").get_data(as_text=True)
     assert 'data-start="0" data-end="10"' in page
     assert "A &lt;b&gt;bold&lt;/b&gt; &amp; claim." in page
+
+
+def test_teacher_adds_sample_texts_in_the_page(client, make, login_as):
+    teacher = make.user("t1", role="teacher")
+    project = make.project(teacher)
+    token = login_as(teacher)
+    response = client.post(f"/projects/{project.id}/documents/seeds", data={"csrf_token": token},
+                           follow_redirects=True)
+    assert "Imported 5 sample texts." in response.get_data(as_text=True)
+    db.session.refresh(project)
+    assert len(project.documents) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, jsonify, request
@@ -16,7 +17,7 @@ from app.models import Document, Project
 from app.security import bearer_token
 from app.services import projects, tokens
 from app.services.codebooks import codebook_as_dict
-from app.services.documents import import_files, read_records, store_documents
+from app.services.documents import import_files, import_seeds, read_records, store_documents
 from app.services.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
@@ -125,6 +126,18 @@ def update_project(project_id: int):
     projects.update_project(project, body.title if body.title is not None else project.title,
                             body.instructions if body.instructions is not None
                             else project.instructions)
+    if body.join_enabled is not None:
+        projects.set_joining(project, body.join_enabled)
+    return answer(_project_out(project, "teacher", len(project.documents)))
+
+
+@route(bp, "/projects/<int:project_id>/join-code", "POST",
+       "Replace the project's join code (the old one stops working)", tag="projects",
+       response=s.ProjectOut, errors=(403,))
+@login_required
+def new_join_code(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    projects.regenerate_join_code(project)
     return answer(_project_out(project, "teacher", len(project.documents)))
 
 
@@ -186,6 +199,18 @@ def create_documents(project_id: int):
         body = parse(s.DocumentsCreate)
         drafts = read_records([d.model_dump() for d in body.documents], max_bytes)
         added = store_documents(project, drafts, current_user)
+    return answer(s.DocumentList(documents=[
+        s.DocumentSummary(**_summary(doc, len(doc.passages))) for doc in added]), 201)
+
+
+@route(bp, "/projects/<int:project_id>/documents/seeds", "POST",
+       "Add the sample texts the project does not hold yet", tag="documents",
+       response=s.DocumentList, status=201, errors=(403,))
+@login_required
+def import_seed_documents(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    added = import_seeds(project, Path(current_app.config["SEEDS_DIR"]),
+                         current_app.config["DOCUMENT_MAX_BYTES"], current_user)
     return answer(s.DocumentList(documents=[
         s.DocumentSummary(**_summary(doc, len(doc.passages))) for doc in added]), 201)
 

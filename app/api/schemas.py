@@ -33,6 +33,7 @@ class ProjectCreate(Strict):
 class ProjectUpdate(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, max_length=20000)
+    join_enabled: bool | None = None
 
 
 class JoinRequest(Strict):

@@ -8,9 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document, Project, Setting, User
+from app.models import Project, Setting, User
 from app.services import accounts, projects
-from app.services.documents import seed_drafts, store_documents
+from app.services.documents import import_seeds
 
 DEMO_TITLE = "Demo: Zhanaozen 2011 and January 2022, five sources"
 DEMO_INSTRUCTIONS = (
@@ -63,10 +63,6 @@ def load_demo(seeds_dir: Path, max_bytes: int) -> tuple[Project, list[DemoLogin]
         projects.add_member(project, users[username], "teacher" if role == "teacher" else role)
     db.session.commit()
 
-    present = set(db.session.scalars(
-        sa.select(Document.text_sha256).where(Document.project_id == project.id)))
-    missing = [d for d in seed_drafts(seeds_dir, max_bytes) if d.sha256 not in present]
-    if missing:
-        store_documents(project, missing, users["teacher"])
+    added = import_seeds(project, seeds_dir, max_bytes, users["teacher"])
     logins = [DemoLogin(u, p, r) for u, _, r, p in DEMO_USERS]
-    return project, logins, len(missing)
+    return project, logins, len(added)

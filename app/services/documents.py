@@ -255,3 +255,12 @@ def seed_drafts(seeds_dir: Path, max_bytes: int) -> list[DocumentDraft]:
         draft.notes = entry.get("notes", "").strip()
         drafts.append(draft)
     return drafts
+
+
+def import_seeds(project: Project, seeds_dir: Path, max_bytes: int,
+                 user: User | None = None) -> list[Document]:
+    """Add the seed texts the project does not hold yet (matched by text hash)."""
+    present = set(db.session.scalars(
+        sa.select(Document.text_sha256).where(Document.project_id == project.id)))
+    missing = [d for d in seed_drafts(seeds_dir, max_bytes) if d.sha256 not in present]
+    return store_documents(project, missing, user) if missing else []

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.services import accounts, projects, tokens
-from app.services.documents import import_files, seed_drafts, store_documents
+from app.services.documents import import_files, import_seeds
 from app.services.errors import ImportFailed, ServiceError
 from app.web import bp
 from app.web.forms import (
@@ -120,16 +120,12 @@ def upload_documents(project_id: int):
 
 @bp.post("/projects/<int:project_id>/documents/seeds")
 @login_required
-def import_seeds(project_id: int):
+def add_sample_texts(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     if ActionForm().validate_on_submit():
-        present = {doc.text_sha256 for doc in project.documents}
-        drafts = [d for d in seed_drafts(Path(current_app.config["SEEDS_DIR"]),
-                                         current_app.config["DOCUMENT_MAX_BYTES"])
-                  if d.sha256 not in present]
-        if drafts:
-            store_documents(project, drafts, current_user)
-        flash(f"Imported {len(drafts)} sample text{'s' if len(drafts) != 1 else ''}.", "info")
+        added = import_seeds(project, Path(current_app.config["SEEDS_DIR"]),
+                             current_app.config["DOCUMENT_MAX_BYTES"], current_user)
+        flash(f"Imported {len(added)} sample text{'s' if len(added) != 1 else ''}.", "info")
     return redirect(url_for("web.project", project_id=project.id) + "#documents")
 
 
