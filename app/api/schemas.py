@@ -48,7 +48,10 @@ class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=80)
 
 
-class DocumentIn(Strict):
+class DocumentIn(BaseModel):
+    # Not stripped: the text is stored exactly as sent (then made canonical).
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(min_length=1)
     title: str = Field(default="", max_length=300)
     source: str = Field(default="", max_length=200)

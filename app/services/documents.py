@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,6 +50,14 @@ class DocumentDraft:
 
     def __post_init__(self) -> None:
         self.sha256 = sha256_hex(self.text)
+
+
+def clean_meta(value: str | None, limit: int) -> str:
+    """A one-line metadata value (title, publisher, author): NFC, controls and runs of
+    whitespace turned into single spaces, trimmed and cut to `limit` characters."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = "".join(" " if unicodedata.category(c) == "Cc" else c for c in value)
+    return " ".join(value.split())[:limit]
 
 
 def _first_line_title(text: str, fallback: str) -> str:
@@ -116,13 +125,13 @@ def record_draft(record: dict, file: str, line: int | None, max_bytes: int) -> D
         raise TextError(Problem(file, "is required", line=line, field="text"))
     text = canonicalize(record["text"], file, line=line, field="text", max_bytes=max_bytes)
     fallback = f"{file}:{line}" if line else file
-    title = (record.get("title") or "").strip() or _first_line_title(text, fallback)
+    title = clean_meta(record.get("title"), 300) or _first_line_title(text, fallback)
     return DocumentDraft(
-        title=title[:300],
+        title=title,
         text=text,
         source_name=file,
-        publisher=(record.get("source") or "").strip()[:200],
-        author=(record.get("author") or "").strip()[:200],
+        publisher=clean_meta(record.get("source"), 200),
+        author=clean_meta(record.get("author"), 200),
         published=check_published(record.get("published") or "", file, line),
         url=check_url(record.get("url") or "", file, line),
         line=line,
@@ -164,7 +173,7 @@ def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
         source, title = html_to_text(canonicalize(source, name))
     text = canonicalize(source, name, max_bytes=max_bytes)
     stem = PurePath(name).stem
-    return [DocumentDraft(title=(title or _first_line_title(text, stem))[:300], text=text,
+    return [DocumentDraft(title=clean_meta(title, 300) or _first_line_title(text, stem), text=text,
                           source_name=name)]
 
 

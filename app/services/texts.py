@@ -242,12 +242,25 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _hard_wrapped(lengths: list[int]) -> bool:
-    """True when a block's lines look like one paragraph wrapped at a fixed width."""
+def _hard_wrapped(text: str, block: list[tuple[int, int]]) -> bool:
+    """True when a block's lines look like one paragraph wrapped at a fixed width.
+
+    Three or more lines: every line but the last is at least half as long as the longest,
+    which is at most WRAP_WIDTH. Two lines say less, so they also need the first to stop
+    mid-sentence and the second to go on in lower case ("…the\nminister said").
+    """
+    lengths = [end - start for start, end in block]
     if len(lengths) < 2:
         return True
     longest = max(lengths)
-    return longest <= WRAP_WIDTH and all(n >= longest / 2 for n in lengths[:-1])
+    if longest > WRAP_WIDTH or any(n < longest / 2 for n in lengths[:-1]):
+        return False
+    if len(lengths) == 2:
+        first_end = text[block[0][1] - 1]
+        second_start = text[block[1][0]]
+        return first_end not in ".!?:;\"\u201d)]" and (second_start.islower()
+                                                        or second_start.isdigit())
+    return True
 
 
 def split_passages(text: str) -> list[tuple[int, int]]:
@@ -255,8 +268,9 @@ def split_passages(text: str) -> list[tuple[int, int]]:
 
     Paragraphs are runs of lines between blank lines. A paragraph whose lines look
     hard-wrapped stays whole; otherwise (a line per paragraph, as in forum threads and
-    web captions) every line is a passage of its own. Lines with no letter or digit
-    (separators such as a lone ".") are not passages.
+    web captions) every line is a passage of its own. A line with no letter or digit
+    (the lone "." between forum posts, a "* * *" rule) separates paragraphs like a blank
+    line and is not part of any passage.
     """
     passages: list[tuple[int, int]] = []
     block: list[tuple[int, int]] = []
@@ -264,15 +278,13 @@ def split_passages(text: str) -> list[tuple[int, int]]:
     def close() -> None:
         if not block:
             return
-        lengths = [end - start for start, end in block]
-        spans = [(block[0][0], block[-1][1])] if _hard_wrapped(lengths) else list(block)
-        # A line of bare punctuation (the "." between forum posts) carries no voice to tag.
-        passages.extend(s for s in spans if any(c.isalnum() for c in text[s[0] : s[1]]))
+        passages.extend([(block[0][0], block[-1][1])] if _hard_wrapped(text, block) else block)
         block.clear()
 
     for start, end in _lines(text):
         start, end = _trim(text, start, end)
-        if start == end:
+        # A separator carries no voice to tag.
+        if not any(char.isalnum() for char in text[start:end]):
             close()
         else:
             block.append((start, end))

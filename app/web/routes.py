@@ -115,7 +115,7 @@ def upload_documents(project_id: int):
                 flash(str(problem), "error")
         else:
             flash(f"Imported {len(added)} document{'s' if len(added) != 1 else ''}.", "info")
-    return redirect(url_for("web.project", project_id=project.id) + "#documents")
+    return redirect(url_for("web.project", project_id=project.id))
 
 
 @bp.post("/projects/<int:project_id>/documents/seeds")
@@ -126,7 +126,7 @@ def add_sample_texts(project_id: int):
         added = import_seeds(project, Path(current_app.config["SEEDS_DIR"]),
                              current_app.config["DOCUMENT_MAX_BYTES"], current_user)
         flash(f"Imported {len(added)} sample text{'s' if len(added) != 1 else ''}.", "info")
-    return redirect(url_for("web.project", project_id=project.id) + "#documents")
+    return redirect(url_for("web.project", project_id=project.id))
 
 
 @bp.post("/projects/<int:project_id>/roster")
@@ -142,7 +142,7 @@ def add_roster(project_id: int):
         else:
             # Shown once: only the password hashes are kept.
             return render_template("web/slips.html", project=project, slips=slips)
-    return redirect(url_for("web.project", project_id=project.id) + "#members")
+    return redirect(url_for("web.project", project_id=project.id))
 
 
 @bp.post("/projects/<int:project_id>/join-code")
@@ -152,7 +152,7 @@ def new_join_code(project_id: int):
     if ActionForm().validate_on_submit():
         code = projects.regenerate_join_code(project)
         flash(f"New join code: {code}. The old one no longer works.", "info")
-    return redirect(url_for("web.project", project_id=project.id) + "#members")
+    return redirect(url_for("web.project", project_id=project.id))
 
 
 @bp.post("/projects/<int:project_id>/joining")
@@ -163,7 +163,7 @@ def set_joining(project_id: int):
     if form.validate_on_submit():
         projects.set_joining(project, bool(form.enabled.data))
         flash(f"Joining with the code is {'open' if project.join_enabled else 'closed'}.", "info")
-    return redirect(url_for("web.project", project_id=project.id) + "#members")
+    return redirect(url_for("web.project", project_id=project.id))
 
 
 @bp.get("/projects/<int:project_id>/documents/<int:document_id>")
