@@ -1,0 +1,55 @@
+"""Settings: the secret key, the database URL and the defaults."""
+
+from __future__ import annotations
+
+import stat
+
+from app import create_app
+from app.config import _database_url, build_config
+
+
+def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = build_config(tmp_path)["SECRET_KEY"]
+    key_file = tmp_path / "secret_key"
+    assert len(first) == 64 and key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert build_config(tmp_path)["SECRET_KEY"] == first
+
+
+def test_secret_key_from_environment_wins(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert build_config(tmp_path)["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert _database_url(tmp_path) == f"sqlite:///{tmp_path / 'sourcemark.db'}"
+
+
+def test_postgres_urls_get_the_psycopg_driver(tmp_path, monkeypatch):
+    for given in ("postgres://u:p@h/db", "postgresql://u:p@h/db"):
+        monkeypatch.setenv("DATABASE_URL", given)
+        assert _database_url(tmp_path) == "postgresql+psycopg://u:p@h/db"
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/other.db")
+    assert _database_url(tmp_path) == "sqlite:////tmp/other.db"
+
+
+def test_instance_path_comes_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "inst")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/inst/sourcemark.db")
+    assert app.config["DOCUMENT_MAX_BYTES"] == 2 * 1024 * 1024
+
+
+def test_every_response_carries_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
