@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -128,9 +127,6 @@ def page(browser, live_server: str, browser_errors: BrowserErrors,
         if message.type != "error":
             return
         url = (message.location or {}).get("url", "")
-        # Chromium asks for /favicon.ico on its own; the app has none, and no page links it.
-        if urlsplit(url).path == "/favicon.ico":
-            return
         browser_errors.messages.append(f"console error: {message.text} ({url})")
 
     page.on("console", on_console)
