@@ -222,3 +222,19 @@ def test_forms_refuse_posts_without_csrf_token(client, make):
     response = client.post("/login", data={"username": "amina", "password": PASSWORD})
     assert response.status_code == 400
     assert b"form expired" in response.data
+
+
+def test_failures_older_than_the_window_are_forgotten(client, app, make):
+    from datetime import timedelta
+
+    from app.models import LoginAttempt, utcnow
+
+    app.config["LOGIN_MAX_FAILURES"] = 2
+    make.user("amina")
+    old = utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 5)
+    db.session.add_all([LoginAttempt(username="amina", remote_addr="127.0.0.1", at=old)
+                        for _ in range(5)])
+    db.session.commit()
+    assert login(client, "amina", "bad password").status_code == 401
+    assert db.session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 1
+    assert login(client, "amina").status_code == 302

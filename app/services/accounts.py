@@ -152,6 +152,9 @@ def authenticate(username: str, password: str, remote_addr: str, throttle: Throt
     else:
         ok = user.check_password(password or "") and user.active
     if not ok:
+        # Failures older than the window count for nothing: drop them as new ones come in.
+        expired = utcnow() - timedelta(seconds=throttle.window_seconds)
+        db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < expired))
         db.session.add(LoginAttempt(username=username, remote_addr=remote_addr))
         db.session.commit()
         return None
