@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app.services.errors import ImportFailed, ServiceError, TooManyAttempts
+from app.services.errors import ImportFailed, ServiceError, StaleVersion, TooManyAttempts
 
 
 def wants_json() -> bool:
@@ -24,6 +24,8 @@ def api_error(code: str, message: str, status: int, fields: dict | None = None, 
 
 def service_error_response(exc: ServiceError):
     extra = {}
+    if isinstance(exc, StaleVersion):
+        extra["current"] = exc.current
     if isinstance(exc, ImportFailed):
         extra["problems"] = [p.as_dict() for p in exc.problems]
     response = api_error(exc.code, exc.message, exc.status, exc.fields, **extra)

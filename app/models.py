@@ -287,3 +287,100 @@ class Passage(db.Model):
     @property
     def text(self) -> str:
         return self.document.text[self.start : self.end]
+
+
+# --- Annotations ---------------------------------------------------------------------------
+
+class Span(db.Model):
+    """A labelled character range of one annotator: [start, end) in code points.
+
+    `client_id` is chosen by the annotator's browser for each new span, so a retried save
+    never makes a second span. `version` grows with every change; writes name the version
+    they change, and a stale one is refused (no silent overwrite).
+    """
+
+    __tablename__ = "span"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "client_id"),
+        sa.CheckConstraint('start >= 0 AND start < "end"', name="bounds"),
+        sa.CheckConstraint("version >= 1", name="version"),
+        sa.Index("ix_span_document_user", "document_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    layer_id: Mapped[int] = mapped_column(sa.ForeignKey("codebook_layer.id"), index=True)
+    label_id: Mapped[int] = mapped_column(sa.ForeignKey("label.id"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    start: Mapped[int] = mapped_column()
+    end: Mapped[int] = mapped_column()
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Layer attributes: speaker, role, quote_form, embedded_from, is_requote, verdict, evidence.
+    attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    codebook_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    document: Mapped[Document] = relationship()
+    user: Mapped[User] = relationship()
+    layer: Mapped[CodebookLayer] = relationship()
+    label: Mapped[Label] = relationship()
+
+
+class PassageTag(db.Model):
+    """An annotator's source type for a whole passage (one per passage and annotator)."""
+
+    __tablename__ = "passage_tag"
+    __table_args__ = (
+        sa.UniqueConstraint("passage_id", "user_id"),
+        sa.CheckConstraint("version >= 1", name="version"),
+        sa.Index("ix_passage_tag_document_user", "document_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passage_id: Mapped[int] = mapped_column(sa.ForeignKey("passage.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    label_id: Mapped[int] = mapped_column(sa.ForeignKey("label.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    codebook_version: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    passage: Mapped[Passage] = relationship()
+    label: Mapped[Label] = relationship()
+
+
+class DocumentRating(db.Model):
+    """An annotator's rating form for a document (reliability, slant, genre …)."""
+
+    __tablename__ = "document_rating"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "user_id"),
+        sa.CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    # Field values keyed by the codebook's document_form field keys.
+    values: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+    codebook_version: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class DocumentProgress(db.Model):
+    """Where an annotator stands with a document; `done_at` is set when they mark it done."""
+
+    __tablename__ = "document_progress"
+    __table_args__ = (sa.UniqueConstraint("document_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
+                                         index=True)
+    done_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_activity_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True),
+                                                       default=utcnow)

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import routes  # noqa: E402,F401  (routes attach themselves to bp)
+# Route modules attach themselves to bp.
+from app.api import annotations, codebook, routes  # noqa: E402,F401

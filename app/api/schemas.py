@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 
 class Strict(BaseModel):
@@ -17,6 +17,7 @@ class ErrorDetail(BaseModel):
     message: str
     fields: dict[str, str] = {}
     problems: list[dict[str, Any]] | None = None
+    current: dict[str, Any] | None = None
 
 
 class ErrorBody(BaseModel):
@@ -167,3 +168,89 @@ class TokenCreated(TokenOut):
 
 class Empty(BaseModel):
     pass
+
+
+# --- annotations ---
+
+class Loose(BaseModel):
+    """Extra keys refused, strings kept exactly as sent (selected text must match)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpanCreate(Loose):
+    client_id: str = Field(min_length=8, max_length=64)
+    layer: str = Field(max_length=40)
+    label: str = Field(max_length=80)
+    start: StrictInt = Field(ge=0)
+    end: StrictInt = Field(ge=1)
+    text: str
+    note: str = Field(default="", max_length=2000)
+    attributes: dict[str, Any] = {}
+
+
+class SpanUpdate(Loose):
+    version: StrictInt = Field(ge=1)
+    label: str | None = Field(default=None, max_length=80)
+    start: StrictInt | None = Field(default=None, ge=0)
+    end: StrictInt | None = Field(default=None, ge=1)
+    text: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    attributes: dict[str, Any] | None = None
+
+
+class SpanOut(BaseModel):
+    id: int
+    client_id: str
+    layer: str
+    label: str
+    start: int
+    end: int
+    text: str
+    note: str
+    attributes: dict[str, Any]
+    version: int
+    codebook_version: int
+    author: str
+    updated_at: str
+
+
+class PassageTagSet(Loose):
+    label: str = Field(max_length=80)
+    version: StrictInt | None = Field(default=None, ge=1)
+
+
+class PassageTagOut(BaseModel):
+    passage_id: int
+    label: str
+    version: int
+    codebook_version: int
+    updated_at: str
+
+
+class RatingSave(Loose):
+    values: dict[str, Any]
+    version: StrictInt | None = Field(default=None, ge=1)
+
+
+class RatingOut(BaseModel):
+    values: dict[str, Any]
+    version: int
+    codebook_version: int
+    updated_at: str
+
+
+class DoneSet(Loose):
+    done: bool
+
+
+class DoneOut(BaseModel):
+    done: bool
+
+
+class AnnotationsOut(BaseModel):
+    document_id: int
+    spans: list[SpanOut]
+    passage_tags: list[PassageTagOut]
+    rating: RatingOut | None
+    done: bool

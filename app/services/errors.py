@@ -39,6 +39,17 @@ class Conflict(ServiceError):
     status = 409
 
 
+class StaleVersion(Conflict):
+    """A write named a version that is no longer current; `current` is the stored state
+    (None when the thing was deleted meanwhile)."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str, current: dict | None):
+        super().__init__(message)
+        self.current = current
+
+
 class TooManyAttempts(ServiceError):
     code = "too_many_attempts"
     status = 429

@@ -1,7 +1,9 @@
-"""The pages: projects, documents, the reading view, tokens and admin settings."""
+"""The pages: projects, documents, the reading and annotation views, the codebook, tokens
+and admin settings."""
 
 from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from app.web import routes  # noqa: E402,F401  (routes attach themselves to bp)
+# Route modules attach themselves to bp.
+from app.web import annotate, codebook, routes  # noqa: E402,F401

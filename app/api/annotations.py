@@ -1,0 +1,112 @@
+"""Annotation API: an annotator's spans, passage source types, rating form and "done".
+
+Each annotator reads and writes only their own annotations here.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user, login_required
+
+from app.api import bp
+from app.api import schemas as s
+from app.api.openapi import route
+from app.api.routes import answer, parse
+from app.services import annotations as notes
+from app.services import projects
+from app.services.errors import Invalid
+
+DOC = "/projects/<int:project_id>/documents/<int:document_id>"
+
+
+def _document(project_id: int, document_id: int):
+    return projects.get_document(current_user, project_id, document_id)
+
+
+def _version_arg() -> int:
+    raw = request.args.get("version", "")
+    if not raw.isdigit() or int(raw) < 1:
+        raise Invalid("Name the version you are deleting: ?version=N.", {"version": "required"})
+    return int(raw)
+
+
+@route(bp, DOC + "/annotations", "GET", "Your annotations of a document", tag="annotations",
+       response=s.AnnotationsOut)
+@login_required
+def get_annotations(project_id: int, document_id: int):
+    document = _document(project_id, document_id)
+    return answer(s.AnnotationsOut(**notes.my_annotations(current_user, document)))
+
+
+@route(bp, DOC + "/spans", "POST",
+       "Create a span (201); a retry with the same client_id returns the first one (200)",
+       tag="annotations", body=s.SpanCreate, response=s.SpanOut, status=201, errors=(409,))
+@login_required
+def create_span(project_id: int, document_id: int):
+    document = _document(project_id, document_id)
+    body = parse(s.SpanCreate)
+    span, created = notes.create_span(current_user, document, body.model_dump())
+    return answer(s.SpanOut(**notes.span_dict(span, document.text)), 201 if created else 200)
+
+
+@route(bp, DOC + "/spans/<int:span_id>", "PATCH",
+       "Change a span's label, boundaries, note or attributes; 409 with the current state "
+       "when `version` is stale", tag="annotations", body=s.SpanUpdate, response=s.SpanOut,
+       errors=(409,))
+@login_required
+def update_span(project_id: int, document_id: int, span_id: int):
+    document = _document(project_id, document_id)
+    body = parse(s.SpanUpdate)
+    changes = body.model_dump(exclude_unset=True)
+    span = notes.update_span(current_user, document, span_id, changes)
+    return answer(s.SpanOut(**notes.span_dict(span, document.text)))
+
+
+@route(bp, DOC + "/spans/<int:span_id>", "DELETE",
+       "Delete a span (?version=N); 409 with the current state when the version is stale",
+       tag="annotations", status=204, errors=(400, 409))
+@login_required
+def delete_span(project_id: int, document_id: int, span_id: int):
+    document = _document(project_id, document_id)
+    notes.delete_span(current_user, document, span_id, _version_arg())
+    return "", 204
+
+
+@route(bp, DOC + "/passages/<int:passage_id>/tag", "PUT",
+       "Set a passage's source type (name the current version to change it)",
+       tag="annotations", body=s.PassageTagSet, response=s.PassageTagOut, errors=(409,))
+@login_required
+def set_passage_tag(project_id: int, document_id: int, passage_id: int):
+    document = _document(project_id, document_id)
+    body = parse(s.PassageTagSet)
+    tag = notes.set_passage_tag(current_user, document, passage_id, body.label, body.version)
+    return answer(s.PassageTagOut(**notes.tag_dict(tag)))
+
+
+@route(bp, DOC + "/passages/<int:passage_id>/tag", "DELETE",
+       "Remove a passage's source type (?version=N)", tag="annotations", status=204,
+       errors=(400, 409))
+@login_required
+def clear_passage_tag(project_id: int, document_id: int, passage_id: int):
+    document = _document(project_id, document_id)
+    notes.clear_passage_tag(current_user, document, passage_id, _version_arg())
+    return "", 204
+
+
+@route(bp, DOC + "/rating", "PUT", "Save your rating form for the document",
+       tag="annotations", body=s.RatingSave, response=s.RatingOut, errors=(409,))
+@login_required
+def save_rating(project_id: int, document_id: int):
+    document = _document(project_id, document_id)
+    body = parse(s.RatingSave)
+    rating = notes.save_rating(current_user, document, body.values, body.version)
+    return answer(s.RatingOut(**notes.rating_dict(rating)))
+
+
+@route(bp, DOC + "/done", "PUT", "Mark the document done, or not done", tag="annotations",
+       body=s.DoneSet, response=s.DoneOut)
+@login_required
+def set_done(project_id: int, document_id: int):
+    document = _document(project_id, document_id)
+    done = notes.set_done(current_user, document, parse(s.DoneSet).done)
+    return answer(s.DoneOut(done=done))

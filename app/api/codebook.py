@@ -1,0 +1,1 @@
+"""Codebook editing API (teachers)."""

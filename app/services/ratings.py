@@ -1,0 +1,73 @@
+"""The document rating form, checked against the codebook's `document_form`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.services.errors import Invalid
+
+
+def _bad(key: str, message: str) -> Invalid:
+    return Invalid(f"Rating field '{key}': {message}", {f"values.{key}": message})
+
+
+def _scale_value(field: dict[str, Any], value: Any) -> Any:
+    key = field["key"]
+    special = field.get("allow_value")
+    if special is not None and value == special:
+        return value
+    low, high = field.get("scale", [1, 7])
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        extra = f" or '{special}'" if special else ""
+        raise _bad(key, f"a whole number from {low} to {high}{extra}")
+    return value
+
+
+def clean_rating(form: dict[str, Any], values: Any) -> dict[str, Any]:
+    """Return the checked values of a (possibly partial) rating form, or raise Invalid."""
+    if not isinstance(values, dict):
+        raise Invalid("values is an object of rating fields.", {"values": "object"})
+    fields = {f["key"]: f for f in form.get("fields", [])}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise Invalid(f"The rating form has no field '{unknown[0]}'.",
+                      {f"values.{unknown[0]}": "unknown"})
+    cleaned: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None or value == "":
+            continue
+        field = fields[key]
+        kind = field.get("type")
+        if kind == "ordinal":
+            value = _scale_value(field, value)
+        elif kind == "nominal":
+            if value not in field.get("values", []):
+                raise _bad(key, f"one of {', '.join(field['values'])}")
+        elif kind == "checklist":
+            items = {item["key"] for item in field.get("items", [])}
+            allowed = field.get("values", ["yes", "no", "na"])
+            if not isinstance(value, dict) or set(value) - items or any(
+                    v not in allowed for v in value.values()):
+                raise _bad(key, f"an object of checklist items, each {'/'.join(allowed)}")
+            value = {k: v for k, v in value.items() if v}
+        elif kind == "text":
+            limit = field.get("max_length", 1000)
+            if not isinstance(value, str) or len(value) > limit:
+                raise _bad(key, f"text of at most {limit} characters")
+            value = value.strip()
+            if not value:
+                continue
+        cleaned[key] = value
+    return cleaned
+
+
+def missing_required(form: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """Keys of required fields still empty (justification when reliability ≤ 2 or |slant|=3)."""
+    missing = [f["key"] for f in form.get("fields", [])
+               if f.get("required") and values.get(f["key"]) in (None, "")]
+    reliability, slant = values.get("reliability"), values.get("slant")
+    needs_reason = (isinstance(reliability, int) and reliability <= 2) or (
+        isinstance(slant, int) and abs(slant) == 3)
+    if needs_reason and not values.get("justification"):
+        missing.append("justification")
+    return missing

@@ -1,0 +1,1 @@
+"""Codebook pages: guidelines for everyone, editing for teachers."""
