@@ -1,0 +1,359 @@
+"""Annotating through the API: exact offsets, idempotent creates, versions, nesting, privacy."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import DocumentProgress, PassageTag, Span
+from app.services import tokens
+
+EMOJI_TEXT = (
+    "Family 👩\u200d👩\u200d👧 left Zhanaozen.\r\n\r\n"
+    "The mayor said: \u201cbandits\u201d did it. Cafe\u0301 owners disagreed.\r\n"
+)
+
+
+@pytest.fixture
+def setting(make):
+    """A project with a document holding emoji, a ZWJ family, a combining accent and CRLF;
+    a student with an API token."""
+    teacher = make.user("t1", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, EMOJI_TEXT, name="crlf.txt")
+    student = make.member(project, username="s1")
+    _, secret = tokens.create_token(student, "test")
+    base = f"/api/v1/projects/{project.id}/documents/{document.id}"
+    return project, document, student, {"Authorization": f"Bearer {secret}"}, base
+
+
+def new_span(document, needle, layer="rhetoric", label="loaded_language", **extra):
+    start = document.text.index(needle)
+    body = {"client_id": uuid.uuid4().hex, "layer": layer, "label": label, "start": start,
+            "end": start + len(needle), "text": needle}
+    body.update(extra)
+    return body
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count(model.id)))
+
+
+def test_text_is_canonical_before_annotating(setting):
+    _, document, *_ = setting
+    assert "\r" not in document.text and "Café" in document.text
+
+
+def test_span_offsets_are_code_points_past_emoji(client, setting):
+    _, document, _, headers, base = setting
+    body = new_span(document, "bandits")
+    response = client.post(base + "/spans", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    span = response.json
+    # 👩‍👩‍👧 is 5 code points (8 UTF-16 units): offsets count code points.
+    assert document.text[span["start"]:span["end"]] == "bandits"
+    assert span["start"] == document.text.index("bandits")
+    assert span["version"] == 1 and span["codebook_version"] == 1 and span["author"] == "s1"
+
+
+def test_span_over_zwj_sequence_and_combining_accent(client, setting):
+    _, document, _, headers, base = setting
+    for needle in ("👩\u200d👩\u200d👧", "Café"):
+        response = client.post(base + "/spans", json=new_span(document, needle), headers=headers)
+        assert response.status_code == 201, response.json
+        assert response.json["text"] == needle
+
+
+def test_span_with_mismatched_text_is_refused_and_not_stored(client, setting):
+    _, document, _, headers, base = setting
+    body = new_span(document, "bandits")
+    body["text"] = "bandit"
+    response = client.post(base + "/spans", json=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"text": "does not match"}
+    assert count(Span) == 0
+
+
+def test_span_counted_in_utf16_units_is_refused(client, setting):
+    _, document, _, headers, base = setting
+    body = new_span(document, "bandits")
+    utf16_start = len(document.text[:body["start"]].encode("utf-16-le")) // 2
+    body.update(start=utf16_start, end=utf16_start + 7)
+    assert client.post(base + "/spans", json=body, headers=headers).status_code == 400
+    assert count(Span) == 0
+
+
+@pytest.mark.parametrize("start,end", [(-1, 3), (5, 5), (7, 3), (0, 10_000)])
+def test_span_outside_the_text_is_refused(client, setting, start, end):
+    _, document, _, headers, base = setting
+    body = {"client_id": uuid.uuid4().hex, "layer": "rhetoric", "label": "loaded_language",
+            "start": start, "end": end, "text": document.text[max(start, 0):max(end, 0)]}
+    assert client.post(base + "/spans", json=body, headers=headers).status_code == 400
+    assert count(Span) == 0
+
+
+def test_string_offsets_are_refused(client, setting):
+    _, document, _, headers, base = setting
+    body = new_span(document, "bandits")
+    body["start"] = str(body["start"])
+    assert client.post(base + "/spans", json=body, headers=headers).status_code == 400
+
+
+def test_unknown_or_retired_label_is_refused(client, setting):
+    project, document, _, headers, base = setting
+    body = new_span(document, "bandits", label="no_such_label")
+    assert client.post(base + "/spans", json=body, headers=headers).status_code == 400
+    body = new_span(document, "bandits", label="appeal_to_values")  # off by default
+    response = client.post(base + "/spans", json=body, headers=headers)
+    assert response.status_code == 400 and "retired" in response.json["error"]["message"]
+    assert count(Span) == 0
+
+
+def test_retried_create_with_same_client_id_makes_one_span(client, setting):
+    _, document, _, headers, base = setting
+    body = new_span(document, "bandits")
+    first = client.post(base + "/spans", json=body, headers=headers)
+    again = client.post(base + "/spans", json=body, headers=headers)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json["id"] == first.json["id"]
+    assert count(Span) == 1
+
+
+def test_update_with_current_version_changes_span(client, setting):
+    _, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    start = document.text.index("\u201cbandits\u201d")
+    response = client.patch(f"{base}/spans/{span['id']}", headers=headers, json={
+        "version": 1, "label": "name_calling", "note": "dehumanising",
+        "start": start, "end": start + 9, "text": "\u201cbandits\u201d"})
+    assert response.status_code == 200, response.json
+    assert response.json["version"] == 2 and response.json["label"] == "name_calling"
+    assert response.json["note"] == "dehumanising" and response.json["start"] == start
+
+
+def test_stale_update_gets_409_with_current_state(client, setting):
+    _, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    client.patch(f"{base}/spans/{span['id']}", json={"version": 1, "note": "first tab"},
+                 headers=headers)
+    stale = client.patch(f"{base}/spans/{span['id']}", json={"version": 1, "note": "second tab"},
+                         headers=headers)
+    assert stale.status_code == 409
+    error = stale.json["error"]
+    assert error["code"] == "stale_version"
+    assert error["current"]["note"] == "first tab" and error["current"]["version"] == 2
+    assert db.session.get(Span, span["id"]).note == "first tab"
+
+
+def test_stale_delete_gets_409_and_keeps_span(client, setting):
+    _, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    client.patch(f"{base}/spans/{span['id']}", json={"version": 1, "note": "x"}, headers=headers)
+    response = client.delete(f"{base}/spans/{span['id']}?version=1", headers=headers)
+    assert response.status_code == 409
+    assert count(Span) == 1
+
+
+def test_delete_with_current_version_and_retry_is_harmless(client, setting):
+    _, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    assert client.delete(f"{base}/spans/{span['id']}?version=1", headers=headers).status_code == 204
+    assert client.delete(f"{base}/spans/{span['id']}?version=1", headers=headers).status_code == 204
+    assert count(Span) == 0
+
+
+def test_update_of_deleted_span_gets_409_without_current(client, setting):
+    _, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    client.delete(f"{base}/spans/{span['id']}?version=1", headers=headers)
+    response = client.patch(f"{base}/spans/{span['id']}", json={"version": 1, "note": "x"},
+                            headers=headers)
+    assert response.status_code == 409 and response.json["error"]["current"] is None
+
+
+def test_delete_needs_a_version(client, setting):
+    _, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    assert client.delete(f"{base}/spans/{span['id']}", headers=headers).status_code == 400
+    assert count(Span) == 1
+
+
+def test_rhetoric_spans_overlap_freely(client, setting):
+    _, document, _, headers, base = setting
+    start = document.text.index("The mayor")
+    text = document.text
+    for s, e in [(start, start + 20), (start + 5, start + 30), (start + 5, start + 30)]:
+        body = {"client_id": uuid.uuid4().hex, "layer": "rhetoric", "label": "loaded_language",
+                "start": s, "end": e, "text": text[s:e]}
+        assert client.post(base + "/spans", json=body, headers=headers).status_code == 201
+
+
+def test_source_spans_nest_but_never_cross(client, setting):
+    _, document, _, headers, base = setting
+    outer = new_span(document, "The mayor said: \u201cbandits\u201d did it.", layer="source",
+                     label="official_statement", attributes={"speaker": "the mayor"})
+    assert client.post(base + "/spans", json=outer, headers=headers).status_code == 201
+    inner = new_span(document, "\u201cbandits\u201d", layer="source", label="testimony")
+    assert client.post(base + "/spans", json=inner, headers=headers).status_code == 201
+    start = document.text.index("said")
+    crossing = {"client_id": uuid.uuid4().hex, "layer": "source", "label": "testimony",
+                "start": start, "end": outer["end"] + 5,
+                "text": document.text[start:outer["end"] + 5]}
+    response = client.post(base + "/spans", json=crossing, headers=headers)
+    assert response.status_code == 400 and "cross" in response.json["error"]["message"]
+    assert count(Span) == 2
+
+
+def test_source_spans_nest_at_most_two_deep_inside_a_passage(client, setting):
+    _, document, _, headers, base = setting
+    for needle in ("The mayor said: \u201cbandits\u201d did it.", "\u201cbandits\u201d did",
+                   "\u201cbandits\u201d"):
+        body = new_span(document, needle, layer="source", label="testimony")
+        last = client.post(base + "/spans", json=body, headers=headers)
+    assert last.status_code == 400 and "deep" in last.json["error"]["message"]
+    assert count(Span) == 2
+
+
+def test_source_span_must_stay_inside_one_passage(client, setting):
+    _, document, _, headers, base = setting
+    start, end = document.text.index("Zhanaozen"), document.text.index("mayor")
+    body = {"client_id": uuid.uuid4().hex, "layer": "source", "label": "testimony",
+            "start": start, "end": end, "text": document.text[start:end]}
+    response = client.post(base + "/spans", json=body, headers=headers)
+    assert response.status_code == 400 and "passage" in response.json["error"]["message"]
+
+
+def test_attributes_are_checked_against_the_layer(client, setting):
+    project, document, _, headers, base = setting
+    bad = [
+        new_span(document, "bandits", layer="source", label="testimony",
+                 attributes={"quote_form": "shouted"}),
+        new_span(document, "bandits", layer="source", label="testimony",
+                 attributes={"colour": "red"}),
+        new_span(document, "bandits", layer="claim", label="claim.no_source",
+                 attributes={"evidence": [{"kind": "url", "url": "javascript:alert(1)"}]}),
+        new_span(document, "bandits", layer="claim", label="claim.no_source",
+                 attributes={"evidence": [{"kind": "span", "document_id": 99999,
+                                           "start": 0, "end": 3}]}),
+    ]
+    for body in bad:
+        assert client.post(base + "/spans", json=body, headers=headers).status_code == 400
+    assert count(Span) == 0
+    good = new_span(document, "bandits", layer="claim", label="claim.contradicted",
+                    note="officials disagree", attributes={
+                        "verdict": "refuted",
+                        "evidence": [{"kind": "url", "url": "https://example.org/report"},
+                                     {"kind": "span", "document_id": document.id,
+                                      "start": 0, "end": 6}]})
+    response = client.post(base + "/spans", json=good, headers=headers)
+    assert response.status_code == 201, response.json
+    assert response.json["attributes"]["verdict"] == "refuted"
+    assert len(response.json["attributes"]["evidence"]) == 2
+
+
+def test_passage_tag_set_change_and_conflict(client, setting):
+    _, document, _, headers, base = setting
+    passage = document.passages[0]
+    url = f"{base}/passages/{passage.id}/tag"
+    first = client.put(url, json={"label": "testimony"}, headers=headers)
+    assert first.status_code == 200 and first.json["version"] == 1
+    retry = client.put(url, json={"label": "testimony"}, headers=headers)
+    assert retry.json["version"] == 1
+    changed = client.put(url, json={"label": "news_report", "version": 1}, headers=headers)
+    assert changed.json["version"] == 2 and changed.json["label"] == "news_report"
+    stale = client.put(url, json={"label": "forum_post", "version": 1}, headers=headers)
+    assert stale.status_code == 409
+    assert stale.json["error"]["current"]["label"] == "news_report"
+    blind = client.put(url, json={"label": "forum_post"}, headers=headers)
+    assert blind.status_code == 409
+    assert client.delete(url + "?version=2", headers=headers).status_code == 204
+    assert count(PassageTag) == 0
+
+
+def test_passage_tag_needs_a_source_label(client, setting):
+    _, document, _, headers, base = setting
+    url = f"{base}/passages/{document.passages[0].id}/tag"
+    assert client.put(url, json={"label": "loaded_language"}, headers=headers).status_code == 400
+
+
+def test_passage_of_another_document_is_404(client, setting, make):
+    project, document, _, headers, base = setting
+    other = make.document(project, "Another text entirely.\n", name="other.txt")
+    url = f"{base}/passages/{other.passages[0].id}/tag"
+    assert client.put(url, json={"label": "testimony"}, headers=headers).status_code == 404
+
+
+def test_rating_is_checked_against_the_form(client, setting):
+    _, document, _, headers, base = setting
+    url = base + "/rating"
+    for values in ({"reliability": 8}, {"slant": "left"}, {"genre": "poetry"},
+                   {"colour": 1}, {"transparency": {"author_named": "maybe"}},
+                   {"reliability": "5"}):
+        assert client.put(url, json={"values": values}, headers=headers).status_code == 400
+    saved = client.put(url, json={"values": {"reliability": 5, "slant": "cannot_tell",
+                                             "genre": "reporting",
+                                             "transparency": {"author_named": "yes"}}},
+                       headers=headers)
+    assert saved.status_code == 200, saved.json
+    assert saved.json["values"]["slant"] == "cannot_tell" and saved.json["version"] == 1
+    changed = client.put(url, json={"values": {"reliability": 4, "slant": -1}, "version": 1},
+                         headers=headers)
+    assert changed.json["version"] == 2
+    stale = client.put(url, json={"values": {"reliability": 3}, "version": 1}, headers=headers)
+    assert stale.status_code == 409
+
+
+def test_done_needs_the_required_rating_fields(client, setting):
+    _, document, student, headers, base = setting
+    refused = client.put(base + "/done", json={"done": True}, headers=headers)
+    assert refused.status_code == 400
+    assert "Reliability" in refused.json["error"]["message"]
+    client.put(base + "/rating", json={"values": {"reliability": 2, "slant": 0}}, headers=headers)
+    needs_reason = client.put(base + "/done", json={"done": True}, headers=headers)
+    assert "Justification" in needs_reason.json["error"]["message"]
+    client.put(base + "/rating", json={"values": {"reliability": 2, "slant": 0,
+                                                  "justification": "fabricated quotes"},
+                                       "version": 1}, headers=headers)
+    done = client.put(base + "/done", json={"done": True}, headers=headers)
+    assert done.status_code == 200 and done.json == {"done": True}
+    progress = db.session.scalar(sa.select(DocumentProgress))
+    assert progress.user_id == student.id and progress.done_at is not None
+    assert client.get(base + "/annotations", headers=headers).json["done"] is True
+
+
+def test_annotator_sees_only_own_annotations(client, setting, make):
+    project, document, _, headers, base = setting
+    client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers)
+    other = make.member(project, username="s2")
+    _, secret = tokens.create_token(other, "x")
+    theirs = client.get(base + "/annotations", headers={"Authorization": f"Bearer {secret}"})
+    assert theirs.json["spans"] == []
+    mine = client.get(base + "/annotations", headers=headers).json
+    assert [s["text"] for s in mine["spans"]] == ["bandits"]
+
+
+def test_annotator_cannot_touch_anothers_span(client, setting, make):
+    project, document, _, headers, base = setting
+    span = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers).json
+    other = make.member(project, username="s2")
+    _, secret = tokens.create_token(other, "x")
+    theirs = {"Authorization": f"Bearer {secret}"}
+    response = client.patch(f"{base}/spans/{span['id']}", json={"version": 1, "note": "mine"},
+                            headers=theirs)
+    assert response.status_code == 409 and response.json["error"]["current"] is None
+    client.delete(f"{base}/spans/{span['id']}?version=1", headers=theirs)
+    assert db.session.get(Span, span["id"]).note == ""
+
+
+def test_outsider_cannot_annotate(client, setting, make):
+    project, document, _, _, base = setting
+    outsider = make.member(make.project(title="Elsewhere"), username="s9")
+    _, secret = tokens.create_token(outsider, "x")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get(base + "/annotations", headers=headers).status_code == 404
+    response = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers)
+    assert response.status_code == 404
+    assert count(Span) == 0
