@@ -1,16 +1,21 @@
-"""Codebooks: the default one shipped with the app, copied into each new project."""
+"""Codebooks: the default one shipped with the app, copied into each new project, and the
+teacher's edits to a project's copy."""
 
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import yaml
 
 from app.extensions import db
-from app.models import Codebook, CodebookLayer, Label, Project
+from app.models import Codebook, CodebookLayer, Label, PassageTag, Project, Span, utcnow
+from app.services.errors import Conflict, Invalid, NotFound
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "codebook" / "default.yaml"
 
@@ -80,7 +85,11 @@ def install_default_codebook(project: Project) -> Codebook:
 
 
 def codebook_as_dict(codebook: Codebook) -> dict[str, Any]:
-    """A project's codebook as JSON-ready data (for the API and the guidelines panel)."""
+    """A project's codebook as JSON-ready data (for the API and the guidelines panel).
+
+    Each label carries its id, position and `in_use`: how many annotations use it.
+    """
+    usage = usage_counts(codebook)
     return {
         "key": codebook.key,
         "name": codebook.name,
@@ -97,6 +106,7 @@ def codebook_as_dict(codebook: Codebook) -> dict[str, Any]:
                 "groups": layer.groups,
                 "labels": [
                     {
+                        "id": label.id,
                         "key": label.key,
                         "name": label.name,
                         "definition": label.definition,
@@ -106,6 +116,8 @@ def codebook_as_dict(codebook: Codebook) -> dict[str, Any]:
                         "shortcut": label.shortcut,
                         "color": label.color,
                         "active": label.active,
+                        "position": label.position,
+                        "in_use": usage.get(label.id, 0),
                     }
                     for label in layer.labels
                 ],
@@ -114,3 +126,303 @@ def codebook_as_dict(codebook: Codebook) -> dict[str, Any]:
         ],
         "document_form": codebook.document_form,
     }
+
+
+# --- Editing: one transaction each, bumping the version when something changes, so that
+# annotations and reports record which codebook they were made under. A label's key never
+# changes (exports use it); a label in use is never deleted, only retired.
+
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,79}")
+COLOR_PATTERN = re.compile(r"#[0-9A-Fa-f]{6}")
+SHORTCUT_PATTERN = re.compile(r"[a-z0-9]")
+DEFAULT_COLOR = "#888888"
+MAX_NAME, MAX_DEFINITION, MAX_EXAMPLE, MAX_POLE = 200, 2000, 1000, 200
+SLANT_FIELD = "slant"
+
+
+def get_layer(codebook: Codebook, layer_key: str) -> CodebookLayer:
+    """The codebook's layer with this key (NotFound otherwise)."""
+    layer = next((layer for layer in codebook.layers if layer.key == layer_key), None)
+    if layer is None:
+        raise NotFound(f"This codebook has no layer '{layer_key}'.")
+    return layer
+
+
+def get_label(codebook: Codebook, label_id: int) -> Label:
+    """The label with this id if it belongs to this codebook (NotFound otherwise)."""
+    label = db.session.get(Label, label_id)
+    if label is None or label.layer.codebook_id != codebook.id:
+        raise NotFound("This codebook has no such label.")
+    return label
+
+
+def label_in_use(label: Label) -> int:
+    """How many annotations (spans and passage source types) use the label."""
+    return sum(db.session.scalar(sa.select(sa.func.count(model.id))
+                                 .where(model.label_id == label.id)) or 0
+               for model in (Span, PassageTag))
+
+
+def usage_counts(codebook: Codebook) -> dict[int, int]:
+    """Annotations using each label of the codebook, by label id (unused labels absent)."""
+    label_ids = (sa.select(Label.id).join(CodebookLayer)
+                 .where(CodebookLayer.codebook_id == codebook.id))
+    counts: dict[int, int] = {}
+    for model in (Span, PassageTag):
+        rows = db.session.execute(
+            sa.select(model.label_id, sa.func.count(model.id))
+            .where(model.label_id.in_(label_ids)).group_by(model.label_id))
+        for label_id, count in rows:
+            counts[label_id] = counts.get(label_id, 0) + count
+    return counts
+
+
+def _text(value: Any) -> str:
+    """Form and JSON text made comparable: trimmed, with plain newlines."""
+    return str(value if value is not None else "").replace("\r\n", "\n").strip()
+
+
+def _check(layer: CodebookLayer, label: Label | None, values: dict[str, Any]) -> dict[str, str]:
+    """The given label fields cleaned, or Invalid naming every bad one (nothing is changed).
+
+    `label` is the label being edited, None for a new one.
+    """
+    clean: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    messages: list[str] = []
+
+    def bad(field: str, short: str, message: str) -> None:
+        fields[field] = short
+        messages.append(message)
+
+    if "key" in values:
+        key = _text(values["key"])
+        if not KEY_PATTERN.fullmatch(key):
+            bad("key", "invalid", "A key starts with a lowercase letter and holds only lowercase "
+                "letters, digits, '_' and '.' (80 characters at most).")
+        elif any(other.key == key for other in layer.labels if other is not label):
+            bad("key", "taken", f"The layer '{layer.name}' already has a label with the key "
+                f"'{key}'.")
+        clean["key"] = key
+    for field, limit in (("name", MAX_NAME), ("definition", MAX_DEFINITION),
+                         ("example", MAX_EXAMPLE)):
+        if field in values:
+            clean[field] = _text(values[field])
+            if field == "name" and not clean[field]:
+                bad(field, "required", "A label needs a name.")
+            elif len(clean[field]) > limit:
+                bad(field, "too long", f"The {field} is too long ({limit} characters at most).")
+    if "color" in values:
+        color = _text(values["color"]).upper()
+        if not COLOR_PATTERN.fullmatch(color):
+            bad("color", "invalid", "A colour is written #RRGGBB, for example #4C78A8.")
+        clean["color"] = color
+    if "group" in values:
+        group = _text(values["group"])
+        if group and group not in {g.get("key") for g in layer.groups}:
+            bad("group", "unknown", f"The layer '{layer.name}' has no group '{group}'.")
+        clean["group"] = group
+    if "shortcut" in values:
+        shortcut = _text(values["shortcut"])
+        if shortcut and not SHORTCUT_PATTERN.fullmatch(shortcut):
+            bad("shortcut", "invalid", "A shortcut is one lowercase letter or digit.")
+        elif shortcut and (label is None or label.active):
+            # Retired labels keep their shortcut, but it does not block active ones.
+            holder = _shortcut_holder(layer, shortcut, label)
+            if holder is not None:
+                bad("shortcut", "taken", f"The shortcut '{shortcut}' is already used by "
+                    f"'{holder.name}' in the layer '{layer.name}'.")
+        clean["shortcut"] = shortcut
+    if fields:
+        raise Invalid(" ".join(messages), fields)
+    return clean
+
+
+def _shortcut_holder(layer: CodebookLayer, shortcut: str, label: Label | None) -> Label | None:
+    return next((other for other in layer.labels
+                 if other.active and other is not label and other.shortcut == shortcut), None)
+
+
+def _transaction(codebook: Codebook, change: Callable[[], bool]) -> bool:
+    """Run one edit and commit it, bumping the version if it changed something."""
+    try:
+        changed = change()
+        if changed:
+            codebook.version = Codebook.version + 1  # in SQL: concurrent edits both count
+            codebook.updated_at = utcnow()
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise Conflict("Someone else changed the codebook at the same time. Reload the page "
+                       "and try again.") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return changed
+
+
+def add_label(codebook: Codebook, layer_key: str, key: str, name: str, definition: str = "",
+              example: str = "", shortcut: str = "", color: str = DEFAULT_COLOR,
+              group: str = "") -> Label:
+    """Add an active label at the end of a layer."""
+    layer = get_layer(codebook, layer_key)
+    values = _check(layer, None, {"key": key, "name": name, "definition": definition,
+                                  "example": example, "shortcut": shortcut, "color": color,
+                                  "group": group})
+    created: list[Label] = []
+
+    def change() -> bool:
+        label = Label(position=len(layer.labels), active=True, **values)
+        layer.labels.append(label)
+        created.append(label)
+        return True
+
+    _transaction(codebook, change)
+    return created[0]
+
+
+def _update(label: Label, values: dict[str, Any]) -> bool:
+    clean = _check(label.layer, label, values)
+    changed = False
+    for field, value in clean.items():
+        current = getattr(label, field)
+        same = current.upper() == value if field == "color" else current == value
+        if not same:
+            setattr(label, field, value)
+            changed = True
+    return changed
+
+
+def update_label(label: Label, name: str | None = None, definition: str | None = None,
+                 example: str | None = None, shortcut: str | None = None,
+                 color: str | None = None, group: str | None = None) -> bool:
+    """Change the given fields of a label (None leaves one as it is); the key never changes.
+
+    Returns whether anything changed.
+    """
+    given = {"name": name, "definition": definition, "example": example,
+             "shortcut": shortcut, "color": color, "group": group}
+    values = {field: value for field, value in given.items() if value is not None}
+    return _transaction(label.layer.codebook, lambda: _update(label, values))
+
+
+def _ordered(layer: CodebookLayer) -> list[Label]:
+    return sorted(layer.labels, key=lambda other: (other.position, other.id or 0))
+
+
+def _renumber(labels: list[Label]) -> bool:
+    changed = False
+    for position, other in enumerate(labels):
+        if other.position != position:
+            other.position = position
+            changed = True
+    return changed
+
+
+def _move(label: Label, new_position: Any) -> bool:
+    labels = _ordered(label.layer)
+    if (isinstance(new_position, bool) or not isinstance(new_position, int)
+            or not 0 <= new_position < len(labels)):
+        raise Invalid(f"A position in this layer is a whole number from 0 to {len(labels) - 1}.",
+                      {"position": "out of range"})
+    labels.remove(label)
+    labels.insert(new_position, label)
+    return _renumber(labels)
+
+
+def move_label(label: Label, new_position: int) -> bool:
+    """Put a label at `new_position` (0-based) in its layer; the others close up (0..n-1)."""
+    return _transaction(label.layer.codebook, lambda: _move(label, new_position))
+
+
+def shift_label(label: Label, steps: int) -> bool:
+    """Move a label `steps` places up (negative) or down among the labels that are, like it,
+    active or retired: the order the guidelines show. Past either end it stays put."""
+    same = [other for other in _ordered(label.layer) if other.active == label.active]
+    index = same.index(label)
+    target = same[max(0, min(len(same) - 1, index + steps))]
+    return move_label(label, _ordered(label.layer).index(target))
+
+
+def _set_active(label: Label, active: bool) -> bool:
+    if label.active == bool(active):
+        return False
+    if active and label.shortcut:
+        holder = _shortcut_holder(label.layer, label.shortcut, label)
+        if holder is not None:
+            raise Invalid(f"'{label.name}' cannot come back with the shortcut "
+                          f"'{label.shortcut}': '{holder.name}' uses it now. Give one of "
+                          f"them another shortcut first.", {"shortcut": "taken"})
+    label.active = bool(active)
+    return True
+
+
+def set_label_active(label: Label, active: bool) -> bool:
+    """Retire a label (no new annotations use it; existing ones keep it) or bring it back."""
+    return _transaction(label.layer.codebook, lambda: _set_active(label, active))
+
+
+def edit_label(label: Label, *, position: int | None = None, active: bool | None = None,
+               **fields: Any) -> bool:
+    """Change a label's fields, position and status at once: one transaction, one version."""
+
+    def change() -> bool:
+        changed = active is False and _set_active(label, False)
+        given = {field: value for field, value in fields.items() if value is not None}
+        changed = _update(label, given) or changed
+        changed = (active is True and _set_active(label, True)) or changed
+        if position is not None:
+            changed = _move(label, position) or changed
+        return changed
+
+    return _transaction(label.layer.codebook, change)
+
+
+def delete_label(label: Label) -> None:
+    """Delete an unused label; a label in use is refused (Conflict): retire it instead."""
+    count = label_in_use(label)
+    if count:
+        raise Conflict(f"'{label.name}' is used by {count} annotation"
+                       f"{'s' if count != 1 else ''}, so it cannot be deleted. Retire it "
+                       "instead: annotations keep it, and nobody can choose it any more.",
+                       {"label": "in use"})
+    layer = label.layer
+
+    def change() -> bool:
+        layer.labels.remove(label)  # delete-orphan: the row goes with the commit
+        _renumber(_ordered(layer))
+        return True
+
+    _transaction(layer.codebook, change)
+
+
+def slant_field(codebook: Codebook) -> dict[str, Any] | None:
+    """The rating form's slant field (with its poles), if the form has one."""
+    fields = (codebook.document_form or {}).get("fields") or []
+    return next((f for f in fields if f.get("key") == SLANT_FIELD), None)
+
+
+def set_poles(codebook: Codebook, negative: str, positive: str) -> bool:
+    """Name the two ends of the rating form's slant scale (what −3 and +3 favour)."""
+    poles = {"negative": _text(negative), "positive": _text(positive)}
+    fields: dict[str, str] = {}
+    for end, text in poles.items():
+        if not text:
+            fields[end] = "required"
+        elif len(text) > MAX_POLE:
+            fields[end] = "too long"
+    if fields:
+        raise Invalid(f"Each pole needs a description of 1 to {MAX_POLE} characters.", fields)
+    if slant_field(codebook) is None:
+        raise Invalid("This codebook's rating form has no slant field.", {"poles": "no slant"})
+
+    def change() -> bool:
+        form = copy.deepcopy(codebook.document_form)
+        field = next(f for f in form["fields"] if f.get("key") == SLANT_FIELD)
+        if field.get("poles") == poles:
+            return False
+        field["poles"] = poles
+        codebook.document_form = form  # a new dict, so the JSON change is seen
+        return True
+
+    return _transaction(codebook, change)

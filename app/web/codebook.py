@@ -1,1 +1,231 @@
 """Codebook pages: guidelines for everyone, editing for teachers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (
+    ColorField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+
+from app.models import CodebookLayer, Label, Project
+from app.services import codebooks, projects
+from app.services.errors import NotFound, ServiceError
+from app.web import bp
+from app.web.forms import ActionForm
+
+LABEL_FIELDS = ("name", "definition", "example", "shortcut", "color", "group")
+
+
+class LabelForm(FlaskForm):
+    """A label's editable fields. The services check the values; every field is optional so
+    that a form posting only some fields leaves the others as they are."""
+
+    name = StringField("Name", render_kw={"maxlength": codebooks.MAX_NAME})
+    definition = TextAreaField("Definition", render_kw={"rows": 3,
+                                                        "maxlength": codebooks.MAX_DEFINITION})
+    example = TextAreaField("Example", render_kw={"rows": 2, "maxlength": codebooks.MAX_EXAMPLE})
+    shortcut = StringField("Shortcut key", render_kw={"maxlength": 1, "size": 2,
+                                                      "autocomplete": "off"})
+    color = ColorField("Colour", default=codebooks.DEFAULT_COLOR)
+    group = SelectField("Group", choices=[SelectChoice("", "(none)")], default="",
+                        validate_choice=False)
+    submit = SubmitField("Save")
+
+
+class NewLabelForm(LabelForm):
+    key = StringField("Key", render_kw={"maxlength": 80, "placeholder": "e.g. loaded_language",
+                                        "autocomplete": "off"})
+    submit = SubmitField("Add label")
+
+
+class MoveForm(FlaskForm):
+    direction = StringField("Direction")  # the clicked button's value: up or down
+
+
+class PolesForm(FlaskForm):
+    negative = StringField("A slant of −3 favours", render_kw={"maxlength": codebooks.MAX_POLE})
+    positive = StringField("A slant of +3 favours", render_kw={"maxlength": codebooks.MAX_POLE})
+    submit = SubmitField("Save poles")
+
+
+def _with_groups(form: LabelForm, layer: CodebookLayer) -> LabelForm:
+    form.group.choices = [SelectChoice("", "(none)")] + [
+        SelectChoice(g["key"], g.get("name", g["key"])) for g in layer.groups]
+    return form
+
+
+def _submitted(form: FlaskForm, names: tuple[str, ...]) -> dict[str, Any]:
+    """The values of the named fields the request actually posted."""
+    return {name: form[name].data for name in names if form[name].name in request.form}
+
+
+def _teacher_codebook(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    if project.codebook is None:
+        raise NotFound("This project has no codebook.")
+    return project, project.codebook
+
+
+def _back(project: Project, anchor: str | None = None):
+    return redirect(url_for("web.codebook", project_id=project.id, _anchor=anchor))
+
+
+def _report(changed: bool, done: str, version: int) -> None:
+    if changed:
+        flash(f"{done} The codebook is now version {version}.", "info")
+    else:
+        flash("Nothing changed.", "info")
+
+
+def _form_failed(form: FlaskForm) -> None:
+    messages = [error for errors in form.errors.values() for error in errors]
+    flash(" ".join(messages) or "The form could not be read. Reload the page and try again.",
+          "error")
+
+
+@bp.get("/projects/<int:project_id>/codebook", endpoint="codebook")
+@login_required
+def codebook_page(project_id: int):
+    project = projects.get_project(current_user, project_id)
+    codebook = project.codebook
+    if codebook is None:
+        raise NotFound("This project has no codebook.")
+    teacher = projects.project_role(project, current_user) == "teacher"
+    context: dict[str, Any] = {"project": project, "codebook": codebook, "teacher": teacher,
+                               "slant": codebooks.slant_field(codebook)}
+    if teacher:
+        slant = context["slant"] or {}
+        context.update(
+            usage=codebooks.usage_counts(codebook),
+            edit_forms={label.id: _with_groups(LabelForm(formdata=None, obj=label), layer)
+                        for layer in codebook.layers for label in layer.labels},
+            add_forms={layer.key: _with_groups(NewLabelForm(formdata=None), layer)
+                       for layer in codebook.layers},
+            poles_form=PolesForm(formdata=None, **(slant.get("poles") or {})),
+        )
+    return render_template("web/codebook.html", **context)
+
+
+@bp.post("/projects/<int:project_id>/codebook/layers/<layer_key>/labels")
+@login_required
+def codebook_add_label(project_id: int, layer_key: str):
+    project, codebook = _teacher_codebook(project_id)
+    layer = codebooks.get_layer(codebook, layer_key)
+    form = _with_groups(NewLabelForm(), layer)
+    if not form.validate_on_submit():
+        _form_failed(form)
+        return _back(project, f"layer-{layer.key}")
+    values = _submitted(form, LABEL_FIELDS)
+    try:
+        label = codebooks.add_label(codebook, layer.key, form.key.data or "",
+                                    values.pop("name", ""), **values)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return _back(project, f"layer-{layer.key}")
+    _report(True, f"Added '{label.name}' to {layer.name}.", codebook.version)
+    return _back(project, f"label-{label.id}")
+
+
+@bp.post("/projects/<int:project_id>/codebook/labels/<int:label_id>")
+@login_required
+def codebook_edit_label(project_id: int, label_id: int):
+    project, codebook = _teacher_codebook(project_id)
+    label = codebooks.get_label(codebook, label_id)
+    form = _with_groups(LabelForm(), label.layer)
+    if not form.validate_on_submit():
+        _form_failed(form)
+    else:
+        try:
+            changed = codebooks.update_label(label, **_submitted(form, LABEL_FIELDS))
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            _report(changed, f"Saved '{label.name}'.", codebook.version)
+    return _back(project, f"label-{label_id}")
+
+
+@bp.post("/projects/<int:project_id>/codebook/labels/<int:label_id>/move")
+@login_required
+def codebook_move_label(project_id: int, label_id: int):
+    project, codebook = _teacher_codebook(project_id)
+    label = codebooks.get_label(codebook, label_id)
+    form = MoveForm()
+    if not form.validate_on_submit() or form.direction.data not in {"up", "down"}:
+        flash("Choose to move the label up or down.", "error")
+    else:
+        changed = codebooks.shift_label(label, -1 if form.direction.data == "up" else 1)
+        _report(changed, f"Moved '{label.name}' {form.direction.data}.", codebook.version)
+    return _back(project, f"label-{label_id}")
+
+
+def _set_active(project_id: int, label_id: int, active: bool):
+    project, codebook = _teacher_codebook(project_id)
+    label = codebooks.get_label(codebook, label_id)
+    if not ActionForm().validate_on_submit():
+        flash("The form could not be read. Reload the page and try again.", "error")
+        return _back(project, f"label-{label_id}")
+    try:
+        changed = codebooks.set_label_active(label, active)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    else:
+        done = (f"'{label.name}' is back in use." if active else
+                f"Retired '{label.name}': nobody can choose it now; annotations keep it.")
+        _report(changed, done, codebook.version)
+    return _back(project, f"label-{label_id}")
+
+
+@bp.post("/projects/<int:project_id>/codebook/labels/<int:label_id>/retire")
+@login_required
+def codebook_retire_label(project_id: int, label_id: int):
+    return _set_active(project_id, label_id, False)
+
+
+@bp.post("/projects/<int:project_id>/codebook/labels/<int:label_id>/restore")
+@login_required
+def codebook_restore_label(project_id: int, label_id: int):
+    return _set_active(project_id, label_id, True)
+
+
+@bp.post("/projects/<int:project_id>/codebook/labels/<int:label_id>/delete")
+@login_required
+def codebook_delete_label(project_id: int, label_id: int):
+    project, codebook = _teacher_codebook(project_id)
+    label: Label = codebooks.get_label(codebook, label_id)
+    if not ActionForm().validate_on_submit():
+        flash("The form could not be read. Reload the page and try again.", "error")
+        return _back(project, f"label-{label_id}")
+    name, layer_key = label.name, label.layer.key
+    try:
+        codebooks.delete_label(label)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return _back(project, f"label-{label_id}")
+    _report(True, f"Deleted '{name}'.", codebook.version)
+    return _back(project, f"layer-{layer_key}")
+
+
+@bp.post("/projects/<int:project_id>/codebook/poles")
+@login_required
+def codebook_poles(project_id: int):
+    project, codebook = _teacher_codebook(project_id)
+    form = PolesForm()
+    if not form.validate_on_submit():
+        _form_failed(form)
+    else:
+        try:
+            changed = codebooks.set_poles(codebook, form.negative.data, form.positive.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            _report(changed, "Saved the slant poles.", codebook.version)
+    return _back(project, "rating-form")

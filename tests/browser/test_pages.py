@@ -61,7 +61,8 @@ def document_rows(page: Page) -> dict[str, int]:
     rows = {}
     for row in page.locator("#documents tbody tr").all():
         cells = row.locator("td").all_inner_texts()
-        rows[cells[0].strip()] = int(cells[3].replace(",", ""))
+        title = row.locator("td a").first.inner_text()
+        rows[title.strip()] = int(cells[3].replace(",", ""))
     return rows
 
 

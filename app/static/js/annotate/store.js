@@ -1,0 +1,398 @@
+// The annotator's work on one document, saved through the JSON API.
+//
+// Every action is applied locally at once and queued in an outbox kept in localStorage, so
+// nothing is lost on reload or while offline. The outbox is sent in order; failed sends are
+// retried with backoff. New spans carry the browser's own client_id, so a retried create never
+// makes a second span. Updates and deletes name the version they change; a 409 from the server
+// (changed in another tab) is handed to the page to resolve.
+
+const RETRY_MAX_MS = 30000;
+
+export function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID().replaceAll("-", "");
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class Store extends EventTarget {
+  constructor({ api, csrf, user, documentId, initial }) {
+    super();
+    this.api = api;
+    this.csrf = csrf;
+    this.key = `sourcemark:outbox:${user}:${documentId}`;
+    this.spans = new Map(); // client_id -> span as this tab sees it
+    this.tags = new Map(); // passage id -> label as this tab sees it
+    this.rating = null; // {values}
+    this.done = false;
+    // What the server last acknowledged: the versions that writes must name.
+    this.known = new Map(); // client_id -> {id, version}
+    this.tagVersions = new Map(); // passage id -> version
+    this.ratingVersion = null;
+    this.undoStack = [];
+    this.outbox = this.loadOutbox();
+    this.sending = false;
+    this.retryMs = 1000;
+    this.state = "saved";
+    this.reset(initial);
+  }
+
+  // --- state -------------------------------------------------------------------------------
+
+  reset(server) {
+    this.spans.clear();
+    this.tags.clear();
+    this.known.clear();
+    this.tagVersions.clear();
+    for (const span of server.spans) {
+      this.spans.set(span.client_id, { ...span });
+      this.known.set(span.client_id, { id: span.id, version: span.version });
+    }
+    for (const tag of server.passage_tags) {
+      this.tags.set(tag.passage_id, tag.label);
+      this.tagVersions.set(tag.passage_id, tag.version);
+    }
+    this.rating = server.rating ? { values: { ...server.rating.values } } : null;
+    this.ratingVersion = server.rating ? server.rating.version : null;
+    this.done = server.done;
+    // Work not yet acknowledged (from before a reload, or queued) is applied again on top.
+    for (const op of this.outbox) this.applyLocally(op);
+  }
+
+  applyLocally(op) {
+    if (op.kind === "create") {
+      if (!this.spans.has(op.body.client_id)) this.spans.set(op.body.client_id, { ...op.body, pending: true });
+    } else if (op.kind === "update") {
+      const span = this.spans.get(op.clientId);
+      if (span) Object.assign(span, op.changes);
+    } else if (op.kind === "delete") {
+      this.spans.delete(op.clientId);
+    } else if (op.kind === "tag") {
+      if (op.label) this.tags.set(op.passageId, op.label);
+      else this.tags.delete(op.passageId);
+    } else if (op.kind === "rating") {
+      this.rating = { values: op.values };
+    } else if (op.kind === "done") {
+      this.done = op.done;
+    }
+  }
+
+  emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // --- actions -----------------------------------------------------------------------------
+
+  createSpan(fields, { undoable = true } = {}) {
+    const body = { client_id: newClientId(), note: "", attributes: {}, ...fields };
+    const span = { ...body, pending: true };
+    this.spans.set(body.client_id, span);
+    if (undoable) this.undoStack.push({ kind: "create", clientId: body.client_id });
+    this.enqueue({ kind: "create", body });
+    this.emit("change", { spans: [span] });
+    return span;
+  }
+
+  updateSpan(clientId, changes, { undoable = true } = {}) {
+    const span = this.spans.get(clientId);
+    if (!span) return;
+    const before = {};
+    for (const key of Object.keys(changes)) before[key] = span[key];
+    if (undoable) this.undoStack.push({ kind: "update", clientId, before });
+    const old = { ...span };
+    Object.assign(span, changes);
+    this.enqueue({ kind: "update", clientId, changes });
+    this.emit("change", { spans: [old, span] });
+  }
+
+  deleteSpan(clientId, { undoable = true } = {}) {
+    const span = this.spans.get(clientId);
+    if (!span) return;
+    this.spans.delete(clientId);
+    if (undoable) this.undoStack.push({ kind: "delete", span: { ...span } });
+    this.enqueue({ kind: "delete", clientId });
+    this.emit("change", { spans: [span] });
+  }
+
+  setTag(passageId, label, { undoable = true } = {}) {
+    const before = this.tags.get(passageId) || null;
+    if (before === label) return;
+    if (undoable) this.undoStack.push({ kind: "tag", passageId, before });
+    if (label) this.tags.set(passageId, label);
+    else this.tags.delete(passageId);
+    this.enqueue({ kind: "tag", passageId, label });
+    this.emit("change", { passages: [passageId] });
+  }
+
+  saveRating(values) {
+    this.rating = { values };
+    // Only the newest form matters: unsent older saves are dropped (not the one in flight).
+    this.outbox = this.outbox.filter((op, i) => op.kind !== "rating" || (i === 0 && this.sending));
+    this.enqueue({ kind: "rating", values });
+  }
+
+  setDone(done) {
+    this.done = done;
+    this.enqueue({ kind: "done", done });
+    this.emit("change", {});
+  }
+
+  undo() {
+    const action = this.undoStack.pop();
+    if (!action) return false;
+    if (action.kind === "create") this.deleteSpan(action.clientId, { undoable: false });
+    else if (action.kind === "delete") {
+      const { start, end, text, layer, label, note, attributes } = action.span;
+      this.createSpan({ start, end, text, layer, label, note, attributes }, { undoable: false });
+    } else if (action.kind === "update") this.updateSpan(action.clientId, action.before, { undoable: false });
+    else if (action.kind === "tag") this.setTag(action.passageId, action.before, { undoable: false });
+    return true;
+  }
+
+  // --- the outbox --------------------------------------------------------------------------
+
+  loadOutbox() {
+    try {
+      return JSON.parse(localStorage.getItem(this.key) || "[]");
+    } catch {
+      return [];
+    }
+  }
+
+  saveOutbox() {
+    try {
+      if (this.outbox.length) localStorage.setItem(this.key, JSON.stringify(this.outbox));
+      else localStorage.removeItem(this.key);
+    } catch {
+      // Storage full or blocked: the queue still lives in memory.
+    }
+  }
+
+  enqueue(op) {
+    this.outbox.push(op);
+    this.saveOutbox();
+    if (this.state !== "conflict") this.setState("saving", "Saving…");
+    this.flush();
+  }
+
+  setState(state, message = "") {
+    this.state = state;
+    this.emit("state", { state, message, waiting: this.outbox.length });
+  }
+
+  async flush() {
+    if (this.sending || this.state === "conflict") return;
+    this.sending = true;
+    let refused = false;
+    try {
+      while (this.outbox.length) {
+        const outcome = await this.send(this.outbox[0]);
+        if (outcome === "retry") {
+          if (this.state !== "error") this.setState("offline", `Not saved yet, retrying (${this.outbox.length} waiting)`);
+          await new Promise((resolve) => setTimeout(resolve, this.retryMs));
+          this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+          continue;
+        }
+        if (outcome === "wait") return; // a conflict for the annotator to resolve
+        refused = refused || outcome === "refused";
+        this.retryMs = 1000;
+        this.outbox.shift();
+        this.saveOutbox();
+      }
+      if (!refused) this.setState("saved", "All changes saved");
+    } finally {
+      this.sending = false;
+    }
+    if (refused) await this.reload();
+  }
+
+  async request(method, path, body) {
+    const response = await fetch(this.api + path, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    if (response.status !== 204) {
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+    }
+    return { status: response.status, data };
+  }
+
+  /** Send one op; returns "ok", "refused", "retry" or "wait". */
+  async send(op) {
+    let result;
+    try {
+      result = await this.request(...this.describe(op));
+    } catch {
+      return "retry"; // network down
+    }
+    const { status, data } = result;
+    if (status >= 500 || status === 429 || status === 408) return "retry";
+    if (status === 401) {
+      this.setState("error", "You are signed out: sign in again in another tab; your work is kept here.");
+      return "retry";
+    }
+    if (status === 409) return this.conflict(op, data?.error?.current ?? null);
+    if (status >= 400) {
+      this.setState("error", data?.error?.message || `The server refused this change (${status}).`);
+      this.emit("refused", { op, message: data?.error?.message });
+      return "refused";
+    }
+    this.acknowledge(op, data);
+    return "ok";
+  }
+
+  describe(op) {
+    if (op.kind === "create") return ["POST", "/spans", op.body];
+    if (op.kind === "update" || op.kind === "delete") {
+      const known = this.known.get(op.clientId) || {};
+      if (op.kind === "delete") return ["DELETE", `/spans/${known.id}?version=${known.version}`];
+      const body = { version: known.version, ...op.changes };
+      const span = this.spans.get(op.clientId);
+      if (("start" in body || "end" in body) && span) Object.assign(body, { start: span.start, end: span.end, text: span.text });
+      return ["PATCH", `/spans/${known.id}`, body];
+    }
+    if (op.kind === "tag") {
+      const version = this.tagVersions.get(op.passageId) ?? null;
+      if (!op.label) return ["DELETE", `/passages/${op.passageId}/tag?version=${version}`];
+      return ["PUT", `/passages/${op.passageId}/tag`, { label: op.label, version }];
+    }
+    if (op.kind === "rating") return ["PUT", "/rating", { values: op.values, version: this.ratingVersion }];
+    return ["PUT", "/done", { done: op.done }];
+  }
+
+  acknowledge(op, data) {
+    if (op.kind === "create" || op.kind === "update") {
+      this.known.set(data.client_id, { id: data.id, version: data.version });
+      const span = this.spans.get(data.client_id);
+      if (span) {
+        Object.assign(span, { id: data.id, version: data.version, author: data.author });
+        delete span.pending;
+        this.emit("change", { spans: [span] });
+      }
+    } else if (op.kind === "delete") {
+      this.known.delete(op.clientId);
+    } else if (op.kind === "tag") {
+      if (data) this.tagVersions.set(op.passageId, data.version);
+      else this.tagVersions.delete(op.passageId);
+    } else if (op.kind === "rating") {
+      this.ratingVersion = data.version;
+    } else if (op.kind === "done") {
+      this.done = data.done;
+      this.emit("change", {});
+    }
+  }
+
+  async reload() {
+    try {
+      const { status, data } = await this.request("GET", "/annotations");
+      if (status === 200) {
+        this.reset(data);
+        this.emit("change", { all: true });
+        this.emit("rating", {});
+      }
+    } catch {
+      // Offline: the local state stays as it is.
+    }
+  }
+
+  /** A 409: the stored state differs from what this tab last saw. */
+  conflict(op, current) {
+    if (this.sameAsWanted(op, current)) {
+      if (current) this.acknowledge(op, current);
+      else this.acknowledge(op, null);
+      return "ok";
+    }
+    this.setState("conflict", "Changed in another tab: choose which version to keep.");
+    this.emit("conflict", {
+      op,
+      current,
+      mine: this.mineOf(op),
+      keepMine: () => this.resolve(op, current, "mine"),
+      keepTheirs: () => this.resolve(op, current, "theirs"),
+    });
+    return "wait";
+  }
+
+  mineOf(op) {
+    if (op.kind === "update") return { ...this.spans.get(op.clientId) };
+    if (op.kind === "delete") return null;
+    if (op.kind === "tag") return op.label ? { label: op.label } : null;
+    if (op.kind === "rating") return { values: op.values };
+    return null;
+  }
+
+  sameAsWanted(op, current) {
+    if (!current) return op.kind === "delete" || (op.kind === "tag" && !op.label);
+    if (op.kind === "update") return Object.entries(op.changes).every(([k, v]) => JSON.stringify(current[k]) === JSON.stringify(v));
+    if (op.kind === "tag") return current.label === op.label;
+    if (op.kind === "rating") return JSON.stringify(current.values) === JSON.stringify(op.values);
+    return false;
+  }
+
+  resolve(op, current, choice) {
+    this.outbox.shift();
+    if (choice === "mine") {
+      if (op.kind === "update" || op.kind === "delete") {
+        if (current) {
+          this.known.set(op.clientId, { id: current.id, version: current.version });
+          this.outbox.unshift(op);
+        } else {
+          // Deleted elsewhere: keeping my edit means making the span again.
+          const span = this.spans.get(op.clientId);
+          this.spans.delete(op.clientId);
+          this.known.delete(op.clientId);
+          if (span) {
+            const { start, end, text, layer, label, note, attributes } = span;
+            const body = { client_id: newClientId(), start, end, text, layer, label, note, attributes };
+            this.spans.set(body.client_id, { ...body, pending: true });
+            this.outbox.unshift({ kind: "create", body });
+          }
+        }
+      } else if (op.kind === "tag") {
+        if (current) this.tagVersions.set(op.passageId, current.version);
+        else this.tagVersions.delete(op.passageId);
+        this.outbox.unshift(op);
+      } else if (op.kind === "rating") {
+        this.ratingVersion = current ? current.version : null;
+        this.outbox.unshift(op);
+      }
+    } else {
+      // Keep the stored one: adopt it and drop queued changes to the same thing.
+      const same = (other) =>
+        (op.clientId !== undefined && other.clientId === op.clientId) ||
+        (op.kind === "tag" && other.kind === "tag" && other.passageId === op.passageId) ||
+        (op.kind === "rating" && other.kind === "rating");
+      this.outbox = this.outbox.filter((other) => !same(other));
+      if (op.kind === "update" || op.kind === "delete") {
+        this.spans.delete(op.clientId);
+        this.known.delete(op.clientId);
+        if (current) {
+          this.spans.set(current.client_id, { ...current });
+          this.known.set(current.client_id, { id: current.id, version: current.version });
+        }
+      } else if (op.kind === "tag") {
+        if (current) {
+          this.tags.set(op.passageId, current.label);
+          this.tagVersions.set(op.passageId, current.version);
+        } else {
+          this.tags.delete(op.passageId);
+          this.tagVersions.delete(op.passageId);
+        }
+      } else if (op.kind === "rating") {
+        this.rating = current ? { values: current.values } : null;
+        this.ratingVersion = current ? current.version : null;
+        this.emit("rating", {});
+      }
+    }
+    this.saveOutbox();
+    this.emit("change", { all: true });
+    this.setState("saving", "Saving…");
+    this.flush();
+  }
+}

@@ -1,0 +1,236 @@
+"""Annotation speed on SQLite: page render, span-create latency, highlights in Chromium.
+
+Prints one line per figure, `name: value unit`, each the median of several runs:
+- the server time to render the annotate page of the forum thread (seed 002, ~90 KB)
+  holding 1,000 spans;
+- span-create latency (p50, p95, p99) and throughput with 1 and with 8 concurrent clients,
+  against the app served by a separate process on loopback;
+- the time from navigation to the highlighted text in headless Chromium.
+
+Targets: render under 100 ms, p95 under 25 ms with 8 clients, highlights under 500 ms.
+Run: .venv/bin/python benchmarks/annotate.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FORUM = "002_58f5ba6ad2df0acd.txt"
+SPANS = 1000
+CREATES_PER_CLIENT = 150
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def build_database(folder: Path) -> dict:
+    """A database with the demo, 1,000 spans on the forum thread, and API tokens."""
+    os.environ["SOURCEMARK_INSTANCE_PATH"] = str(folder / "instance")
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Document, Span, User
+    from app.services import accounts, annotations, projects, tokens
+    from app.services.demo import load_demo
+
+    url = f"sqlite:///{folder / 'bench.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        upgrade()
+        project, _, _ = load_demo(ROOT / "seeds", app.config["DOCUMENT_MAX_BYTES"])
+        forum = db.session.scalar(db.select(Document).where(Document.project_id == project.id,
+                                                            Document.source_name == FORUM))
+        student = db.session.scalar(db.select(User).where(User.username == "aigerim"))
+        words = annotations.vocabulary(project.id)
+        rhetoric = words.layers["rhetoric"]
+        labels = [label for label in rhetoric.labels if label.active]
+        rng = random.Random(7)
+        bounds = [m.span() for m in re.finditer(r"\w+(?:\W+\w+){0,4}", forum.text)]
+        for _ in range(SPANS):
+            start, end = rng.choice(bounds)
+            db.session.add(Span(document_id=forum.id, user_id=student.id, layer=rhetoric,
+                                label=rng.choice(labels), client_id=uuid.uuid4().hex,
+                                start=start, end=end, codebook_version=1))
+        db.session.commit()
+        secrets = []
+        for n in range(8):
+            writer = accounts.create_user(f"bench{n}", "bench-password", "student")
+            projects.add_member(project, writer, "student")
+            db.session.commit()
+            secrets.append(tokens.create_token(writer, "bench")[1])
+        info = {"url": url, "project": project.id, "forum": forum.id, "tokens": secrets,
+                "text": forum.text, "bounds": bounds}
+        db.engine.dispose()
+    return info
+
+
+def measure_render(info: dict, runs: int) -> float:
+    """Median server time (ms) to render the annotate page with 1,000 spans."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": info["url"], "SECRET_KEY": "bench"})
+    client = app.test_client()
+    client.post("/login", data={"username": "aigerim", "password": "student-demo"})
+    with app.app_context():
+        pass
+    app.config["WTF_CSRF_ENABLED"] = False
+    client.post("/login", data={"username": "aigerim", "password": "student-demo"})
+    path = f"/projects/{info['project']}/documents/{info['forum']}/annotate"
+    response = client.get(path)
+    assert response.status_code == 200 and response.data.count(b'"client_id"') >= SPANS
+    times = []
+    for _ in range(max(runs, 5) * 4):
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    with app.app_context():
+        db.engine.dispose()
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(info: dict, folder: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, SOURCEMARK_INSTANCE_PATH=str(folder / "instance"),
+               DATABASE_URL=info["url"], SECRET_KEY="bench")
+    code = ("from app import create_app; from werkzeug.serving import run_simple; "
+            f"run_simple('127.0.0.1', {port}, create_app(), threaded=True)")
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def create_spans(port: int, info: dict, clients: int) -> tuple[list[float], float]:
+    """Each client creates spans as fast as it can; returns latencies (ms) and req/s."""
+    path = f"/api/v1/projects/{info['project']}/documents/{info['forum']}/spans"
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        rng = random.Random(n)
+        headers = {"Authorization": f"Bearer {info['tokens'][n]}",
+                   "Content-Type": "application/json"}
+        mine = []
+        for _ in range(CREATES_PER_CLIENT):
+            start, end = rng.choice(info["bounds"])
+            body = json.dumps({"client_id": uuid.uuid4().hex, "layer": "rhetoric",
+                               "label": "loaded_language", "start": start, "end": end,
+                               "text": info["text"][start:end]})
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            started = time.perf_counter()
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            connection.close()
+            if response.status != 201:
+                errors.append(str(response.status))
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"{len(errors)} creates failed: {errors[:5]}")
+    return latencies, len(latencies) / elapsed
+
+
+def measure_highlights(port: int, info: dict, runs: int) -> float | None:
+    """Median ms from navigation to highlights drawn, in headless Chromium."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    url = f"http://127.0.0.1:{port}"
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.goto(url + "/login")
+        page.fill("#username", "aigerim")
+        page.fill("#password", "student-demo")
+        page.click("input[type=submit]")
+        page.wait_for_url("**/projects")
+        target = f"{url}/projects/{info['project']}/documents/{info['forum']}/annotate"
+        for _ in range(runs + 1):
+            page.goto(target)
+            page.wait_for_selector("body[data-ready-ms]")
+            assert page.locator("#passages .seg").count() > 0
+            times.append(float(page.get_attribute("body", "data-ready-ms")))
+        browser.close()
+    return statistics.median(times[1:])  # the first load also warms the cache
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        info = build_database(folder)
+        print(f"annotate_page_render_1000_spans: {measure_render(info, runs):.1f} ms", flush=True)
+        process, port = start_server(info, folder)
+        try:
+            create_spans(port, info, 1)  # warm up
+            for clients in (1, 8):
+                results = [create_spans(port, info, clients) for _ in range(runs)]
+                for q in (50, 95, 99):
+                    value = statistics.median(percentile(lat, q) for lat, _ in results)
+                    print(f"span_create_p{q}_{clients}_client{'s' if clients > 1 else ''}: "
+                          f"{value:.1f} ms", flush=True)
+                throughput = statistics.median(rate for _, rate in results)
+                print(f"span_create_throughput_{clients}_client{'s' if clients > 1 else ''}: "
+                      f"{throughput:.0f} req/s", flush=True)
+            highlights = measure_highlights(port, info, runs)
+            if highlights is not None:
+                print(f"highlights_visible_1000_spans: {highlights:.0f} ms", flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The annotation page in headless Chromium: exact offsets, keyboard tagging, editing,
+conflicts between tabs, and saves that survive failures and reloads."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from app.services import accounts, projects
+from app.services.documents import import_files
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "browser-test-pw"
+# Came in with CRLF; holds a ZWJ family emoji, an emoji outside the BMP and a combining accent.
+RAW_TEXT = (
+    "Family 👩\u200d👩\u200d👧 left Zhanaozen 🚓 at dawn.\r\n\r\n"
+    "The mayor said: \u201cbandits\u201d did it. Cafe\u0301 owners disagreed.\r\n\r\n"
+    "Officials said 14 people were killed.\r\n"
+)
+
+# Selects [start, end) given in code points, walking the page's own segments.
+SELECT_JS = """([start, end]) => {
+  function locate(point) {
+    for (const seg of document.querySelectorAll('#passages [data-s]')) {
+      const s = +seg.dataset.s, e = +seg.dataset.e;
+      if (point < s || point > e) continue;
+      const node = seg.firstChild, data = node.data;
+      let units = 0;
+      for (let n = 0; n < point - s; n++) {
+        const c = data.charCodeAt(units);
+        units += (c >= 0xd800 && c <= 0xdbff) ? 2 : 1;
+      }
+      return [node, units];
+    }
+    throw new Error('no segment holds ' + point);
+  }
+  const [a, ao] = locate(start), [b, bo] = locate(end);
+  const range = document.createRange();
+  range.setStart(a, ao); range.setEnd(b, bo);
+  const selection = window.getSelection();
+  selection.removeAllRanges(); selection.addRange(range);
+  return selection.toString();
+}"""
+
+
+@dataclass(frozen=True)
+class Setting:
+    project_id: int
+    document_id: int
+    username: str
+    text: str  # the canonical text
+
+    @property
+    def url(self) -> str:
+        return f"/projects/{self.project_id}/documents/{self.document_id}/annotate"
+
+    @property
+    def api(self) -> str:
+        return f"/api/v1/projects/{self.project_id}/documents/{self.document_id}"
+
+
+@pytest.fixture
+def setting(live_app: Flask) -> Setting:
+    """A project holding the emoji/CRLF text, and a student of it (password PASSWORD)."""
+    suffix = secrets.token_hex(3)
+    with live_app.app_context():
+        teacher = accounts.create_user(f"t-{suffix}", PASSWORD, "teacher")
+        project = projects.create_project(teacher, f"Annotate {suffix}")
+        (document,) = import_files(project, [("crlf.txt", RAW_TEXT.encode())],
+                                   live_app.config["DOCUMENT_MAX_BYTES"], teacher)
+        student = accounts.create_user(f"s-{suffix}", PASSWORD, "student")
+        projects.add_member(project, student, "student")
+        from app.extensions import db
+
+        db.session.commit()
+        return Setting(project.id, document.id, student.username, document.text)
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/projects")
+
+
+def open_document(page: Page, setting: Setting) -> None:
+    page.goto(setting.url)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def select(page: Page, setting: Setting, needle: str) -> tuple[int, int]:
+    start = setting.text.index(needle)
+    end = start + len(needle)  # Python counts code points, as the server does
+    assert page.evaluate(SELECT_JS, [start, end]) == needle
+    return start, end
+
+
+def saved(page: Page) -> None:
+    expect(page.locator("#save-state")).to_have_text("All changes saved", timeout=10_000)
+
+
+def annotations(page: Page, setting: Setting) -> dict:
+    response = page.request.get(setting.api + "/annotations")
+    assert response.ok, response.text()
+    return response.json()
+
+
+def test_selected_text_is_labelled_and_found_at_the_same_characters_after_reload(
+        page: Page, setting: Setting):
+    assert "\r" not in setting.text  # the CRLF file was made canonical at import
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+2")  # rhetoric
+    expect(page.locator('.layer-button[data-layer="rhetoric"]')).to_have_attribute(
+        "aria-checked", "true")
+
+    cafe = select(page, setting, "Café")
+    page.keyboard.press("l")  # loaded language, by its shortcut
+    family = select(page, setting, "👩\u200d👩\u200d👧")
+    page.locator("#passages").dispatch_event("mouseup")
+    menu = page.locator("#label-menu")
+    expect(menu).to_be_visible()
+    menu.get_by_role("menuitem", name=re.compile("Exaggeration")).click()
+    saved(page)
+
+    stored = {(s["start"], s["end"], s["label"], s["text"])
+              for s in annotations(page, setting)["spans"]}
+    assert stored == {(*cafe, "loaded_language", "Café"),
+                      (*family, "exaggeration", "👩\u200d👩\u200d👧")}
+
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    for (start, end), text in ((cafe, "Café"), (family, "👩\u200d👩\u200d👧")):
+        segment = page.locator(f'#passages .seg[data-s="{start}"][data-e="{end}"]')
+        expect(segment).to_have_text(text)
+
+
+def test_passages_are_tagged_by_keyboard_alone(page: Page, setting: Setting):
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+1")  # source type
+    page.keyboard.press("j")  # first passage
+    page.keyboard.press("n")  # news reporting
+    page.keyboard.press("j")
+    page.keyboard.press("o")  # official statement
+    page.keyboard.press("j")
+    page.keyboard.press("t")  # testimony
+    page.keyboard.press("Backspace")  # changed my mind: untag the third
+    page.keyboard.press("Control+z")  # … and undo that
+    saved(page)
+    expect(page.locator("#progress-text")).to_contain_text("3 of 3 passages tagged")
+    expect(page.locator("#p1")).to_have_attribute("data-tag", "official_statement")
+
+    tags = {t["passage_id"]: t["label"] for t in annotations(page, setting)["passage_tags"]}
+    ids = page.eval_on_selector_all("#passages .passage",
+                                    "els => els.map(e => +e.dataset.passageId)")
+    assert tags == dict(zip(ids, ["news_report", "official_statement", "testimony"],
+                            strict=True))
+
+
+def test_span_is_edited_and_deleted_in_the_panel(page: Page, setting: Setting):
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+2")
+    start, end = select(page, setting, "bandits")
+    page.keyboard.press("n")  # name calling; the panel opens on the new span
+    form = page.locator("#span-form")
+    expect(form).to_be_visible()
+    form.locator("#span-label").select_option("loaded_language")
+    form.locator("#span-note").fill("dehumanising label")
+    saved(page)
+    # Take in the quotation marks: one character earlier, one later.
+    form.get_by_role("button", name="◂ start").click()
+    form.get_by_role("button", name="end ▸").click()
+    saved(page)
+
+    (span,) = annotations(page, setting)["spans"]
+    assert (span["label"], span["note"]) == ("loaded_language", "dehumanising label")
+    assert (span["start"], span["end"]) == (start - 1, end + 1)
+    assert span["text"] == "\u201cbandits\u201d"
+    expect(page.locator(f'#passages .seg[data-s="{start - 1}"]')).to_have_text(
+        "\u201cbandits\u201d")
+
+    form.get_by_role("button", name="Delete span").click()
+    saved(page)
+    assert annotations(page, setting)["spans"] == []
+    page.keyboard.press("Control+z")  # undo brings it back
+    saved(page)
+    (again,) = annotations(page, setting)["spans"]
+    assert (again["start"], again["end"], again["note"]) == (start - 1, end + 1,
+                                                             "dehumanising label")
+
+
+def test_stale_edit_from_a_second_tab_asks_which_version_to_keep(page: Page, setting: Setting,
+                                                                 browser_errors):
+    browser_errors.allow(r"status of 409")  # the server's answer to the stale write
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+2")
+    select(page, setting, "bandits")
+    page.keyboard.press("n")
+    saved(page)
+    (span,) = annotations(page, setting)["spans"]
+
+    other = page.context.new_page()  # a second tab, same student
+    open_document(other, setting)
+    seg = f'#passages .seg[data-s="{span["start"]}"]'
+    other.locator(seg).click()
+    other.locator("#span-note").fill("second tab's note")
+    saved(other)
+
+    page.locator("#span-note").fill("first tab's note")  # this tab still has version 1
+    dialog = page.locator("#conflict")
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(page.locator("#conflict-theirs")).to_contain_text("second tab's note")
+    expect(page.locator("#conflict-mine")).to_contain_text("first tab's note")
+    page.get_by_role("button", name="Keep mine").click()
+    saved(page)
+    (kept,) = annotations(page, setting)["spans"]
+    assert kept["note"] == "first tab's note" and kept["version"] == 3
+
+    # Now the second tab is stale: it keeps the stored version instead.
+    other.locator("#span-label").select_option("loaded_language")
+    expect(other.locator("#conflict")).to_be_visible(timeout=10_000)
+    other.get_by_role("button", name="Keep the stored one").click()
+    saved(other)
+    (final,) = annotations(page, setting)["spans"]
+    assert (final["label"], final["note"]) == ("name_calling", "first tab's note")
+    expect(other.locator("#span-label")).to_have_value("name_calling")
+    other.close()
+
+
+def test_failed_saves_are_retried_and_survive_a_reload_without_duplicates(
+        page: Page, setting: Setting, browser_errors):
+    browser_errors.allow(r"Failed to load resource|ERR_FAILED|503")
+    sign_in(page, setting.username)
+    open_document(page, setting)
+
+    def unavailable(route):
+        route.fulfill(status=503, content_type="application/json",
+                      body=json.dumps({"error": {"code": "busy", "message": "busy",
+                                                 "fields": {}}}))
+
+    page.route("**/spans", unavailable)
+    page.keyboard.press("Alt+3")  # claims
+    select(page, setting, "14 people were killed")
+    page.keyboard.press("u")  # unverifiable number
+    expect(page.locator("#save-state")).to_contain_text("retrying", timeout=10_000)
+    assert annotations(page, setting)["spans"] == []
+
+    page.unroute("**/spans")
+    page.reload()  # the queued create is still in this browser and is sent again
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    saved(page)
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    saved(page)
+    spans = annotations(page, setting)["spans"]
+    assert [(s["label"], s["text"]) for s in spans] == [
+        ("claim.unverifiable_number", "14 people were killed")]
+
+
+def test_rating_form_and_done(page: Page, setting: Setting, browser_errors):
+    browser_errors.allow(r"status of 400")  # "done" refused while the form is incomplete
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.get_by_role("button", name="Mark done").click()
+    expect(page.locator("#save-state")).to_contain_text("Reliability", timeout=10_000)
+    expect(page.locator("#rating-panel")).to_be_visible()
+    page.locator('input[name="rating-reliability"][value="5"]').check()
+    page.locator('input[name="rating-slant"][value="cannot_tell"]').check()
+    page.locator('select[data-field="genre"]').select_option("reporting")
+    saved(page)
+    page.get_by_role("button", name="Mark done").click()
+    saved(page)
+    expect(page.get_by_role("button", name=re.compile("Done"))).to_have_attribute(
+        "aria-pressed", "true")
+    body = annotations(page, setting)
+    assert body["done"] is True
+    assert body["rating"]["values"] == {"reliability": 5, "slant": "cannot_tell",
+                                        "genre": "reporting"}
