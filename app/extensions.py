@@ -1,6 +1,7 @@
 """Unbound extension objects; bound to an app in create_app()."""
 
 import sqlite3
+import threading
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -24,7 +25,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a request commits its one use case and then answers
+# from what it wrote, without a query per attribute to reload it.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -40,3 +43,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+# SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
+# 100 ms a try). Writers of one process queue on this lock instead, taken at a transaction's
+# first write and released when it ends, so they wait only as long as the writer ahead.
+_sqlite_writer = threading.Lock()
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _queue_sqlite_writer(conn, cursor, statement, parameters, context, executemany) -> None:
+    if conn.dialect.name != "sqlite" or conn.info.get("sqlite_writer"):
+        return
+    if statement.lstrip()[:7].upper().startswith(_WRITES):
+        # Bounded: should anything hold the lock too long, SQLite's own timeout takes over.
+        conn.info["sqlite_writer"] = _sqlite_writer.acquire(timeout=5)
+
+
+def _release_sqlite_writer(conn) -> None:
+    if conn.info.pop("sqlite_writer", False):
+        _sqlite_writer.release()
+
+
+for _name in ("commit", "rollback"):
+    event.listen(Engine, _name, _release_sqlite_writer)

@@ -23,6 +23,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, on every database.
+
+    SQLite keeps no time zone and hands back naive datetimes; this type stores UTC and
+    gives it back marked as UTC, so comparisons never mix naive and aware values.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware (use app.models.utcnow())")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -42,8 +65,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie's user id: rotating it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -81,9 +104,9 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(16))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
 
@@ -105,7 +128,7 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), index=True)
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class Project(db.Model):
@@ -121,7 +144,7 @@ class Project(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
@@ -145,7 +168,7 @@ class Membership(db.Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(sa.String(16), default="student")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -166,7 +189,7 @@ class Codebook(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # The document rating form (fields, scales, poles) as in the codebook file.
     document_form: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="codebook")
     layers: Mapped[list[CodebookLayer]] = relationship(
@@ -252,7 +275,7 @@ class Document(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="documents")
     passages: Mapped[list[Passage]] = relationship(
@@ -320,8 +343,8 @@ class Span(db.Model):
     attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     codebook_version: Mapped[int] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     document: Mapped[Document] = relationship()
     user: Mapped[User] = relationship()
@@ -346,7 +369,7 @@ class PassageTag(db.Model):
     label_id: Mapped[int] = mapped_column(sa.ForeignKey("label.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
     codebook_version: Mapped[int] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     passage: Mapped[Passage] = relationship()
     label: Mapped[Label] = relationship()
@@ -368,7 +391,7 @@ class DocumentRating(db.Model):
     values: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     codebook_version: Mapped[int] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DocumentProgress(db.Model):
@@ -381,6 +404,6 @@ class DocumentProgress(db.Model):
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
                                          index=True)
-    done_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    last_activity_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True),
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(),
                                                        default=utcnow)

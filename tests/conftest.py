@@ -37,6 +37,7 @@ class IsolatedClient(FlaskClient):
             return contextvars.Context().run(super().open, *args, **kwargs)
         finally:
             db.session.commit()
+            db.session.expire_all()  # read what the request wrote, not the test's old copy
 
 
 def make_app(tmp_path: Path, **overrides) -> Flask:

@@ -46,7 +46,7 @@ def create_span(project_id: int, document_id: int):
     document = _document(project_id, document_id)
     body = parse(s.SpanCreate)
     span, created = notes.create_span(current_user, document, body.model_dump())
-    return answer(s.SpanOut(**notes.span_dict(span, document.text)), 201 if created else 200)
+    return answer(s.SpanOut(**span), 201 if created else 200)
 
 
 @route(bp, DOC + "/spans/<int:span_id>", "PATCH",
@@ -59,7 +59,7 @@ def update_span(project_id: int, document_id: int, span_id: int):
     body = parse(s.SpanUpdate)
     changes = body.model_dump(exclude_unset=True)
     span = notes.update_span(current_user, document, span_id, changes)
-    return answer(s.SpanOut(**notes.span_dict(span, document.text)))
+    return answer(s.SpanOut(**span))
 
 
 @route(bp, DOC + "/spans/<int:span_id>", "DELETE",
@@ -80,7 +80,7 @@ def set_passage_tag(project_id: int, document_id: int, passage_id: int):
     document = _document(project_id, document_id)
     body = parse(s.PassageTagSet)
     tag = notes.set_passage_tag(current_user, document, passage_id, body.label, body.version)
-    return answer(s.PassageTagOut(**notes.tag_dict(tag)))
+    return answer(s.PassageTagOut(**tag))
 
 
 @route(bp, DOC + "/passages/<int:passage_id>/tag", "DELETE",
@@ -100,7 +100,7 @@ def save_rating(project_id: int, document_id: int):
     document = _document(project_id, document_id)
     body = parse(s.RatingSave)
     rating = notes.save_rating(current_user, document, body.values, body.version)
-    return answer(s.RatingOut(**notes.rating_dict(rating)))
+    return answer(s.RatingOut(**rating))
 
 
 @route(bp, DOC + "/done", "PUT", "Mark the document done, or not done", tag="annotations",

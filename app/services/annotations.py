@@ -7,20 +7,15 @@ work is ever silently overwritten.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
-    Codebook,
-    CodebookLayer,
     Document,
     DocumentProgress,
     DocumentRating,
-    Label,
     Passage,
     PassageTag,
     Span,
@@ -29,57 +24,20 @@ from app.models import (
 )
 from app.services.attributes import clean_attributes
 from app.services.errors import Conflict, Invalid, NotFound, StaleVersion
+from app.services.vocabulary import LayerInfo, Vocabulary, vocabulary
 
 MAX_NOTE = 2000
 SOURCE_LAYER = "source"
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """A codebook's layers and labels, looked up by key."""
-
-    codebook: Codebook
-    layers: dict[str, CodebookLayer]
-    labels: dict[tuple[str, str], Label]
-
-    def layer(self, key: str) -> CodebookLayer:
-        layer = self.layers.get(key)
-        if layer is None:
-            raise Invalid(f"Unknown layer '{key}'.", {"layer": "unknown layer"})
-        return layer
-
-    def label(self, layer: CodebookLayer, key: str, *, for_new: bool = True) -> Label:
-        label = self.labels.get((layer.key, key))
-        if label is None:
-            raise Invalid(f"The layer '{layer.key}' has no label '{key}'.",
-                          {"label": "unknown label"})
-        if for_new and not label.active:
-            raise Invalid(f"The label '{label.name}' is retired; choose another.",
-                          {"label": "retired"})
-        return label
-
-
-def vocabulary(project_id: int) -> Vocabulary:
-    """Load a project's codebook with its layers and labels in one go."""
-    codebook = db.session.scalar(
-        sa.select(Codebook)
-        .where(Codebook.project_id == project_id)
-        .options(selectinload(Codebook.layers).selectinload(CodebookLayer.labels))
-    )
-    if codebook is None:
-        raise NotFound("This project has no codebook.")
-    layers = {layer.key: layer for layer in codebook.layers}
-    labels = {(layer.key, label.key): label for layer in codebook.layers
-              for label in layer.labels}
-    return Vocabulary(codebook, layers, labels)
-
-
 # --- serialisation -------------------------------------------------------------------------
 
-def span_dict(span: Span, text: str, author: str | None = None) -> dict[str, Any]:
+def span_dict(span: Span, text: str, words: Vocabulary, author: str | None = None
+              ) -> dict[str, Any]:
+    label = words.label_by_id[span.label_id]
     return {
-        "id": span.id, "client_id": span.client_id, "layer": span.layer.key,
-        "label": span.label.key, "start": span.start, "end": span.end,
+        "id": span.id, "client_id": span.client_id, "layer": label.layer_key,
+        "label": label.key, "start": span.start, "end": span.end,
         "text": text[span.start:span.end], "note": span.note, "attributes": span.attributes,
         "version": span.version, "codebook_version": span.codebook_version,
         "author": author if author is not None else span.user.username,
@@ -87,8 +45,9 @@ def span_dict(span: Span, text: str, author: str | None = None) -> dict[str, Any
     }
 
 
-def tag_dict(tag: PassageTag) -> dict[str, Any]:
-    return {"passage_id": tag.passage_id, "label": tag.label.key, "version": tag.version,
+def tag_dict(tag: PassageTag, words: Vocabulary) -> dict[str, Any]:
+    return {"passage_id": tag.passage_id, "label": words.label_by_id[tag.label_id].key,
+            "version": tag.version,
             "codebook_version": tag.codebook_version, "updated_at": tag.updated_at.isoformat()}
 
 
@@ -100,15 +59,14 @@ def rating_dict(rating: DocumentRating) -> dict[str, Any]:
 
 def my_annotations(user: User, document: Document) -> dict[str, Any]:
     """Everything one annotator has on a document (and only theirs)."""
+    words = vocabulary(document.project_id)
     spans = db.session.scalars(
         sa.select(Span).where(Span.document_id == document.id, Span.user_id == user.id)
-        .options(selectinload(Span.layer), selectinload(Span.label))
         .order_by(Span.start, Span.end.desc(), Span.id)
     ).all()
     tags = db.session.scalars(
         sa.select(PassageTag).where(PassageTag.document_id == document.id,
                                     PassageTag.user_id == user.id)
-        .options(selectinload(PassageTag.label))
     ).all()
     rating = db.session.scalar(sa.select(DocumentRating).where(
         DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
@@ -116,8 +74,8 @@ def my_annotations(user: User, document: Document) -> dict[str, Any]:
         DocumentProgress.document_id == document.id, DocumentProgress.user_id == user.id))
     return {
         "document_id": document.id,
-        "spans": [span_dict(s, document.text, user.username) for s in spans],
-        "passage_tags": [tag_dict(t) for t in tags],
+        "spans": [span_dict(s, document.text, words, user.username) for s in spans],
+        "passage_tags": [tag_dict(t, words) for t in tags],
         "rating": rating_dict(rating) if rating else None,
         "done": bool(progress and progress.done_at),
     }
@@ -149,7 +107,7 @@ def _check_note(note: Any) -> str:
     return note.strip()
 
 
-def _check_source_nesting(document: Document, user: User, layer: CodebookLayer,
+def _check_source_nesting(document: Document, user: User, layer: LayerInfo,
                           start: int, end: int, ignore_id: int | None = None) -> None:
     """Source spans lie inside one passage, nest without crossing, and are not too deep.
 
@@ -191,12 +149,15 @@ def _max_depth(ranges: list[tuple[int, int]]) -> int:
 
 
 def _touch(user: User, document: Document) -> None:
-    progress = db.session.scalar(sa.select(DocumentProgress).where(
-        DocumentProgress.document_id == document.id, DocumentProgress.user_id == user.id))
-    if progress is None:
+    """Record the annotator's last activity on the document (one UPDATE, usually)."""
+    updated = db.session.execute(
+        sa.update(DocumentProgress)
+        .where(DocumentProgress.document_id == document.id, DocumentProgress.user_id == user.id)
+        .values(last_activity_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount == 0:
         db.session.add(DocumentProgress(document_id=document.id, user_id=user.id))
-    else:
-        progress.last_activity_at = utcnow()
 
 
 def _own_span(user: User, document: Document, span_id: int) -> Span | None:
@@ -215,30 +176,32 @@ def _expect_version(version: Any) -> int:
 
 # --- spans ---------------------------------------------------------------------------------
 
-def create_span(user: User, document: Document, data: dict[str, Any]) -> tuple[Span, bool]:
-    """Create a span; returns (span, created). A retry with the same client_id returns the
-    span made the first time instead of a second one."""
+def create_span(user: User, document: Document, data: dict[str, Any]
+                ) -> tuple[dict[str, Any], bool]:
+    """Create a span; returns (the span as data, created). A retry with the same client_id
+    returns the span made the first time instead of a second one."""
     client_id = data.get("client_id")
     if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
         raise Invalid("client_id is the browser's own id for the span (8 to 64 characters).",
                       {"client_id": "8–64 characters"})
     existing = db.session.scalar(sa.select(Span).where(Span.user_id == user.id,
                                                        Span.client_id == client_id))
+    words = vocabulary(document.project_id)
     if existing is not None:
         if existing.document_id != document.id:
             raise Conflict("This client_id is already used for another document.",
                            {"client_id": "taken"})
-        return existing, False
-    words = vocabulary(document.project_id)
+        return span_dict(existing, document.text, words), False
     layer = words.layer(data.get("layer"))
     label = words.label(layer, data.get("label"))
     start, end = check_range(document, data.get("start"), data.get("end"), data.get("text"))
     if layer.key == SOURCE_LAYER:
         _check_source_nesting(document, user, layer, start, end)
-    span = Span(document_id=document.id, user_id=user.id, layer=layer, label=label,
-                client_id=client_id, start=start, end=end, note=_check_note(data.get("note")),
+    span = Span(document_id=document.id, user_id=user.id, layer_id=layer.id,
+                label_id=label.id, client_id=client_id, start=start, end=end,
+                note=_check_note(data.get("note")),
                 attributes=clean_attributes(layer, data.get("attributes"), document),
-                codebook_version=words.codebook.version)
+                codebook_version=words.version)
     db.session.add(span)
     _touch(user, document)
     try:
@@ -250,24 +213,25 @@ def create_span(user: User, document: Document, data: dict[str, Any]) -> tuple[S
                                                            Span.client_id == client_id))
         if existing is None:
             raise
-        return existing, False
-    return span, True
+        return span_dict(existing, document.text, words), False
+    return span_dict(span, document.text, words, user.username), True
 
 
 def update_span(user: User, document: Document, span_id: int,
-                data: dict[str, Any]) -> Span:
+                data: dict[str, Any]) -> dict[str, Any]:
     """Change a span's label, boundaries, note or attributes, if `version` is current."""
     span = _own_span(user, document, span_id)
     version = _expect_version(data.get("version"))
     if span is None:
         raise StaleVersion("This span was deleted meanwhile (in another tab?).", None)
+    words = vocabulary(document.project_id)
     if span.version != version:
         raise StaleVersion("This span was changed meanwhile (in another tab?): "
-                           "keep yours or the stored one.", span_dict(span, document.text))
-    words = vocabulary(document.project_id)
-    layer = span.layer
-    if "label" in data and data["label"] != span.label.key:
-        span.label = words.label(layer, data["label"])
+                           "keep yours or the stored one.",
+                           span_dict(span, document.text, words))
+    layer = words.layer_by_id[span.layer_id]
+    if "label" in data and data["label"] != words.label_by_id[span.label_id].key:
+        span.label_id = words.label(layer, data["label"]).id
     if any(key in data for key in ("start", "end", "text")):
         start, end = check_range(document, data.get("start", span.start),
                                  data.get("end", span.end), data.get("text"))
@@ -279,11 +243,11 @@ def update_span(user: User, document: Document, span_id: int,
     if "attributes" in data:
         span.attributes = clean_attributes(layer, data["attributes"], document)
     span.version += 1
-    span.codebook_version = words.codebook.version
+    span.codebook_version = words.version
     span.updated_at = utcnow()
     _touch(user, document)
     db.session.commit()
-    return span
+    return span_dict(span, document.text, words, user.username)
 
 
 def delete_span(user: User, document: Document, span_id: int, version: Any) -> None:
@@ -294,7 +258,8 @@ def delete_span(user: User, document: Document, span_id: int, version: Any) -> N
         return
     if span.version != version:
         raise StaleVersion("This span was changed meanwhile (in another tab?): "
-                           "keep yours or the stored one.", span_dict(span, document.text))
+                           "keep yours or the stored one.",
+                           span_dict(span, document.text, vocabulary(document.project_id)))
     db.session.delete(span)
     _touch(user, document)
     db.session.commit()
@@ -310,7 +275,7 @@ def _passage(document: Document, passage_id: int) -> Passage:
 
 
 def set_passage_tag(user: User, document: Document, passage_id: int, label_key: Any,
-                    version: Any = None) -> PassageTag:
+                    version: Any = None) -> dict[str, Any]:
     """Give a passage a source type. A first tag names no version; a change names the
     current one. Sending the stored label again is a harmless retry."""
     passage = _passage(document, passage_id)
@@ -322,17 +287,17 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
         if version is not None:
             raise StaleVersion("This passage's tag was removed meanwhile.", None)
         tag = PassageTag(passage_id=passage.id, document_id=document.id, user_id=user.id,
-                         label=label, codebook_version=words.codebook.version)
+                         label_id=label.id, codebook_version=words.version)
         db.session.add(tag)
     elif tag.label_id == label.id and version in (None, tag.version):
-        return tag
+        return tag_dict(tag, words)
     elif version != tag.version:
         raise StaleVersion("This passage was tagged meanwhile (in another tab?): "
-                           "keep yours or the stored one.", tag_dict(tag))
+                           "keep yours or the stored one.", tag_dict(tag, words))
     else:
-        tag.label = label
+        tag.label_id = label.id
         tag.version += 1
-        tag.codebook_version = words.codebook.version
+        tag.codebook_version = words.version
         tag.updated_at = utcnow()
     _touch(user, document)
     try:
@@ -342,8 +307,8 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
         current = db.session.scalar(sa.select(PassageTag).where(
             PassageTag.passage_id == passage.id, PassageTag.user_id == user.id))
         raise StaleVersion("This passage was tagged meanwhile.",
-                           tag_dict(current) if current else None) from None
-    return tag
+                           tag_dict(current, words) if current else None) from None
+    return tag_dict(tag, words)
 
 
 def clear_passage_tag(user: User, document: Document, passage_id: int, version: Any) -> None:
@@ -355,7 +320,7 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
         return
     if tag.version != version:
         raise StaleVersion("This passage was tagged meanwhile (in another tab?).",
-                           tag_dict(tag))
+                           tag_dict(tag, vocabulary(document.project_id)))
     db.session.delete(tag)
     _touch(user, document)
     db.session.commit()
@@ -364,33 +329,33 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
 # --- the rating form and "done" ------------------------------------------------------------
 
 def save_rating(user: User, document: Document, values: Any, version: Any = None
-                ) -> DocumentRating:
+                ) -> dict[str, Any]:
     """Store the rating form (partial forms are fine while working)."""
     from app.services.ratings import clean_rating
 
     words = vocabulary(document.project_id)
-    cleaned = clean_rating(words.codebook.document_form, values)
+    cleaned = clean_rating(words.document_form, values)
     rating = db.session.scalar(sa.select(DocumentRating).where(
         DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
     if rating is None:
         if version is not None:
             raise StaleVersion("This rating was removed meanwhile.", None)
         rating = DocumentRating(document_id=document.id, user_id=user.id, values=cleaned,
-                                codebook_version=words.codebook.version)
+                                codebook_version=words.version)
         db.session.add(rating)
     elif rating.values == cleaned and version in (None, rating.version):
-        return rating
+        return rating_dict(rating)
     elif version != rating.version:
         raise StaleVersion("The rating was changed meanwhile (in another tab?): "
                            "keep yours or the stored one.", rating_dict(rating))
     else:
         rating.values = cleaned
         rating.version += 1
-        rating.codebook_version = words.codebook.version
+        rating.codebook_version = words.version
         rating.updated_at = utcnow()
     _touch(user, document)
     db.session.commit()
-    return rating
+    return rating_dict(rating)
 
 
 def set_done(user: User, document: Document, done: bool) -> bool:
@@ -402,10 +367,10 @@ def set_done(user: User, document: Document, done: bool) -> bool:
         words = vocabulary(document.project_id)
         rating = db.session.scalar(sa.select(DocumentRating).where(
             DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
-        missing = missing_required(words.codebook.document_form, rating.values if rating else {})
+        missing = missing_required(words.document_form, rating.values if rating else {})
         if missing:
             names = {f["key"]: f.get("name", f["key"])
-                     for f in words.codebook.document_form.get("fields", [])}
+                     for f in words.document_form.get("fields", [])}
             raise Invalid("Before marking the document done, fill in: "
                           + ", ".join(names.get(k, k) for k in missing) + ".",
                           {f"values.{k}": "required" for k in missing})

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.extensions import db
-from app.models import CodebookLayer, Document
+from app.models import Document
 from app.services.errors import Invalid
+from app.services.vocabulary import LayerInfo
 
 # Stored in their own columns or derived, never in the attributes dict.
 _NOT_ATTRIBUTES = {"note"}
@@ -66,7 +67,7 @@ def _evidence_item(key: str, item: Any, document: Document) -> dict[str, Any]:
     raise _bad(key, "kind is 'url' or 'span'")
 
 
-def clean_attributes(layer: CodebookLayer, given: Any, document: Document) -> dict[str, Any]:
+def clean_attributes(layer: LayerInfo, given: Any, document: Document) -> dict[str, Any]:
     """Return the checked attributes for a span of `layer`, or raise Invalid."""
     if given is None:
         return {}

@@ -251,6 +251,9 @@ def _transaction(codebook: Codebook, change: Callable[[], bool]) -> bool:
             codebook.version = Codebook.version + 1  # in SQL: concurrent edits both count
             codebook.updated_at = utcnow()
         db.session.commit()
+        # Positions, flags and the version changed in SQL: read them afresh (label lists
+        # are ordered by position when loaded).
+        db.session.expire_all()
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise Conflict("Someone else changed the codebook at the same time. Reload the page "

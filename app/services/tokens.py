@@ -50,9 +50,13 @@ def user_for_token(secret: str) -> User | None:
     """The active user a live token belongs to, or None."""
     if not secret.startswith(PREFIX):
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    row = db.session.execute(
+        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(secret))
+    ).first()
+    if row is None or row.ApiToken.revoked_at is not None or not row.User.active:
         return None
+    token = row.ApiToken
     now = utcnow()
     last = token.last_used_at
     # Record use at most once a minute, to keep reads from turning into writes.
@@ -60,4 +64,4 @@ def user_for_token(secret: str) -> User | None:
                         ).total_seconds() > 60:
         token.last_used_at = now
         db.session.commit()
-    return token.user
+    return row.User

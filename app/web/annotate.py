@@ -15,7 +15,6 @@ from app.web import bp
 def annotate(project_id: int, document_id: int):
     document = projects.get_document(current_user, project_id, document_id)
     project = document.project
-    words = annotations.vocabulary(project.id)
     ordered = [doc.id for doc, _ in projects.document_rows(project)]
     position = ordered.index(document.id)
     neighbours = {
@@ -27,7 +26,7 @@ def annotate(project_id: int, document_id: int):
         "document": {"id": document.id, "title": document.title, "text": document.text,
                      "text_sha256": document.text_sha256,
                      "passages": [[p.id, p.start, p.end] for p in document.passages]},
-        "codebook": codebook_as_dict(words.codebook),
+        "codebook": codebook_as_dict(project.codebook),
         "annotations": annotations.my_annotations(current_user, document),
         "api": url_for("api.get_annotations", project_id=project.id,
                        document_id=document.id).rsplit("/", 1)[0],

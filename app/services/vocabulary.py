@@ -1,0 +1,114 @@
+"""A project's codebook as plain, read-only data, cached per codebook version.
+
+Every annotation write checks its layer and label; loading the codebook's rows for each
+write would cost more than the write. The cache key includes the codebook's version, which
+every edit bumps, and its last-change time (a restored or recreated database may reuse an id
+and a version number, never the time as well), so an edited codebook is never served stale,
+in any process.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Codebook, CodebookLayer
+from app.services.errors import Invalid, NotFound
+
+_CACHE: dict[tuple, Vocabulary] = {}
+_CACHE_SIZE = 256
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    id: int
+    key: str
+    name: str
+    overlap: str
+    max_depth: int | None
+    attributes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    id: int
+    key: str
+    name: str
+    layer_key: str
+    active: bool
+    color: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Layers and labels of one version of a codebook, looked up by key or id."""
+
+    codebook_id: int
+    version: int
+    document_form: dict[str, Any]
+    layers: dict[str, LayerInfo]
+    labels: dict[tuple[str, str], LabelInfo]
+    label_by_id: dict[int, LabelInfo] = field(repr=False)
+    layer_by_id: dict[int, LayerInfo] = field(repr=False)
+
+    def layer(self, key: Any) -> LayerInfo:
+        layer = self.layers.get(key) if isinstance(key, str) else None
+        if layer is None:
+            raise Invalid(f"Unknown layer '{key}'.", {"layer": "unknown layer"})
+        return layer
+
+    def label(self, layer: LayerInfo, key: Any, *, for_new: bool = True) -> LabelInfo:
+        label = self.labels.get((layer.key, key)) if isinstance(key, str) else None
+        if label is None:
+            raise Invalid(f"The layer '{layer.key}' has no label '{key}'.",
+                          {"label": "unknown label"})
+        if for_new and not label.active:
+            raise Invalid(f"The label '{label.name}' is retired; choose another.",
+                          {"label": "retired"})
+        return label
+
+
+def _build(codebook: Codebook) -> Vocabulary:
+    layers, labels = {}, {}
+    for row in codebook.layers:
+        layers[row.key] = LayerInfo(row.id, row.key, row.name, row.overlap, row.max_depth,
+                                    list(row.attributes or []))
+        for label in row.labels:
+            labels[(row.key, label.key)] = LabelInfo(label.id, label.key, label.name, row.key,
+                                                     label.active, label.color)
+    return Vocabulary(
+        codebook_id=codebook.id, version=codebook.version,
+        document_form=dict(codebook.document_form or {}), layers=layers, labels=labels,
+        label_by_id={info.id: info for info in labels.values()},
+        layer_by_id={info.id: info for info in layers.values()},
+    )
+
+
+def vocabulary(project_id: int) -> Vocabulary:
+    """The project's current codebook: one small query when the version is cached."""
+    row = db.session.execute(
+        sa.select(Codebook.id, Codebook.version, Codebook.updated_at)
+        .where(Codebook.project_id == project_id)
+    ).first()
+    if row is None:
+        raise NotFound("This project has no codebook.")
+    key = (row.id, row.version, row.updated_at)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    codebook = db.session.scalar(
+        sa.select(Codebook).where(Codebook.id == row.id)
+        .options(selectinload(Codebook.layers).selectinload(CodebookLayer.labels))
+    )
+    words = _build(codebook)
+    with _LOCK:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = words
+    return words
