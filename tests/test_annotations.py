@@ -357,3 +357,18 @@ def test_outsider_cannot_annotate(client, setting, make):
     response = client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers)
     assert response.status_code == 404
     assert count(Span) == 0
+
+
+def test_project_page_shows_my_progress_per_document(client, setting, login_as):
+    project, document, student, headers, base = setting
+    page = lambda: client.get(f"/projects/{project.id}").get_data(as_text=True)  # noqa: E731
+    login_as(student, "correct horse battery")
+    assert "not started" in page()
+    client.put(f"{base}/passages/{document.passages[0].id}/tag", json={"label": "testimony"},
+               headers=headers)
+    client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers)
+    assert f"1/{len(document.passages)} tagged · 1 spans" in page()
+    client.put(base + "/rating", json={"values": {"reliability": 5, "slant": 0}},
+               headers=headers)
+    client.put(base + "/done", json={"done": True}, headers=headers)
+    assert 'class="badge badge-done">done<' in page()

@@ -381,3 +381,25 @@ def set_done(user: User, document: Document, done: bool) -> bool:
     progress.done_at = (progress.done_at or utcnow()) if done else None
     db.session.commit()
     return done
+
+
+def progress_by_document(project_id: int, user: User) -> dict[int, dict[str, Any]]:
+    """For each document of a project: the user's tagged passages, spans, and done flag."""
+    tagged = dict(db.session.execute(
+        sa.select(PassageTag.document_id, sa.func.count(PassageTag.id))
+        .join(Document, Document.id == PassageTag.document_id)
+        .where(Document.project_id == project_id, PassageTag.user_id == user.id)
+        .group_by(PassageTag.document_id)).all())
+    spans = dict(db.session.execute(
+        sa.select(Span.document_id, sa.func.count(Span.id))
+        .join(Document, Document.id == Span.document_id)
+        .where(Document.project_id == project_id, Span.user_id == user.id)
+        .group_by(Span.document_id)).all())
+    done = set(db.session.scalars(
+        sa.select(DocumentProgress.document_id)
+        .join(Document, Document.id == DocumentProgress.document_id)
+        .where(Document.project_id == project_id, DocumentProgress.user_id == user.id,
+               DocumentProgress.done_at.is_not(None))))
+    ids = set(tagged) | set(spans) | done
+    return {doc_id: {"tagged": tagged.get(doc_id, 0), "spans": spans.get(doc_id, 0),
+                     "done": doc_id in done} for doc_id in ids}

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.services import accounts, projects, tokens
+from app.services import accounts, annotations, projects, tokens
 from app.services.documents import import_files, import_seeds
 from app.services.errors import ImportFailed, ServiceError
 from app.web import bp
@@ -94,6 +94,7 @@ def project(project_id: int):
     return render_template(
         "web/project.html", project=project, role=role,
         documents=projects.document_rows(project), members=projects.members(project),
+        progress=annotations.progress_by_document(project.id, current_user),
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
         joining_form=JoiningForm(enabled=project.join_enabled),
     )

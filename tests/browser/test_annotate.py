@@ -287,3 +287,24 @@ def test_rating_form_and_done(page: Page, setting: Setting, browser_errors):
     assert body["done"] is True
     assert body["rating"]["values"] == {"reliability": 5, "slant": "cannot_tell",
                                         "genre": "reporting"}
+
+
+def test_a_span_is_copied_and_pasted_as_evidence_of_a_claim(page: Page, setting: Setting):
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+2")
+    source = select(page, setting, "Zhanaozen")
+    page.keyboard.press("l")
+    page.get_by_role("button", name="Copy as evidence").click()
+    page.keyboard.press("Alt+3")
+    select(page, setting, "14 people were killed")
+    page.keyboard.press("c")  # contradicted by another source
+    paste = page.locator("#paste-evidence")
+    expect(paste).to_contain_text("Zhanaozen")
+    paste.click()
+    saved(page)
+    expect(page.locator(".evidence-spans li")).to_have_count(1)
+    claim = next(s for s in annotations(page, setting)["spans"] if s["layer"] == "claim")
+    assert claim["attributes"]["evidence"] == [{
+        "kind": "span", "document_id": setting.document_id, "start": source[0],
+        "end": source[1], "title": "Zhanaozen"}]

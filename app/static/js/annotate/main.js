@@ -76,6 +76,7 @@ function openSpan(clientId) {
   renderer.renderRanges([span]);
   showTab("span");
   fillSpanPanel({ form: $("span-form"), span, layer: layers.get(span.layer), labelOf: (s) => renderer.label(s), cp });
+  offerPaste();
 }
 
 store.addEventListener("change", (event) => {
@@ -311,6 +312,51 @@ $("span-note").addEventListener("input", () => {
 });
 $("span-note").addEventListener("blur", commitNote);
 $("span-delete").addEventListener("click", () => { if (selectedId) store.deleteSpan(selectedId); });
+
+// Evidence across documents: copy any span, paste it into a claim's evidence list.
+const CLIPBOARD = "sourcemark:evidence";
+function copiedEvidence() {
+  try {
+    return JSON.parse(localStorage.getItem(CLIPBOARD) || "null");
+  } catch {
+    return null;
+  }
+}
+function offerPaste() {
+  const button = document.getElementById("paste-evidence");
+  const copied = copiedEvidence();
+  if (!button) return;
+  button.hidden = !copied;
+  if (copied) button.textContent = `Paste evidence: “${copied.title}” (${copied.document_title})`;
+}
+$("copy-evidence").addEventListener("click", () => {
+  const span = selectedId && store.spans.get(selectedId);
+  if (!span) return;
+  const quote = cp.slice(span.start, span.end);
+  localStorage.setItem(CLIPBOARD, JSON.stringify({
+    kind: "span", document_id: data.document.id, start: span.start, end: span.end,
+    title: quote.length > 120 ? `${quote.slice(0, 117)}…` : quote, document_title: data.document.title,
+  }));
+  $("copy-evidence").textContent = "Copied: paste it into a claim";
+  setTimeout(() => { $("copy-evidence").textContent = "Copy as evidence"; }, 2500);
+});
+$("span-attributes").addEventListener("click", (event) => {
+  const span = selectedId && store.spans.get(selectedId);
+  if (!span) return;
+  const evidence = span.attributes?.evidence || [];
+  const spans = evidence.filter((item) => item.kind === "span");
+  if (event.target.id === "paste-evidence") {
+    const copied = copiedEvidence();
+    if (!copied) return;
+    const { kind, document_id, start, end, title } = copied;
+    if (spans.some((item) => item.document_id === document_id && item.start === start && item.end === end)) return;
+    store.updateSpan(selectedId, { attributes: { ...span.attributes, evidence: [...evidence, { kind, document_id, start, end, title }] } });
+  } else if (event.target.dataset.removeEvidence !== undefined) {
+    const gone = spans[Number(event.target.dataset.removeEvidence)];
+    store.updateSpan(selectedId, { attributes: { ...span.attributes, evidence: evidence.filter((item) => item !== gone) } });
+  }
+});
+window.addEventListener("storage", (event) => { if (event.key === CLIPBOARD) offerPaste(); });
 for (const button of document.querySelectorAll("[data-bound]")) {
   button.addEventListener("click", () => {
     const span = selectedId && store.spans.get(selectedId);

@@ -107,10 +107,14 @@ function attributeInput(def, value) {
   if (def.type === "list") {
     const urls = (value || []).filter((item) => item.kind === "url").map((item) => item.url).join("\n");
     const spans = (value || []).filter((item) => item.kind === "span");
+    const linked = spans.map((item, index) => el("li", {},
+      el("span", { text: `“${item.title || `${item.start}–${item.end}`}” (document ${item.document_id})` }),
+      " ", el("button", { type: "button", className: "link", dataset: { removeEvidence: String(index) }, text: "remove" })));
     return el("div", { className: "evidence" },
       el("label", { for: id }, "evidence links (one a line)"),
       el("textarea", { id, rows: 2, dataset: { attr: def.key }, value: urls, placeholder: "https://…" }),
-      spans.length ? el("p", { className: "muted", text: `${spans.length} linked span(s) in other documents` }) : null);
+      linked.length ? el("ul", { className: "evidence-spans" }, ...linked) : null,
+      el("button", { type: "button", id: "paste-evidence", hidden: true }));
   }
   if (def.type === "text" && def.key !== "note") {
     return el("label", { for: id }, `${name} `, el("input", { id, type: "text", maxLength: def.max_length || 300, value: value || "", dataset: { attr: def.key } }));
