@@ -308,3 +308,15 @@ def test_a_span_is_copied_and_pasted_as_evidence_of_a_claim(page: Page, setting:
     assert claim["attributes"]["evidence"] == [{
         "kind": "span", "document_id": setting.document_id, "start": source[0],
         "end": source[1], "title": "Zhanaozen"}]
+
+
+def test_text_is_selected_and_labelled_by_keyboard_alone(page: Page, setting: Setting):
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+2")
+    page.keyboard.press("j")  # focus the first passage: "Family 👩‍👩‍👧 left …"
+    page.keyboard.press("Control+Shift+ArrowRight")  # "Family"
+    page.keyboard.press("l")
+    saved(page)
+    (span,) = annotations(page, setting)["spans"]
+    assert (span["start"], span["text"]) == (0, "Family")

@@ -176,6 +176,10 @@ document.addEventListener("keydown", (event) => {
     updateProgress();
     return;
   }
+  if (event.shiftKey && ["ArrowRight", "ArrowLeft"].includes(event.key) && selectByKeyboard(event)) {
+    event.preventDefault();
+    return;
+  }
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "?") {
     toggleHelp();
@@ -216,6 +220,23 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+// Keyboard selection: on a focused passage, Shift+→/← extends the selection by a character
+// (with Ctrl, by a word) from the passage's start, as far as the browser's selection allows.
+function selectByKeyboard(event) {
+  const selection = window.getSelection();
+  const passage = focusedPassage();
+  const inside = selection.rangeCount && passagesRoot.contains(selection.anchorNode);
+  if (!inside) {
+    if (!passage) return false;
+    const first = passage.el.querySelector("[data-s]")?.firstChild;
+    if (!first) return false;
+    selection.collapse(first, 0);
+  }
+  const direction = event.key === "ArrowRight" ? "forward" : "backward";
+  selection.modify("extend", direction, event.ctrlKey ? "word" : "character");
+  return true;
+}
 
 function toggleHelp() {
   const help = $("help");
