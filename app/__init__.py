@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers and CLI. Nothing else."""
+    # Imported here so that `app.agreement`, the pure maths, loads without Flask.
+    from flask import Flask
+
     instance_path = os.environ.get("SOURCEMARK_INSTANCE_PATH") or str(
         Path(__file__).resolve().parent.parent / "instance"
     )

@@ -123,6 +123,53 @@ def load_demo() -> None:
         click.echo(f"  {login.role:<8} {login.username:<10} password: {login.password}")
 
 
+def _format_figure(figure: dict) -> str:
+    if figure.get("value") is None:
+        return f"undefined ({figure.get('undefined')})"
+    text = f"{figure['value']:.3f}"
+    if figure.get("ci"):
+        text += f" [{figure['ci'][0]:.3f}, {figure['ci'][1]:.3f}]"
+    if figure.get("reading"):
+        text += f" {figure['reading']}"
+    return text + (f"  (items {figure['n_items']}, pairable {figure['n_pairable']}, "
+                   f"coders {figure['n_coders']})")
+
+
+@click.command("agreement")
+@click.argument("project")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("--document", "documents", multiple=True, type=int, help="Only these document ids.")
+@click.option("--annotator", "annotators", multiple=True, help="Only these usernames.")
+def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
+                      annotators: tuple[str, ...]) -> None:
+    """Print the agreement report of PROJECT (id or title)."""
+    import json
+
+    from app.services.agreement import Scope, build_report
+
+    report = build_report(_project(project), Scope(documents or None, annotators or None))
+    if as_json:
+        click.echo(json.dumps(report, indent=1, ensure_ascii=False))
+        return
+    click.echo(f"{report['project']['title']}: {len(report['annotators'])} annotators, "
+               f"{len(report['documents'])} documents, codebook version "
+               f"{report['codebook_version']}")
+    layers = report["layers"]
+    for key, title in (("source_passages", "Source type per passage"),
+                       ("source_characters", "Source type per character (innermost span)"),
+                       ("rhetoric", "Rhetoric (spans)"), ("claim", "Unsupported claims (spans)")):
+        click.echo(f"\n{title}")
+        for figure in layers[key]["coefficients"]:
+            click.echo(f"  {figure['name']:<18} {_format_figure(figure)}")
+        for warning in layers[key].get("warnings", []):
+            click.echo(f"  ! {warning}")
+    click.echo("\nDocument ratings")
+    for field in layers["ratings"]["fields"]:
+        for figure in field["coefficients"]:
+            click.echo(f"  {field['field']:<32} {figure['name']:<15} {_format_figure(figure)}")
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, settings_cli, documents_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(agreement_command)

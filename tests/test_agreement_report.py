@@ -1,0 +1,157 @@
+"""The project's agreement report: figures from stored annotations, the page and the CLI."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import krippendorff
+import numpy as np
+import pytest
+
+from app.extensions import db
+from app.models import DocumentRating, PassageTag, Span
+from app.services.agreement import Scope, build_report, merge_overlaps
+from app.services.vocabulary import vocabulary
+
+TEXT = ("Officials said 14 people died.\n\nA witness saw police shoot.\n\n"
+        "Forum users blamed foreigners.\n\nThe paper counted 15 dead.\n")
+TAGS = {"ana": ["official_statement", "testimony", "forum_post", "news_report"],
+        "ben": ["official_statement", "testimony", "news_report", "news_report"],
+        "cat": ["official_statement", "news_report", "forum_post", None]}
+
+
+@pytest.fixture
+def study(make):
+    """Three students tag four passages, mark rhetoric spans and rate the document."""
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, TEXT)
+    words = vocabulary(project.id)
+    students = {name: make.member(project, username=name) for name in TAGS}
+    for name, tags in TAGS.items():
+        for passage, tag in zip(document.passages, tags, strict=True):
+            if tag:
+                db.session.add(PassageTag(
+                    passage_id=passage.id, document_id=document.id, user_id=students[name].id,
+                    label_id=words.labels[("source", tag)].id, codebook_version=1))
+    shoot = TEXT.index("shoot")
+    for name, (start, end) in {"ana": (shoot, shoot + 5), "ben": (shoot, shoot + 5),
+                               "cat": (shoot - 7, shoot + 5)}.items():
+        db.session.add(Span(document_id=document.id, user_id=students[name].id,
+                            layer_id=words.layers["rhetoric"].id,
+                            label_id=words.labels[("rhetoric", "loaded_language")].id,
+                            client_id=uuid.uuid4().hex, start=start, end=end,
+                            codebook_version=1))
+    for name, reliability in {"ana": 5, "ben": 6, "cat": 5}.items():
+        db.session.add(DocumentRating(document_id=document.id, user_id=students[name].id,
+                                      values={"reliability": reliability, "slant": 0},
+                                      codebook_version=1))
+    db.session.commit()
+    return project, document, teacher, students
+
+
+def figure(figures, name):
+    return next(f for f in figures if f["name"] == name)
+
+
+def test_passage_alpha_matches_an_independent_implementation(study):
+    project, *_ = study
+    report = build_report(project)
+    labels = sorted({t for tags in TAGS.values() for t in tags if t})
+    data = np.array([[labels.index(t) if t else np.nan for t in TAGS[n]] for n in sorted(TAGS)])
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    alpha = figure(report["layers"]["source_passages"]["coefficients"], "alpha_nominal")
+    assert alpha["value"] == pytest.approx(expected, abs=1e-9)
+    assert (alpha["n_items"], alpha["n_pairable"], alpha["n_coders"]) == (4, 11, 3)
+    assert alpha["reading"] in {"reliable", "tentative", "unreliable"}
+    low, high = alpha["ci"]
+    assert low <= high  # a percentile interval; on 4 items it need not hold the estimate
+
+
+def test_passage_disagreements_list_who_said_what(study):
+    project, document, *_ = study
+    section = build_report(project)["layers"]["source_passages"]
+    assert section["disagreement_count"] == 2
+    first = section["disagreements"][0]
+    assert first["passage_index"] == 1
+    assert first["tags"] == {"ana": "testimony", "ben": "testimony", "cat": "news_report"}
+    assert {tuple(p["coders"]) for p in section["pairs"]} == {
+        ("ana", "ben"), ("ana", "cat"), ("ben", "cat")}
+
+
+def test_span_layer_has_u_alpha_and_pairwise_f1(study):
+    project, *_ = study
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    u_alpha = figure(rhetoric["coefficients"], "u_alpha")
+    assert u_alpha["value"] is not None and u_alpha["value"] < 1
+    pairs = {tuple(p["coders"]): p for p in rhetoric["pairs"]}
+    assert pairs[("ana", "ben")]["exact"]["f1"] == 1.0
+    assert pairs[("ana", "cat")]["exact"]["f1"] == 0.0
+    assert pairs[("ana", "cat")]["overlap"]["f1"] == 1.0
+    assert [entry["label"] for entry in rhetoric["labels"]] == ["loaded_language"]
+
+
+def test_undefined_figures_say_why(study):
+    project, *_ = study
+    claim = build_report(project)["layers"]["claim"]
+    (u_alpha,) = claim["coefficients"]
+    assert u_alpha["value"] is None and "coder" in u_alpha["undefined"]
+    assert claim["warnings"]
+
+
+def test_ratings_use_interval_and_ordinal_alpha(study):
+    project, *_ = study
+    fields = {f["field"]: f for f in build_report(project)["layers"]["ratings"]["fields"]}
+    names = [c["name"] for c in fields["reliability"]["coefficients"]]
+    assert names == ["alpha_interval", "alpha_ordinal"]
+    # One document only: alpha is defined over pairable values across a single unit.
+    slant = figure(fields["slant"]["coefficients"], "alpha_interval")
+    assert slant["value"] is None and slant["undefined"]
+
+
+def test_scope_narrows_annotators(study):
+    project, *_ = study
+    report = build_report(project, Scope(annotators=["ana", "ben"]))
+    assert report["annotators"] == ["ana", "ben"]
+    alpha = figure(report["layers"]["source_passages"]["coefficients"], "alpha_nominal")
+    assert alpha["n_coders"] == 2
+
+
+def test_overlapping_spans_of_one_label_merge_for_unitizing():
+    units = [("a", 0, 10, "x"), ("a", 5, 15, "x"), ("a", 20, 25, "x"), ("a", 3, 4, "y"),
+             ("b", 0, 10, "x")]
+    assert merge_overlaps(units) == [("a", 0, 15, "x"), ("a", 20, 25, "x"), ("a", 3, 4, "y"),
+                                     ("b", 0, 10, "x")]
+
+
+def test_teacher_page_shows_disagreements_and_names(client, login_as, study):
+    project, document, teacher, _ = study
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert "Passages tagged differently (2)" in page
+    assert "cat: news report" in page and "Per pair of annotators" in page
+
+
+def test_student_page_shows_figures_without_names(client, login_as, study):
+    project, document, _, students = study
+    login_as(students["ana"])
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert "Source type per passage" in page and "alpha nominal" in page
+    assert "Passages tagged differently" not in page and "cat: " not in page
+
+
+def test_outsider_gets_404(client, login_as, make, study):
+    project, *_ = study
+    login_as(make.user("stranger"))
+    assert client.get(f"/projects/{project.id}/agreement").status_code == 404
+
+
+def test_cli_prints_the_report_and_json(runner, study):
+    project, *_ = study
+    text = runner.invoke(args=["agreement", str(project.id)])
+    assert text.exit_code == 0, text.output
+    assert "Source type per passage" in text.output and "alpha_nominal" in text.output
+    as_json = runner.invoke(args=["agreement", str(project.id), "--json"])
+    report = json.loads(as_json.output)
+    assert report["annotators"] == ["ana", "ben", "cat"]
