@@ -3,7 +3,6 @@ engine in app.agreement, and returned as plain data for the page, the API and th
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -72,7 +71,7 @@ def _warnings(matrix: np.ndarray, n_pairable: int) -> list[str]:
                      "impression, not a measurement.")
     values = matrix[~np.isnan(matrix)]
     if values.size:
-        share = Counter(values.tolist()).most_common(1)[0][1] / values.size
+        share = np.unique(values, return_counts=True)[1].max() / values.size
         if share >= DOMINANT_SHARE:
             notes.append(f"One value makes up {share:.0%} of all codes: chance-corrected "
                          "coefficients can be low even where coders mostly agree (the "
@@ -278,16 +277,17 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
             "u_alpha", lambda mine=mine, doc=doc: engine.unitizing_alpha(
                 mine, 0, doc.char_count), n_items=len(mine), n_pairable=len(mine),
             n_coders=len({m[0] for m in mine}))})
-    by_coder = {c: [(s, e, lab) for who, s, e, lab in pooled if who == c] for c in coders}
+    by_coder: dict[str, list] = {c: [] for c in coders}
+    for who, start, end, label in pooled:
+        by_coder[who].append((start, end, label))
+    scores = {mode: engine.pairwise_span_f1(by_coder, mode) for mode in ("exact", "overlap")}
     for a, b in combinations(coders, 2):
         pair: dict[str, Any] = {"coders": [a, b]}
         for mode in ("exact", "overlap"):
-            try:
-                scores = engine.span_f1(by_coder[a], by_coder[b], mode=mode)
-                pair[mode] = {"precision": scores.precision, "recall": scores.recall,
-                              "f1": scores.f1}
-            except engine.Undefined as exc:
-                pair[mode] = {"undefined": str(exc)}
+            result = scores[mode][(a, b)]
+            pair[mode] = ({"undefined": str(result)} if isinstance(result, engine.Undefined)
+                          else {"precision": result.precision, "recall": result.recall,
+                                "f1": result.f1})
         section["pairs"].append(pair)
     return section
 

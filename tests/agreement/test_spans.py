@@ -104,3 +104,17 @@ def test_swapping_sides_swaps_precision_and_recall_and_keeps_f1(a, b, mode):
     assert forward.f1 == pytest.approx(backward.f1)
     assert 0.0 <= forward.f1 <= 1.0
     assert span_f1(a, b, "exact").true_positives <= span_f1(a, b, "overlap").true_positives
+
+
+def test_pairwise_span_f1_equals_span_f1_for_every_pair():
+    from app.agreement import Undefined, pairwise_span_f1
+
+    coders = {"a": [(0, 5, "x"), (10, 20, "y")], "b": [(0, 5, "x"), (12, 20, "y")], "c": []}
+    for mode in ("exact", "overlap"):
+        pairs = pairwise_span_f1(coders, mode)
+        assert set(pairs) == {("a", "b"), ("a", "c"), ("b", "c")}
+        for (first, second), scores in pairs.items():
+            if coders[first] or coders[second]:
+                assert scores == span_f1(coders[first], coders[second], mode)
+            else:
+                assert isinstance(scores, Undefined)
