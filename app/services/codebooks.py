@@ -84,12 +84,13 @@ def install_default_codebook(project: Project) -> Codebook:
     return codebook
 
 
-def codebook_as_dict(codebook: Codebook) -> dict[str, Any]:
+def codebook_as_dict(codebook: Codebook, *, with_usage: bool = True) -> dict[str, Any]:
     """A project's codebook as JSON-ready data (for the API and the guidelines panel).
 
-    Each label carries its id, position and `in_use`: how many annotations use it.
+    Each label carries its id, position and `in_use`: how many annotations use it (None
+    when `with_usage` is off, as on the annotation page, which has no use for the count).
     """
-    usage = usage_counts(codebook)
+    usage = usage_counts(codebook) if with_usage else None
     return {
         "key": codebook.key,
         "name": codebook.name,
@@ -117,7 +118,7 @@ def codebook_as_dict(codebook: Codebook) -> dict[str, Any]:
                         "color": label.color,
                         "active": label.active,
                         "position": label.position,
-                        "in_use": usage.get(label.id, 0),
+                        "in_use": usage.get(label.id, 0) if usage is not None else None,
                     }
                     for label in layer.labels
                 ],

@@ -26,7 +26,7 @@ def annotate(project_id: int, document_id: int):
         "document": {"id": document.id, "title": document.title, "text": document.text,
                      "text_sha256": document.text_sha256,
                      "passages": [[p.id, p.start, p.end] for p in document.passages]},
-        "codebook": codebook_as_dict(project.codebook),
+        "codebook": codebook_as_dict(project.codebook, with_usage=False),
         "annotations": annotations.my_annotations(current_user, document),
         "api": url_for("api.get_annotations", project_id=project.id,
                        document_id=document.id).rsplit("/", 1)[0],
