@@ -155,3 +155,63 @@ def test_cli_prints_the_report_and_json(runner, study):
     as_json = runner.invoke(args=["agreement", str(project.id), "--json"])
     report = json.loads(as_json.output)
     assert report["annotators"] == ["ana", "ben", "cat"]
+
+
+def test_teacher_sees_pair_heatmaps_and_label_use(client, login_as, study):
+    project, _, teacher, _ = study
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert "Who agrees with whom" in page and "Cohen&#39;s κ, source type per passage" in page
+    assert f"/projects/{project.id}/agreement/confusion?a=ana&amp;b=ben" in page
+    assert "Source types each annotator used" in page
+
+
+def test_confusion_of_a_pair_counts_their_tags(client, login_as, study):
+    project, _, teacher, _ = study
+    login_as(teacher)
+    from app.services.review import confusion
+
+    table = confusion(project, "ana", "cat")
+    at = table["labels"].index
+    assert table["matrix"][at("testimony")][at("news_report")] == 1
+    assert table["matrix"][at("official_statement")][at("official_statement")] == 1
+    assert sum(map(sum, table["matrix"])) == 3  # cat left the fourth passage untagged
+    page = client.get(f"/projects/{project.id}/agreement/confusion?a=ana&b=cat")
+    assert page.status_code == 200 and "ana and cat" in page.get_data(as_text=True)
+
+
+def test_pooled_confusion_is_symmetric(study):
+    project, *_ = study
+    from app.services.review import confusion
+
+    matrix = confusion(project)["matrix"]
+    assert all(matrix[i][j] == matrix[j][i] for i in range(len(matrix))
+               for j in range(len(matrix)))
+
+
+def test_confusion_cell_lists_the_passages_behind_it(client, login_as, study):
+    project, document, teacher, _ = study
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement/confusion/cell"
+                      "?x=forum_post&y=news_report&a=ana&b=ben").get_data(as_text=True)
+    assert "Forum users blamed foreigners." in page
+    assert f"/projects/{project.id}/documents/{document.id}/compare#p2" in page
+
+
+def test_compare_view_shows_every_annotator_side_by_side(client, login_as, study):
+    project, document, teacher, _ = study
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/documents/{document.id}/compare")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert html.count('class="disagree"') == 2
+    assert "“shoot”" in html and "“police shoot”" in html
+
+
+@pytest.mark.parametrize("path", ["/agreement/confusion", "/agreement/confusion/cell?x=a&y=b",
+                                  "/documents/{doc}/compare"])
+def test_review_pages_are_for_teachers(client, login_as, study, path):
+    project, document, _, students = study
+    login_as(students["ana"])
+    url = f"/projects/{project.id}" + path.format(doc=document.id)
+    assert client.get(url).status_code == 403

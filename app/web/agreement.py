@@ -1,11 +1,12 @@
-"""The agreement page: every figure of the project's report, with the disagreements."""
+"""The agreement pages: every figure of the report, and the review screen that leads from a
+pair, a label or a confusion cell to the disagreeing passages and the documents."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
-from app.services import projects
+from app.services import projects, review
 from app.services.agreement import build_report
 from app.web import bp
 
@@ -17,11 +18,87 @@ LAYER_TITLES = {
 }
 
 
+def heat(value: float | None) -> str:
+    """A CSS class for a coefficient: heat-0 (≤ 0) to heat-10 (1.0), heat-na if undefined."""
+    if value is None:
+        return "heat-na"
+    return f"heat-{max(0, min(10, round(value * 10)))}"
+
+
+def pair_grid(annotators: list[str], pairs: list[dict], pick) -> list[list[float | None]]:
+    """An annotators × annotators grid of a pairwise figure (the diagonal left empty)."""
+    at = {name: i for i, name in enumerate(annotators)}
+    grid: list[list[float | None]] = [[None] * len(annotators) for _ in annotators]
+    for pair in pairs:
+        a, b = (at.get(name) for name in pair["coders"])
+        if a is not None and b is not None:
+            grid[a][b] = grid[b][a] = pick(pair)
+    return grid
+
+
+def _teacher_project(project_id: int):
+    project = projects.get_project(current_user, project_id)
+    if projects.project_role(project, current_user) != "teacher":
+        abort(403)
+    return project
+
+
 @bp.get("/projects/<int:project_id>/agreement")
 @login_required
 def agreement(project_id: int):
     project = projects.get_project(current_user, project_id)
     # Names and the disagreeing tags are for teachers: annotation stays blind for students.
     teacher = projects.project_role(project, current_user) == "teacher"
-    return render_template("web/agreement.html", project=project, report=build_report(project),
-                           titles=LAYER_TITLES, teacher=teacher)
+    report = build_report(project)
+    grids = {}
+    if teacher:
+        layers, names = report["layers"], report["annotators"]
+        grids = {
+            "Cohen's κ, source type per passage": pair_grid(
+                names, layers["source_passages"]["pairs"], lambda p: p["value"]),
+            "F1 (overlap), rhetoric spans": pair_grid(
+                names, layers["rhetoric"]["pairs"], lambda p: p["overlap"].get("f1")),
+            "F1 (overlap), unsupported claims": pair_grid(
+                names, layers["claim"]["pairs"], lambda p: p["overlap"].get("f1")),
+        }
+    return render_template(
+        "web/agreement.html", project=project, report=report, titles=LAYER_TITLES,
+        teacher=teacher, grids=grids, heat=heat,
+        distribution=review.label_distribution(project) if teacher else None,
+        names={label["key"]: label["name"] for label in review.source_labels(project)})
+
+
+@bp.get("/projects/<int:project_id>/agreement/confusion")
+@login_required
+def confusion(project_id: int):
+    project = _teacher_project(project_id)
+    first, second = request.args.get("a") or None, request.args.get("b") or None
+    table = review.confusion(project, first, second)
+    if (first or second) and not (first in table["annotators"] and second in table["annotators"]):
+        abort(404)
+    peak = max((max(row) for row in table["matrix"]), default=0) or 1
+    return render_template("web/confusion.html", project=project, table=table, peak=peak,
+                           names={lb["key"]: lb["name"] for lb in review.source_labels(project)})
+
+
+@bp.get("/projects/<int:project_id>/agreement/confusion/cell")
+@login_required
+def confusion_cell(project_id: int):
+    project = _teacher_project(project_id)
+    said, other = request.args.get("x", ""), request.args.get("y", "")
+    first, second = request.args.get("a") or None, request.args.get("b") or None
+    names = {lb["key"]: lb["name"] for lb in review.source_labels(project)}
+    if said not in names or other not in names:
+        abort(404)
+    passages = review.confused_passages(project, said, other, first, second)
+    return render_template("web/confusion_cell.html", project=project, passages=passages,
+                           said=said, other=other, first=first, second=second, names=names)
+
+
+@bp.get("/projects/<int:project_id>/documents/<int:document_id>/compare")
+@login_required
+def compare(project_id: int, document_id: int):
+    _teacher_project(project_id)
+    document = projects.get_document(current_user, project_id, document_id)
+    return render_template("web/compare.html", project=document.project, document=document,
+                           view=review.comparison(document))

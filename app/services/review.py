@@ -1,0 +1,135 @@
+"""The review screen's data: who agrees with whom, which labels get confused, and every
+annotator's work on one document side by side. Teachers only (annotation is blind)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Document, Passage, PassageTag, Project, Span, User
+from app.services.vocabulary import vocabulary
+
+
+def _passage_tags(project: Project) -> tuple[dict[int, dict[str, str]], list[str]]:
+    """passage id -> {annotator: source label key}, and the annotators in name order."""
+    words = vocabulary(project.id)
+    key_of = {info.id: key for (layer, key), info in words.labels.items() if layer == "source"}
+    rows = db.session.execute(
+        sa.select(PassageTag.passage_id, User.username, PassageTag.label_id)
+        .join(User, User.id == PassageTag.user_id)
+        .join(Document, Document.id == PassageTag.document_id)
+        .where(Document.project_id == project.id)).all()
+    tags: dict[int, dict[str, str]] = defaultdict(dict)
+    for passage_id, username, label_id in rows:
+        tags[passage_id][username] = key_of[label_id]
+    return tags, sorted({username for _, username, _ in rows})
+
+
+def source_labels(project: Project) -> list[dict[str, str]]:
+    words = vocabulary(project.id)
+    return [{"key": key, "name": info.name, "color": info.color}
+            for (layer, key), info in words.labels.items() if layer == "source"]
+
+
+def confusion(project: Project, first: str | None = None, second: str | None = None
+              ) -> dict[str, Any]:
+    """Source-type confusion counts for one pair of annotators, or pooled over all pairs.
+
+    Cell [x][y] counts passages where the first of a pair said x and the second said y;
+    pooled, every pair counts once in each order, so the matrix is symmetric.
+    """
+    tags, annotators = _passage_tags(project)
+    labels = [label["key"] for label in source_labels(project)]
+    index = {key: i for i, key in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for by_coder in tags.values():
+        if first and second:
+            pairs = [(first, second)] if first in by_coder and second in by_coder else []
+        else:
+            pairs = [p for a, b in combinations(sorted(by_coder), 2) for p in ((a, b), (b, a))]
+        for a, b in pairs:
+            matrix[index[by_coder[a]]][index[by_coder[b]]] += 1
+    return {"labels": labels, "matrix": matrix, "annotators": annotators,
+            "first": first, "second": second}
+
+
+def confused_passages(project: Project, said: str, other: str, first: str | None = None,
+                      second: str | None = None) -> list[dict[str, Any]]:
+    """The passages behind one confusion cell, with every annotator's tag on each."""
+    tags, _ = _passage_tags(project)
+    hits = []
+    for passage_id, by_coder in tags.items():
+        if first and second:
+            match = by_coder.get(first) == said and by_coder.get(second) == other
+        else:
+            values = list(by_coder.values())
+            match = said in values and other in values and (said != other or
+                                                            values.count(said) >= 2)
+        if match:
+            hits.append(passage_id)
+    if not hits:
+        return []
+    rows = db.session.execute(
+        sa.select(Passage.id, Passage.index, Passage.start, Passage.end, Document.id,
+                  Document.title, Document.text)
+        .join(Document, Document.id == Passage.document_id)
+        .where(Passage.id.in_(hits)).order_by(Document.position, Passage.index)).all()
+    return [{"passage_id": pid, "passage_index": index, "document_id": doc_id, "title": title,
+             "text": text[start:end], "tags": tags[pid]}
+            for pid, index, start, end, doc_id, title, text in rows]
+
+
+def label_distribution(project: Project) -> dict[str, Any]:
+    """How often each annotator used each source type (counts of passages)."""
+    tags, annotators = _passage_tags(project)
+    labels = [label["key"] for label in source_labels(project)]
+    counts = {name: dict.fromkeys(labels, 0) for name in annotators}
+    for by_coder in tags.values():
+        for name, label in by_coder.items():
+            counts[name][label] += 1
+    used = [key for key in labels if any(counts[name][key] for name in annotators)]
+    return {"labels": used, "annotators": annotators,
+            "counts": {name: [counts[name][key] for key in used] for name in annotators}}
+
+
+def comparison(document: Document) -> dict[str, Any]:
+    """Every annotator's passage tags and spans on one document, passage by passage."""
+    words = vocabulary(document.project_id)
+    rows = db.session.execute(
+        sa.select(PassageTag.passage_id, User.username, PassageTag.label_id)
+        .join(User, User.id == PassageTag.user_id)
+        .where(PassageTag.document_id == document.id)).all()
+    spans = db.session.execute(
+        sa.select(User.username, Span.label_id, Span.start, Span.end, Span.note)
+        .join(User, User.id == Span.user_id)
+        .where(Span.document_id == document.id).order_by(Span.start, Span.end)).all()
+    annotators = sorted({r[1] for r in rows} | {s[0] for s in spans})
+    label = words.label_by_id
+    tags: dict[int, dict[str, str]] = defaultdict(dict)
+    for passage_id, username, label_id in rows:
+        tags[passage_id][username] = label[label_id].key
+    passages = []
+    for passage in document.passages:
+        inside = [s for s in spans if s.start < passage.end and s.end > passage.start]
+        by_coder: dict[str, list[dict[str, Any]]] = {name: [] for name in annotators}
+        for username, label_id, start, end, note in inside:
+            info = label[label_id]
+            by_coder[username].append({
+                "layer": info.layer_key, "label": info.key, "name": info.name,
+                "color": info.color, "start": start, "end": end, "note": note,
+                "text": document.text[start:end]})
+        given = tags.get(passage.id, {})
+        passages.append({
+            "id": passage.id, "index": passage.index,
+            "text": document.text[passage.start:passage.end],
+            "tags": given,
+            "disagree": len(set(given.values())) > 1,
+            "spans": by_coder,
+        })
+    return {"annotators": annotators, "passages": passages,
+            "names": {key: info.name for (layer, key), info in words.labels.items()
+                      if layer == "source"}}
