@@ -209,9 +209,34 @@ def test_compare_view_shows_every_annotator_side_by_side(client, login_as, study
 
 
 @pytest.mark.parametrize("path", ["/agreement/confusion", "/agreement/confusion/cell?x=a&y=b",
-                                  "/documents/{doc}/compare"])
+                                  "/documents/{doc}/compare",
+                                  "/agreement/spans?layer=rhetoric&a=ana&b=ben"])
 def test_review_pages_are_for_teachers(client, login_as, study, path):
     project, document, _, students = study
     login_as(students["ana"])
     url = f"/projects/{project.id}" + path.format(doc=document.id)
     assert client.get(url).status_code == 403
+
+
+def test_span_differences_of_a_pair(client, login_as, study):
+    project, _, teacher, _ = study
+    from app.services.review import span_differences
+
+    assert span_differences(project, "rhetoric", "ana", "ben") == []
+    (row,) = span_differences(project, "rhetoric", "ana", "cat")
+    assert (row["kind"], row["text"], [o["text"] for o in row["other"]]) == (
+        "boundaries differ", "shoot", ["police shoot"])
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement/spans?layer=rhetoric&a=ana&b=cat")
+    assert page.status_code == 200 and "boundaries differ" in page.get_data(as_text=True)
+    agreement = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert "agreement/spans?layer=rhetoric&amp;a=ana&amp;b=cat" in agreement
+
+
+def test_agreement_page_filters_documents_and_annotators(client, login_as, study, make):
+    project, document, teacher, _ = study
+    other = make.document(project, "Another text.\n", name="other.txt")
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement?document={other.id}"
+                      "&annotator=ana&annotator=ben").get_data(as_text=True)
+    assert "2 annotators · 1 documents" in page

@@ -114,7 +114,7 @@ def nominal_block(matrix: np.ndarray, coders: list[str], labels: list[str]) -> d
 
 # --- reading annotations -------------------------------------------------------------------
 
-def _annotators(project: Project, scope: Scope) -> dict[int, str]:
+def annotators_of(project: Project, scope: Scope) -> dict[int, str]:
     """Everyone with annotations in the project (narrowed by the scope): id -> username."""
     in_project = sa.select(Document.id).where(Document.project_id == project.id)
     ids = sa.union(
@@ -352,7 +352,7 @@ def build_report(project: Project, scope: Scope | None = None) -> dict[str, Any]
     """Every agreement figure of a project, per layer, as plain data."""
     scope = scope or Scope()
     words = vocabulary(project.id)
-    users = _annotators(project, scope)
+    users = annotators_of(project, scope)
     documents = _documents(project, scope)
     return {
         "project": {"id": project.id, "title": project.title},

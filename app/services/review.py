@@ -29,6 +29,13 @@ def _passage_tags(project: Project) -> tuple[dict[int, dict[str, str]], list[str
     return tags, sorted({username for _, username, _ in rows})
 
 
+def annotators(project: Project) -> list[str]:
+    """Usernames of everyone who annotated in the project."""
+    from app.services.agreement import Scope, annotators_of
+
+    return list(annotators_of(project, Scope()).values())
+
+
 def source_labels(project: Project) -> list[dict[str, str]]:
     words = vocabulary(project.id)
     return [{"key": key, "name": info.name, "color": info.color}
@@ -133,3 +140,48 @@ def comparison(document: Document) -> dict[str, Any]:
     return {"annotators": annotators, "passages": passages,
             "names": {key: info.name for (layer, key), info in words.labels.items()
                       if layer == "source"}}
+
+
+def span_differences(project: Project, layer: str, first: str, second: str,
+                     label: str | None = None) -> list[dict[str, Any]]:
+    """Where two annotators' spans of a layer differ: a span the other has no overlapping
+    span of the same label for ("only first"/"only second"), or one the other marked with
+    other boundaries ("boundaries differ"). Exact matches are left out."""
+    words = vocabulary(project.id)
+    layer_info = words.layers.get(layer)
+    if layer_info is None:
+        return []
+    rows = db.session.execute(
+        sa.select(User.username, Span.document_id, Span.start, Span.end, Span.label_id,
+                  Span.note)
+        .join(User, User.id == Span.user_id)
+        .join(Document, Document.id == Span.document_id)
+        .where(Document.project_id == project.id, Span.layer_id == layer_info.id,
+               User.username.in_([first, second]))).all()
+    key = {info.id: k for (lk, k), info in words.labels.items() if lk == layer}
+    spans: dict[str, list[tuple[int, int, int, str, str]]] = {first: [], second: []}
+    for username, doc_id, start, end, label_id, note in rows:
+        if label is None or key[label_id] == label:
+            spans[username].append((doc_id, start, end, key[label_id], note))
+    documents = {d.id: d for d in db.session.scalars(
+        sa.select(Document).where(Document.id.in_({r[1] for r in rows})))} if rows else {}
+    out = []
+    for me, other in ((first, second), (second, first)):
+        theirs = spans[other]
+        for doc_id, start, end, lab, note in spans[me]:
+            overlapping = [t for t in theirs if t[0] == doc_id and t[3] == lab
+                           and t[1] < end and t[2] > start]
+            if any((t[1], t[2]) == (start, end) for t in overlapping):
+                continue
+            if overlapping and me == second:
+                continue  # a boundary difference is listed once, from the first's side
+            text = documents[doc_id].text
+            out.append({
+                "kind": "boundaries differ" if overlapping else f"only {me}",
+                "annotator": me, "document_id": doc_id, "title": documents[doc_id].title,
+                "label": lab, "name": words.labels[(layer, lab)].name, "note": note,
+                "start": start, "end": end, "text": text[start:end],
+                "other": [{"start": t[1], "end": t[2], "text": text[t[1]:t[2]]}
+                          for t in overlapping],
+            })
+    return sorted(out, key=lambda d: (documents[d["document_id"]].position, d["start"]))

@@ -7,7 +7,7 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from app.services import projects, review
-from app.services.agreement import build_report
+from app.services.agreement import Scope, build_report
 from app.web import bp
 
 LAYER_TITLES = {
@@ -49,21 +49,25 @@ def agreement(project_id: int):
     project = projects.get_project(current_user, project_id)
     # Names and the disagreeing tags are for teachers: annotation stays blind for students.
     teacher = projects.project_role(project, current_user) == "teacher"
-    report = build_report(project)
+    documents = [int(v) for v in request.args.getlist("document") if v.isdigit()]
+    annotators = request.args.getlist("annotator") if teacher else []
+    report = build_report(project, Scope(documents or None, annotators or None))
     grids = {}
     if teacher:
         layers, names = report["layers"], report["annotators"]
         grids = {
             "Cohen's κ, source type per passage": pair_grid(
                 names, layers["source_passages"]["pairs"], lambda p: p["value"]),
-            "F1 (overlap), rhetoric spans": pair_grid(
+            "F1 (overlap), rhetoric spans|rhetoric": pair_grid(
                 names, layers["rhetoric"]["pairs"], lambda p: p["overlap"].get("f1")),
-            "F1 (overlap), unsupported claims": pair_grid(
+            "F1 (overlap), unsupported claims|claim": pair_grid(
                 names, layers["claim"]["pairs"], lambda p: p["overlap"].get("f1")),
         }
     return render_template(
         "web/agreement.html", project=project, report=report, titles=LAYER_TITLES,
-        teacher=teacher, grids=grids, heat=heat,
+        teacher=teacher, grids=grids, heat=heat, chosen_documents=documents,
+        chosen_annotators=annotators, all_documents=projects.document_rows(project),
+        all_annotators=review.annotators(project) if teacher else [],
         distribution=review.label_distribution(project) if teacher else None,
         names={label["key"]: label["name"] for label in review.source_labels(project)})
 
@@ -102,3 +106,18 @@ def compare(project_id: int, document_id: int):
     document = projects.get_document(current_user, project_id, document_id)
     return render_template("web/compare.html", project=document.project, document=document,
                            view=review.comparison(document))
+
+
+@bp.get("/projects/<int:project_id>/agreement/spans")
+@login_required
+def span_differences(project_id: int):
+    project = _teacher_project(project_id)
+    layer = request.args.get("layer", "rhetoric")
+    first, second = request.args.get("a", ""), request.args.get("b", "")
+    label = request.args.get("label") or None
+    if layer not in {"rhetoric", "claim", "source"} or not first or not second:
+        abort(404)
+    rows = review.span_differences(project, layer, first, second, label)
+    return render_template("web/span_differences.html", project=project, rows=rows,
+                           layer=layer, first=first, second=second, label=label,
+                           title=LAYER_TITLES.get(layer, "Source type (quoted voices)"))
