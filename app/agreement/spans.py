@@ -74,23 +74,27 @@ def pairwise_span_f1(units_by_coder: Mapping[Hashable, Iterable[Any]], mode: str
     parsed = {coder: _spans(units, f"units of {coder!r}")
               for coder, units in units_by_coder.items()}
     coders = list(parsed)
+    groups = {coder: _groups(spans) for coder, spans in parsed.items()} if mode != "exact" \
+        else {}
     out: dict[tuple[Hashable, Hashable], SpanScores | Undefined] = {}
     for i, a in enumerate(coders):
         for b in coders[i + 1:]:
             try:
-                out[(a, b)] = _scores(parsed[a], parsed[b], mode)
+                grouped = (groups[a], groups[b]) if groups else None
+                out[(a, b)] = _scores(parsed[a], parsed[b], mode, grouped)
             except Undefined as exc:
                 out[(a, b)] = exc
     return out
 
 
-def _scores(gold: list[Span], predicted: list[Span], mode: str) -> SpanScores:
+def _scores(gold: list[Span], predicted: list[Span], mode: str,
+            grouped: tuple[dict, dict] | None = None) -> SpanScores:
     if not gold and not predicted:
         raise Undefined("neither side has a span, so precision, recall and F1 are 0/0")
     if mode == "exact":
         matched = sum((Counter(gold) & Counter(predicted)).values())
     else:
-        matched = _overlap_matches(gold, predicted)
+        matched = _overlap_matches(gold, predicted, grouped)
     precision = matched / len(predicted) if predicted else 0.0
     recall = matched / len(gold) if gold else 0.0
     f1 = 2.0 * matched / (len(predicted) + len(gold))
@@ -117,21 +121,40 @@ def _spans(units: Iterable[Any], name: str) -> list[Span]:
     return spans
 
 
-def _overlap_matches(gold: list[Span], predicted: list[Span]) -> int:
-    by_label: dict[Hashable, tuple[list[Span], list[Span]]] = defaultdict(lambda: ([], []))
-    for span in gold:
-        by_label[span[2]][0].append(span)
-    for span in predicted:
-        by_label[span[2]][1].append(span)
+@dataclass(frozen=True)
+class _Group:
+    """One coder's spans of one label, in input order, indexed by start for overlap search."""
+
+    spans: list[Span]
+    order: list[int]
+    starts: list[int]
+    longest: int
+
+
+def _groups(spans: list[Span]) -> dict[Hashable, _Group]:
+    by_label: dict[Hashable, list[Span]] = defaultdict(list)
+    for span in spans:
+        by_label[span[2]].append(span)
+    out = {}
+    for label, members in by_label.items():
+        order = sorted(range(len(members)), key=lambda j: members[j][0])
+        out[label] = _Group(members, order, [members[j][0] for j in order],
+                            max(m[1] - m[0] for m in members))
+    return out
+
+
+def _overlap_matches(gold: list[Span], predicted: list[Span],
+                     grouped: tuple[dict, dict] | None = None) -> int:
+    left_groups, right_groups = grouped or (_groups(gold), _groups(predicted))
     matched = 0
-    for left, right in by_label.values():
-        if not left or not right:
+    for label, left_group in left_groups.items():
+        right_group = right_groups.get(label)
+        if right_group is None:
             continue
-        order = sorted(range(len(right)), key=lambda j: right[j][0])
-        starts = [right[j][0] for j in order]
+        left, right = left_group.spans, right_group.spans
+        order, starts, longest = right_group.order, right_group.starts, right_group.longest
         # A span starting more than the longest span's length before `start` ends before it:
         # only the window between those two bounds can overlap.
-        longest = max(r[1] - r[0] for r in right)
         candidates: list[tuple[int, int, int]] = []
         for i, (start, end, _) in enumerate(left):
             low = bisect.bisect_right(starts, start - longest)

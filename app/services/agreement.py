@@ -270,9 +270,11 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
         section["labels"].append({"label": label, **_figure(
             "u_alpha", lambda label=label: engine.unitizing_alpha(pooled, 0, total, label),
             n_items=n, n_pairable=n, n_coders=len(coders))})
+    per_document: dict[int, list[tuple[str, int, int, str]]] = {d.id: [] for d in documents}
+    for doc_id, uid, s, e, lab in rows:
+        per_document[doc_id].append((users[uid], s, e, label_key[lab]))
     for doc in documents:
-        mine = merge_overlaps([(users[uid], s, e, label_key[lab])
-                               for d, uid, s, e, lab in rows if d == doc.id])
+        mine = merge_overlaps(per_document[doc.id])
         section["documents"].append({"document_id": doc.id, "title": doc.title, **_figure(
             "u_alpha", lambda mine=mine, doc=doc: engine.unitizing_alpha(
                 mine, 0, doc.char_count), n_items=len(mine), n_pairable=len(mine),
