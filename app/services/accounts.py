@@ -168,12 +168,3 @@ def sign_out_everywhere(user: User) -> None:
     """Invalidate every session of the user by rotating the token in their login cookie."""
     user.session_token = new_session_token()
     db.session.commit()
-
-
-def change_password(user: User, current: str, new: str) -> None:
-    if not user.check_password(current):
-        raise Invalid("The current password is wrong.", {"current": "wrong password"})
-    check_password(new)
-    user.set_password(new)
-    user.session_token = new_session_token()
-    db.session.commit()

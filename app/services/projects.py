@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -255,19 +254,3 @@ def add_roster(project: Project, roster: str) -> list[Slip]:
         db.session.rollback()
         raise
     return slips
-
-
-def remove_member(project: Project, user: User) -> None:
-    member = membership(project, user)
-    if member is None:
-        raise NotFound("That user is not a member of this project.")
-    if member.role == "teacher":
-        teachers = [m for m in project.memberships if m.role == "teacher"]
-        if len(teachers) == 1:
-            raise Conflict("A project keeps at least one teacher.")
-    db.session.delete(member)
-    db.session.commit()
-
-
-def documents_of(project: Project) -> Sequence[Document]:
-    return project.documents
