@@ -240,3 +240,14 @@ def test_agreement_page_filters_documents_and_annotators(client, login_as, study
     page = client.get(f"/projects/{project.id}/agreement?document={other.id}"
                       "&annotator=ana&annotator=ben").get_data(as_text=True)
     assert "2 annotators · 1 documents" in page
+
+
+def test_label_use_follows_the_filters(study):
+    project, *_ = study
+    from app.services.review import label_distribution
+
+    everyone = label_distribution(project)
+    assert everyone["annotators"] == ["ana", "ben", "cat"]
+    assert sum(everyone["counts"]["cat"]) == 3
+    two = label_distribution(project, only=["ana", "ben"])
+    assert two["annotators"] == ["ana", "ben"]

@@ -14,7 +14,8 @@ from app.models import Document, Passage, PassageTag, Project, Span, User
 from app.services.vocabulary import vocabulary
 
 
-def _passage_tags(project: Project) -> tuple[dict[int, dict[str, str]], list[str]]:
+def _passage_tags(project: Project, documents: list[int] | None = None
+                  ) -> tuple[dict[int, dict[str, str]], list[str]]:
     """passage id -> {annotator: source label key}, and the annotators in name order."""
     words = vocabulary(project.id)
     key_of = {info.id: key for (layer, key), info in words.labels.items() if layer == "source"}
@@ -22,7 +23,8 @@ def _passage_tags(project: Project) -> tuple[dict[int, dict[str, str]], list[str
         sa.select(PassageTag.passage_id, User.username, PassageTag.label_id)
         .join(User, User.id == PassageTag.user_id)
         .join(Document, Document.id == PassageTag.document_id)
-        .where(Document.project_id == project.id)).all()
+        .where(Document.project_id == project.id,
+               Document.id.in_(documents) if documents else sa.true())).all()
     tags: dict[int, dict[str, str]] = defaultdict(dict)
     for passage_id, username, label_id in rows:
         tags[passage_id][username] = key_of[label_id]
@@ -90,14 +92,19 @@ def confused_passages(project: Project, said: str, other: str, first: str | None
             for pid, index, start, end, doc_id, title, text in rows]
 
 
-def label_distribution(project: Project) -> dict[str, Any]:
-    """How often each annotator used each source type (counts of passages)."""
-    tags, annotators = _passage_tags(project)
+def label_distribution(project: Project, documents: list[int] | None = None,
+                       only: list[str] | None = None) -> dict[str, Any]:
+    """How often each annotator used each source type (counts of passages), optionally
+    within some documents and for some annotators."""
+    tags, annotators = _passage_tags(project, documents)
+    if only:
+        annotators = [name for name in annotators if name in only]
     labels = [label["key"] for label in source_labels(project)]
     counts = {name: dict.fromkeys(labels, 0) for name in annotators}
     for by_coder in tags.values():
         for name, label in by_coder.items():
-            counts[name][label] += 1
+            if name in counts:
+                counts[name][label] += 1
     used = [key for key in labels if any(counts[name][key] for name in annotators)]
     return {"labels": used, "annotators": annotators,
             "counts": {name: [counts[name][key] for key in used] for name in annotators}}

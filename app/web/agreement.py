@@ -68,7 +68,8 @@ def agreement(project_id: int):
         teacher=teacher, grids=grids, heat=heat, chosen_documents=documents,
         chosen_annotators=annotators, all_documents=projects.document_rows(project),
         all_annotators=review.annotators(project) if teacher else [],
-        distribution=review.label_distribution(project) if teacher else None,
+        distribution=(review.label_distribution(project, documents or None, annotators or None)
+                      if teacher else None),
         names={label["key"]: label["name"] for label in review.source_labels(project)})
 
 
