@@ -39,3 +39,22 @@ def test_sqlite_connections_enforce_foreign_keys(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_sqlite_writer_queue_is_released_however_a_transaction_ends(app):
+    from app.extensions import _sqlite_writer
+    from app.models import Setting
+
+    db.session.add(Setting(key="a", value="1"))
+    db.session.flush()
+    assert _sqlite_writer.locked()  # held from the first write …
+    db.session.commit()
+    assert not _sqlite_writer.locked()  # … to the commit
+    db.session.add(Setting(key="b", value="1"))
+    db.session.flush()
+    db.session.rollback()
+    assert not _sqlite_writer.locked()
+    db.session.add(Setting(key="c", value="1"))
+    db.session.flush()
+    db.session.close()  # a request that ends without committing
+    assert not _sqlite_writer.locked()
