@@ -372,3 +372,26 @@ def test_project_page_shows_my_progress_per_document(client, setting, login_as):
                headers=headers)
     client.put(base + "/done", json={"done": True}, headers=headers)
     assert 'class="badge badge-done">done<' in page()
+
+
+def test_concurrent_retry_that_loses_the_insert_answers_with_the_first_span(setting, monkeypatch):
+    """Two retries of one create race: the loser's insert clashes on client_id and it
+    answers with the winner's span instead of failing."""
+    from app.services import annotations as notes
+
+    project, document, student, headers, base = setting
+    body = new_span(document, "bandits")
+    first, created = notes.create_span(student, document, dict(body))
+    assert created
+    # The loser checked for the client_id before the winner committed: hide it from the check.
+    real_scalar = db.session.scalar
+    calls = {"n": 0}
+
+    def scalar(statement, *args, **kwargs):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", scalar)
+    again, created = notes.create_span(student, document, dict(body))
+    assert not created and again["id"] == first["id"]
+    assert count(Span) == 1

@@ -202,9 +202,9 @@ def create_span(user: User, document: Document, data: dict[str, Any]
                 note=_check_note(data.get("note")),
                 attributes=clean_attributes(layer, data.get("attributes"), document),
                 codebook_version=words.version)
-    db.session.add(span)
-    _touch(user, document)
     try:
+        db.session.add(span)
+        _touch(user, document)  # flushes the insert: a clash can surface here already
         db.session.commit()
     except sa.exc.IntegrityError:
         # Two concurrent retries of one create: the other one won; answer with its span.
