@@ -149,15 +149,19 @@ def _max_depth(ranges: list[tuple[int, int]]) -> int:
 
 
 def _touch(user: User, document: Document) -> None:
-    """Record the annotator's last activity on the document (one UPDATE, usually)."""
-    updated = db.session.execute(
-        sa.update(DocumentProgress)
-        .where(DocumentProgress.document_id == document.id, DocumentProgress.user_id == user.id)
-        .values(last_activity_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if updated.rowcount == 0:
-        db.session.add(DocumentProgress(document_id=document.id, user_id=user.id))
+    """Record the annotator's last activity on the document: one upsert, safe when two
+    requests of the same annotator make the first record at once."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    statement = insert(DocumentProgress).values(
+        document_id=document.id, user_id=user.id, last_activity_at=now)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=[DocumentProgress.document_id, DocumentProgress.user_id],
+        set_={"last_activity_at": now}))
 
 
 def _own_span(user: User, document: Document, span_id: int) -> Span | None:
@@ -299,8 +303,8 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
         tag.version += 1
         tag.codebook_version = words.version
         tag.updated_at = utcnow()
-    _touch(user, document)
     try:
+        _touch(user, document)  # flushes the tag: a clash can surface here already
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
