@@ -118,6 +118,7 @@ def codebook_as_dict(codebook: Codebook, *, with_usage: bool = True) -> dict[str
                         "color": label.color,
                         "active": label.active,
                         "position": label.position,
+                        "requires": label.requires or {},
                         "in_use": usage.get(label.id, 0) if usage is not None else None,
                     }
                     for label in layer.labels

@@ -298,12 +298,14 @@ def test_a_span_is_copied_and_pasted_as_evidence_of_a_claim(page: Page, setting:
     page.get_by_role("button", name="Copy as evidence").click()
     page.keyboard.press("Alt+3")
     select(page, setting, "14 people were killed")
-    page.keyboard.press("c")  # contradicted by another source
+    page.keyboard.press("c")  # contradicted by another source: it needs evidence
+    expect(page.locator("#span-needs")).to_be_visible()
     paste = page.locator("#paste-evidence")
     expect(paste).to_contain_text("Zhanaozen")
     paste.click()
     saved(page)
     expect(page.locator(".evidence-spans li")).to_have_count(1)
+    expect(page.locator("#span-needs")).to_be_hidden()
     claim = next(s for s in annotations(page, setting)["spans"] if s["layer"] == "claim")
     assert claim["attributes"]["evidence"] == [{
         "kind": "span", "document_id": setting.document_id, "start": source[0],

@@ -155,6 +155,11 @@ export function fillSpanPanel({ form, span, layer, labelOf, cp }) {
   const note = document.getElementById("span-note");
   if (document.activeElement !== note) note.value = span.note || "";
   const label = labelOf(span);
+  const needs = label.requires?.evidence_min || 0;
+  const has = (span.attributes?.evidence || []).length;
+  const warning = document.getElementById("span-needs");
+  warning.hidden = has >= needs;
+  warning.textContent = `“${label.name}” needs evidence: add a link, or copy a span (in any document) and paste it here.`;
   const meta = document.getElementById("span-meta");
   meta.replaceChildren(swatch(label.color), ` ${layer.name}: [${span.start}, ${span.end}) · ${span.pending ? "saving…" : `version ${span.version}`}`);
   form.style.borderLeftColor = hexToRgba(label.color, 1);
