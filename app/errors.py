@@ -65,8 +65,9 @@ def init_app(app: Flask) -> None:
             response = app.make_response(
                 (render_template("errors/error.html", status=status, message=message), status)
             )
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        allow = exc.get_response().headers.get("Allow") if status == 405 else None
+        if allow:
+            response.headers["Allow"] = allow
         return response
 
     @app.errorhandler(Exception)

@@ -136,8 +136,8 @@ def authenticate(username: str, password: str, remote_addr: str, throttle: Throt
                           (LoginAttempt.remote_addr, remote_addr)):
         count, oldest = _recent_failures(column, value, throttle.window_seconds)
         if count >= throttle.max_failures:
-            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=utcnow().tzinfo)
-            retry = int((oldest_at + timedelta(seconds=throttle.window_seconds)
+            # Timestamps come back timezone-aware on every database (UTCDateTime).
+            retry = int((oldest + timedelta(seconds=throttle.window_seconds)
                          - utcnow()).total_seconds()) + 1
             raise TooManyAttempts("Too many failed sign-ins. Wait a few minutes and try again.",
                                   retry_after=max(retry, 1))

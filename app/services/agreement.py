@@ -164,9 +164,11 @@ def passages_section(documents: list[Document], users: dict[int, str],
     section = nominal_block(matrix, coders, labels)
     titles = {d.id: d.title for d in documents}
     section["documents"] = []
+    columns: dict[int, list[int]] = {doc.id: [] for doc in documents}
+    for i, (_, doc_id, _) in enumerate(passages):
+        columns[doc_id].append(i)
     for doc in documents:
-        cols = [i for i, (_, doc_id, _) in enumerate(passages) if doc_id == doc.id]
-        sub = matrix[:, cols]
+        sub = matrix[:, columns[doc.id]]
         section["documents"].append({"document_id": doc.id, "title": doc.title, **_figure(
             "alpha_nominal", lambda sub=sub: engine.krippendorff_alpha(sub, "nominal"),
             **_counts(sub))})

@@ -60,8 +60,7 @@ def user_for_token(secret: str) -> User | None:
     now = utcnow()
     last = token.last_used_at
     # Record use at most once a minute, to keep reads from turning into writes.
-    if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))
-                        ).total_seconds() > 60:
+    if last is None or (now - last).total_seconds() > 60:
         token.last_used_at = now
         db.session.commit()
     return row.User
