@@ -1,0 +1,145 @@
+"""What every dataset format shares: the document record, the export context, problems.
+
+A *record* is one document with all its annotations, as a plain dict; it is exactly one
+line of our `jsonl` format (schema `sourcemark.document/1`, documented in
+`annotations/README.md`):
+
+    {
+      "schema": "sourcemark.document/1",
+      "id": 17,                                  # the document's id where it was exported
+      "title": "...", "publisher": "...", "author": "...", "published": "2011-12-17",
+      "url": "...", "source_name": "000_x.txt", "notes": "...",
+      "text": "...",                             # canonical text (LF, NFC)
+      "text_hash": "sha256:<hex of the UTF-8 text>",
+      "offset_unit": "codepoint",
+      "codebook": {"key": "media-literacy-default", "version": 3},
+      "passages": [{"start": 0, "end": 57,
+                    "source_type": {"aigerim": "news_report"},   # annotator -> label key
+                    "gold": "news_report"}],                       # or null
+      "annotators": {"aigerim": {"done": true, "spans": [SPAN, ...], "rating": {...} | null}},
+      "gold": null | {"spans": [SPAN, ...], "rating": {...} | null}
+    }
+    SPAN = {"layer": "rhetoric", "label": "loaded_language", "start": 10, "end": 24,
+            "text": "...", "note": "", "attributes": {}}
+
+Offsets are code points, half-open. Annotators are sorted by name, spans by (start, -end,
+layer, label). Readers of other formats return records of the same shape; they may leave
+out what their format cannot carry (`passages`, `gold`, metadata), and their text and
+offsets are the file's own (the importer canonicalises and maps them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.services.errors import ImportFailed
+from app.services.texts import Problem
+
+SCHEMA = "sourcemark.document/1"
+LAYERS = ("source", "rhetoric", "claim")
+
+
+def text_hash(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LabelMeta:
+    layer: str
+    key: str
+    name: str
+    definition: str = ""
+    maps_to: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ExportContext:
+    """What writers need besides the records: the codebook's labels and rating form."""
+
+    labels: dict[tuple[str, str], LabelMeta]
+    layers: list[str]                       # layer keys in codebook order
+    layer_names: dict[str, str]
+    form: dict[str, Any]                    # the codebook's document_form
+    project_title: str = ""
+
+    def flat_label(self, layer: str, key: str) -> str:
+        """The label as one string for formats without layers: the bare key, or
+        `layer:key` where another layer uses the same key."""
+        clash = any(k == key and other != layer for other, k in self.labels)
+        return f"{layer}:{key}" if clash else key
+
+    def unflat_label(self, value: str) -> tuple[str, str] | None:
+        """(layer, key) for a flat label string, or None when unknown or ambiguous."""
+        if ":" in value:
+            layer, _, key = value.partition(":")
+            return (layer, key) if (layer, key) in self.labels else None
+        found = [pair for pair in self.labels if pair[1] == value]
+        return found[0] if len(found) == 1 else None
+
+
+class FormatError(ImportFailed):
+    """A file could not be read; every problem names the file, line or record and field."""
+
+
+def problems_or_none(problems: list[Problem]) -> None:
+    if problems:
+        raise FormatError(problems)
+
+
+def records_with_annotator_spans(record: dict[str, Any]
+                                 ) -> Iterator[tuple[str | None, list[dict[str, Any]]]]:
+    """(annotator, spans) for each annotator of a record, then (None, gold spans)."""
+    for name, work in record.get("annotators", {}).items():
+        yield name, work.get("spans", [])
+    if record.get("gold"):
+        yield None, record["gold"].get("spans", [])
+
+
+def passage_spans(record: dict[str, Any], annotator: str | None) -> list[dict[str, Any]]:
+    """One annotator's passage source types as whole-passage spans of the source layer
+    (annotator None: the gold key's), for formats that only know spans."""
+    out = []
+    text = record["text"]
+    for passage in record.get("passages", []):
+        key = passage.get("gold") if annotator is None else \
+            passage.get("source_type", {}).get(annotator)
+        if key:
+            out.append({"layer": "source", "label": key, "start": passage["start"],
+                        "end": passage["end"], "text": text[passage["start"]:passage["end"]],
+                        "note": "", "attributes": {"role": "segment"}})
+    return out
+
+
+def all_spans(record: dict[str, Any], annotator: str | None) -> list[dict[str, Any]]:
+    """Passage tags (as spans) and spans of one annotator (None: gold), in offset order."""
+    if annotator is None:
+        spans = list((record.get("gold") or {}).get("spans", []))
+    else:
+        spans = list(record.get("annotators", {}).get(annotator, {}).get("spans", []))
+    spans += passage_spans(record, annotator)
+    spans.sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
+    return spans
+
+
+def annotator_names(records: Iterable[dict[str, Any]]) -> list[str]:
+    names: set[str] = set()
+    for record in records:
+        names.update(record.get("annotators", {}))
+    return sorted(names)
+
+
+GOLD = "gold"  # the gold key's name where a format only knows annotators (folders, users)
+
+
+def file_stem(record: dict[str, Any]) -> str:
+    """A safe, stable file name (no extension) for a record inside an archive: the source
+    file's stem when it is plain, else `document-<id>`."""
+    import re
+
+    stem = str(record.get("source_name") or "").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}", stem):
+        return stem
+    return f"document-{record.get('id', 0)}"
