@@ -42,7 +42,8 @@ def create_user(username: str, role: str, display_name: str, password: str) -> N
 @users_cli.command("list")
 def list_users() -> None:
     """List every account with its role."""
-    for user in db.session.scalars(sa.select(User).order_by(User.role, User.username)):
+    for user in db.session.scalars(sa.select(User).where(User.role != "system")
+                                   .order_by(User.role, User.username)):
         state = "" if user.active else " (disabled)"
         click.echo(f"{user.username:<24} {user.role:<8} {user.display_name}{state}")
 

@@ -53,7 +53,7 @@ def new_session_token() -> str:
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('admin', 'teacher', 'student')", name="role"),
+        sa.CheckConstraint("role IN ('admin', 'teacher', 'student', 'system')", name="role"),
         sa.CheckConstraint("username = lower(username)", name="username_lower"),
     )
 

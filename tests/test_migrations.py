@@ -58,3 +58,23 @@ def test_sqlite_writer_queue_is_released_however_a_transaction_ends(app):
     db.session.flush()
     db.session.close()  # a request that ends without committing
     assert not _sqlite_writer.locked()
+
+
+def test_upgrade_allows_the_gold_keys_system_account(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0002")
+        db.session.execute(sa.text(
+            "INSERT INTO user (username, display_name, password_hash, role, active, "
+            "session_token, created_at) VALUES ('t', '', 'x', 'teacher', 1, 's', '2026-01-01')"))
+        db.session.commit()
+        upgrade()
+        from app.services.gold import gold_user
+
+        gold_user()
+        db.session.commit()
+        roles = set(db.session.scalars(sa.text("SELECT role FROM user")))
+        db.session.remove()
+        db.engine.dispose()
+    assert roles == {"teacher", "system"}

@@ -14,6 +14,8 @@ from app.models import ROLES, LoginAttempt, Setting, User, new_session_token, ut
 from app.services.errors import Conflict, Invalid, TooManyAttempts
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+# Exports name the gold key "gold" where a format only knows annotators.
+RESERVED_USERNAMES = frozenset({"gold"})
 MIN_PASSWORD = 8
 # Words that read unambiguously when printed on a login slip (no 0/O or 1/l/I).
 _SLIP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -32,6 +34,9 @@ def normalize_username(username: str) -> str:
 def check_username(username: str) -> str:
     """Return the normalised username or raise Invalid with the rule it breaks."""
     username = normalize_username(username)
+    if username in RESERVED_USERNAMES:
+        raise Invalid(f"The username '{username}' is reserved; choose another.",
+                      {"username": "reserved"})
     if not USERNAME.match(username):
         raise Invalid(
             "Choose a username of 2 to 32 characters: letters, digits, '.', '_' or '-', "

@@ -105,6 +105,85 @@ def canonicalize(text: str, file: str, *, line: int | None = None, field: str | 
     return text
 
 
+class OffsetMap:
+    """Where each code-point offset of a raw text lands in its canonical form.
+
+    `at(i)` is the canonical offset of raw offset i (0..len(raw)); None when i falls
+    inside a sequence that canonicalisation merged (the CR of a CR LF pair is fine: it
+    maps to the LF; a boundary between a letter and an accent that NFC composes is not).
+    """
+
+    def __init__(self, positions: list[int | None]):
+        self._positions = positions
+
+    def at(self, offset: int) -> int | None:
+        if not 0 <= offset < len(self._positions):
+            return None
+        return self._positions[offset]
+
+
+def _nfc_runs(text: str) -> Iterator[str]:
+    """The text cut before every character that NFC never combines with what precedes."""
+    start = 0
+    for index in range(1, len(text)):
+        char = text[index]
+        if unicodedata.combining(char) == 0 and not 0x1160 <= ord(char) <= 0x11FF \
+                and unicodedata.is_normalized("NFC", char):
+            yield text[start:index]
+            start = index
+    if text:
+        yield text[start:]
+
+
+def canonicalize_mapped(raw: str, file: str, *, line: int | None = None,
+                        field: str | None = None) -> tuple[str, OffsetMap]:
+    """`canonicalize` for a text that arrives with offsets into its raw form (an
+    annotation file): the canonical text and the map from raw to canonical offsets."""
+    positions: list[int | None] = []
+    pieces: list[str] = []
+    length = 0
+    index = 0
+    if raw.startswith("\ufeff"):
+        positions.append(0)
+        index = 1
+    while index < len(raw):
+        char = raw[index]
+        if char == "\r":
+            positions.append(length)
+            if index + 1 < len(raw) and raw[index + 1] == "\n":
+                positions.append(None)  # between CR and LF: no canonical offset
+                index += 1
+            pieces.append("\n")
+            length += 1
+            index += 1
+            continue
+        end = index + 1
+        while end < len(raw) and raw[end] != "\r":
+            end += 1
+        chunk = raw[index:end]
+        for run in _nfc_runs(chunk):
+            normal = unicodedata.normalize("NFC", run)
+            if normal == run:
+                positions.extend(range(length, length + len(run)))
+            else:
+                positions.append(length)
+                positions.extend([None] * (len(run) - 1))
+            pieces.append(normal)
+            length += len(normal)
+        index = end
+    positions.append(length)
+    text = "".join(pieces)
+    if text != unicodedata.normalize("NFC", text):
+        raise TextError(Problem(file, "the text needs a Unicode normalisation that moves "
+                                "characters across offsets; normalise it (NFC) first",
+                                line=line, field=field))
+    canonical = canonicalize(text, file, line=line, field=field)
+    if canonical != text:  # only a BOM left inside; cannot happen after the above
+        raise TextError(Problem(file, "the text could not be canonicalised", line=line,
+                                field=field))
+    return text, OffsetMap(positions)
+
+
 def sha256_hex(text: str) -> str:
     """SHA-256 of the UTF-8 bytes of a canonical text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

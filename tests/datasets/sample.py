@@ -12,7 +12,7 @@ from app.services.datasets.core import SCHEMA, ExportContext, LabelMeta, text_ha
 
 TEXT_A = ("Police \U0001F46E\u200d\u2640\ufe0f said 14 died.\n"
           "A witness: \u201cthey were shooting to kill\u201d \U0001F62D.\n"
-          "Forum: the so-called bandits were oil workers q\u0307\u0323!")
+          "Forum: the so-called bandits were oil workers q\u0323\u0307!")
 TEXT_B = "Officials: order is restored.\nNo one was hurt, the akimat says."
 
 
@@ -65,7 +65,7 @@ def sample_records() -> list[dict]:
                         ])},
             "daniyar": {"done": False, "rating": None, "spans": sort([
                 _span(TEXT_A, "rhetoric", "loaded_language", "were shooting to kill"),
-                _span(TEXT_A, "rhetoric", "name_calling", "bandits were oil workers q\u0307\u0323"),
+                _span(TEXT_A, "rhetoric", "name_calling", "bandits were oil workers q\u0323\u0307"),
             ])},
         },
         "gold": {"rating": {"reliability": 4, "slant": 0, "genre": "mixed"}, "spans": sort([

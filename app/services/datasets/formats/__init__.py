@@ -1,0 +1,51 @@
+"""The dataset formats: each module has NAME, EXTENSION, MEDIA_TYPE, `write` and, where
+the format can be imported, `read`."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from app.services.errors import Invalid
+
+_MODULES = {
+    "jsonl": "jsonl",
+    "csv": "csv_",
+    "doccano": "doccano",
+    "label-studio": "labelstudio",
+    "brat": "brat",
+    "conll": "conll",
+    "ptc": "ptc",
+    "hf": "hf",
+}
+EXPORT_FORMATS = tuple(_MODULES)
+IMPORT_FORMATS = ("jsonl", "doccano", "label-studio", "brat", "ptc")
+
+DESCRIPTIONS = {
+    "jsonl": "Sourcemark JSONL: everything, one document per line (round-trips exactly)",
+    "csv": "CSV: one row per span, passage tag or rating field (opens in spreadsheets)",
+    "doccano": "doccano sequence-labelling JSONL, one file per annotator (zip)",
+    "label-studio": "Label Studio JSON tasks with each annotator's annotations",
+    "brat": "brat standoff: .txt and .ann per document and annotator (zip)",
+    "conll": "CoNLL-2003-style BIO per token, one column per layer (zip)",
+    "ptc": "SemEval-2020 Task 11 (PTC): article<ID>.txt and technique labels (zip)",
+    "hf": "Hugging Face datasets: JSONL with declared features and a card (zip)",
+}
+
+
+def module(name: str) -> ModuleType:
+    if name not in _MODULES:
+        raise Invalid(f"Unknown format '{name}'; use one of {', '.join(EXPORT_FORMATS)}.",
+                      {"format": "unknown"})
+    return importlib.import_module(f"{__name__}.{_MODULES[name]}")
+
+
+def writer(name: str) -> ModuleType:
+    return module(name)
+
+
+def reader(name: str) -> ModuleType:
+    if name not in IMPORT_FORMATS:
+        raise Invalid(f"'{name}' cannot be imported; import one of "
+                      f"{', '.join(IMPORT_FORMATS)}.", {"format": "not importable"})
+    return module(name)

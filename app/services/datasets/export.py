@@ -1,0 +1,255 @@
+"""Reading a project's annotations out as records, one document at a time.
+
+Nothing here holds more than one document's annotations: the records stream from the
+database into whichever format writes them, so a project with a million spans exports in
+bounded memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Codebook,
+    CodebookLayer,
+    Document,
+    DocumentProgress,
+    DocumentRating,
+    Label,
+    Passage,
+    PassageTag,
+    Project,
+    Span,
+    User,
+)
+from app.services.datasets.core import SCHEMA, ExportContext, LabelMeta, text_hash
+from app.services.errors import Invalid
+from app.services.gold import GOLD_USERNAME
+
+RATING = "rating"  # a layer name for filters: the document rating form
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to export. Empty means everything."""
+
+    documents: tuple[int, ...] = ()
+    annotators: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()          # layer keys, and "rating" for the rating form
+    gold_only: bool = False
+    pseudonymise: bool = False
+
+    def wants(self, layer: str) -> bool:
+        return not self.layers or layer in self.layers
+
+
+def context(project: Project) -> ExportContext:
+    """The project's codebook as the writers need it."""
+    codebook = db.session.scalar(
+        sa.select(Codebook).where(Codebook.project_id == project.id)
+        .options(selectinload(Codebook.layers).selectinload(CodebookLayer.labels)))
+    if codebook is None:
+        raise Invalid("This project has no codebook.")
+    labels: dict[tuple[str, str], LabelMeta] = {}
+    layers = sorted(codebook.layers, key=lambda layer: (layer.position, layer.id))
+    for layer in layers:
+        for label in sorted(layer.labels, key=lambda label: (label.position, label.id)):
+            labels[(layer.key, label.key)] = LabelMeta(
+                layer.key, label.key, label.name, label.definition, dict(label.maps_to or {}))
+    return ExportContext(labels=labels, layers=[layer.key for layer in layers],
+                         layer_names={layer.key: layer.name for layer in layers},
+                         form=dict(codebook.document_form or {}), project_title=project.title)
+
+
+def check_filters(project: Project, filters: Filters) -> None:
+    """Refuse filters that name nothing in the project, so a typo is not an empty export."""
+    ctx_layers = set(context(project).layers) | {RATING}
+    unknown = [layer for layer in filters.layers if layer not in ctx_layers]
+    if unknown:
+        raise Invalid(f"Unknown layer '{unknown[0]}'; the project has "
+                      f"{', '.join(sorted(ctx_layers))}.", {"layers": "unknown layer"})
+    if filters.documents:
+        found = set(db.session.scalars(sa.select(Document.id).where(
+            Document.project_id == project.id, Document.id.in_(filters.documents))))
+        missing = [d for d in filters.documents if d not in found]
+        if missing:
+            raise Invalid(f"Document {missing[0]} is not in this project.",
+                          {"documents": "not in project"})
+    if filters.annotators:
+        found = set(db.session.scalars(sa.select(User.username).where(
+            User.username.in_(filters.annotators))))
+        missing = [name for name in filters.annotators if name not in found]
+        if missing:
+            raise Invalid(f"There is no annotator '{missing[0]}'.", {"annotators": "unknown"})
+
+
+def pseudonym(project_id: int, user_id: int) -> str:
+    """A stable stand-in for an annotator's name: the same in every export of the project
+    from this installation, and not reversible without the server's secret key."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, f"sourcemark-pseudonym:{project_id}:{user_id}".encode(),
+                      hashlib.sha256).hexdigest()
+    return f"annotator-{digest[:8]}"
+
+
+def document_ids(project: Project, filters: Filters) -> list[int]:
+    query = sa.select(Document.id).where(Document.project_id == project.id)
+    if filters.documents:
+        query = query.where(Document.id.in_(filters.documents))
+    return list(db.session.scalars(query.order_by(Document.position, Document.id)))
+
+
+def _names(project: Project, filters: Filters) -> tuple[dict[int, str], int | None]:
+    """Annotators to export (user id -> name as written) and the gold key's user id."""
+    rows = db.session.execute(sa.select(User.id, User.username, User.role)).all()
+    gold_id = next((uid for uid, name, _ in rows if name == GOLD_USERNAME), None)
+    names: dict[int, str] = {}
+    if not filters.gold_only:
+        wanted = set(filters.annotators)
+        for uid, name, role in rows:
+            if uid == gold_id or role == "system" or (wanted and name not in wanted):
+                continue
+            names[uid] = pseudonym(project.id, uid) if filters.pseudonymise else name
+    return names, gold_id
+
+
+def _span(row: Any, text: str, layers: dict[int, str], labels: dict[int, str]
+          ) -> dict[str, Any]:
+    return {"layer": layers[row.layer_id], "label": labels[row.label_id], "start": row.start,
+            "end": row.end, "text": text[row.start:row.end], "note": row.note or "",
+            "attributes": dict(row.attributes or {})}
+
+
+def _span_order(span: dict[str, Any]) -> tuple:
+    return (span["start"], -span["end"], span["layer"], span["label"], span["note"],
+            json.dumps(span["attributes"], sort_keys=True))
+
+
+def records(project: Project, filters: Filters = Filters(),
+            progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Each document of the project as a record (see `core`), in the project's order."""
+    codebook = db.session.scalar(sa.select(Codebook).where(Codebook.project_id == project.id))
+    layer_rows = db.session.execute(
+        sa.select(CodebookLayer.id, CodebookLayer.key)
+        .where(CodebookLayer.codebook_id == codebook.id)).all()
+    layers = {lid: key for lid, key in layer_rows}
+    labels = dict(db.session.execute(sa.select(Label.id, Label.key).where(
+        Label.layer_id.in_(list(layers)))).all())
+    names, gold_id = _names(project, filters)
+    owners = set(names) | ({gold_id} if gold_id is not None else set())
+    wanted_layers = {lid for lid, key in layers.items() if filters.wants(key)}
+    with_passages = filters.wants("source")
+    with_ratings = filters.wants(RATING)
+
+    for document_id in document_ids(project, filters):
+        document = db.session.get(Document, document_id)
+        yield _record(document, codebook, names, gold_id, owners, layers, labels,
+                      wanted_layers, with_passages, with_ratings)
+        if progress:
+            progress(1)
+        db.session.expunge(document)
+
+
+def _record(document: Document, codebook: Codebook, names: dict[int, str],
+            gold_id: int | None, owners: set[int], layers: dict[int, str],
+            labels: dict[int, str], wanted_layers: set[int], with_passages: bool,
+            with_ratings: bool) -> dict[str, Any]:
+    text = document.text
+    people = {name: {"done": False, "spans": [], "rating": None}
+              for name in sorted(names.values())}
+    gold: dict[str, Any] = {"spans": [], "rating": None}
+    has_gold = False
+
+    def slot(user_id: int) -> dict[str, Any] | None:
+        if user_id == gold_id:
+            return gold
+        name = names.get(user_id)
+        return people[name] if name is not None else None
+
+    if owners and wanted_layers:
+        rows = db.session.execute(
+            sa.select(Span.user_id, Span.layer_id, Span.label_id, Span.start, Span.end,
+                      Span.note, Span.attributes)
+            .where(Span.document_id == document.id, Span.user_id.in_(owners),
+                   Span.layer_id.in_(wanted_layers))
+            .execution_options(yield_per=2000))
+        for row in rows:
+            target = slot(row.user_id)
+            if target is not None:
+                target["spans"].append(_span(row, text, layers, labels))
+                has_gold = has_gold or target is gold
+    for work in [*people.values(), gold]:
+        work["spans"].sort(key=_span_order)
+
+    passages = db.session.execute(
+        sa.select(Passage.id, Passage.start, Passage.end)
+        .where(Passage.document_id == document.id).order_by(Passage.index)).all()
+    tags: dict[int, dict[int, int]] = {}
+    if with_passages and owners:
+        for passage_id, user_id, label_id in db.session.execute(
+                sa.select(PassageTag.passage_id, PassageTag.user_id, PassageTag.label_id)
+                .where(PassageTag.document_id == document.id,
+                       PassageTag.user_id.in_(owners))):
+            tags.setdefault(passage_id, {})[user_id] = label_id
+    passage_out = []
+    for passage_id, start, end in passages:
+        given = tags.get(passage_id, {})
+        source_type = {names[uid]: labels[lid] for uid, lid in given.items() if uid in names}
+        gold_tag = labels[given[gold_id]] if gold_id in given else None
+        has_gold = has_gold or gold_tag is not None
+        passage_out.append({"start": start, "end": end,
+                            "source_type": dict(sorted(source_type.items())),
+                            "gold": gold_tag})
+
+    if with_ratings and owners:
+        for user_id, values in db.session.execute(
+                sa.select(DocumentRating.user_id, DocumentRating.values)
+                .where(DocumentRating.document_id == document.id,
+                       DocumentRating.user_id.in_(owners))):
+            target = slot(user_id)
+            if target is not None:
+                target["rating"] = dict(values or {})
+                has_gold = has_gold or target is gold
+    if names:
+        for user_id in db.session.scalars(
+                sa.select(DocumentProgress.user_id)
+                .where(DocumentProgress.document_id == document.id,
+                       DocumentProgress.done_at.is_not(None),
+                       DocumentProgress.user_id.in_(list(names)))):
+            people[names[user_id]]["done"] = True
+
+    # An annotator who did nothing on this document is left out of its record.
+    tagged = {name for p in passage_out for name in p["source_type"]}
+    annotators = {name: work for name, work in people.items()
+                  if work["spans"] or work["rating"] or work["done"] or name in tagged}
+    return {
+        "schema": SCHEMA, "id": document.id, "title": document.title,
+        "publisher": document.publisher, "author": document.author,
+        "published": document.published, "url": document.url,
+        "source_name": document.source_name, "notes": document.notes,
+        "text": text, "text_hash": text_hash(text), "offset_unit": "codepoint",
+        "codebook": {"key": codebook.key, "version": codebook.version},
+        "passages": passage_out,
+        "annotators": annotators,
+        "gold": gold if has_gold else None,
+    }
+
+
+def export(project: Project, fmt: str, out: BinaryIO, filters: Filters = Filters(),
+           progress: Callable[[int], None] | None = None) -> None:
+    """Write the project's annotations in format `fmt` to `out`."""
+    from app.services.datasets import formats
+
+    writer = formats.writer(fmt)
+    check_filters(project, filters)
+    writer.write(records(project, filters, progress), out, context(project))
