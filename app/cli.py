@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from flask.cli import AppGroup
 from app.extensions import db
 from app.models import ROLES, Project, User
 from app.services import accounts, demo
+from app.services.datasets.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from app.services.documents import import_files
 from app.services.errors import ImportFailed, ServiceError
 
@@ -170,7 +172,87 @@ def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
             click.echo(f"  {field['field']:<32} {figure['name']:<15} {_format_figure(figure)}")
 
 
+@click.command("export")
+@click.argument("project")
+@click.option("--format", "fmt", required=True, type=click.Choice(EXPORT_FORMATS),
+              help="The file format.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (replaced only when the export succeeds).")
+@click.option("--document", "documents", multiple=True, type=int, help="Only these document ids.")
+@click.option("--annotator", "annotators", multiple=True, help="Only these usernames.")
+@click.option("--layer", "layers", multiple=True,
+              help="Only these layers (source, rhetoric, claim) and/or 'rating'.")
+@click.option("--gold-only", is_flag=True, help="Only the gold key, no annotator's work.")
+@click.option("--pseudonymise", is_flag=True,
+              help="Replace annotator names with stable pseudonyms.")
+@click.option("--card", is_flag=True, help="Also write a dataset card (Markdown) next to it.")
+def export_command(project: str, fmt: str, out: Path, documents: tuple[int, ...],
+                   annotators: tuple[str, ...], layers: tuple[str, ...], gold_only: bool,
+                   pseudonymise: bool, card: bool) -> None:
+    """Export the annotations of PROJECT (id or title) to a file."""
+    import os
+    import tempfile
+
+    from app.services.datasets import export
+    from app.services.datasets.card import dataset_card
+
+    target = _project(project)
+    filters = export.Filters(documents, tuple(a.lower() for a in annotators), layers,
+                             gold_only, pseudonymise)
+    try:
+        export.check_filters(target, filters)
+    except ServiceError as exc:
+        _fail(exc.message)
+    total = len(export.document_ids(target, filters))
+    out = out.resolve()
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream, click.progressbar(
+                length=total, label=f"Exporting {total} documents", file=sys.stderr) as bar:
+            export.export(target, fmt, stream, filters, progress=bar.update)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    click.echo(f"Wrote {out} ({out.stat().st_size:,} bytes, {total} documents, {fmt}).")
+    if card:
+        card_path = out.with_name(out.name.split(".")[0] + ".card.md")
+        card_path.write_text(dataset_card(target, filters, fmt), encoding="utf-8")
+        click.echo(f"Wrote the dataset card {card_path}.")
+
+
+@click.command("import")
+@click.argument("project")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(IMPORT_FORMATS),
+              help="The file's format.")
+def import_command(project: str, path: Path, fmt: str) -> None:
+    """Import annotated documents from PATH into PROJECT (id or title): all or nothing."""
+    from app.services.datasets.importing import import_file
+
+    target = _project(project)
+    try:
+        summary = import_file(target, fmt, path.name, path.read_bytes())
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        _fail("Nothing was imported.")
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Imported into '{target.title}': {summary.documents_added} new document(s), "
+               f"{summary.documents_matched} already there; {summary.spans} spans, "
+               f"{summary.passage_tags} passage tags, {summary.ratings} ratings by "
+               f"{len(summary.annotators)} annotator(s)"
+               + (" and the gold key." if summary.gold else "."))
+    if summary.accounts:
+        click.echo("New accounts (give each student their password):")
+        for username, password in summary.accounts:
+            click.echo(f"  {username:<24} password: {password}")
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, settings_cli, documents_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(agreement_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

@@ -157,3 +157,45 @@ def test_filters_narrow_the_export(app, make):
     assert rows[1]["annotators"] == {}
     gold = [json.loads(x) for x in _export(project, gold_only=True).splitlines()]
     assert all(r["annotators"] == {} for r in gold) and gold[0]["gold"]["spans"]
+
+
+def test_cli_export_then_import_into_another_project(app, make, runner, tmp_path):
+    first = make.project(title="First")
+    importing.import_file(first, "jsonl", "s.jsonl", _jsonl(sample_records()))
+    out = tmp_path / "class.jsonl"
+    result = runner.invoke(args=["export", str(first.id), "--format", "jsonl", "--out",
+                                 str(out), "--card"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == _export(first)
+    card = (tmp_path / "class.card.md").read_text()
+    assert "## Counts per label and annotator" in card and "Loaded language" in card
+    second = make.project(title="Second")
+    result = runner.invoke(args=["import", "Second", str(out), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert "2 new document(s)" in result.output and "the gold key" in result.output
+    assert _without_ids(_export(second)) == _without_ids(_export(first))
+
+
+def test_cli_import_lists_every_problem_and_stores_nothing(app, make, runner, tmp_path):
+    make.project(title="P")
+    records = sample_records()
+    records[0]["annotators"]["aigerim"]["spans"][0]["end"] = 10_000
+    records[1]["passages"][0]["source_type"]["aigerim"] = "gossip"
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(_jsonl(records))
+    result = runner.invoke(args=["import", "P", str(path), "--format", "jsonl"])
+    assert result.exit_code != 0
+    assert "bad.jsonl, line 1, field 'annotators.aigerim.spans[0]'" in result.output
+    assert "bad.jsonl, line 2, field 'passages[0].source_type.aigerim'" in result.output
+    assert "Nothing was imported" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
+
+
+def test_cli_export_refuses_unknown_filters_and_keeps_the_old_file(app, make, runner, tmp_path):
+    project = make.project()
+    out = tmp_path / "keep.jsonl"
+    out.write_text("old")
+    result = runner.invoke(args=["export", str(project.id), "--format", "jsonl", "--out",
+                                 str(out), "--layer", "gossip"])
+    assert result.exit_code != 0 and "Unknown layer 'gossip'" in result.output
+    assert out.read_text() == "old"

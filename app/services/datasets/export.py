@@ -53,6 +53,9 @@ class Filters:
         return not self.layers or layer in self.layers
 
 
+EVERYTHING = Filters()
+
+
 def context(project: Project) -> ExportContext:
     """The project's codebook as the writers need it."""
     codebook = db.session.scalar(
@@ -135,7 +138,7 @@ def _span_order(span: dict[str, Any]) -> tuple:
             json.dumps(span["attributes"], sort_keys=True))
 
 
-def records(project: Project, filters: Filters = Filters(),
+def records(project: Project, filters: Filters = EVERYTHING,
             progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
     """Each document of the project as a record (see `core`), in the project's order."""
     codebook = db.session.scalar(sa.select(Codebook).where(Codebook.project_id == project.id))
@@ -245,7 +248,7 @@ def _record(document: Document, codebook: Codebook, names: dict[int, str],
     }
 
 
-def export(project: Project, fmt: str, out: BinaryIO, filters: Filters = Filters(),
+def export(project: Project, fmt: str, out: BinaryIO, filters: Filters = EVERYTHING,
            progress: Callable[[int], None] | None = None) -> None:
     """Write the project's annotations in format `fmt` to `out`."""
     from app.services.datasets import formats

@@ -316,8 +316,8 @@ class _Importer:
                 return True
         return False
 
-    def _label(self, layer_key: Any, label_key: Any, where: tuple[int | None, str], field: str
-               ) -> tuple[Any, Any] | None:
+    def _label(self, layer_key: Any, label_key: Any, where: tuple[int | None, str], field: str,
+               label_field: str | None = None) -> tuple[Any, Any] | None:
         layer = self.words.layers.get(layer_key) if isinstance(layer_key, str) else None
         if layer is None:
             self.problems.add(where, f"{field}.layer", f"the project's codebook has no layer "
@@ -326,7 +326,8 @@ class _Importer:
         label = self.words.labels.get((layer.key, label_key)) if isinstance(label_key, str) \
             else None
         if label is None:
-            self.problems.add(where, f"{field}.label", f"the layer '{layer.key}' has no label "
+            self.problems.add(where, label_field or f"{field}.label",
+                              f"the layer '{layer.key}' has no label "
                               f"'{label_key}' in the project's codebook")
             return None
         return layer, label
@@ -361,7 +362,7 @@ class _Importer:
         by_range = {r: i for i, r in enumerate(doc.passages)}
         tag_rows: dict[int, tuple[int, str]] = {}
         for index, (label_key, tag_field) in tags.items():
-            found = self._label(SOURCE_LAYER, label_key, where, tag_field)
+            found = self._label(SOURCE_LAYER, label_key, where, tag_field, tag_field)
             if found:
                 tag_rows[index] = (found[1].id, tag_field)
         span_rows: list[dict[str, Any]] = []
