@@ -1,8 +1,9 @@
 """Forms of the pages."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -51,3 +52,14 @@ class ActionForm(FlaskForm):
 class JoiningForm(FlaskForm):
     enabled = BooleanField("Students may join with the code")
     submit = SubmitField("Save")
+
+
+class DatasetImportForm(FlaskForm):
+    format = SelectField("Format", choices=[
+        SelectChoice("jsonl", "Sourcemark JSONL"),
+        SelectChoice("doccano", "doccano JSONL (or its zip export)"),
+        SelectChoice("label-studio", "Label Studio JSON"),
+        SelectChoice("brat", "brat standoff (zip)"),
+        SelectChoice("ptc", "SemEval-2020 Task 11 / PTC (zip)")])
+    file = FileField("File", validators=[FileRequired("Choose a file to import.")])
+    submit = SubmitField("Import")

@@ -1,0 +1,129 @@
+"""Datasets in and out: the export form and downloads, the dataset card, imports."""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from app.services import projects
+from app.services.agreement import Scope, annotators_of
+from app.services.datasets import export, formats
+from app.services.datasets.card import dataset_card
+from app.services.datasets.importing import import_file
+from app.services.errors import ImportFailed, ServiceError
+from app.web import bp
+from app.web.forms import DatasetImportForm
+
+SPOOL_BYTES = 8 * 1024 * 1024  # an export bigger than this is spooled to disk, not memory
+
+
+def _filters() -> export.Filters:
+    def ints(name: str) -> tuple[int, ...]:
+        values = request.args.getlist(name)
+        if not all(v.isdigit() for v in values):
+            abort(400)
+        return tuple(int(v) for v in values)
+
+    return export.Filters(
+        documents=ints("document"), annotators=tuple(request.args.getlist("annotator")),
+        layers=tuple(request.args.getlist("layer")),
+        gold_only=request.args.get("gold_only") == "1",
+        pseudonymise=request.args.get("pseudonymise") == "1")
+
+
+def _filename(title: str, suffix: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "project"
+    return f"{slug}{suffix}"
+
+
+@bp.get("/projects/<int:project_id>/data")
+@login_required
+def datasets(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    ctx = export.context(project)
+    return render_template(
+        "web/datasets.html", project=project, formats=formats.DESCRIPTIONS,
+        documents=[doc for doc, _ in projects.document_rows(project)],
+        annotators=list(annotators_of(project, Scope()).values()),
+        layers=[(key, ctx.layer_names.get(key, key)) for key in ctx.layers],
+        import_form=DatasetImportForm())
+
+
+@bp.get("/projects/<int:project_id>/export")
+@login_required
+def export_download(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    fmt = request.args.get("format", "jsonl")
+    filters = _filters()
+    try:
+        module = formats.writer(fmt)
+        export.check_filters(project, filters)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.datasets", project_id=project.id))
+    # Spooled: small exports stay in memory, large ones go to a temporary file, so memory
+    # stays bounded whatever the size.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    export.export(project, fmt, spool, filters)
+    spool.seek(0)
+    name = _filename(project.title, f"-{fmt}{module.EXTENSION}")
+    response = send_file(spool, mimetype=module.MEDIA_TYPE, as_attachment=True,
+                         download_name=name)
+    response.call_on_close(spool.close)
+    return response
+
+
+@bp.get("/projects/<int:project_id>/export/card")
+@login_required
+def export_card(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    filters = _filters()
+    fmt = request.args.get("format", "jsonl")
+    try:
+        formats.writer(fmt)
+        export.check_filters(project, filters)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.datasets", project_id=project.id))
+    card = dataset_card(project, filters, fmt).encode("utf-8")
+    return send_file(io.BytesIO(card), mimetype="text/markdown; charset=utf-8",
+                     as_attachment=True, download_name=_filename(project.title, "-card.md"))
+
+
+@bp.post("/projects/<int:project_id>/import")
+@login_required
+def import_dataset(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = DatasetImportForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("web.datasets", project_id=project.id))
+    upload = form.file.data
+    try:
+        summary = import_file(project, form.format.data, upload.filename or "upload",
+                              upload.read(), current_user)
+    except ImportFailed as exc:
+        flash("Nothing was imported.", "error")
+        for problem in exc.problems[:50]:
+            flash(str(problem), "error")
+        if len(exc.problems) > 50:
+            flash(f"… and {len(exc.problems) - 50} more problems.", "error")
+        return redirect(url_for("web.datasets", project_id=project.id))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.datasets", project_id=project.id))
+    flash(f"Imported {summary.documents_added} new document(s) "
+          f"({summary.documents_matched} already here): {summary.spans} spans, "
+          f"{summary.passage_tags} passage tags and {summary.ratings} ratings by "
+          f"{len(summary.annotators)} annotator(s)"
+          + (", and the gold key." if summary.gold else "."), "info")
+    if summary.accounts:
+        slips = [projects.Slip(name, name, password) for name, password in summary.accounts]
+        return render_template("web/slips.html", project=project, slips=slips)
+    return redirect(url_for("web.project", project_id=project.id))
