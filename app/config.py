@@ -56,6 +56,9 @@ def build_config(instance_path: Path) -> dict:
         # Failed logins allowed per username and per client address in the window.
         "LOGIN_MAX_FAILURES": int(os.environ.get("SOURCEMARK_LOGIN_MAX_FAILURES", "10")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("SOURCEMARK_LOGIN_WINDOW_SECONDS", "900")),
+        "DEMO_ANNOTATIONS": os.environ.get(
+            "SOURCEMARK_DEMO_ANNOTATIONS",
+            str(Path(__file__).resolve().parent.parent / "annotations" / "demo.jsonl")),
         "SEEDS_DIR": os.environ.get(
             "SOURCEMARK_SEEDS_DIR", str(Path(__file__).resolve().parent.parent / "seeds")
         ),

@@ -41,6 +41,33 @@ def _demo_project() -> Project | None:
     return db.session.get(Project, int(value)) if value else None
 
 
+def load_demo_annotations(project: Project, path: Path) -> str:
+    """Load the demo dataset (three students and a gold key) onto the demo documents, once.
+
+    Returns what happened, in words. Loaded already (the gold key is there) or a student
+    has annotated a demo document by hand meanwhile: nothing changes.
+    """
+    from app.models import Document, PassageTag
+    from app.services.datasets.importing import import_file
+    from app.services.errors import ImportFailed
+    from app.services.gold import gold_user_id
+
+    if not path.is_file():
+        return f"No demo annotations at {path}."
+    gold = gold_user_id()
+    if gold is not None and db.session.scalar(
+            sa.select(PassageTag.id).join(Document, Document.id == PassageTag.document_id)
+            .where(Document.project_id == project.id, PassageTag.user_id == gold).limit(1)):
+        return "Demo annotations: loaded already."
+    try:
+        summary = import_file(project, "jsonl", path.name, path.read_bytes())
+    except ImportFailed as exc:
+        return f"Demo annotations not loaded: {exc.problems[0]}"
+    return (f"Demo annotations loaded: {summary.spans} spans, {summary.passage_tags} passage "
+            f"tags and {summary.ratings} ratings by {', '.join(summary.annotators)} and the "
+            "gold key.")
+
+
 def load_demo(seeds_dir: Path, max_bytes: int) -> tuple[Project, list[DemoLogin], int]:
     """Create whatever of the demo is missing; returns the project, logins, documents added.
 
