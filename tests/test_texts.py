@@ -446,3 +446,49 @@ def test_seed_002_dot_separators_are_not_passages():
 
 def test_seed_001_short_wrapped_lines_stay_one_passage():
     assert "XS\nSM\nMD\nLG" in passages(seed_text("001_e2d80d9f7a307687.txt"))
+
+
+# --- offsets carried from a raw text to its canonical form ---------------------------------
+
+def test_canonicalize_mapped_carries_offsets_over_crlf_and_bom():
+    from app.services.texts import canonicalize_mapped
+
+    raw = "\ufeffOne line\r\nTwo \U0001F62D\rThree"
+    text, offsets = canonicalize_mapped(raw, "f.txt")
+    assert text == "One line\nTwo \U0001F62D\nThree"
+    for word in ("One", "line", "Two", "\U0001F62D", "Three"):
+        start = raw.index(word)
+        new = offsets.at(start)
+        assert text[new:offsets.at(start + len(word))] == word
+
+
+def test_canonicalize_mapped_refuses_a_boundary_inside_a_crlf_or_an_accent():
+    from app.services.texts import canonicalize_mapped
+
+    raw = "Cafe\u0301\r\nx"
+    text, offsets = canonicalize_mapped(raw, "f.txt")
+    assert text == "Caf\u00e9\nx"
+    assert offsets.at(raw.index("\u0301")) is None  # between e and its accent
+    assert offsets.at(raw.index("\n")) is None      # between CR and LF
+    assert offsets.at(raw.index("\r")) == text.index("\n")
+    assert offsets.at(len(raw)) == len(text)
+
+
+def test_canonicalize_mapped_keeps_an_already_canonical_text_one_to_one():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from app.services.texts import canonicalize_mapped
+
+    @given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1)
+           .filter(lambda t: t.strip()))
+    def check(raw):
+        import unicodedata
+
+        raw = unicodedata.normalize("NFC", raw)
+        text, offsets = canonicalize_mapped(raw, "f")
+        assert text == raw.removeprefix("\ufeff")
+        if not raw.startswith("\ufeff"):
+            assert all(offsets.at(i) == i for i in range(len(raw) + 1))
+
+    check()
