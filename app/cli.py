@@ -144,14 +144,15 @@ def _format_figure(figure: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option("--document", "documents", multiple=True, type=int, help="Only these document ids.")
 @click.option("--annotator", "annotators", multiple=True, help="Only these usernames.")
+@click.option("--gold", is_flag=True, help="Count the gold key as one more rater ('gold').")
 def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
-                      annotators: tuple[str, ...]) -> None:
+                      annotators: tuple[str, ...], gold: bool) -> None:
     """Print the agreement report of PROJECT (id or title)."""
     import json
 
     from app.services.agreement import Scope, build_report
 
-    report = build_report(_project(project), Scope(documents or None, annotators or None))
+    report = build_report(_project(project), Scope(documents or None, annotators or None, gold))
     if as_json:
         click.echo(json.dumps(report, indent=1, ensure_ascii=False))
         return

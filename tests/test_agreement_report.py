@@ -251,3 +251,43 @@ def test_label_use_follows_the_filters(study):
     assert sum(everyone["counts"]["cat"]) == 3
     two = label_distribution(project, only=["ana", "ben"])
     assert two["annotators"] == ["ana", "ben"]
+
+
+# --- the gold key as a rater ---------------------------------------------------------------
+
+def _with_gold(make):
+    from app.services.datasets import importing
+    from app.services.datasets.formats import jsonl
+    from tests.datasets.sample import sample_records
+
+    teacher = make.user("goldteacher", role="teacher")
+    project = make.project(teacher)
+    data = "".join(jsonl.dump(r) + "\n" for r in sample_records()).encode()
+    importing.import_file(project, "jsonl", "s.jsonl", data)
+    return project, teacher
+
+
+def test_gold_key_is_left_out_unless_asked(app, make):
+    from app.services.agreement import Scope, build_report
+
+    project, _ = _with_gold(make)
+    assert build_report(project)["annotators"] == ["aigerim", "daniyar"]
+    report = build_report(project, Scope(gold=True))
+    assert report["annotators"] == ["aigerim", "daniyar", "gold"]
+    pairs = report["layers"]["source_passages"]["pairs"]
+    assert any(set(p["coders"]) == {"aigerim", "gold"} for p in pairs)
+
+
+def test_agreement_page_offers_gold_and_review_names_it_gold(app, client, make, login_as):
+    project, teacher = _with_gold(make)
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert 'name="gold"' in page and "~gold" not in page
+    page = client.get(f"/projects/{project.id}/agreement?gold=1").get_data(as_text=True)
+    assert ">gold<" in page
+    confusion = client.get(f"/projects/{project.id}/agreement/confusion?a=aigerim&b=gold")
+    assert confusion.status_code == 200
+    document = project.documents[0]
+    compare = client.get(f"/projects/{project.id}/documents/{document.id}/compare")
+    text = compare.get_data(as_text=True)
+    assert "gold" in text and "~gold" not in text

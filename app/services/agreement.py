@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app import agreement as engine
 from app.extensions import db
 from app.models import Document, DocumentRating, Passage, PassageTag, Project, Span, User
-from app.services.gold import SYSTEM_ROLE
+from app.services.gold import GOLD_NAME, GOLD_USERNAME, SYSTEM_ROLE
 from app.services.vocabulary import Vocabulary, vocabulary
 
 FEW_PAIRABLE = 20  # below this many pairable values a coefficient says little
@@ -30,6 +30,7 @@ class Scope:
 
     documents: Sequence[int] | None = None
     annotators: Sequence[str] | None = None
+    gold: bool = False  # the gold key as one more rater
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -116,8 +117,8 @@ def nominal_block(matrix: np.ndarray, coders: list[str], labels: list[str]) -> d
 # --- reading annotations -------------------------------------------------------------------
 
 def annotators_of(project: Project, scope: Scope) -> dict[int, str]:
-    """Everyone with annotations in the project (narrowed by the scope): id -> username.
-    The gold key is not an annotator here."""
+    """Everyone with annotations in the project (narrowed by the scope): id -> username,
+    in name order. The gold key joins as the rater "gold" (last) when the scope asks."""
     in_project = sa.select(Document.id).where(Document.project_id == project.id)
     ids = sa.union(
         sa.select(Span.user_id).where(Span.document_id.in_(in_project)),
@@ -125,11 +126,15 @@ def annotators_of(project: Project, scope: Scope) -> dict[int, str]:
         sa.select(DocumentRating.user_id).where(DocumentRating.document_id.in_(in_project)),
     )
     rows = db.session.execute(
-        sa.select(User.id, User.username)
-        .where(User.id.in_(ids), User.role != SYSTEM_ROLE).order_by(User.username)
+        sa.select(User.id, User.username, User.role).where(User.id.in_(ids))
+        .order_by(User.username)
     ).all()
     wanted = set(scope.annotators) if scope.annotators else None
-    return {uid: name for uid, name in rows if wanted is None or name in wanted}
+    people = {uid: name for uid, name, role in rows
+              if role != SYSTEM_ROLE and (wanted is None or name in wanted)}
+    if scope.gold or (wanted and GOLD_NAME in wanted):
+        people.update({uid: GOLD_NAME for uid, name, _ in rows if name == GOLD_USERNAME})
+    return people
 
 
 def _documents(project: Project, scope: Scope) -> list[Document]:

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import User
 
 GOLD_USERNAME = "~gold"
+GOLD_NAME = "gold"  # how reports, reviews and exports name the gold key as a rater
 SYSTEM_ROLE = "system"
 
 
@@ -32,3 +33,9 @@ def gold_user(create: bool = True) -> User | None:
 
 def gold_user_id() -> int | None:
     return db.session.scalar(sa.select(User.id).where(User.username == GOLD_USERNAME))
+
+
+def rater_name() -> sa.ColumnElement[str]:
+    """A column for queries joined to User: the username, or "gold" for the gold key."""
+    return sa.case((User.username == GOLD_USERNAME, sa.literal(GOLD_NAME)),
+                   else_=User.username)

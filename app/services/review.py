@@ -11,31 +11,39 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Document, Passage, PassageTag, Project, Span, User
+from app.services.gold import GOLD_NAME, SYSTEM_ROLE, rater_name
 from app.services.vocabulary import vocabulary
 
 
-def _passage_tags(project: Project, documents: list[int] | None = None
+def _order(names: set[str]) -> list[str]:
+    """Annotators by name, the gold key last."""
+    return sorted(names - {GOLD_NAME}) + ([GOLD_NAME] if GOLD_NAME in names else [])
+
+
+def _passage_tags(project: Project, documents: list[int] | None = None, gold: bool = False
                   ) -> tuple[dict[int, dict[str, str]], list[str]]:
-    """passage id -> {annotator: source label key}, and the annotators in name order."""
+    """passage id -> {annotator: source label key}, and the annotators in name order; the
+    gold key (as "gold") only when asked."""
     words = vocabulary(project.id)
     key_of = {info.id: key for (layer, key), info in words.labels.items() if layer == "source"}
     rows = db.session.execute(
-        sa.select(PassageTag.passage_id, User.username, PassageTag.label_id)
+        sa.select(PassageTag.passage_id, rater_name(), PassageTag.label_id)
         .join(User, User.id == PassageTag.user_id)
         .join(Document, Document.id == PassageTag.document_id)
         .where(Document.project_id == project.id,
-               Document.id.in_(documents) if documents else sa.true())).all()
+               Document.id.in_(documents) if documents else sa.true(),
+               sa.true() if gold else User.role != SYSTEM_ROLE)).all()
     tags: dict[int, dict[str, str]] = defaultdict(dict)
     for passage_id, username, label_id in rows:
         tags[passage_id][username] = key_of[label_id]
-    return tags, sorted({username for _, username, _ in rows})
+    return tags, _order({username for _, username, _ in rows})
 
 
-def annotators(project: Project) -> list[str]:
-    """Usernames of everyone who annotated in the project."""
+def annotators(project: Project, gold: bool = False) -> list[str]:
+    """Usernames of everyone who annotated in the project (and "gold" if asked and there)."""
     from app.services.agreement import Scope, annotators_of
 
-    return list(annotators_of(project, Scope()).values())
+    return list(annotators_of(project, Scope(gold=gold)).values())
 
 
 def source_labels(project: Project) -> list[dict[str, str]]:
@@ -51,7 +59,7 @@ def confusion(project: Project, first: str | None = None, second: str | None = N
     Cell [x][y] counts passages where the first of a pair said x and the second said y;
     pooled, every pair counts once in each order, so the matrix is symmetric.
     """
-    tags, annotators = _passage_tags(project)
+    tags, annotators = _passage_tags(project, gold=GOLD_NAME in (first, second))
     labels = [label["key"] for label in source_labels(project)]
     index = {key: i for i, key in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
@@ -69,7 +77,7 @@ def confusion(project: Project, first: str | None = None, second: str | None = N
 def confused_passages(project: Project, said: str, other: str, first: str | None = None,
                       second: str | None = None) -> list[dict[str, Any]]:
     """The passages behind one confusion cell, with every annotator's tag on each."""
-    tags, _ = _passage_tags(project)
+    tags, _ = _passage_tags(project, gold=GOLD_NAME in (first, second))
     hits = []
     for passage_id, by_coder in tags.items():
         if first and second:
@@ -93,10 +101,10 @@ def confused_passages(project: Project, said: str, other: str, first: str | None
 
 
 def label_distribution(project: Project, documents: list[int] | None = None,
-                       only: list[str] | None = None) -> dict[str, Any]:
+                       only: list[str] | None = None, gold: bool = False) -> dict[str, Any]:
     """How often each annotator used each source type (counts of passages), optionally
-    within some documents and for some annotators."""
-    tags, annotators = _passage_tags(project, documents)
+    within some documents and for some annotators (and the gold key)."""
+    tags, annotators = _passage_tags(project, documents, gold or GOLD_NAME in (only or []))
     if only:
         annotators = [name for name in annotators if name in only]
     labels = [label["key"] for label in source_labels(project)]
@@ -114,14 +122,14 @@ def comparison(document: Document) -> dict[str, Any]:
     """Every annotator's passage tags and spans on one document, passage by passage."""
     words = vocabulary(document.project_id)
     rows = db.session.execute(
-        sa.select(PassageTag.passage_id, User.username, PassageTag.label_id)
+        sa.select(PassageTag.passage_id, rater_name(), PassageTag.label_id)
         .join(User, User.id == PassageTag.user_id)
         .where(PassageTag.document_id == document.id)).all()
     spans = db.session.execute(
-        sa.select(User.username, Span.label_id, Span.start, Span.end, Span.note)
+        sa.select(rater_name(), Span.label_id, Span.start, Span.end, Span.note)
         .join(User, User.id == Span.user_id)
         .where(Span.document_id == document.id).order_by(Span.start, Span.end)).all()
-    annotators = sorted({r[1] for r in rows} | {s[0] for s in spans})
+    annotators = _order({r[1] for r in rows} | {s[0] for s in spans})
     label = words.label_by_id
     tags: dict[int, dict[str, str]] = defaultdict(dict)
     for passage_id, username, label_id in rows:
@@ -159,12 +167,12 @@ def span_differences(project: Project, layer: str, first: str, second: str,
     if layer_info is None:
         return []
     rows = db.session.execute(
-        sa.select(User.username, Span.document_id, Span.start, Span.end, Span.label_id,
+        sa.select(rater_name(), Span.document_id, Span.start, Span.end, Span.label_id,
                   Span.note)
         .join(User, User.id == Span.user_id)
         .join(Document, Document.id == Span.document_id)
         .where(Document.project_id == project.id, Span.layer_id == layer_info.id,
-               User.username.in_([first, second]))).all()
+               rater_name().in_([first, second]))).all()
     key = {info.id: k for (lk, k), info in words.labels.items() if lk == layer}
     spans: dict[str, list[tuple[int, int, int, str, str]]] = {first: [], second: []}
     for username, doc_id, start, end, label_id, note in rows:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from app.services import projects, review
 from app.services.agreement import Scope, build_report
+from app.services.gold import gold_user_id
 from app.web import bp
 
 LAYER_TITLES = {
@@ -51,7 +52,8 @@ def agreement(project_id: int):
     teacher = projects.project_role(project, current_user) == "teacher"
     documents = [int(v) for v in request.args.getlist("document") if v.isdigit()]
     annotators = request.args.getlist("annotator") if teacher else []
-    report = build_report(project, Scope(documents or None, annotators or None))
+    gold = teacher and request.args.get("gold") == "1"
+    report = build_report(project, Scope(documents or None, annotators or None, gold))
     grids = {}
     if teacher:
         layers, names = report["layers"], report["annotators"]
@@ -67,9 +69,10 @@ def agreement(project_id: int):
         "web/agreement.html", project=project, report=report, titles=LAYER_TITLES,
         teacher=teacher, grids=grids, heat=heat, chosen_documents=documents,
         chosen_annotators=annotators, all_documents=projects.document_rows(project),
+        gold=gold, has_gold=teacher and gold_user_id() is not None,
         all_annotators=review.annotators(project) if teacher else [],
-        distribution=(review.label_distribution(project, documents or None, annotators or None)
-                      if teacher else None),
+        distribution=(review.label_distribution(project, documents or None, annotators or None,
+                                                gold) if teacher else None),
         names={label["key"]: label["name"] for label in review.source_labels(project)})
 
 
