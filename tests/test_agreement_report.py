@@ -291,3 +291,25 @@ def test_agreement_page_offers_gold_and_review_names_it_gold(app, client, make, 
     compare = client.get(f"/projects/{project.id}/documents/{document.id}/compare")
     text = compare.get_data(as_text=True)
     assert "gold" in text and "~gold" not in text
+
+
+def test_a_source_label_leads_to_its_disputed_passages(app, client, make, login_as):
+    project, teacher = _with_gold(make)
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert f"/projects/{project.id}/agreement/label?label=news_report" in page
+    listing = client.get(f"/projects/{project.id}/agreement/label?label=news_report")
+    text = listing.get_data(as_text=True)
+    assert listing.status_code == 200 and "Police" in text and "daniyar: Official" in text
+    assert client.get(f"/projects/{project.id}/agreement/label?label=nope").status_code == 404
+
+
+def test_a_span_label_leads_to_every_pairs_differences(app, client, make, login_as):
+    project, teacher = _with_gold(make)
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    link = f"/projects/{project.id}/agreement/spans?layer=rhetoric&amp;label=loaded_language"
+    assert link in page
+    listing = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "aigerim · daniyar" in listing and "boundaries differ" in listing
+    assert "were shooting to kill" in listing

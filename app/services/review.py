@@ -88,6 +88,18 @@ def confused_passages(project: Project, said: str, other: str, first: str | None
                                                             values.count(said) >= 2)
         if match:
             hits.append(passage_id)
+    return _passage_rows(hits, tags)
+
+
+def label_disagreements(project: Project, label: str) -> list[dict[str, Any]]:
+    """Passages where someone chose `label` and someone else chose another source type."""
+    tags, _ = _passage_tags(project)
+    hits = [pid for pid, by_coder in tags.items()
+            if label in by_coder.values() and len(set(by_coder.values())) > 1]
+    return _passage_rows(hits, tags)
+
+
+def _passage_rows(hits: list[int], tags: dict[int, dict[str, str]]) -> list[dict[str, Any]]:
     if not hits:
         return []
     rows = db.session.execute(
@@ -200,3 +212,12 @@ def span_differences(project: Project, layer: str, first: str, second: str,
                           for t in overlapping],
             })
     return sorted(out, key=lambda d: (documents[d["document_id"]].position, d["start"]))
+
+
+def label_span_differences(project: Project, layer: str, label: str) -> list[dict[str, Any]]:
+    """`span_differences` on one label for every pair of annotators, pair by pair."""
+    out = []
+    for first, second in combinations(annotators(project), 2):
+        for row in span_differences(project, layer, first, second, label):
+            out.append({**row, "pair": f"{first} · {second}"})
+    return out

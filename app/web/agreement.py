@@ -103,6 +103,19 @@ def confusion_cell(project_id: int):
                            said=said, other=other, first=first, second=second, names=names)
 
 
+@bp.get("/projects/<int:project_id>/agreement/label")
+@login_required
+def label_passages(project_id: int):
+    project = _teacher_project(project_id)
+    label = request.args.get("label", "")
+    names = {lb["key"]: lb["name"] for lb in review.source_labels(project)}
+    if label not in names:
+        abort(404)
+    passages = review.label_disagreements(project, label)
+    return render_template("web/label_passages.html", project=project, passages=passages,
+                           label=label, names=names)
+
+
 @bp.get("/projects/<int:project_id>/documents/<int:document_id>/compare")
 @login_required
 def compare(project_id: int, document_id: int):
@@ -119,9 +132,13 @@ def span_differences(project_id: int):
     layer = request.args.get("layer", "rhetoric")
     first, second = request.args.get("a", ""), request.args.get("b", "")
     label = request.args.get("label") or None
-    if layer not in {"rhetoric", "claim", "source"} or not first or not second:
+    if layer not in {"rhetoric", "claim", "source"} or bool(first) != bool(second) \
+            or not (first or label):
         abort(404)
-    rows = review.span_differences(project, layer, first, second, label)
+    if first:
+        rows = review.span_differences(project, layer, first, second, label)
+    else:  # one label, every pair of annotators
+        rows = review.label_span_differences(project, layer, label)
     return render_template("web/span_differences.html", project=project, rows=rows,
                            layer=layer, first=first, second=second, label=label,
                            title=LAYER_TITLES.get(layer, "Source type (quoted voices)"))
