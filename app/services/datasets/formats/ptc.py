@@ -1,0 +1,299 @@
+"""The Propaganda Techniques Corpus (PTC) layout of SemEval-2020 Task 11: plain-text
+articles and tab-separated labels of propaganda techniques, rhetoric layer only.
+
+The export is a zip with a folder per annotator (`gold/` for the gold key), in each an
+`article<ID>.txt` (the document's text, `<ID>` its id) and an
+`article<ID>.task-flc-tc.labels` beside it, the per-article labels file of the PTC's
+technique classification task (the SemEval release names the same file
+`article<ID>.task2-TC.labels`). The labels file has one span a line, four tab-separated
+columns, as the PTC's README gives them:
+
+    article id <TAB> technique <TAB> start (inclusive) <TAB> end (exclusive)
+    1	Loaded_Language	48	64
+
+Offsets are code points into the article (the task's scorers are Python and index the
+article as a string). Techniques are the PTC's names, the labels' `maps_to["ptc"]`. Other
+layers are not exported, nor are spans of rhetoric labels without a PTC name; `README.txt`
+in the zip counts those per label. Only texts, the rhetoric spans' offsets and their labels
+travel: notes, attributes, ratings and metadata do not (the article's id and file name come
+back as `id` and `source_name`).
+
+Several of our labels can share one PTC name, which is itself a merge of techniques
+("Whataboutism,Straw_Men,Red_Herring"). Reading maps a PTC name to the first rhetoric label
+in codebook order that has it, and where more than one does, keeps the PTC name in the
+span's `import_label` attribute. Names are matched exactly, then ignoring case and with
+spaces as underscores ("Loaded Language"); a name matched only loosely also keeps the
+original in `import_label`.
+
+`read` accepts this export, or the task's own layout: articles (`article<ID>.txt`) in one
+folder and labels elsewhere, per article (`*.labels`, `*.labels.tsv`) or one file for all
+articles (such as `train-task-flc-tc.labels`); that is one annotator, named after the zip.
+Labels files in a folder with articles belong to the annotator of that folder. A labels
+file of the span identification task (three columns, no technique) is a problem.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, BinaryIO
+
+from app.services.datasets.core import GOLD, ExportContext, FormatError
+from app.services.texts import Problem
+
+NAME = "ptc"
+EXTENSION = ".zip"
+MEDIA_TYPE = "application/zip"
+
+LAYER = "rhetoric"
+SCHEME = "ptc"
+LABELS_SUFFIX = ".task-flc-tc.labels"
+_ARTICLE = re.compile(r"article(\w+)\.txt")
+_LABELS = ("labels", "labels.tsv")  # file name endings of labels files
+
+Articles = dict[str, tuple[str, str]]  # article id -> (file, text)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def _owners(record: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(folder, spans) for each annotator with work on a record, then the gold key.
+    Passage tags are source types, so they do not matter here, but their annotators do."""
+    names = set(record.get("annotators", {}))
+    for passage in record.get("passages", []):
+        names.update(passage.get("source_type", {}))
+    owners = [(name, record.get("annotators", {}).get(name, {}).get("spans", []))
+              for name in sorted(names)]
+    if record.get("gold") or any(p.get("gold") for p in record.get("passages", [])):
+        owners.append((GOLD, (record.get("gold") or {}).get("spans", [])))
+    return owners
+
+
+def _readme(skipped: Counter[str], ctx: ExportContext) -> str:
+    lines = ["Propaganda Techniques Corpus (SemEval-2020 Task 11) layout, exported by "
+             "Sourcemark" + (f" from {ctx.project_title}" if ctx.project_title else "") + ".",
+             "",
+             "<annotator>/article<ID>.txt: the article; <annotator>/article<ID>"
+             f"{LABELS_SUFFIX}: its",
+             "spans, tab-separated: article id, technique, start (inclusive), end "
+             "(exclusive),",
+             "in code points. gold/ holds the gold key.",
+             ""]
+    lines.append("Only rhetoric spans are exported, those whose label has a PTC technique.")
+    if skipped:
+        lines.append("Rhetoric spans left out, their label having no PTC technique:")
+        lines += [f"  {label}: {count}" for label, count in sorted(skipped.items())]
+    else:
+        lines.append("No rhetoric span was left out.")
+    return "\n".join(lines) + "\n"
+
+
+def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) -> None:
+    """Write the zip, each document's files as it comes; README.txt goes in last."""
+    skipped: Counter[str] = Counter()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, record in enumerate(records):
+            article = str(record["id"] if record.get("id") is not None else index + 1)
+            text = record["text"]
+            for folder, spans in _owners(record):
+                rows = []
+                for span in spans:
+                    if span["layer"] != LAYER:
+                        continue
+                    meta = ctx.labels.get((span["layer"], span["label"]))
+                    technique = meta.maps_to.get(SCHEME) if meta else None
+                    if not technique:
+                        skipped[span["label"]] += 1
+                        continue
+                    rows.append(f"{article}\t{technique}\t{span['start']}\t{span['end']}\n")
+                archive.writestr(f"{folder}/article{article}.txt", text.encode("utf-8"))
+                archive.writestr(f"{folder}/article{article}{LABELS_SUFFIX}",
+                                 "".join(rows).encode("utf-8"))
+        archive.writestr("README.txt", _readme(skipped, ctx))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _loose(name: str) -> str:
+    return re.sub(r"[\s_]+", "_", name.strip()).lower()
+
+
+class _Techniques:
+    """PTC names to rhetoric labels, first label in codebook order winning."""
+
+    def __init__(self, ctx: ExportContext):
+        self.exact: dict[str, list[str]] = {}
+        for (layer, key), meta in ctx.labels.items():
+            name = meta.maps_to.get(SCHEME)
+            if layer == LAYER and name:
+                self.exact.setdefault(name, []).append(key)
+        self.loose = {_loose(name): name for name in self.exact}
+
+    def label(self, technique: str) -> tuple[str, dict[str, Any]] | None:
+        """(label key, attributes) for a PTC name, or None when no label has it."""
+        name = technique if technique in self.exact else self.loose.get(_loose(technique))
+        if name is None:
+            return None
+        keys = self.exact[name]
+        keep = len(keys) > 1 or name != technique
+        return keys[0], ({"import_label": technique} if keep else {})
+
+
+def _decode(raw: bytes, file: str, problems: list[Problem], *, bom: bool = False) -> str | None:
+    """Strict UTF-8; an article keeps a byte-order mark (its offsets count it)."""
+    try:
+        return raw.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+                                      f"{exc.start}); save the file as UTF-8",
+                                line=raw.count(b"\n", 0, exc.start) + 1))
+        return None
+
+
+def _entries(name: str, raw: bytes) -> dict[str, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            out = {}
+            for info in archive.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
+                    continue
+                if _ARTICLE.fullmatch(base) or base.lower().endswith(_LABELS):
+                    out[info.filename] = archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
+    return out
+
+
+def _folder(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _rows(file: str, source: str, problems: list[Problem]
+          ) -> list[tuple[int, str, str, int, int]]:
+    """(line, article id, technique, start, end) of a labels file."""
+    out = []
+    for number, line in enumerate(source.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        columns = [column.strip() for column in line.split("\t")]
+        if len(columns) == 3:
+            problems.append(Problem(file, "three columns: span identification labels have no "
+                                          "technique; use the technique classification file",
+                                    number))
+            continue
+        if len(columns) != 4:
+            problems.append(Problem(file, "a line is article id, technique, start and end, "
+                                          f"separated by tabs (found {len(columns)} columns)",
+                                    number))
+            continue
+        article, technique, start, end = columns
+        if not (re.fullmatch(r"\d+", start) and re.fullmatch(r"\d+", end)):
+            problems.append(Problem(file, "start and end must be whole numbers", number,
+                                    "start" if not re.fullmatch(r"\d+", start) else "end"))
+            continue
+        out.append((number, article, technique, int(start), int(end)))
+    return out
+
+
+def _assign(articles: dict[str, Articles], labels_files: list[str], zip_stem: str
+            ) -> dict[str, tuple[Articles, list[str]]]:
+    """Annotator -> (their articles, their labels files). A labels file beside articles is
+    the annotator's of that folder; one elsewhere (the task's own layout) labels the
+    articles of folders without labels of their own, for one annotator named after the
+    zip."""
+    own = {_folder(p) for p in labels_files if _folder(p) in articles}
+    shared = [p for p in labels_files if _folder(p) not in articles]
+    work: dict[str, tuple[Articles, list[str]]] = {}
+    for folder in sorted(own):
+        annotator = folder.rsplit("/", 1)[-1] or zip_stem
+        work[annotator] = (articles[folder], [p for p in labels_files if _folder(p) == folder])
+    if shared or not own:
+        pool: Articles = {}
+        for folder, found in articles.items():
+            if folder not in own:
+                pool.update(found)
+        work.setdefault(zip_stem, (pool, []))[1].extend(shared)
+    return work
+
+
+def _spans(file: str, source: str, docs: Articles, techniques: _Techniques,
+           problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    """(article id, span) for each line of a labels file."""
+    out = []
+    single = re.match(r"article(\w+)\.", file.rsplit("/", 1)[-1])
+    for number, article, technique, start, end in _rows(file, source, problems):
+        if single and article != single[1]:
+            problems.append(Problem(file, f"article id {article} in the labels of article "
+                                          f"{single[1]}", number, "article id"))
+            continue
+        if article not in docs:
+            problems.append(Problem(file, f"no article{article}.txt for these labels", number,
+                                    "article id"))
+            continue
+        label = techniques.label(technique)
+        if label is None:
+            problems.append(Problem(file, f"unknown technique '{technique}' (no rhetoric label "
+                                          "maps to it)", number, "technique"))
+            continue
+        text = docs[article][1]
+        if not 0 <= start < end <= len(text):
+            problems.append(Problem(file, f"offsets {start}-{end} are outside the article "
+                                          f"(0-{len(text)}) or empty", number, "start"))
+            continue
+        out.append((article, {"layer": LAYER, "label": label[0], "start": start, "end": end,
+                              "text": text[start:end], "note": "", "attributes": label[1]}))
+    return out
+
+
+def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
+    """Records from a PTC zip (see the module docstring)."""
+    entries = _entries(name, raw)
+    problems: list[Problem] = []
+    articles: dict[str, Articles] = {}  # folder -> its articles
+    for path, data in entries.items():
+        match = _ARTICLE.fullmatch(path.rsplit("/", 1)[-1])
+        if match:
+            text = _decode(data, f"{name}/{path}", problems)
+            if text is not None:
+                articles.setdefault(_folder(path), {})[match[1]] = (f"{name}/{path}", text)
+    if not articles:
+        raise FormatError(problems or [Problem(name, "the zip holds no article<ID>.txt files")])
+    labels_files = [path for path in entries if not _ARTICLE.fullmatch(path.rsplit("/", 1)[-1])]
+    zip_stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "ptc"
+    techniques = _Techniques(ctx)
+    records: dict[str, dict[str, Any]] = {}
+    for annotator, (docs, files) in _assign(articles, labels_files, zip_stem).items():
+        spans: dict[str, list[dict[str, Any]]] = {article: [] for article in docs}
+        for path in files:
+            source = _decode(entries[path], f"{name}/{path}", problems, bom=True)
+            if source is not None:
+                for article, span in _spans(f"{name}/{path}", source, docs, techniques,
+                                            problems):
+                    spans[article].append(span)
+        for article, found in spans.items():
+            file, text = docs[article]
+            record = records.setdefault(article, {"text": text,
+                                                  "source_name": f"article{article}.txt",
+                                                  "annotators": {}})
+            if article.isdigit():
+                record.setdefault("id", int(article))
+            if record["text"] != text:
+                problems.append(Problem(file, f"article{article}.txt differs from the file of "
+                                              "the same name in another folder"))
+                continue
+            found.sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
+            if annotator == GOLD:
+                record["gold"] = {"spans": found, "rating": None}
+            else:
+                record["annotators"][annotator] = {"spans": found, "rating": None,
+                                                   "done": False}
+    if problems:
+        raise FormatError(problems)
+    for record in records.values():
+        record["annotators"] = dict(sorted(record["annotators"].items()))
+    return list(records.values())
