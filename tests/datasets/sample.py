@@ -112,4 +112,7 @@ def sample_context() -> ExportContext:
     return ExportContext(labels=labels, layers=["source", "rhetoric", "claim"],
                          layer_names={"source": "Source type", "rhetoric": "Rhetoric",
                                       "claim": "Unsupported claims"},
-                         form=form, project_title="Sample")
+                         form=form, project_title="Sample",
+                         enum_attributes={"role": ("segment", "voice"),
+                                          "verdict": ("unchecked", "supported", "refuted",
+                                                      "not_enough_info")})

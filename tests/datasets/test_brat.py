@@ -63,7 +63,7 @@ def test_the_export_is_brat_standoff():
     found = files(export(sample_records()))
     assert sorted(found) == ["aigerim/a.ann", "aigerim/a.txt", "aigerim/b.ann", "aigerim/b.txt",
                              "annotation.conf", "daniyar/a.ann", "daniyar/a.txt",
-                             f"{GOLD}/a.ann", f"{GOLD}/a.txt", "visual.conf"]
+                             "documents.tsv", f"{GOLD}/a.ann", f"{GOLD}/a.txt", "visual.conf"]
     assert found["aigerim/a.txt"] == TEXT_A
     conf = found["annotation.conf"]
     sections = re.findall(r"^\[(\w+)\]$", conf, re.MULTILINE)
@@ -88,7 +88,7 @@ def test_the_export_is_brat_standoff():
     aigerim = found["aigerim/a.ann"].splitlines()
     assert "T5\tloaded_language 48 64\tshooting to kill" in aigerim
     assert '#2\tAnnotatorNotes T5\t=HYPERLINK("x")' in aigerim
-    assert "A2\trole T2 voice" in aigerim
+    assert "A1\trole T2 voice" in aigerim
     assert '#1\tSourcemark T2\t{"speaker": "Police"}' in aigerim
     assert "claim-no_source | No source" in found["visual.conf"]
 
@@ -106,11 +106,11 @@ def test_spans_across_lines_become_fragments_and_every_attribute_survives():
     raw = export([record])
 
     ann = files(raw)["aigerim/b.ann"].splitlines()
-    assert ann[2:7] == [
+    assert ann[1:6] == [
         "T2\tclaim-vague_source 11 29;30 45\torder is restored. No one was hurt",
         "#1\tAnnotatorNotes T2\tfirst line second line",
-        "A2\tis_requote T2",
-        "A3\tverdict T2 not_enough_info",
+        "A1\tis_requote T2",
+        "A2\tverdict T2 not_enough_info",
         '#2\tSourcemark T2\t{"note": "first line\\nsecond line", "evidence": [{"kind": "url", '
         '"url": "https://example.org/x", "title": "A report"}], "speaker": "The akimat", '
         '"weight": 2}']

@@ -64,6 +64,8 @@ class ExportContext:
     layer_names: dict[str, str]
     form: dict[str, Any]                    # the codebook's document_form
     project_title: str = ""
+    # Span attributes with a closed set of values: key -> values (empty for true/false).
+    enum_attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def flat_label(self, layer: str, key: str) -> str:
         """The label as one string for formats without layers: the bare key, or
@@ -100,7 +102,9 @@ def records_with_annotator_spans(record: dict[str, Any]
 
 def passage_spans(record: dict[str, Any], annotator: str | None) -> list[dict[str, Any]]:
     """One annotator's passage source types as whole-passage spans of the source layer
-    (annotator None: the gold key's), for formats that only know spans."""
+    (annotator None: the gold key's), for formats that only know spans. They carry no
+    attributes: an importer takes the first attribute-less source span that covers a whole
+    passage for that passage's source type (a quoted voice or a marked segment has a role)."""
     out = []
     text = record["text"]
     for passage in record.get("passages", []):
@@ -109,7 +113,7 @@ def passage_spans(record: dict[str, Any], annotator: str | None) -> list[dict[st
         if key:
             out.append({"layer": "source", "label": key, "start": passage["start"],
                         "end": passage["end"], "text": text[passage["start"]:passage["end"]],
-                        "note": "", "attributes": {"role": "segment"}})
+                        "note": "", "attributes": {}})
     return out
 
 
@@ -119,7 +123,9 @@ def all_spans(record: dict[str, Any], annotator: str | None) -> list[dict[str, A
         spans = list((record.get("gold") or {}).get("spans", []))
     else:
         spans = list(record.get("annotators", {}).get(annotator, {}).get("spans", []))
-    spans += passage_spans(record, annotator)
+    # Passage source types go first among equal spans, so that a reader meets a passage's
+    # type before a segment span marked over the same passage.
+    spans = passage_spans(record, annotator) + spans
     spans.sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
     return spans
 

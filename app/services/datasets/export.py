@@ -69,9 +69,18 @@ def context(project: Project) -> ExportContext:
         for label in sorted(layer.labels, key=lambda label: (label.position, label.id)):
             labels[(layer.key, label.key)] = LabelMeta(
                 layer.key, label.key, label.name, label.definition, dict(label.maps_to or {}))
+    enums: dict[str, tuple[str, ...]] = {}
+    for layer in layers:
+        for attribute in layer.attributes or []:
+            if attribute.get("type") == "enum":
+                enums[attribute["key"]] = tuple(dict.fromkeys(
+                    [*enums.get(attribute["key"], ()), *attribute.get("values", [])]))
+            elif attribute.get("type") == "bool":
+                enums.setdefault(attribute["key"], ())
     return ExportContext(labels=labels, layers=[layer.key for layer in layers],
                          layer_names={layer.key: layer.name for layer in layers},
-                         form=dict(codebook.document_form or {}), project_title=project.title)
+                         form=dict(codebook.document_form or {}), project_title=project.title,
+                         enum_attributes=enums)
 
 
 def check_filters(project: Project, filters: Filters) -> None:

@@ -382,16 +382,15 @@ class _Importer:
                 continue
             layer, label = found
             attributes = dict(span.get("attributes") or {})
-            if layer.key == SOURCE_LAYER and attributes.get("role") != "voice" \
-                    and "passages" not in doc.record and bounds in by_range:
-                index = by_range[bounds]
-                if index in tag_rows and tag_rows[index][0] != label.id:
-                    self.problems.add(where, span_field, "gives passage "
-                                      f"{index + 1} a second source type")
-                tag_rows[index] = (label.id, span_field)
+            if layer.key == SOURCE_LAYER and "role" not in attributes \
+                    and "passages" not in doc.record and bounds in by_range \
+                    and by_range[bounds] not in tag_rows:
+                # A format without passages: the first role-less source span over a whole
+                # passage is its source type (see core.passage_spans).
+                tag_rows[by_range[bounds]] = (label.id, span_field)
                 continue
             if layer.key == SOURCE_LAYER:
-                attributes.setdefault("role", "voice")
+                attributes.setdefault("role", "segment" if bounds in by_range else "voice")
                 if not self._nests(doc, bounds, voices, where, span_field):
                     continue
                 voices.append(bounds)

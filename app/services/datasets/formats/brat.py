@@ -181,7 +181,10 @@ def annotation_conf(ctx: ExportContext, used_types: Iterable[str] = (),
     lines += ["", "[relations]",
               "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>",
               "", "[events]", "", "[attributes]"]
-    for name, values in sorted((attributes or {}).items()):
+    declared = {key: set(values) for key, values in ctx.enum_attributes.items()}
+    for name, values in (attributes or {}).items():
+        declared.setdefault(name, set()).update(values)
+    for name, values in sorted(declared.items()):
         suffix = f", Value:{'|'.join(sorted(values))}" if values else ""
         lines.append(f"{name}\tArg:<ENTITY>{suffix}")
     return "\n".join(lines) + "\n"
@@ -199,19 +202,27 @@ def visual_conf(ctx: ExportContext) -> str:
     return "\n".join(lines) + "\n"
 
 
+INDEX = "documents.tsv"
+
+
 def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) -> None:
     """Write the zip, each document's files as it comes; the configs go in last."""
     conf, stems = _Conf(), set()
+    index = ["stem\tdocument_id\ttitle"]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for record in records:
             stem = file_stem(record)
             if stem in stems:
                 stem = f"{stem}-{record.get('id', len(stems))}"
             stems.add(stem)
+            title = " ".join(str(record.get("title") or "").split())
+            index.append(f"{stem}\t{record.get('id', '')}\t{title}")
             for folder, annotator in _owners(record):
                 archive.writestr(f"{folder}/{stem}.txt", record["text"].encode("utf-8"))
                 archive.writestr(f"{folder}/{stem}.ann",
                                  _ann(record, annotator, ctx, conf).encode("utf-8"))
+        # Which document each file is: titles, and the ids evidence links point to.
+        archive.writestr(INDEX, "\n".join(index) + "\n")
         archive.writestr("annotation.conf", annotation_conf(ctx, conf.types, conf.attributes))
         archive.writestr("visual.conf", visual_conf(ctx))
 
@@ -237,7 +248,7 @@ def _entries(name: str, raw: bytes) -> dict[str, bytes]:
                 base = info.filename.rsplit("/", 1)[-1]
                 if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
                     continue
-                if base.endswith((".txt", ".ann")):
+                if base.endswith((".txt", ".ann")) or info.filename == INDEX:
                     out[info.filename] = archive.read(info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
@@ -392,6 +403,15 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             record["gold"] = {"spans": spans, "rating": None}
         else:
             record["annotators"][annotator] = {"spans": spans, "rating": None, "done": False}
+    if INDEX in entries:
+        for line in entries[INDEX].decode("utf-8", "replace").splitlines()[1:]:
+            stem, _, rest = line.partition("\t")
+            ident, _, title = rest.partition("\t")
+            if stem in records:
+                if ident.isdigit():
+                    records[stem]["id"] = int(ident)
+                if title:
+                    records[stem]["title"] = title
     if not records and not problems:
         problems.append(Problem(name, "the zip holds no brat documents (a .txt file and its "
                                       ".ann beside it)"))

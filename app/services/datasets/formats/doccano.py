@@ -207,7 +207,9 @@ def _attach_notes(spans: list[dict[str, Any]], comments: Any, ctx: ExportContext
             continue
         start, end, label = int(match[1]), int(match[2]), match[3]
         pair = ctx.unflat_label(label)
-        target = next((s for s in spans if (s["start"], s["end"]) == (start, end)
+        # The last such span: a passage's source type (never noted) comes before a
+        # segment span marked over the same passage.
+        target = next((s for s in reversed(spans) if (s["start"], s["end"]) == (start, end)
                        and (s["layer"], s["label"]) == pair and not s["note"]), None)
         if target is None:
             problems.append(Problem(file, f"a note for {start}:{end} {label}, but there is "
