@@ -313,3 +313,39 @@ def test_a_span_label_leads_to_every_pairs_differences(app, client, make, login_
     listing = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "aigerim · daniyar" in listing and "boundaries differ" in listing
     assert "were shooting to kill" in listing
+
+
+def test_match_spans_pairs_largest_overlaps_first():
+    from app.services.review import match_spans
+
+    mine = [(0, 10, "a", ""), (20, 30, "b", "")]
+    theirs = [(5, 25, "c", ""), (22, 30, "b", ""), (40, 50, "d", "")]
+    pairs = match_spans(mine, theirs)
+    assert ((20, 30, "b", ""), (22, 30, "b", "")) in pairs
+    assert ((0, 10, "a", ""), (5, 25, "c", "")) in pairs
+    assert (None, (40, 50, "d", "")) in pairs and len(pairs) == 3
+
+
+def test_span_label_confusion_for_a_pair_and_pooled(app, client, make, login_as):
+    from app.services import review
+
+    project, teacher = _with_gold(make)
+    table = review.span_confusion(project, "rhetoric", "aigerim", "daniyar")
+    at = {key: i for i, key in enumerate(table["labels"])}
+    # aigerim: loaded "shooting to kill", name_calling "so-called bandits", loaded "bandits";
+    # daniyar: loaded "were shooting to kill", name_calling "bandits were oil workers q̣̇".
+    assert table["matrix"][at["loaded_language"]][at["loaded_language"]] == 1
+    assert sum(table["matrix"][at["loaded_language"]]) == 2
+    assert table["matrix"][at["(none)"]][at["(none)"]] == 0
+    pooled = review.span_confusion(project, "rhetoric")
+    assert pooled["matrix"] == [list(r) for r in zip(*pooled["matrix"], strict=True)]  # symmetric
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement/span-confusion?layer=rhetoric"
+                      "&a=aigerim&b=daniyar")
+    assert page.status_code == 200 and "nothing marked" in page.get_data(as_text=True)
+    cell = client.get(f"/projects/{project.id}/agreement/span-confusion/cell?layer=rhetoric"
+                      "&x=loaded_language&y=loaded_language&a=aigerim&b=daniyar")
+    text = cell.get_data(as_text=True)
+    assert "“shooting to kill”" in text and "“were shooting to kill”" in text
+    assert client.get(f"/projects/{project.id}/agreement/span-confusion?layer=x"
+                      ).status_code == 404

@@ -221,3 +221,108 @@ def label_span_differences(project: Project, layer: str, label: str) -> list[dic
         for row in span_differences(project, layer, first, second, label):
             out.append({**row, "pair": f"{first} · {second}"})
     return out
+
+
+NONE = "(none)"  # a span the other annotator did not mark at all
+
+
+def _layer_spans(project: Project, layer: str, names: list[str]
+                 ) -> dict[str, dict[int, list[tuple[int, int, str, str]]]]:
+    """name -> document id -> [(start, end, label key, note)] for one span layer."""
+    words = vocabulary(project.id)
+    info = words.layers.get(layer)
+    out: dict[str, dict[int, list[tuple[int, int, str, str]]]] = {
+        name: defaultdict(list) for name in names}
+    if info is None or not names:
+        return out
+    rows = db.session.execute(
+        sa.select(rater_name(), Span.document_id, Span.start, Span.end, Span.label_id, Span.note)
+        .join(User, User.id == Span.user_id)
+        .join(Document, Document.id == Span.document_id)
+        .where(Document.project_id == project.id, Span.layer_id == info.id,
+               rater_name().in_(names))).all()
+    for name, doc_id, start, end, label_id, note in rows:
+        out[name][doc_id].append((start, end, words.label_by_id[label_id].key, note))
+    return out
+
+
+def match_spans(mine: list[tuple[int, int, str, str]], theirs: list[tuple[int, int, str, str]]
+                ) -> list[tuple[tuple | None, tuple | None]]:
+    """Pair two annotators' spans of one document: overlapping spans pair up, the largest
+    overlaps first, each span at most once; the rest stay unpaired (None on the other side)."""
+    candidates = sorted(
+        ((min(a[1], b[1]) - max(a[0], b[0]), i, j)
+         for i, a in enumerate(mine) for j, b in enumerate(theirs)
+         if a[0] < b[1] and b[0] < a[1]), key=lambda c: (-c[0], c[1], c[2]))
+    used_a, used_b, pairs = set(), set(), []
+    for _, i, j in candidates:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            pairs.append((mine[i], theirs[j]))
+    pairs += [(a, None) for i, a in enumerate(mine) if i not in used_a]
+    pairs += [(None, b) for j, b in enumerate(theirs) if j not in used_b]
+    return pairs
+
+
+def _span_pairs(project: Project, layer: str, first: str | None, second: str | None):
+    """(a, b, document id, span of a or None, span of b or None) for the chosen pair, or
+    for every pair in both orders."""
+    people = annotators(project, gold=GOLD_NAME in (first, second))
+    if first and second:
+        pairs = [(first, second)] if first in people and second in people else []
+    else:
+        pairs = [p for a, b in combinations(people, 2) for p in ((a, b), (b, a))]
+    spans = _layer_spans(project, layer, sorted({n for p in pairs for n in p}))
+    for a, b in pairs:
+        for doc_id in sorted(set(spans[a]) | set(spans[b])):
+            for x, y in match_spans(spans[a].get(doc_id, []), spans[b].get(doc_id, [])):
+                yield a, b, doc_id, x, y
+
+
+def span_confusion(project: Project, layer: str, first: str | None = None,
+                   second: str | None = None) -> dict[str, Any]:
+    """Label confusion of a span layer: cell [x][y] counts spans where the first of a pair
+    marked x and the second marked an overlapping span y; "(none)" when one marked nothing
+    there. Pooled over all pairs (each in both orders) unless a pair is chosen."""
+    words = vocabulary(project.id)
+    labels = [key for (lk, key), info in words.labels.items() if lk == layer]
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for _, _, _, x, y in _span_pairs(project, layer, first, second):
+        counts[(x[2] if x else NONE, y[2] if y else NONE)] += 1
+    used = [key for key in labels if any(key in pair for pair in counts)] + [NONE]
+    matrix = [[counts.get((x, y), 0) for y in used] for x in used]
+    return {"labels": used, "matrix": matrix, "annotators": annotators(project),
+            "first": first, "second": second, "layer": layer,
+            "names": {**{key: words.labels[(layer, key)].name for key in used if key != NONE},
+                      NONE: "nothing marked"}}
+
+
+def span_confusion_cell(project: Project, layer: str, said: str, other: str,
+                        first: str | None = None, second: str | None = None
+                        ) -> list[dict[str, Any]]:
+    """The span pairs behind one cell of `span_confusion` (pooled: each pair once)."""
+    hits = []
+    seen = set()
+    for a, b, doc_id, x, y in _span_pairs(project, layer, first, second):
+        if (x[2] if x else NONE, y[2] if y else NONE) != (said, other):
+            continue
+        key = (doc_id, *sorted([(a, x or ()), (b, y or ())]))
+        if not (first and second) and key in seen:
+            continue
+        seen.add(key)
+        hits.append((a, b, doc_id, x, y))
+    documents = {d.id: d for d in db.session.scalars(
+        sa.select(Document).where(Document.id.in_({h[2] for h in hits})))} if hits else {}
+
+    def side(name: str, span: tuple | None, text: str) -> dict[str, Any]:
+        if span is None:
+            return {"annotator": name, "text": None}
+        return {"annotator": name, "start": span[0], "end": span[1], "label": span[2],
+                "note": span[3], "text": text[span[0]:span[1]]}
+
+    out = [{"document_id": doc_id, "title": documents[doc_id].title,
+            "position": documents[doc_id].position, "at": (x or y)[0],
+            "a": side(a, x, documents[doc_id].text), "b": side(b, y, documents[doc_id].text)}
+           for a, b, doc_id, x, y in hits]
+    return sorted(out, key=lambda r: (r["position"], r["at"]))

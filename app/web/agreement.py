@@ -103,6 +103,43 @@ def confusion_cell(project_id: int):
                            said=said, other=other, first=first, second=second, names=names)
 
 
+SPAN_LAYERS = {"rhetoric", "claim", "source"}
+
+
+@bp.get("/projects/<int:project_id>/agreement/span-confusion")
+@login_required
+def span_confusion(project_id: int):
+    project = _teacher_project(project_id)
+    layer = request.args.get("layer", "rhetoric")
+    first, second = request.args.get("a") or None, request.args.get("b") or None
+    if layer not in SPAN_LAYERS:
+        abort(404)
+    table = review.span_confusion(project, layer, first, second)
+    if (first or second) and not (first in table["annotators"] and second in table["annotators"]):
+        abort(404)
+    peak = max((max(row) for row in table["matrix"]), default=0) or 1
+    return render_template("web/span_confusion.html", project=project, table=table, peak=peak,
+                           title=LAYER_TITLES.get(layer, "Quoted voices"))
+
+
+@bp.get("/projects/<int:project_id>/agreement/span-confusion/cell")
+@login_required
+def span_confusion_cell(project_id: int):
+    project = _teacher_project(project_id)
+    layer = request.args.get("layer", "rhetoric")
+    said, other = request.args.get("x", ""), request.args.get("y", "")
+    first, second = request.args.get("a") or None, request.args.get("b") or None
+    if layer not in SPAN_LAYERS:
+        abort(404)
+    table = review.span_confusion(project, layer, first, second)
+    if said not in table["names"] or other not in table["names"]:
+        abort(404)
+    rows = review.span_confusion_cell(project, layer, said, other, first, second)
+    return render_template("web/span_confusion_cell.html", project=project, rows=rows,
+                           table=table, said=said, other=other,
+                           title=LAYER_TITLES.get(layer, "Quoted voices"))
+
+
 @bp.get("/projects/<int:project_id>/agreement/label")
 @login_required
 def label_passages(project_id: int):
