@@ -349,3 +349,29 @@ def test_span_label_confusion_for_a_pair_and_pooled(app, client, make, login_as)
     assert "“shooting to kill”" in text and "“were shooting to kill”" in text
     assert client.get(f"/projects/{project.id}/agreement/span-confusion?layer=x"
                       ).status_code == 404
+
+
+def test_pairs_compare_only_documents_both_annotators_worked_on(app, make):
+    from app.services import review
+    from app.services.agreement import build_report
+    from app.services.datasets import importing
+    from app.services.datasets.formats import jsonl
+    from tests.datasets.sample import sample_records
+
+    project, _ = _with_gold(make)
+    # A third annotator who worked on a document of her own only.
+    other = sample_records()[1]
+    other["text"] = other["text"] + "\nA third line."
+    other["text_hash"] = None
+    other.pop("passages")
+    other["annotators"] = {"aliya": {"spans": [dict(
+        other["annotators"]["aigerim"]["spans"][0])], "rating": None, "done": False}}
+    importing.import_file(project, "jsonl", "aliya.jsonl",
+                          (jsonl.dump(other) + "\n").encode())
+    report = build_report(project)
+    pairs = {tuple(p["coders"]): p for p in report["layers"]["claim"]["pairs"]}
+    assert "undefined" in pairs[("aigerim", "aliya")]["overlap"]  # nothing in common
+    assert any("Not every annotator" in w for w in report["layers"]["claim"]["warnings"])
+    assert review.span_differences(project, "claim", "aigerim", "aliya") == []
+    table = review.span_confusion(project, "claim", "aigerim", "aliya")
+    assert sum(map(sum, table["matrix"])) == 0

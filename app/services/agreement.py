@@ -248,9 +248,24 @@ def merge_overlaps(units: list[tuple[str, int, int, str]]) -> list[tuple[str, in
     return merged
 
 
+def coverage(documents: list[Document], users: dict[int, str]) -> dict[str, set[int]]:
+    """The documents each annotator worked on (any span, passage tag or rating)."""
+    ids = [d.id for d in documents]
+    who = list(users)
+    rows = db.session.execute(sa.union(*[
+        sa.select(model.user_id, model.document_id)
+        .where(model.document_id.in_(ids), model.user_id.in_(who))
+        for model in (Span, PassageTag, DocumentRating)])).all()
+    out: dict[str, set[int]] = {name: set() for name in users.values()}
+    for user_id, document_id in rows:
+        out[users[user_id]].add(document_id)
+    return out
+
+
 def units_section(documents: list[Document], users: dict[int, str], words: Vocabulary,
-                  layer: str) -> dict[str, Any]:
-    """A span layer: u-alpha overall, per label and per document; pairwise span F1."""
+                  layer: str, covered: dict[str, set[int]] | None = None) -> dict[str, Any]:
+    """A span layer: u-alpha overall, per label and per document; pairwise span F1, each
+    pair over the documents both annotators worked on."""
     layer_id = words.layers[layer].id
     label_key = {info.id: key for (lk, key), info in words.labels.items() if lk == layer}
     offsets, total = {}, 0
@@ -289,14 +304,33 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
             "u_alpha", lambda mine=mine, doc=doc: engine.unitizing_alpha(
                 mine, 0, doc.char_count), n_items=len(mine), n_pairable=len(mine),
             n_coders=len({m[0] for m in mine}))})
+    covered = covered if covered is not None else coverage(documents, users)
+    worked = set().union(*covered.values()) if covered else set()
+    if len(coders) >= 2 and any(covered.get(c, set()) != worked for c in coders):
+        section["warnings"].append(
+            "Not every annotator worked on every document: u-alpha counts a document an "
+            "annotator has not worked on as one they left unmarked. Pairwise F1 compares each "
+            "pair on the documents both worked on; filter the documents for a fair u-alpha.")
     by_coder: dict[str, list] = {c: [] for c in coders}
     for who, start, end, label in pooled:
         by_coder[who].append((start, end, label))
     scores = {mode: engine.pairwise_span_f1(by_coder, mode) for mode in ("exact", "overlap")}
     for a, b in combinations(coders, 2):
         pair: dict[str, Any] = {"coders": [a, b]}
+        common = covered.get(a, set()) & covered.get(b, set())
+        if common != covered.get(a, set()) | covered.get(b, set()):
+            # Only the documents both worked on: the others say nothing about agreement.
+            def units(who: str, common: set[int] = common) -> list[tuple[int, int, str]]:
+                return [(offsets[d] + s, offsets[d] + e, lab) for d in sorted(common)
+                        for coder, s, e, lab in merge_overlaps(per_document[d]) if coder == who]
+
+            restricted = {a: units(a), b: units(b)}
+            pair_scores = {mode: engine.pairwise_span_f1(restricted, mode)
+                           for mode in ("exact", "overlap")}
+        else:
+            pair_scores = scores
         for mode in ("exact", "overlap"):
-            result = scores[mode][(a, b)]
+            result = pair_scores[mode][(a, b)]
             pair[mode] = ({"undefined": str(result)} if isinstance(result, engine.Undefined)
                           else {"precision": result.precision, "recall": result.recall,
                                 "f1": result.f1})
@@ -366,6 +400,7 @@ def build_report(project: Project, scope: Scope | None = None) -> dict[str, Any]
     words = vocabulary(project.id)
     users = annotators_of(project, scope)
     documents = _documents(project, scope)
+    covered = coverage(documents, users)
     return {
         "project": {"id": project.id, "title": project.title},
         "codebook_version": words.version,
@@ -374,8 +409,8 @@ def build_report(project: Project, scope: Scope | None = None) -> dict[str, Any]
         "layers": {
             "source_passages": passages_section(documents, users, words),
             "source_characters": effective_section(documents, users, words),
-            "rhetoric": units_section(documents, users, words, "rhetoric"),
-            "claim": units_section(documents, users, words, "claim"),
+            "rhetoric": units_section(documents, users, words, "rhetoric", covered),
+            "claim": units_section(documents, users, words, "claim", covered),
             "ratings": ratings_section(documents, users, words),
         },
     }

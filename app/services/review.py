@@ -10,9 +10,22 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document, Passage, PassageTag, Project, Span, User
+from app.models import Document, DocumentRating, Passage, PassageTag, Project, Span, User
 from app.services.gold import GOLD_NAME, SYSTEM_ROLE, rater_name
 from app.services.vocabulary import vocabulary
+
+
+def _covered(project: Project, names: list[str]) -> dict[str, set[int]]:
+    """name -> the documents of the project that annotator worked on."""
+    in_project = sa.select(Document.id).where(Document.project_id == project.id)
+    rows = db.session.execute(sa.union(*[
+        sa.select(rater_name(), model.document_id).join(User, User.id == model.user_id)
+        .where(model.document_id.in_(in_project), rater_name().in_(names))
+        for model in (Span, PassageTag, DocumentRating)])).all()
+    out: dict[str, set[int]] = {name: set() for name in names}
+    for name, document_id in rows:
+        out[name].add(document_id)
+    return out
 
 
 def _order(names: set[str]) -> list[str]:
@@ -186,12 +199,14 @@ def span_differences(project: Project, layer: str, first: str, second: str,
         .where(Document.project_id == project.id, Span.layer_id == layer_info.id,
                rater_name().in_([first, second]))).all()
     key = {info.id: k for (lk, k), info in words.labels.items() if lk == layer}
+    covered = _covered(project, [first, second])
+    both = covered[first] & covered[second]  # a document only one read says nothing
     spans: dict[str, list[tuple[int, int, int, str, str]]] = {first: [], second: []}
     for username, doc_id, start, end, label_id, note in rows:
-        if label is None or key[label_id] == label:
+        if doc_id in both and (label is None or key[label_id] == label):
             spans[username].append((doc_id, start, end, key[label_id], note))
     documents = {d.id: d for d in db.session.scalars(
-        sa.select(Document).where(Document.id.in_({r[1] for r in rows})))} if rows else {}
+        sa.select(Document).where(Document.id.in_(both)))} if both else {}
     out = []
     for me, other in ((first, second), (second, first)):
         theirs = spans[other]
@@ -273,9 +288,11 @@ def _span_pairs(project: Project, layer: str, first: str | None, second: str | N
         pairs = [(first, second)] if first in people and second in people else []
     else:
         pairs = [p for a, b in combinations(people, 2) for p in ((a, b), (b, a))]
-    spans = _layer_spans(project, layer, sorted({n for p in pairs for n in p}))
+    names = sorted({n for p in pairs for n in p})
+    spans = _layer_spans(project, layer, names)
+    covered = _covered(project, names)
     for a, b in pairs:
-        for doc_id in sorted(set(spans[a]) | set(spans[b])):
+        for doc_id in sorted(covered[a] & covered[b]):
             for x, y in match_spans(spans[a].get(doc_id, []), spans[b].get(doc_id, [])):
                 yield a, b, doc_id, x, y
 
