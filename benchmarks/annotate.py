@@ -116,15 +116,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+GUNICORN = "2x1"  # workers x threads: one single-threaded worker per core measured best here
+
+
 def start_server(info: dict, folder: Path, server: str) -> tuple[subprocess.Popen, int]:
-    """Serve the app from another process: gunicorn (2 workers × 4 threads, as `make serve`
-    would on this 2-core machine) or Werkzeug's threaded server (as `make run`)."""
+    """Serve the app from another process: gunicorn (by default 2 workers of 1 thread on this
+    2-core machine: threads in one worker only queue on the GIL) or Werkzeug's threaded
+    server (as `make run`)."""
     port = free_port()
     env = dict(os.environ, SOURCEMARK_INSTANCE_PATH=str(folder / "instance"),
                DATABASE_URL=info["url"], SECRET_KEY="bench")
     if server == "gunicorn":
-        command = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-                   "-b", f"127.0.0.1:{port}", "--no-control-socket", "app:create_app()"]
+        workers, threads = (GUNICORN.split("x") + ["1"])[:2]
+        command = [sys.executable, "-m", "gunicorn", "-w", workers, "-k", "gthread",
+                   "--threads", threads, "-b", f"127.0.0.1:{port}", "--no-control-socket",
+                   "app:create_app()"]
     else:
         command = [sys.executable, "-c", "from app import create_app; from werkzeug.serving "
                    f"import run_simple; run_simple('127.0.0.1', {port}, create_app(), "
@@ -223,7 +229,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default="gunicorn",
                         help="the server the latency figures are measured against")
+    parser.add_argument("--gunicorn", default=GUNICORN, metavar="WxT",
+                        help=f"gunicorn workers x threads (default {GUNICORN})")
     options = parser.parse_args()
+    global GUNICORN
+    GUNICORN = options.gunicorn
     runs = options.runs
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
