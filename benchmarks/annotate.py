@@ -127,7 +127,8 @@ def start_server(info: dict, folder: Path, server: str) -> tuple[subprocess.Pope
     env = dict(os.environ, SOURCEMARK_INSTANCE_PATH=str(folder / "instance"),
                DATABASE_URL=info["url"], SECRET_KEY="bench")
     if server == "gunicorn":
-        workers, threads = (GUNICORN.split("x") + ["1"])[:2]
+        chosen = os.environ.get("SOURCEMARK_BENCH_GUNICORN", GUNICORN)
+        workers, threads = (chosen.split("x") + ["1"])[:2]
         command = [sys.executable, "-m", "gunicorn", "-w", workers, "-k", "gthread",
                    "--threads", threads, "-b", f"127.0.0.1:{port}", "--no-control-socket",
                    "app:create_app()"]
@@ -232,8 +233,7 @@ def main() -> None:
     parser.add_argument("--gunicorn", default=GUNICORN, metavar="WxT",
                         help=f"gunicorn workers x threads (default {GUNICORN})")
     options = parser.parse_args()
-    global GUNICORN
-    GUNICORN = options.gunicorn
+    os.environ["SOURCEMARK_BENCH_GUNICORN"] = options.gunicorn
     runs = options.runs
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
