@@ -31,7 +31,7 @@ offsets are the file's own (the importer canonicalises and maps them).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,60 @@ def all_spans(record: dict[str, Any], annotator: str | None) -> list[dict[str, A
     spans = passage_spans(record, annotator) + spans
     spans.sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
     return spans
+
+
+def people(record: dict[str, Any]) -> list[str]:
+    """Everyone with work on a record, by name: their own entry or a passage tag."""
+    names = set(record.get("annotators", {}))
+    for passage in record.get("passages", []):
+        names.update(passage.get("source_type", {}))
+    return sorted(names)
+
+
+def has_gold(record: dict[str, Any]) -> bool:
+    return bool(record.get("gold")) or any(p.get("gold") for p in record.get("passages", []))
+
+
+def owners(record: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(name to write, annotator) for everyone with work on a record, then the gold key as
+    (GOLD, None)."""
+    out: list[tuple[str, str | None]] = [(name, name) for name in people(record)]
+    if has_gold(record):
+        out.append((GOLD, None))
+    return out
+
+
+def decode_strict(raw: bytes, file: str, problems: list[Problem], *, bom: bool = False
+                  ) -> str | None:
+    """Strict UTF-8 (a byte-order mark dropped when `bom`); a problem naming the byte and its
+    line, and None, when the bytes are not UTF-8."""
+    try:
+        return raw.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+                                      f"{exc.start}); save the file as UTF-8",
+                                line=raw.count(b"\n", 0, exc.start) + 1))
+        return None
+
+
+def zip_entries(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dict[str, bytes]:
+    """The files of a zip that `keep(path, base name)` wants, by path; hidden files and
+    macOS resource forks skipped. A file that is not a zip is a FormatError."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            out = {}
+            for info in archive.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
+                    continue
+                if keep(info.filename, base):
+                    out[info.filename] = archive.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
+    return out
 
 
 def annotator_names(records: Iterable[dict[str, Any]]) -> list[str]:

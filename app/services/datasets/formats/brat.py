@@ -44,14 +44,22 @@ and equivalences (`R`, `E`, `N`, `*` lines) are ignored.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans, file_stem
+from app.services.datasets.core import (
+    GOLD,
+    ExportContext,
+    FormatError,
+    all_spans,
+    decode_strict,
+    file_stem,
+    owners,
+    zip_entries,
+)
 from app.services.texts import Problem
 
 NAME = "brat"
@@ -91,16 +99,6 @@ def from_brat_name(name: str) -> str:
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _owners(record: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """(folder, annotator) for everyone with work on a record; annotator None = gold.
-    Includes annotators who only tagged passages."""
-    names = set(record.get("annotators", {}))
-    for passage in record.get("passages", []):
-        names.update(passage.get("source_type", {}))
-    owners: list[tuple[str, str | None]] = [(name, name) for name in sorted(names)]
-    if record.get("gold") or any(p.get("gold") for p in record.get("passages", [])):
-        owners.append((GOLD, None))
-    return owners
 
 
 def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -217,7 +215,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
             stems.add(stem)
             title = " ".join(str(record.get("title") or "").split())
             index.append(f"{stem}\t{record.get('id', '')}\t{title}")
-            for folder, annotator in _owners(record):
+            for folder, annotator in owners(record):
                 archive.writestr(f"{folder}/{stem}.txt", record["text"].encode("utf-8"))
                 archive.writestr(f"{folder}/{stem}.ann",
                                  _ann(record, annotator, ctx, conf).encode("utf-8"))
@@ -229,30 +227,11 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _decode(raw: bytes, file: str, problems: list[Problem], *, bom: bool = False) -> str | None:
-    """Strict UTF-8. A `.txt` keeps a byte-order mark (brat counts it as a character)."""
-    try:
-        return raw.decode("utf-8-sig" if bom else "utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
-                                      f"{exc.start}); save the file as UTF-8",
-                                line=raw.count(b"\n", 0, exc.start) + 1))
-        return None
 
 
 def _entries(name: str, raw: bytes) -> dict[str, bytes]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            out = {}
-            for info in archive.infolist():
-                base = info.filename.rsplit("/", 1)[-1]
-                if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
-                    continue
-                if base.endswith((".txt", ".ann")) or info.filename == INDEX:
-                    out[info.filename] = archive.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
-    return out
+    return zip_entries(name, raw, lambda path, base: base.endswith((".txt", ".ann"))
+                       or path == INDEX)
 
 
 def _parse_fragments(where: str) -> list[tuple[int, int]] | None:
@@ -389,8 +368,8 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         if base + ".txt" not in entries:
             problems.append(Problem(f"{name}/{path}", "no .txt file of the same name beside it"))
             continue
-        text = _decode(entries[base + ".txt"], f"{name}/{base}.txt", problems)
-        ann = _decode(entries[path], f"{name}/{path}", problems, bom=True)
+        text = decode_strict(entries[base + ".txt"], f"{name}/{base}.txt", problems)
+        ann = decode_strict(entries[path], f"{name}/{path}", problems, bom=True)
         if text is None or ann is None:
             continue
         spans = _AnnReader(f"{name}/{path}", text, ctx, problems).read(ann)

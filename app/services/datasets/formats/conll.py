@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
-from app.services.datasets.core import GOLD, ExportContext, all_spans
+from app.services.datasets.core import GOLD, ExportContext, all_spans, has_gold, people
 
 NAME = "conll"
 EXTENSION = ".zip"
@@ -229,15 +229,8 @@ def document_block(record: dict[str, Any], annotator: str | None, ctx: ExportCon
 
 # --- The archive --------------------------------------------------------------------------
 
-def _people(record: dict[str, Any]) -> list[str]:
-    names = set(record.get("annotators", {}))
-    for passage in record.get("passages", []):
-        names.update(passage.get("source_type", {}))
-    return sorted(names)
 
 
-def _has_gold(record: dict[str, Any]) -> bool:
-    return bool(record.get("gold")) or any(p.get("gold") for p in record.get("passages", []))
 
 
 def _tsv(value: Any) -> str:
@@ -339,8 +332,8 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
             text = record.get("text", "")
             tokens = tokenize(text)
             sentences = sentence_ids(tokens, record.get("passages", []))
-            owners: list[str | None] = list(_people(record))
-            if _has_gold(record):
+            owners: list[str | None] = list(people(record))
+            if has_gold(record):
                 owners.append(None)
             for annotator in owners:
                 name = files.name(annotator)

@@ -29,7 +29,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
-from app.services.datasets.core import GOLD, ExportContext
+from app.services.datasets.core import GOLD, ExportContext, has_gold, people
 
 NAME = "csv"
 EXTENSION = ".csv"
@@ -66,16 +66,8 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _people(record: dict[str, Any]) -> list[str]:
-    """The record's annotators: those with work, and those who only tagged passages."""
-    names = set(record.get("annotators", {}))
-    for passage in record.get("passages", []):
-        names.update(passage.get("source_type", {}))
-    return sorted(names)
 
 
-def has_gold(record: dict[str, Any]) -> bool:
-    return bool(record.get("gold")) or any(p.get("gold") for p in record.get("passages", []))
 
 
 def _rating_rows(rating: dict[str, Any], ctx: ExportContext) -> Iterator[Row]:
@@ -103,7 +95,7 @@ def record_rows(record: dict[str, Any], ctx: ExportContext) -> Iterator[Row]:
     base = {"document_id": record.get("id"), "document_title": record.get("title", ""),
             "source_name": record.get("source_name", "")}
     owners: list[tuple[str | None, dict[str, Any]]] = [
-        (name, record.get("annotators", {}).get(name) or {}) for name in _people(record)]
+        (name, record.get("annotators", {}).get(name) or {}) for name in people(record)]
     if has_gold(record):
         owners.append((None, record.get("gold") or {}))
 

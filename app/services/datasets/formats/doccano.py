@@ -40,7 +40,14 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO, Any, BinaryIO
 
-from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans
+from app.services.datasets.core import (
+    GOLD,
+    ExportContext,
+    FormatError,
+    all_spans,
+    decode_strict,
+    owners,
+)
 from app.services.texts import Problem
 
 NAME = "doccano"
@@ -55,16 +62,6 @@ _SPOOL_BYTES = 1 << 20  # each annotator's lines stay in memory up to this, then
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _owners(record: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """(file name, annotator) for everyone with work on a record; annotator None = gold.
-    Includes annotators who only tagged passages."""
-    names = set(record.get("annotators", {}))
-    for passage in record.get("passages", []):
-        names.update(passage.get("source_type", {}))
-    owners: list[tuple[str, str | None]] = [(name, name) for name in sorted(names)]
-    if record.get("gold") or any(p.get("gold") for p in record.get("passages", [])):
-        owners.append((GOLD, None))
-    return owners
 
 
 def _note_comment(span: dict[str, Any], label: str) -> str:
@@ -93,7 +90,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
     spools: dict[str, IO[bytes]] = {}
     try:
         for record in records:
-            for name, annotator in _owners(record):
+            for name, annotator in owners(record):
                 spool = spools.get(name)
                 if spool is None:
                     spool = spools[name] = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)
@@ -118,14 +115,6 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
-                                      f"{exc.start}); save the file as UTF-8",
-                                line=raw.count(b"\n", 0, exc.start) + 1))
-        return None
 
 
 def _stem(path: str) -> str:
@@ -303,7 +292,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
     problems: list[Problem] = []
     records: dict[Any, dict[str, Any]] = {}
     for file, stem, data in files:
-        source = _decode(data, file, problems)
+        source = decode_strict(data, file, problems, bom=True)
         if source is not None:
             _read_lines(file, source, stem, ctx, records, problems)
     if problems:

@@ -57,7 +57,7 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 from xml.sax.saxutils import quoteattr
 
-from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans
+from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans, owners
 from app.services.texts import Problem
 
 NAME = "label-studio"
@@ -139,16 +139,6 @@ def labeling_config(ctx: ExportContext) -> str:
 
 # --- writing ---------------------------------------------------------------------------------
 
-def _owners(record: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """(user name, annotator) for everyone with work on a record; annotator None = gold.
-    Includes annotators who only tagged passages."""
-    names = set(record.get("annotators", {}))
-    for passage in record.get("passages", []):
-        names.update(passage.get("source_type", {}))
-    owners: list[tuple[str, str | None]] = [(name, name) for name in sorted(names)]
-    if record.get("gold") or any(p.get("gold") for p in record.get("passages", [])):
-        owners.append((GOLD, None))
-    return owners
 
 
 def _rating_results(rating: dict[str, Any] | None, ctx: ExportContext) -> list[dict[str, Any]]:
@@ -218,7 +208,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
         if record.get("id") is not None:
             data["document_id"] = record["id"]
         annotations = []
-        for owner in _owners(record):
+        for owner in owners(record):
             annotation_id += 1
             user_id = users.setdefault(owner[0], len(users) + 1)
             annotations.append(_annotation(record, owner, (user_id, annotation_id), ctx))

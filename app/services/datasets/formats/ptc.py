@@ -34,14 +34,19 @@ file of the span identification task (three columns, no technique) is a problem.
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from app.services.datasets.core import GOLD, ExportContext, FormatError
+from app.services.datasets.core import (
+    GOLD,
+    ExportContext,
+    FormatError,
+    decode_strict,
+    zip_entries,
+)
 from app.services.texts import Problem
 
 NAME = "ptc"
@@ -142,30 +147,11 @@ class _Techniques:
         return keys[0], ({"import_label": technique} if keep else {})
 
 
-def _decode(raw: bytes, file: str, problems: list[Problem], *, bom: bool = False) -> str | None:
-    """Strict UTF-8; an article keeps a byte-order mark (its offsets count it)."""
-    try:
-        return raw.decode("utf-8-sig" if bom else "utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
-                                      f"{exc.start}); save the file as UTF-8",
-                                line=raw.count(b"\n", 0, exc.start) + 1))
-        return None
 
 
 def _entries(name: str, raw: bytes) -> dict[str, bytes]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            out = {}
-            for info in archive.infolist():
-                base = info.filename.rsplit("/", 1)[-1]
-                if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
-                    continue
-                if _ARTICLE.fullmatch(base) or base.lower().endswith(_LABELS):
-                    out[info.filename] = archive.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
-    return out
+    return zip_entries(name, raw, lambda path, base: bool(_ARTICLE.fullmatch(base))
+                       or base.lower().endswith(_LABELS))
 
 
 def _folder(path: str) -> str:
@@ -258,7 +244,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
     for path, data in entries.items():
         match = _ARTICLE.fullmatch(path.rsplit("/", 1)[-1])
         if match:
-            text = _decode(data, f"{name}/{path}", problems)
+            text = decode_strict(data, f"{name}/{path}", problems)
             if text is not None:
                 articles.setdefault(_folder(path), {})[match[1]] = (f"{name}/{path}", text)
     if not articles:
@@ -270,7 +256,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
     for annotator, (docs, files) in _assign(articles, labels_files, zip_stem).items():
         spans: dict[str, list[dict[str, Any]]] = {article: [] for article in docs}
         for path in files:
-            source = _decode(entries[path], f"{name}/{path}", problems, bom=True)
+            source = decode_strict(entries[path], f"{name}/{path}", problems, bom=True)
             if source is not None:
                 for article, span in _spans(f"{name}/{path}", source, docs, techniques,
                                             problems):
