@@ -131,10 +131,16 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+REVEAL_POLICIES = ("never", "after_submit", "after_due")
+
+
 class Project(db.Model):
     """A class project (an assignment): its documents, codebook and members."""
 
     __tablename__ = "project"
+    __table_args__ = (
+        sa.CheckConstraint("reveal IN ('never', 'after_submit', 'after_due')", name="reveal"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -145,6 +151,11 @@ class Project(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When a student may see classmates' annotations and the gold key of a document:
+    # never, once they have submitted it, or once its due date has passed.
+    reveal: Mapped[str] = mapped_column(sa.String(16), default="never",
+                                        server_default="never")
+    reveal_anonymous: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
@@ -407,3 +418,33 @@ class DocumentProgress(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(),
                                                        default=utcnow)
+
+
+class Assignment(db.Model):
+    """A document a teacher gave a student to annotate, with an optional due date."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (sa.UniqueConstraint("document_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
+                                         index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GoldKey(db.Model):
+    """The adjudicated answer of a document: its version counts every change, and who made
+    the last one. The answers themselves are the gold account's annotations."""
+
+    __tablename__ = "gold_key"
+
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -40,7 +40,7 @@ def get_annotations(project_id: int, document_id: int):
 
 @route(bp, DOC + "/spans", "POST",
        "Create a span (201); a retry with the same client_id returns the first one (200)",
-       tag="annotations", body=s.SpanCreate, response=s.SpanOut, status=201, errors=(409,))
+       tag="annotations", body=s.SpanCreate, response=s.SpanOut, status=201, errors=(403, 409, 423))
 @login_required
 def create_span(project_id: int, document_id: int):
     document = _document(project_id, document_id)
@@ -52,7 +52,7 @@ def create_span(project_id: int, document_id: int):
 @route(bp, DOC + "/spans/<int:span_id>", "PATCH",
        "Change a span's label, boundaries, note or attributes; 409 with the current state "
        "when `version` is stale", tag="annotations", body=s.SpanUpdate, response=s.SpanOut,
-       errors=(409,))
+       errors=(403, 409, 423))
 @login_required
 def update_span(project_id: int, document_id: int, span_id: int):
     document = _document(project_id, document_id)
@@ -64,7 +64,7 @@ def update_span(project_id: int, document_id: int, span_id: int):
 
 @route(bp, DOC + "/spans/<int:span_id>", "DELETE",
        "Delete a span (?version=N); 409 with the current state when the version is stale",
-       tag="annotations", status=204, errors=(400, 409))
+       tag="annotations", status=204, errors=(400, 403, 409, 423))
 @login_required
 def delete_span(project_id: int, document_id: int, span_id: int):
     document = _document(project_id, document_id)
@@ -74,7 +74,7 @@ def delete_span(project_id: int, document_id: int, span_id: int):
 
 @route(bp, DOC + "/passages/<int:passage_id>/tag", "PUT",
        "Set a passage's source type (name the current version to change it)",
-       tag="annotations", body=s.PassageTagSet, response=s.PassageTagOut, errors=(409,))
+       tag="annotations", body=s.PassageTagSet, response=s.PassageTagOut, errors=(403, 409, 423))
 @login_required
 def set_passage_tag(project_id: int, document_id: int, passage_id: int):
     document = _document(project_id, document_id)
@@ -85,7 +85,7 @@ def set_passage_tag(project_id: int, document_id: int, passage_id: int):
 
 @route(bp, DOC + "/passages/<int:passage_id>/tag", "DELETE",
        "Remove a passage's source type (?version=N)", tag="annotations", status=204,
-       errors=(400, 409))
+       errors=(400, 403, 409, 423))
 @login_required
 def clear_passage_tag(project_id: int, document_id: int, passage_id: int):
     document = _document(project_id, document_id)
@@ -94,7 +94,7 @@ def clear_passage_tag(project_id: int, document_id: int, passage_id: int):
 
 
 @route(bp, DOC + "/rating", "PUT", "Save your rating form for the document",
-       tag="annotations", body=s.RatingSave, response=s.RatingOut, errors=(409,))
+       tag="annotations", body=s.RatingSave, response=s.RatingOut, errors=(403, 409, 423))
 @login_required
 def save_rating(project_id: int, document_id: int):
     document = _document(project_id, document_id)
@@ -103,8 +103,10 @@ def save_rating(project_id: int, document_id: int):
     return answer(s.RatingOut(**rating))
 
 
-@route(bp, DOC + "/done", "PUT", "Mark the document done, or not done", tag="annotations",
-       body=s.DoneSet, response=s.DoneOut)
+@route(bp, DOC + "/done", "PUT",
+       "Submit the document (done), or take it back while it is not locked; a student's "
+       "submitted document is locked (423) until a teacher reopens it", tag="annotations",
+       body=s.DoneSet, response=s.DoneOut, errors=(403, 423))
 @login_required
 def set_done(project_id: int, document_id: int):
     document = _document(project_id, document_id)

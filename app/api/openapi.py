@@ -56,7 +56,8 @@ def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
 
 
 _MESSAGES = {400: "Invalid input", 401: "Not signed in", 403: "Not allowed",
-             404: "Not found", 409: "Conflict", 413: "Too large", 429: "Too many requests"}
+             404: "Not found", 409: "Conflict", 413: "Too large",
+             423: "Submitted: locked until a teacher reopens it", 429: "Too many requests"}
 
 
 def build_spec(prefix: str, title: str, version: str) -> dict[str, Any]:

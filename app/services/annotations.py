@@ -23,6 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.services.attributes import clean_attributes
+from app.services.classroom import check_writable
 from app.services.errors import Conflict, Invalid, NotFound, StaleVersion
 from app.services.vocabulary import LayerInfo, Vocabulary, vocabulary
 
@@ -184,6 +185,7 @@ def create_span(user: User, document: Document, data: dict[str, Any]
                 ) -> tuple[dict[str, Any], bool]:
     """Create a span; returns (the span as data, created). A retry with the same client_id
     returns the span made the first time instead of a second one."""
+    check_writable(user, document)
     client_id = data.get("client_id")
     if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
         raise Invalid("client_id is the browser's own id for the span (8 to 64 characters).",
@@ -224,6 +226,7 @@ def create_span(user: User, document: Document, data: dict[str, Any]
 def update_span(user: User, document: Document, span_id: int,
                 data: dict[str, Any]) -> dict[str, Any]:
     """Change a span's label, boundaries, note or attributes, if `version` is current."""
+    check_writable(user, document)
     span = _own_span(user, document, span_id)
     version = _expect_version(data.get("version"))
     if span is None:
@@ -256,6 +259,7 @@ def update_span(user: User, document: Document, span_id: int,
 
 def delete_span(user: User, document: Document, span_id: int, version: Any) -> None:
     """Delete a span if `version` is current; deleting an already deleted span is a no-op."""
+    check_writable(user, document)
     version = _expect_version(version)
     span = _own_span(user, document, span_id)
     if span is None:
@@ -282,6 +286,7 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
                     version: Any = None) -> dict[str, Any]:
     """Give a passage a source type. A first tag names no version; a change names the
     current one. Sending the stored label again is a harmless retry."""
+    check_writable(user, document)
     passage = _passage(document, passage_id)
     words = vocabulary(document.project_id)
     label = words.label(words.layer(SOURCE_LAYER), label_key)
@@ -316,6 +321,8 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
 
 
 def clear_passage_tag(user: User, document: Document, passage_id: int, version: Any) -> None:
+    """Remove a passage's source type if `version` is current."""
+    check_writable(user, document)
     passage = _passage(document, passage_id)
     version = _expect_version(version)
     tag = db.session.scalar(sa.select(PassageTag).where(PassageTag.passage_id == passage.id,
@@ -335,6 +342,7 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
 def save_rating(user: User, document: Document, values: Any, version: Any = None
                 ) -> dict[str, Any]:
     """Store the rating form (partial forms are fine while working)."""
+    check_writable(user, document)
     from app.services.ratings import clean_rating
 
     words = vocabulary(document.project_id)
@@ -365,6 +373,7 @@ def save_rating(user: User, document: Document, values: Any, version: Any = None
 def set_done(user: User, document: Document, done: bool) -> bool:
     """Mark the document done (or not) for this annotator; done needs the required
     rating fields."""
+    check_writable(user, document, submitting=done)
     from app.services.ratings import missing_required
 
     if done:
