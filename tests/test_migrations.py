@@ -78,3 +78,49 @@ def test_upgrade_allows_the_gold_keys_system_account(tmp_path, monkeypatch):
         db.session.remove()
         db.engine.dispose()
     assert roles == {"teacher", "system"}
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(tmp_path, monkeypatch):
+    """SQLite batch migrations rebuild tables; nothing that references them may be lost."""
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0002")
+        statements = [
+            "INSERT INTO user (id, username, display_name, password_hash, role, active, "
+            "session_token, created_at) VALUES (1, 't', '', 'x', 'teacher', 1, 's', "
+            "'2026-01-01'), (2, 's', '', 'x', 'student', 1, 's2', '2026-01-01')",
+            "INSERT INTO project (id, title, instructions, join_code, join_enabled, "
+            "created_by_id, created_at) VALUES (1, 'P', '', 'AAAA-BBBB', 1, 1, '2026-01-01')",
+            "INSERT INTO membership (project_id, user_id, role, created_at) VALUES "
+            "(1, 1, 'teacher', '2026-01-01'), (1, 2, 'student', '2026-01-01')",
+            "INSERT INTO codebook (id, project_id, key, name, description, version, "
+            "document_form, updated_at) VALUES (1, 1, 'c', 'C', '', 1, '{}', '2026-01-01')",
+            "INSERT INTO codebook_layer (id, codebook_id, key, name, position, overlap, "
+            "shortcut, attributes, groups) VALUES (1, 1, 'rhetoric', 'R', 0, 'free', '', "
+            "'[]', '[]')",
+            "INSERT INTO label (id, layer_id, key, name, definition, example, example_file, "
+            "\"group\", shortcut, color, position, active, maps_to, requires) VALUES (1, 1, "
+            "'x', 'X', '', '', '', '', '', '#888888', 0, 1, '{}', '{}')",
+            "INSERT INTO document (id, project_id, title, publisher, author, published, url, "
+            "source_name, notes, text, text_sha256, char_count, position, created_at) VALUES "
+            "(1, 1, 'D', '', '', '', '', 'd.txt', '', 'Hello there', 'h', 11, 0, "
+            "'2026-01-01')",
+            "INSERT INTO passage (document_id, \"index\", start, \"end\") VALUES (1, 0, 0, 11)",
+            "INSERT INTO span (document_id, user_id, layer_id, label_id, client_id, start, "
+            "\"end\", note, attributes, version, codebook_version, created_at, updated_at) "
+            "VALUES (1, 2, 1, 1, 'c1', 0, 5, '', '{}', 1, 1, '2026-01-01', '2026-01-01')",
+        ]
+        for statement in statements:
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        tables = ("user", "project", "membership", "codebook", "document", "passage", "span")
+        before = {t: db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) for t in tables}
+        db.session.remove()
+        upgrade()
+        after = {t: db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) for t in tables}
+        enforced = db.session.scalar(sa.text("PRAGMA foreign_keys"))
+        db.session.remove()
+        db.engine.dispose()
+    assert after == before
+    assert enforced == 1
