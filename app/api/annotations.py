@@ -13,14 +13,34 @@ from app.api import schemas as s
 from app.api.openapi import route
 from app.api.routes import answer, parse
 from app.services import annotations as notes
-from app.services import projects
-from app.services.errors import Invalid
+from app.services import gold, projects
+from app.services.errors import Forbidden, Invalid
+from app.services.gold import GOLD_NAME
 
 DOC = "/projects/<int:project_id>/documents/<int:document_id>"
 
 
 def _document(project_id: int, document_id: int):
     return projects.get_document(current_user, project_id, document_id)
+
+
+def _actor(document):
+    """Whose annotations a request reads and writes: the caller's own, or with `?as=gold`
+    the document's gold key (teachers and adjudicators only)."""
+    wanted = request.args.get("as")
+    if wanted is None:
+        return current_user
+    if wanted != GOLD_NAME:
+        raise Invalid("'as' can only be 'gold' (the gold key).", {"as": "gold"})
+    if not gold.can_adjudicate(document.project_id, current_user):
+        raise Forbidden("Only the project's teachers and adjudicators edit the gold key.")
+    return gold.gold_user()
+
+
+def _changed(document, actor) -> None:
+    """A write to the gold key counts as a new version of it."""
+    if actor.username == gold.GOLD_USERNAME:
+        gold.bump(document.id, current_user)
 
 
 def _version_arg() -> int:
@@ -30,12 +50,14 @@ def _version_arg() -> int:
     return int(raw)
 
 
-@route(bp, DOC + "/annotations", "GET", "Your annotations of a document", tag="annotations",
-       response=s.AnnotationsOut)
+@route(bp, DOC + "/annotations", "GET",
+       "Your annotations of a document. On this and every write below, `?as=gold` reads or "
+       "changes the document's gold key instead (teachers and adjudicators)",
+       tag="annotations", response=s.AnnotationsOut, errors=(403,))
 @login_required
 def get_annotations(project_id: int, document_id: int):
     document = _document(project_id, document_id)
-    return answer(s.AnnotationsOut(**notes.my_annotations(current_user, document)))
+    return answer(s.AnnotationsOut(**notes.my_annotations(_actor(document), document)))
 
 
 @route(bp, DOC + "/spans", "POST",
@@ -44,8 +66,11 @@ def get_annotations(project_id: int, document_id: int):
 @login_required
 def create_span(project_id: int, document_id: int):
     document = _document(project_id, document_id)
+    actor = _actor(document)
     body = parse(s.SpanCreate)
-    span, created = notes.create_span(current_user, document, body.model_dump())
+    span, created = notes.create_span(actor, document, body.model_dump())
+    if created:
+        _changed(document, actor)
     return answer(s.SpanOut(**span), 201 if created else 200)
 
 
@@ -56,9 +81,11 @@ def create_span(project_id: int, document_id: int):
 @login_required
 def update_span(project_id: int, document_id: int, span_id: int):
     document = _document(project_id, document_id)
+    actor = _actor(document)
     body = parse(s.SpanUpdate)
     changes = body.model_dump(exclude_unset=True)
-    span = notes.update_span(current_user, document, span_id, changes)
+    span = notes.update_span(actor, document, span_id, changes)
+    _changed(document, actor)
     return answer(s.SpanOut(**span))
 
 
@@ -68,7 +95,9 @@ def update_span(project_id: int, document_id: int, span_id: int):
 @login_required
 def delete_span(project_id: int, document_id: int, span_id: int):
     document = _document(project_id, document_id)
-    notes.delete_span(current_user, document, span_id, _version_arg())
+    actor = _actor(document)
+    notes.delete_span(actor, document, span_id, _version_arg())
+    _changed(document, actor)
     return "", 204
 
 
@@ -78,8 +107,10 @@ def delete_span(project_id: int, document_id: int, span_id: int):
 @login_required
 def set_passage_tag(project_id: int, document_id: int, passage_id: int):
     document = _document(project_id, document_id)
+    actor = _actor(document)
     body = parse(s.PassageTagSet)
-    tag = notes.set_passage_tag(current_user, document, passage_id, body.label, body.version)
+    tag = notes.set_passage_tag(actor, document, passage_id, body.label, body.version)
+    _changed(document, actor)
     return answer(s.PassageTagOut(**tag))
 
 
@@ -89,7 +120,9 @@ def set_passage_tag(project_id: int, document_id: int, passage_id: int):
 @login_required
 def clear_passage_tag(project_id: int, document_id: int, passage_id: int):
     document = _document(project_id, document_id)
-    notes.clear_passage_tag(current_user, document, passage_id, _version_arg())
+    actor = _actor(document)
+    notes.clear_passage_tag(actor, document, passage_id, _version_arg())
+    _changed(document, actor)
     return "", 204
 
 
@@ -98,8 +131,10 @@ def clear_passage_tag(project_id: int, document_id: int, passage_id: int):
 @login_required
 def save_rating(project_id: int, document_id: int):
     document = _document(project_id, document_id)
+    actor = _actor(document)
     body = parse(s.RatingSave)
-    rating = notes.save_rating(current_user, document, body.values, body.version)
+    rating = notes.save_rating(actor, document, body.values, body.version)
+    _changed(document, actor)
     return answer(s.RatingOut(**rating))
 
 
@@ -112,3 +147,21 @@ def set_done(project_id: int, document_id: int):
     document = _document(project_id, document_id)
     done = notes.set_done(current_user, document, parse(s.DoneSet).done)
     return answer(s.DoneOut(done=done))
+
+
+@route(bp, DOC + "/revealed", "GET",
+       "Your work beside the gold key and classmates' work, once the project's reveal policy "
+       "allows it (403 with the reason before)", tag="annotations", response=s.RevealOut,
+       errors=(403,))
+@login_required
+def get_revealed(project_id: int, document_id: int):
+    from app.services import classroom
+
+    document = _document(project_id, document_id)
+    view = classroom.reveal_view(document.project, document, current_user)
+    passages = [{"index": p["index"], "text": p["text"], "tags": p["tags"],
+                 "spans": {who: [{k: span[k] for k in ("layer", "label", "name", "start",
+                                                        "end", "text", "note")}
+                                 for span in spans] for who, spans in p["spans"].items()}}
+                for p in view["passages"]]
+    return answer(s.RevealOut(annotators=view["annotators"], passages=passages))

@@ -254,3 +254,28 @@ class AnnotationsOut(BaseModel):
     passage_tags: list[PassageTagOut]
     rating: RatingOut | None
     done: bool
+
+
+class RevealedSpan(BaseModel):
+    layer: str
+    label: str
+    name: str
+    start: int
+    end: int
+    text: str
+    note: str
+
+
+class RevealedPassage(BaseModel):
+    index: int
+    text: str
+    tags: dict[str, str]
+    spans: dict[str, list[RevealedSpan]]
+
+
+class RevealOut(BaseModel):
+    """Your work ("You"), the gold key ("Gold key") and classmates' (named or "Classmate n"
+    as the project decides), passage by passage."""
+
+    annotators: list[str]
+    passages: list[RevealedPassage]

@@ -109,6 +109,9 @@ def assign(project: Project, mode: str, k: int | None = None,
         else:
             db.session.delete(assignment)
             result.removed += 1
+    # Deletes go first: a redraw may give a student the same document again, and the unit
+    # of work would otherwise insert it before deleting the old row (a unique violation).
+    db.session.flush()
     # Work already done counts as assigned too, so nobody loses it to a redraw.
     for document_id, user_id in worked:
         if user_id in member_ids and user_id not in keep[document_id] \
@@ -330,3 +333,37 @@ def revealed(project: Project, document: Document, user: User) -> bool:
             Assignment.document_id == document.id, Assignment.user_id == user.id))
         return due is not None and due <= utcnow()
     return False
+
+
+def reveal_view(project: Project, document: Document, user: User) -> dict[str, Any]:
+    """The comparison of a document as a student may see it after the reveal: their own
+    work ("You"), the gold key and classmates (as "Classmate n" when the project hides
+    names). Raises Forbidden before the reveal."""
+    from app.services.gold import GOLD_NAME
+    from app.services.review import comparison
+
+    if not revealed(project, document, user):
+        raise Forbidden(_NOT_YET[project.reveal])
+    view = comparison(document)
+    others = [name for name in view["annotators"] if name not in (user.username, GOLD_NAME)]
+    shown = {user.username: "You", GOLD_NAME: "Gold key"}
+    for number, name in enumerate(others, start=1):
+        shown[name] = f"Classmate {number}" if project.reveal_anonymous else name
+    order = [n for n in (user.username, GOLD_NAME) if n in view["annotators"]] + others
+    passages = []
+    for passage in view["passages"]:
+        passages.append({**passage,
+                         "tags": {shown[n]: passage["tags"][n] for n in order
+                                  if n in passage["tags"]},
+                         "spans": {shown[n]: passage["spans"][n] for n in order}})
+    return {"annotators": [shown[n] for n in order], "passages": passages,
+            "names": view["names"]}
+
+
+_NOT_YET = {
+    "never": "Your teacher has not opened classmates' work or the answer key for this project.",
+    "after_submit": "Submit the document first: then you can compare your work with the key "
+                    "and your classmates'.",
+    "after_due": "You can compare your work with the key and your classmates' after the "
+                 "due date.",
+}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User
+from app.models import GoldKey, Membership, User, utcnow
 
 GOLD_USERNAME = "~gold"
 GOLD_NAME = "gold"  # how reports, reviews and exports name the gold key as a rater
@@ -39,3 +39,38 @@ def rater_name() -> sa.ColumnElement[str]:
     """A column for queries joined to User: the username, or "gold" for the gold key."""
     return sa.case((User.username == GOLD_USERNAME, sa.literal(GOLD_NAME)),
                    else_=User.username)
+
+
+def can_adjudicate(project_id: int, user: User) -> bool:
+    """Teachers and adjudicators of the project (and admins) edit its gold key."""
+    if user.role == "admin":
+        return True
+    role = db.session.scalar(sa.select(Membership.role).where(
+        Membership.project_id == project_id, Membership.user_id == user.id))
+    return role in ("teacher", "adjudicator")
+
+
+def bump(document_id: int, actor: User | None) -> GoldKey:
+    """Count one more change to a document's gold key, and who made it."""
+    key = db.session.get(GoldKey, document_id)
+    if key is None:
+        key = GoldKey(document_id=document_id, version=1,
+                      updated_by_id=actor.id if actor else None, updated_at=utcnow())
+        db.session.add(key)
+    else:
+        key.version += 1
+        key.updated_by_id = actor.id if actor else None
+        key.updated_at = utcnow()
+    db.session.commit()
+    return key
+
+
+def key_info(document_id: int) -> dict | None:
+    """The gold key's version, last editor and time, or None before its first change."""
+    row = db.session.execute(
+        sa.select(GoldKey.version, GoldKey.updated_at, User.username)
+        .outerjoin(User, User.id == GoldKey.updated_by_id)
+        .where(GoldKey.document_id == document_id)).first()
+    if row is None:
+        return None
+    return {"version": row.version, "updated_at": row.updated_at, "by": row.username}

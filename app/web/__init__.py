@@ -6,4 +6,13 @@ from flask import Blueprint
 bp = Blueprint("web", __name__)
 
 # Route modules attach themselves to bp.
-from app.web import agreement, annotate, codebook, datasets, routes  # noqa: E402,F401
+from app.web import (  # noqa: E402,F401
+    agreement,
+    annotate,
+    classroom,
+    codebook,
+    curation,
+    datasets,
+    feedback,
+    routes,
+)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.services import annotations, projects
+from app.services import annotations, classroom, gold, projects
 from app.services.codebooks import codebook_as_dict
+from app.services.errors import Forbidden
 from app.web import bp
 
 
@@ -15,22 +16,40 @@ from app.web import bp
 def annotate(project_id: int, document_id: int):
     document = projects.get_document(current_user, project_id, document_id)
     project = document.project
-    ordered = [doc.id for doc, _ in projects.document_rows(project)]
+    # ?as=gold: the same page edits the document's gold key (teachers and adjudicators).
+    as_gold = request.args.get("as") == gold.GOLD_NAME
+    if as_gold and not gold.can_adjudicate(project.id, current_user):
+        abort(403)
+    actor = gold.gold_user() if as_gold else current_user
+    # A student of a project with assignments works on theirs alone (and moves between them);
+    # a document they submitted is locked until a teacher reopens it.
+    student = not as_gold and classroom.is_student(project.id, current_user)
+    mine = classroom.assigned_ids(project.id, current_user.id) if student else None
+    if mine is not None and document.id not in mine:
+        raise Forbidden("This document is not one of your assignments.")
+    ordered = [doc.id for doc, _ in projects.document_rows(project)
+               if mine is None or doc.id in mine]
     position = ordered.index(document.id)
     neighbours = {
         "previous": ordered[position - 1] if position > 0 else None,
         "next": ordered[position + 1] if position + 1 < len(ordered) else None,
     }
     data = {
-        "user": current_user.username,
+        "user": actor.username,
+        "query": "as=gold" if as_gold else "",
         "document": {"id": document.id, "title": document.title, "text": document.text,
                      "text_sha256": document.text_sha256,
                      "passages": [[p.id, p.start, p.end] for p in document.passages]},
         "codebook": codebook_as_dict(project.codebook, with_usage=False),
-        "annotations": annotations.my_annotations(current_user, document),
+        "annotations": annotations.my_annotations(actor, document),
+        "submission_locks": student,
         "api": url_for("api.get_annotations", project_id=project.id,
                        document_id=document.id).rsplit("/", 1)[0],
     }
+    data["locked"] = student and data["annotations"]["done"]
     return render_template("web/annotate.html", project=project, document=document,
                            data=data, position=position, total=len(ordered),
-                           neighbours=neighbours)
+                           neighbours=neighbours, as_gold=as_gold,
+                           gold_info=gold.key_info(document.id) if as_gold else None,
+                           revealed=student and classroom.revealed(project, document,
+                                                                   current_user))

@@ -2,15 +2,35 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class ProjectForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField("Instructions for students", validators=[Length(max=20000)])
     submit = SubmitField("Save")
+
+
+class EditProjectForm(ProjectForm):
+    """The project's settings once it exists: its text, and what students see of others."""
+
+    reveal = SelectField("Students see classmates' annotations and the answer key", choices=[
+        SelectChoice("never", "Never"),
+        SelectChoice("after_submit", "After the student submits the document"),
+        SelectChoice("after_due", "After the document's due date")])
+    reveal_anonymous = BooleanField("Show classmates anonymously")
 
 
 class JoinCodeForm(FlaskForm):
@@ -63,3 +83,31 @@ class DatasetImportForm(FlaskForm):
         SelectChoice("ptc", "SemEval-2020 Task 11 / PTC (zip)")])
     file = FileField("File", validators=[FileRequired("Choose a file to import.")])
     submit = SubmitField("Import")
+
+
+class AssignForm(FlaskForm):
+    """Who annotates which document: everyone everything, or each document to k students."""
+
+    mode = RadioField("Who annotates what", default="all", choices=[
+        SelectChoice("all", "Everyone does every document"),
+        SelectChoice("k", "Each document to k students")])
+    k = IntegerField("Students per document (k)", default=2,
+                     validators=[Optional(), NumberRange(min=1, max=1000)],
+                     render_kw={"min": 1, "inputmode": "numeric"})
+    due = DateField("Due date (optional; the end of that day, UTC)", validators=[Optional()])
+    submit = SubmitField("Assign")
+
+
+class ReopenForm(FlaskForm):
+    """The teacher lets a student change a submitted document again."""
+
+    username = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField("Reopen")
+
+
+class PremergeForm(FlaskForm):
+    threshold = SelectField("Take what", choices=[
+        SelectChoice("majority", "more than half of the annotators agree on"),
+        SelectChoice("two_thirds", "at least two thirds agree on"),
+        SelectChoice("all", "every annotator agrees on")], default="majority")
+    submit = SubmitField("Pre-merge into the gold key")

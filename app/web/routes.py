@@ -7,12 +7,14 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from app.services import accounts, annotations, projects, tokens
+from app.services import accounts, annotations, classroom, projects, tokens
 from app.services.documents import import_files, import_seeds
 from app.services.errors import ImportFailed, ServiceError
 from app.web import bp
+from app.web.classroom import project_page
 from app.web.forms import (
     ActionForm,
+    EditProjectForm,
     JoinCodeForm,
     JoiningForm,
     ProjectForm,
@@ -74,10 +76,11 @@ def new_project():
 @login_required
 def edit_project(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
-    form = ProjectForm(obj=project)
+    form = EditProjectForm(obj=project)
     if form.validate_on_submit():
         try:
             projects.update_project(project, form.title.data, form.instructions.data)
+            classroom.set_reveal(project, form.reveal.data, bool(form.reveal_anonymous.data))
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
@@ -91,12 +94,16 @@ def edit_project(project_id: int):
 def project(project_id: int):
     project = projects.get_project(current_user, project_id)
     role = projects.project_role(project, current_user)
+    room = project_page(project, role)
+    documents = projects.document_rows(project)
+    if room["mine"] is not None:  # a student with assignments sees only theirs
+        documents = [row for row in documents if row[0].id in room["mine"]]
     return render_template(
         "web/project.html", project=project, role=role,
-        documents=projects.document_rows(project), members=projects.members(project),
+        documents=documents, members=projects.members(project),
         progress=annotations.progress_by_document(project.id, current_user),
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
-        joining_form=JoiningForm(enabled=project.join_enabled),
+        joining_form=JoiningForm(enabled=project.join_enabled), **room,
     )
 
 

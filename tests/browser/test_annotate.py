@@ -281,8 +281,11 @@ def test_rating_form_and_done(page: Page, setting: Setting, browser_errors):
     saved(page)
     page.get_by_role("button", name="Mark done").click()
     saved(page)
-    expect(page.get_by_role("button", name=re.compile("Done"))).to_have_attribute(
-        "aria-pressed", "true")
+    # A student's submission locks the document until a teacher reopens it.
+    submitted = page.get_by_role("button", name=re.compile("Submitted"))
+    expect(submitted).to_have_attribute("aria-pressed", "true")
+    expect(submitted).to_be_disabled()
+    expect(page.locator("#locked-note")).to_be_visible()
     body = annotations(page, setting)
     assert body["done"] is True
     assert body["rating"]["values"] == {"reliability": 5, "slant": "cannot_tell",

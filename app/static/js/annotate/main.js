@@ -35,7 +35,7 @@ let activeLayer = sessionStorage.getItem("sourcemark:layer") || "source";
 if (!layers.has(activeLayer)) activeLayer = codebook.layers[0].key;
 let selectedId = null; // client_id of the span open in the panel
 
-const store = new Store({ api: data.api, csrf, user: data.user, documentId: data.document.id, initial: data.annotations });
+const store = new Store({ api: data.api, csrf, user: data.user, documentId: data.document.id, initial: data.annotations, query: data.query });
 const renderer = new Renderer({
   cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId,
 });
@@ -47,7 +47,11 @@ function updateProgress() {
   $("progress-text").textContent = `${tagged} of ${passages.length} passages tagged · ${store.spans.size} spans`;
   const done = $("done-toggle");
   done.setAttribute("aria-pressed", String(store.done));
-  done.textContent = store.done ? "Done ✓ (reopen)" : "Mark done";
+  // A student's submission is locked until the teacher reopens it (the server says 423).
+  const locked = Boolean(data.submission_locks && store.done);
+  done.textContent = locked ? "Submitted ✓" : store.done ? "Done ✓ (reopen)" : "Mark done";
+  done.disabled = locked;
+  $("locked-note").hidden = !locked;
   $("undo").disabled = store.undoStack.length === 0;
 }
 
@@ -424,3 +428,6 @@ if (store.outbox.length) {
   store.setState("saving", `Saving ${store.outbox.length} change(s) from before the reload…`);
   store.flush();
 }
+
+// Editing the gold key: it is never "done", so the toggle is not offered.
+if (data.query) $("done-toggle").hidden = true;

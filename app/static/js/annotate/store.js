@@ -15,9 +15,10 @@ export function newClientId() {
 }
 
 export class Store extends EventTarget {
-  constructor({ api, csrf, user, documentId, initial }) {
+  constructor({ api, csrf, user, documentId, initial, query = "" }) {
     super();
     this.api = api;
+    this.query = query; // "as=gold" when the page edits the gold key
     this.csrf = csrf;
     this.key = `sourcemark:outbox:${user}:${documentId}`;
     this.spans = new Map(); // client_id -> span as this tab sees it
@@ -206,7 +207,8 @@ export class Store extends EventTarget {
   }
 
   async request(method, path, body) {
-    const response = await fetch(this.api + path, {
+    const url = this.query ? `${this.api}${path}${path.includes("?") ? "&" : "?"}${this.query}` : this.api + path;
+    const response = await fetch(url, {
       method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrf },
