@@ -241,3 +241,43 @@ def test_teacher_adds_sample_texts_in_the_page(client, make, login_as):
     assert "Imported 5 sample texts." in response.get_data(as_text=True)
     db.session.refresh(project)
     assert len(project.documents) == 5
+
+
+def test_teacher_makes_a_student_an_adjudicator_who_may_curate(app, client, make, login_as):
+    teacher = make.user("roleteacher", role="teacher")
+    project = make.project(teacher)
+    student = make.member(project, username="willcurate")
+    token = login_as(teacher)
+    response = client.post(f"/projects/{project.id}/members/{student.id}/role",
+                           data={"csrf_token": token, "role": "adjudicator"})
+    assert response.status_code == 302
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "willcurate is now an adjudicator." in page
+    from tests.conftest import login
+
+    other = app.test_client()
+    login(other, "willcurate")
+    assert other.get(f"/projects/{project.id}/curate").status_code == 200
+    assert other.get(f"/projects/{project.id}/progress").status_code == 403
+
+
+def test_the_last_teacher_cannot_step_down(app, client, make, login_as):
+    teacher = make.user("onlyteacher", role="teacher")
+    project = make.project(teacher)
+    token = login_as(teacher)
+    client.post(f"/projects/{project.id}/members/{teacher.id}/role",
+                data={"csrf_token": token, "role": "student"})
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "The project needs a teacher" in page
+    from app.services import projects as service
+
+    assert service.project_role(project, teacher) == "teacher"
+
+
+def test_students_cannot_change_roles(app, client, make, login_as):
+    project = make.project()
+    student = make.member(project)
+    token = login_as(student)
+    response = client.post(f"/projects/{project.id}/members/{student.id}/role",
+                           data={"csrf_token": token, "role": "teacher"})
+    assert response.status_code == 403

@@ -90,6 +90,28 @@ def add_member(project: Project, user: User, role: str = "student") -> Membershi
     return member
 
 
+def set_member_role(project: Project, user_id: int, role: str) -> Membership:
+    """Make a member a student, an adjudicator (edits the gold key) or a teacher; the
+    project always keeps at least one teacher."""
+    from app.models import PROJECT_ROLES
+
+    if role not in PROJECT_ROLES:
+        raise Invalid(f"A member is one of {', '.join(PROJECT_ROLES)}.", {"role": "unknown"})
+    member = db.session.scalar(sa.select(Membership).where(
+        Membership.project_id == project.id, Membership.user_id == user_id))
+    if member is None:
+        raise NotFound("No such member.")
+    if member.role == "teacher" and role != "teacher":
+        teachers = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(
+            Membership.project_id == project.id, Membership.role == "teacher"))
+        if teachers <= 1:
+            raise Invalid("The project needs a teacher: make someone else a teacher first.",
+                          {"role": "last teacher"})
+    member.role = role
+    db.session.commit()
+    return member
+
+
 def join_with_code(user: User, code: str) -> Project:
     """Add an existing user to the project of a join code, as a student."""
     project = project_by_code(code)

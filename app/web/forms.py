@@ -111,3 +111,12 @@ class PremergeForm(FlaskForm):
         SelectChoice("two_thirds", "at least two thirds agree on"),
         SelectChoice("all", "every annotator agrees on")], default="majority")
     submit = SubmitField("Pre-merge into the gold key")
+
+
+class MemberRoleForm(FlaskForm):
+    """A teacher changes a member's role in the project."""
+
+    role = SelectField("Role", choices=[SelectChoice("student", "student"),
+                                        SelectChoice("adjudicator", "adjudicator"),
+                                        SelectChoice("teacher", "teacher")])
+    submit = SubmitField("Change")

@@ -17,6 +17,7 @@ from app.web.forms import (
     EditProjectForm,
     JoinCodeForm,
     JoiningForm,
+    MemberRoleForm,
     ProjectForm,
     RosterForm,
     SettingsForm,
@@ -103,7 +104,8 @@ def project(project_id: int):
         documents=documents, members=projects.members(project),
         progress=annotations.progress_by_document(project.id, current_user),
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
-        joining_form=JoiningForm(enabled=project.join_enabled), **room,
+        joining_form=JoiningForm(enabled=project.join_enabled), role_form=MemberRoleForm(),
+        **room,
     )
 
 
@@ -151,6 +153,22 @@ def add_roster(project_id: int):
             # Shown once: only the password hashes are kept.
             return render_template("web/slips.html", project=project, slips=slips)
     return redirect(url_for("web.project", project_id=project.id))
+
+
+@bp.post("/projects/<int:project_id>/members/<int:user_id>/role")
+@login_required
+def set_member_role(project_id: int, user_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = MemberRoleForm()
+    if form.validate_on_submit():
+        try:
+            member = projects.set_member_role(project, user_id, form.role.data)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"{member.user.username} is now {'an' if member.role[0] in 'aeiou' else 'a'} "
+                  f"{member.role}.", "info")
+    return redirect(url_for("web.project", project_id=project.id) + "#members")
 
 
 @bp.post("/projects/<int:project_id>/join-code")
