@@ -116,3 +116,24 @@ def sample_context() -> ExportContext:
                          enum_attributes={"role": ("segment", "voice"),
                                           "verdict": ("unchecked", "supported", "refuted",
                                                       "not_enough_info")})
+
+
+def unzip_text(raw: bytes) -> dict[str, str]:
+    """Every file of a zip, decoded as UTF-8, by name."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def zipped(entries: dict[str, str | bytes]) -> bytes:
+    """A zip holding the given files."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()

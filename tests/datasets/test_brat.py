@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 
 import pytest
 
 from app.services.datasets.core import GOLD, FormatError, LabelMeta, all_spans
 from app.services.datasets.formats import brat
-from tests.datasets.sample import TEXT_A, sample_context, sample_records
+from tests.datasets.sample import TEXT_A, sample_context, sample_records, unzip_text, zipped
 
 T_LINE = re.compile(r"T(\d+)\t([A-Za-z0-9_-]+) (\d+ \d+(?:;\d+ \d+)*)\t([^\n]*)")
 A_LINE = re.compile(r"A(\d+)\t([A-Za-z0-9_-]+) (T\d+)(?: ([A-Za-z0-9_-]+))?")
@@ -23,17 +22,8 @@ def export(records: list[dict], ctx=None) -> bytes:
     return out.getvalue()
 
 
-def files(raw: bytes) -> dict[str, str]:
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+files = unzip_text
 
-
-def zipped(entries: dict[str, str | bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def problems_of(raw: bytes, name: str = "brat.zip") -> list:

@@ -10,7 +10,7 @@ import pytest
 
 from app.services.datasets.core import GOLD, FormatError, LabelMeta, all_spans
 from app.services.datasets.formats import doccano
-from tests.datasets.sample import TEXT_A, sample_context, sample_records
+from tests.datasets.sample import TEXT_A, sample_context, sample_records, zipped
 
 
 def export(records: list[dict], ctx=None) -> bytes:
@@ -28,13 +28,6 @@ def lines(raw: bytes, name: str) -> list[dict]:
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         return [json.loads(line) for line in archive.read(name).decode().splitlines()]
 
-
-def zipped(files: dict[str, str | bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def problems_of(name: str, raw: bytes, ctx=None) -> list:

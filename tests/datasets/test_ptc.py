@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 
 from app.services.datasets.core import GOLD, FormatError, LabelMeta, all_spans
 from app.services.datasets.formats import ptc
-from tests.datasets.sample import TEXT_A, sample_context, sample_records
+from tests.datasets.sample import TEXT_A, sample_context, sample_records, unzip_text, zipped
 
 MERGED = "Whataboutism,Straw_Men,Red_Herring"
 
@@ -20,17 +19,8 @@ def export(records: list[dict], ctx=None) -> bytes:
     return out.getvalue()
 
 
-def files(raw: bytes) -> dict[str, str]:
-    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+files = unzip_text
 
-
-def zipped(entries: dict[str, str | bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def rhetoric(spans: list[dict]) -> list[dict]:
