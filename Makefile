@@ -4,11 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 export SOURCEMARK_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test setup setup-test browser lint clean help
+# The PostgreSQL the tests run on a second time (started by .ci/postgres.sh when not running).
+TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:54329/postgres
+# make serve: gunicorn, one single-threaded worker per core (threads in one worker only
+# queue on Python's GIL), on the configured database (DATABASE_URL).
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run serve test test-sqlite test-postgres postgres setup setup-test browser lint clean help
 
 help:
 	@echo "make run   - set up .venv, upgrade the database, load the demo, serve on http://127.0.0.1:5000"
-	@echo "make test  - set up .venv with test tools and Chromium, run the whole test suite"
+	@echo "make serve - production: gunicorn with $(WORKERS) workers on $(BIND) (needs SECRET_KEY)"
+	@echo "make test  - set up .venv, test tools, Chromium and PostgreSQL; the whole suite on"
+	@echo "             SQLite, then again on PostgreSQL"
 	@echo "make lint  - ruff"
 
 $(BIN)/python:
@@ -36,8 +45,22 @@ run: setup
 	$(BIN)/flask --app app demo load
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
-test: setup-test
+serve: setup
+	@test -n "$$SECRET_KEY" || { echo "make serve runs in production and needs SECRET_KEY (the same on every app server), e.g.:"; echo "  export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')"; exit 1; }
+	SOURCEMARK_ENV=production $(BIN)/flask --app app db upgrade
+	SOURCEMARK_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread \
+		--threads 1 --bind $(BIND) --no-control-socket --access-logfile - 'app:create_app()'
+
+test: test-sqlite
+
+test-sqlite: setup-test
 	$(BIN)/python -m pytest
+
+test-postgres: setup-test postgres
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest
+
+postgres:
+	@sh .ci/postgres.sh
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -24,6 +24,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(build_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    from app.config import check_production
+
+    check_production(app.config)
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore
+                                x_host=proxies)
 
     from app.extensions import csrf, db, login_manager, migrate
 

@@ -36,11 +36,35 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+WEAK_KEYS = {"dev", "secret", "change-me", "changeme", "test", "test-secret", "bench"}
+MIN_KEY_LENGTH = 32
+
+
+def check_production(config: dict) -> None:
+    """In production the app refuses to start without a real SECRET_KEY from the
+    environment: several app servers must share it, and a weak one forges sessions."""
+    if not config.get("PRODUCTION"):
+        return
+    key = str(config.get("SECRET_KEY") or "")
+    if not key:
+        raise RuntimeError("SOURCEMARK_ENV=production needs SECRET_KEY in the environment "
+                           "(the same on every app server), for example: export SECRET_KEY="
+                           "$(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+    if len(key) < MIN_KEY_LENGTH or key.lower() in WEAK_KEYS:
+        raise RuntimeError(f"SECRET_KEY is too weak for production: use at least "
+                           f"{MIN_KEY_LENGTH} random characters.")
+
+
 def build_config(instance_path: Path) -> dict:
     """Collect the app's settings; every one can be overridden by create_app(config)."""
     max_upload_mb = float(os.environ.get("SOURCEMARK_MAX_UPLOAD_MB", "20"))
+    production = os.environ.get("SOURCEMARK_ENV", "").lower() == "production"
+    secure_default = "1" if production else "0"
     return {
-        "SECRET_KEY": _secret_key(instance_path),
+        "PRODUCTION": production,
+        # Behind a reverse proxy: trust this many proxies' X-Forwarded-For/-Proto headers.
+        "PROXIES": int(os.environ.get("SOURCEMARK_PROXIES", "0")),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") if production else _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Size cap of one document's text, in bytes of UTF-8 (issue: 2 MB by default).
@@ -49,7 +73,10 @@ def build_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SOURCEMARK_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": os.environ.get("SOURCEMARK_SECURE_COOKIES",
+                                                secure_default) == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SOURCEMARK_SECURE_COOKIES",
+                                                 secure_default) == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +42,72 @@ class IsolatedClient(FlaskClient):
             db.session.expire_all()  # read what the request wrote, not the test's old copy
 
 
-def make_app(tmp_path: Path, **overrides) -> Flask:
+# Set to a PostgreSQL server (postgresql+psycopg://user@host:port/any) to run the tests on
+# PostgreSQL: each app gets a database of its own there, dropped after its test.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+_DATABASES: list[str] = []  # created on PostgreSQL during the current test
+
+
+def on_postgresql() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
+def _server():
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(TEST_DATABASE_URL).set(database="postgres")
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def database_url(tmp_path: Path, keep: bool = False) -> str:
+    """A fresh, empty database: a SQLite file under tmp_path, or a new PostgreSQL database
+    (dropped after the test unless `keep`, for apps that outlive one test)."""
+    if not on_postgresql():
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    import sqlalchemy as sa
+
+    name = f"sm_test_{secrets.token_hex(6)}"
+    engine = _server()
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    if not keep:
+        _DATABASES.append(name)
+    return sa.engine.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(
+        hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL test database (nothing to do for SQLite files)."""
+    if not url.startswith("postgresql"):
+        return
+    import sqlalchemy as sa
+
+    name = sa.engine.make_url(url).database
+    engine = _server()
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """Drop the PostgreSQL databases a test made, once its apps are torn down."""
+    yield
+    if _DATABASES:
+        engine = _server()
+        with engine.connect() as connection:
+            while _DATABASES:
+                name = _DATABASES.pop()
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def make_app(tmp_path: Path, keep_database: bool = False, **overrides) -> Flask:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, keep_database),
         "SEEDS_DIR": str(SEEDS),
     }
     config.update(overrides)

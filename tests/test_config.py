@@ -53,3 +53,45 @@ def test_every_response_carries_security_headers(client):
     assert "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("SOURCEMARK_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="needs SECRET_KEY in the environment"):
+        create_app()
+    assert not (tmp_path / "inst" / "secret_key").exists()  # no key invented in production
+    monkeypatch.setenv("SECRET_KEY", "dev")
+    with pytest.raises(RuntimeError, match="too weak"):
+        create_app()
+
+
+def test_production_with_a_real_key_sets_secure_cookies(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("SOURCEMARK_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 16 + "0123456789abcdef0123")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.setenv("SOURCEMARK_SECURE_COOKIES", "0")  # plain HTTP on a school network
+    assert not create_app().config["SESSION_COOKIE_SECURE"]
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_address_count(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("SOURCEMARK_PROXIES", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+    seen = {}
+
+    @app.get("/_probe")
+    def probe():
+        from flask import request
+
+        seen.update(scheme=request.scheme, addr=request.remote_addr)
+        return "ok"
+
+    app.test_client().get("/_probe", headers={"X-Forwarded-Proto": "https",
+                                               "X-Forwarded-For": "203.0.113.7"})
+    assert seen == {"scheme": "https", "addr": "203.0.113.7"}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
-from tests.conftest import make_app
+from tests.conftest import make_app, on_postgresql
 
 
 def test_upgrade_empty_database_to_head_matches_models(tmp_path, monkeypatch):
@@ -35,12 +36,14 @@ def test_downgrade_to_base_removes_every_table(tmp_path, monkeypatch):
     assert tables == set()
 
 
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's own settings")
 def test_sqlite_connections_enforce_foreign_keys(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's own writer queue")
 def test_sqlite_writer_queue_is_released_however_a_transaction_ends(app):
     from app.extensions import _sqlite_writer
     from app.models import Setting
@@ -66,20 +69,21 @@ def test_upgrade_allows_the_gold_keys_system_account(tmp_path, monkeypatch):
     with app.app_context():
         upgrade(revision="0002")
         db.session.execute(sa.text(
-            "INSERT INTO user (username, display_name, password_hash, role, active, "
-            "session_token, created_at) VALUES ('t', '', 'x', 'teacher', 1, 's', '2026-01-01')"))
+            "INSERT INTO \"user\" (username, display_name, password_hash, role, active, "
+            "session_token, created_at) VALUES ('t', '', 'x', 'teacher', true, 's', '2026-01-01')"))
         db.session.commit()
         upgrade()
         from app.services.gold import gold_user
 
         gold_user()
         db.session.commit()
-        roles = set(db.session.scalars(sa.text("SELECT role FROM user")))
+        roles = set(db.session.scalars(sa.text('SELECT role FROM "user"')))
         db.session.remove()
         db.engine.dispose()
     assert roles == {"teacher", "system"}
 
 
+@pytest.mark.skipif(on_postgresql(), reason="SQLite rebuilds tables in batch migrations")
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path, monkeypatch):
     """SQLite batch migrations rebuild tables; nothing that references them may be lost."""
     monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))

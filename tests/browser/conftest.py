@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from app.extensions import db
 from app.models import Project
 from app.services.demo import DEMO_TITLE, load_demo
-from tests.conftest import ROOT, make_app
+from tests.conftest import ROOT, drop_database, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,7 +43,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp("live")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp / "instance"))
-        app = make_app(tmp)
+        app = make_app(tmp, keep_database=True)
         with app.app_context():
             db.create_all()
             load_demo(Path(app.config["SEEDS_DIR"]), app.config["DOCUMENT_MAX_BYTES"])
@@ -51,6 +51,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+        drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 @pytest.fixture(scope="session")
