@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from app.services.errors import ImportFailed, ServiceError, StaleVersion, TooManyAttempts
+
+# What drivers say when the database cannot take a write right now.
+BUSY = ("database is locked", "database is busy", "could not serialize access",
+        "deadlock detected", "the database system is starting up",
+        "the database system is shutting down")
 
 
 def wants_json() -> bool:
@@ -68,6 +74,25 @@ def init_app(app: Flask) -> None:
         allow = exc.get_response().headers.get("Allow") if status == 405 else None
         if allow:
             response.headers["Allow"] = allow
+        return response
+
+    @app.errorhandler(sa_exc.OperationalError)
+    def database_busy(exc: sa_exc.OperationalError):
+        """SQLite still locked after its busy timeout (or a database that is restarting):
+        nothing was written, so the client may safely send the same request again."""
+        from app.extensions import db
+
+        db.session.rollback()
+        text = str(exc.orig).lower() if exc.orig is not None else ""
+        if not any(word in text for word in BUSY):
+            return server_error(exc)
+        message = "The database is busy; nothing was saved. Try again in a moment."
+        if wants_json():
+            response = api_error("busy", message, 503)
+        else:
+            response = app.make_response(
+                (render_template("errors/error.html", status=503, message=message), 503))
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.errorhandler(Exception)

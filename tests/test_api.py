@@ -229,3 +229,30 @@ def test_seed_import_via_api_adds_only_missing_texts(client, teacher_token, make
     assert first.status_code == 201 and len(first.json["documents"]) == 5
     again = client.post(f"/api/v1/projects/{project.id}/documents/seeds", headers=headers)
     assert again.json["documents"] == []
+
+
+def test_a_locked_database_answers_503_with_retry_after_and_stores_nothing(app, client, make,
+                                                                        monkeypatch):
+    from app.models import Span
+    from app.services import annotations as notes
+    from app.services import tokens
+
+    project = make.project()
+    student = make.member(project)
+    document = make.document(project, "A sentence to mark.\n")
+    secret = tokens.create_token(student, "t")[1]
+
+    def locked(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(notes, "create_span", locked)
+    app.testing = False  # the production error path
+    response = client.post(
+        f"/api/v1/projects/{project.id}/documents/{document.id}/spans",
+        headers={"Authorization": f"Bearer {secret}"},
+        json={"client_id": "c" * 16, "layer": "rhetoric", "label": "loaded_language",
+              "start": 2, "end": 10, "text": "sentence"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == "busy"
+    assert db.session.scalar(sa.select(sa.func.count(Span.id))) == 0
