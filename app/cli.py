@@ -252,9 +252,44 @@ def import_command(project: str, path: Path, fmt: str) -> None:
             click.echo(f"  {username:<24} password: {password}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent snapshot of the database to PATH (SQLite's online backup, or
+    pg_dump's custom format); safe while the app is serving."""
+    from app.services.backup import backup
+
+    try:
+        size = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Backed up the database to {path} ({size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup at PATH. Stop the app first."""
+    from app.services.backup import restore
+
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Go on?",
+                      abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Restored the database from {path}.")
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, settings_cli, documents_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(agreement_command)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
