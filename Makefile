@@ -51,7 +51,7 @@ serve: setup
 	SOURCEMARK_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread \
 		--threads 1 --bind $(BIND) --no-control-socket --access-logfile - 'app:create_app()'
 
-test: test-sqlite
+test: test-sqlite test-postgres
 
 test-sqlite: setup-test
 	$(BIN)/python -m pytest
