@@ -147,3 +147,13 @@ def test_blind_until_the_reveal_then_you_key_and_classmates(client, runner):
     assert named["annotators"] == ["You", "Gold key", "daniyar", "madina"]
     page = client.get(f"/projects/{project.id}/documents/{document.id}/compare-mine")
     assert page.status_code == 200 and "Gold key" in page.get_data(as_text=True)
+
+
+def test_the_index_summary_agrees_with_each_documents_curation(app, runner):
+    project = _demo(runner)
+    rows = curation.summary(project.id, list(project.documents))
+    for row, document in zip(rows, project.documents, strict=True):
+        view = curation.curation(document)
+        assert dict(row["counts"]) == view["counts"]
+        assert row["settled"] == sum(1 for p in view["passages"] if p["settled"])
+        assert row["annotators"] == len(view["annotators"]) == 3

@@ -142,6 +142,44 @@ def curation(document: Document, anonymous: bool = False) -> dict[str, Any]:
             "fields": words.document_form.get("fields", [])}
 
 
+def summary(project_id: int, documents: list[Document]) -> list[dict[str, Any]]:
+    """Per document, what the curation index shows: annotators, passages agreed, disputed
+    and untagged, passages the key settles, the key's version; from one query of tags."""
+    from app.models import GoldKey, Passage
+
+    gold_id = db.session.scalar(sa.select(User.id).where(User.username == GOLD_USERNAME))
+    ids = [d.id for d in documents]
+    tags: dict[int, dict[int, int]] = defaultdict(dict)
+    doc_of: dict[int, int] = {}
+    for passage_id, document_id in db.session.execute(
+            sa.select(Passage.id, Passage.document_id).where(Passage.document_id.in_(ids))):
+        doc_of[passage_id] = document_id
+    people: dict[int, set[int]] = defaultdict(set)
+    for passage_id, user_id, label_id in db.session.execute(
+            sa.select(PassageTag.passage_id, PassageTag.user_id, PassageTag.label_id)
+            .join(User, User.id == PassageTag.user_id)
+            .where(PassageTag.document_id.in_(ids),
+                   (User.role != "system") | (User.id == gold_id))):
+        tags[passage_id][user_id] = label_id
+        if user_id != gold_id:
+            people[doc_of[passage_id]].add(user_id)
+    keys = {k.document_id: k for k in db.session.scalars(
+        sa.select(GoldKey).where(GoldKey.document_id.in_(ids)))}
+    out = {d.id: {"document": d, "counts": Counter(), "settled": 0, "passages": 0,
+                  "annotators": len(people[d.id]), "key": keys.get(d.id)} for d in documents}
+    for passage_id, document_id in doc_of.items():
+        row = out[document_id]
+        row["passages"] += 1
+        given = tags.get(passage_id, {})
+        votes = Counter(label for uid, label in given.items() if uid != gold_id)
+        row["counts"]["untagged" if not votes else "agreed" if len(votes) == 1
+                      else "disputed"] += 1
+        key = given.get(gold_id)
+        if key is not None and (not votes or key == votes.most_common(1)[0][0]):
+            row["settled"] += 1
+    return [out[d.id] for d in documents]
+
+
 THRESHOLDS = {"majority": 0.5, "two_thirds": 2 / 3, "all": 1.0}
 
 

@@ -24,13 +24,8 @@ def curate_index(project_id: int):
     project = projects.get_project(current_user, project_id)
     if not gold.can_adjudicate(project_id, current_user):
         abort(403)
-    rows = []
-    for document, _ in projects.document_rows(project):
-        view = curation.curation(document)
-        settled = sum(1 for p in view["passages"] if p["settled"])
-        rows.append({"document": document, "counts": view["counts"], "key": view["key"],
-                     "settled": settled, "passages": len(view["passages"]),
-                     "annotators": len(view["annotators"])})
+    documents = [document for document, _ in projects.document_rows(project)]
+    rows = curation.summary(project.id, documents)
     return render_template("web/curate_index.html", project=project, rows=rows)
 
 
