@@ -309,10 +309,17 @@ def span_confusion(project: Project, layer: str, first: str | None = None,
         counts[(x[2] if x else NONE, y[2] if y else NONE)] += 1
     used = [key for key in labels if any(key in pair for pair in counts)] + [NONE]
     matrix = [[counts.get((x, y), 0) for y in used] for x in used]
+    names = span_label_names(project, layer)
     return {"labels": used, "matrix": matrix, "annotators": annotators(project),
             "first": first, "second": second, "layer": layer,
-            "names": {**{key: words.labels[(layer, key)].name for key in used if key != NONE},
-                      NONE: "nothing marked"}}
+            "names": {key: names[key] for key in used}}
+
+
+def span_label_names(project: Project, layer: str) -> dict[str, str]:
+    """Label key -> name for a span layer, and "(none)" -> "nothing marked"."""
+    words = vocabulary(project.id)
+    return {**{key: info.name for (lk, key), info in words.labels.items() if lk == layer},
+            NONE: "nothing marked"}
 
 
 def span_confusion_cell(project: Project, layer: str, said: str, other: str,

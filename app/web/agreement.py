@@ -131,7 +131,9 @@ def span_confusion_cell(project_id: int):
     first, second = request.args.get("a") or None, request.args.get("b") or None
     if layer not in SPAN_LAYERS:
         abort(404)
-    table = review.span_confusion(project, layer, first, second)
+    # Only what the page names: the matrix itself is not needed to list one cell.
+    table = {"names": review.span_label_names(project, layer), "layer": layer,
+             "first": first, "second": second}
     if said not in table["names"] or other not in table["names"]:
         abort(404)
     rows = review.span_confusion_cell(project, layer, said, other, first, second)
