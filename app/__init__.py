@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app import security
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.services import history  # noqa: F401  (logs every annotation change)
     from app.web import bp as web_bp
 
     security.init_app(app)

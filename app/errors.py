@@ -32,6 +32,9 @@ def service_error_response(exc: ServiceError):
     extra = {}
     if isinstance(exc, StaleVersion):
         extra["current"] = exc.current
+    counts = getattr(exc, "counts", None)
+    if counts is not None:  # a confirmation the caller must give (what would be archived)
+        extra["counts"] = counts
     if isinstance(exc, ImportFailed):
         extra["problems"] = [p.as_dict() for p in exc.problems]
     response = api_error(exc.code, exc.message, exc.status, exc.fields, **extra)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,10 +46,6 @@ class UTCDateTime(sa.TypeDecorator):
         return value
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (
@@ -63,8 +59,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[str] = mapped_column(sa.String(16), default="student")
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login cookie's user id: rotating it signs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -80,7 +74,14 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        # What the login cookie holds: the user and the login session (see LoginSession),
+        # set by the sign-in that opened it.
+        return f"{self.id}:{getattr(self, 'login_token', '')}"
+
+    def login_token_hash(self) -> str:
+        """The SHA-256 of this request's login session token ("" without one)."""
+        token = getattr(self, "login_token", "")
+        return hashlib.sha256(token.encode()).hexdigest() if token else ""
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this
@@ -92,6 +93,20 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. The login cookie names it by a random token of which only
+    the SHA-256 is kept; signing out deletes the row, so a copied cookie stops working."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ApiToken(db.Model):
@@ -287,6 +302,12 @@ class Document(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A deleted document is archived with all its annotations, never destroyed: it leaves
+    # every list, report and export, and a teacher can bring it back.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    archived_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     project: Mapped[Project] = relationship(back_populates="documents")
     passages: Mapped[list[Passage]] = relationship(
@@ -299,6 +320,17 @@ def _text_is_fixed(target: Document, value: str, oldvalue: Any, initiator: Any) 
     """Refuse any change to a stored document's text: offsets into it must stay valid."""
     if target.id is not None and oldvalue is not NO_VALUE and oldvalue != value:
         raise ValueError("a document's text is fixed at import and cannot be changed")
+
+
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _hide_archived(state: sa.orm.ORMExecuteState) -> None:
+    """Archived documents leave every ORM query (lists, joins, subqueries, relationships,
+    reports, exports) unless it asks for them with `execution_options(include_archived=True)`.
+    Refreshing an object already loaded (a column load) is never filtered."""
+    if state.is_select and not state.is_column_load \
+            and not state.execution_options.get("include_archived", False):
+        state.statement = state.statement.options(sa.orm.with_loader_criteria(
+            Document, lambda cls: cls.archived_at.is_(None), include_aliases=True))
 
 
 class Passage(db.Model):
@@ -448,3 +480,52 @@ class GoldKey(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+EVENT_KINDS = ("span", "passage_tag", "rating", "progress", "import", "document")
+
+
+class AnnotationEvent(db.Model):
+    """The append-only log of every change to annotations: who did what, when, the state
+    before and after. Plain ids, no foreign keys: the log outlives what it describes. The
+    database refuses updates and deletes of its rows (triggers, see below)."""
+
+    __tablename__ = "annotation_event"
+    __table_args__ = (
+        sa.Index("ix_annotation_event_document_owner", "document_id", "owner_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    project_id: Mapped[int] = mapped_column(index=True)
+    document_id: Mapped[int] = mapped_column()
+    # Whose annotation it is, and who made the change (a teacher reopening a submission,
+    # an adjudicator editing the gold key, a command-line import).
+    owner_id: Mapped[int] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column()
+    actor_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    object_id: Mapped[int | None] = mapped_column()
+    action: Mapped[str] = mapped_column(sa.String(16))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
+# The log is append-only in the database itself, whatever writes to it.
+APPEND_ONLY_SQLITE = [
+    f"CREATE TRIGGER annotation_event_no_{verb.lower()} BEFORE {verb} ON annotation_event "
+    f"BEGIN SELECT RAISE(ABORT, 'annotation_event is append-only'); END"
+    for verb in ("UPDATE", "DELETE")
+]
+APPEND_ONLY_POSTGRESQL = [
+    "CREATE FUNCTION annotation_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'annotation_event is append-only'; END $$",
+    "CREATE TRIGGER annotation_event_append_only BEFORE UPDATE OR DELETE ON annotation_event "
+    "FOR EACH ROW EXECUTE FUNCTION annotation_event_append_only()",
+]
+for _statement in APPEND_ONLY_SQLITE:
+    sa.event.listen(AnnotationEvent.__table__, "after_create",
+                    sa.DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in APPEND_ONLY_POSTGRESQL:
+    sa.event.listen(AnnotationEvent.__table__, "after_create",
+                    sa.DDL(_statement).execute_if(dialect="postgresql"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Request, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.models import User
 
 # No inline script or style anywhere: pages load their code from /static.
@@ -33,13 +33,25 @@ def bearer_token(req: Request) -> str | None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    ident, _, session_token = user_id.partition(":")
-    if not ident.isdigit():
+    """The login cookie names a user and one of their login sessions; signing out (or
+    "sign out everywhere") deletes the session, and the cookie signs nobody in again."""
+    from app.services.accounts import session_user
+
+    ident, _, login_token = user_id.partition(":")
+    if not ident.isdigit() or not login_token:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not session_token or user.session_token != session_token:
-        return None
+    user = session_user(int(ident), login_token)
+    if user is not None:
+        user.login_token = login_token
     return user
+
+
+def current_login_token() -> str | None:
+    """The login session token of this request's cookie, if any."""
+    from flask import session
+
+    _, _, token = str(session.get("_user_id", "")).partition(":")
+    return token or None
 
 
 @login_manager.request_loader

@@ -239,3 +239,60 @@ def test_failures_older_than_the_window_are_forgotten(client, app, make):
     assert login(client, "amina", "bad password").status_code == 401
     assert db.session.scalar(sa.select(sa.func.count(LoginAttempt.id))) == 1
     assert login(client, "amina").status_code == 302
+
+
+def test_each_sign_in_opens_its_own_login_session(client, app, make):
+    from app.models import LoginSession
+
+    user = make.user("amina")
+    login(client, "amina")
+    with client.session_transaction() as session:
+        first = session["_user_id"]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/projects")})
+    login(client, "amina")
+    with client.session_transaction() as session:
+        second = session["_user_id"]
+    assert first != second and first.startswith(f"{user.id}:")
+    # Only a hash of the token is stored; the signed-out session is gone.
+    rows = db.session.scalars(sa.select(LoginSession)).all()
+    assert len(rows) == 1 and second.split(":")[1] not in rows[0].token_hash
+
+
+def test_a_copied_cookie_stops_working_after_logout(app, make):
+    make.user("amina")
+    browser, thief = app.test_client(), app.test_client()
+    login(browser, "amina")
+    cookie = browser.get_cookie("session")
+    thief.set_cookie("session", cookie.value)
+    assert thief.get("/projects").status_code == 200
+    browser.post("/logout", data={"csrf_token": csrf_token(browser, "/projects")})
+    assert thief.get("/projects").status_code == 302
+
+
+def test_sign_out_everywhere_else_keeps_this_browser(app, make):
+    make.user("amina")
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, "amina")
+    login(phone, "amina")
+    page = laptop.get("/account/tokens").get_data(as_text=True)
+    assert "this browser" in page and "Signed-in browsers" in page
+    response = laptop.post("/account/sessions/end-others",
+                           data={"csrf_token": csrf_token(laptop, "/account/tokens")})
+    assert response.status_code == 302
+    assert laptop.get("/projects").status_code == 200
+    assert phone.get("/projects").status_code == 302
+
+
+def test_an_idle_session_expires(client, app, make):
+    from datetime import timedelta
+
+    from app.models import LoginSession, utcnow
+    from app.services.accounts import SESSION_IDLE
+
+    make.user("amina")
+    login(client, "amina")
+    assert client.get("/projects").status_code == 200
+    db.session.execute(sa.update(LoginSession).values(
+        last_seen_at=utcnow() - SESSION_IDLE - timedelta(minutes=1)))
+    db.session.commit()
+    assert client.get("/projects").status_code == 302

@@ -47,3 +47,43 @@ def test_private_and_public_pages_are_not_cached_and_not_framed(client, make, lo
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers.get("Referrer-Policy")
+
+
+def _production_app(tmp_path, monkeypatch):
+    """The app as `make serve` runs it: production, a real secret, not in testing mode."""
+    from tests.conftest import make_app
+
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SOURCEMARK_ENV", "production")
+    app = make_app(tmp_path, schema=True, TESTING=False, SECRET_KEY="x" * 64)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail: /srv/app/models.py line 12")
+
+    @app.get("/api/v1/boom")
+    def api_boom():
+        raise RuntimeError("secret detail: /srv/app/models.py line 12")
+
+    return app
+
+
+def test_production_error_pages_show_no_traceback(tmp_path, monkeypatch):
+    from app.extensions import db
+
+    app = _production_app(tmp_path, monkeypatch)
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        for path in ("/boom", "/api/v1/boom"):
+            response = client.get(path)
+            body = response.get_data(as_text=True)
+            assert response.status_code == 500
+            assert "Something went wrong" in body
+            assert "Traceback" not in body and "secret detail" not in body
+            assert "models.py" not in body
+        missing = client.get("/no/such/page")
+        assert missing.status_code == 404 and "Traceback" not in missing.get_data(as_text=True)
+        db.session.remove()
+        db.engine.dispose()

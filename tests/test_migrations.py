@@ -128,3 +128,28 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path, monkeypatch):
         db.engine.dispose()
     assert after == before
     assert enforced == 1
+
+
+def test_migrated_annotation_log_is_append_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        db.session.execute(sa.text(
+            "INSERT INTO annotation_event (at, project_id, document_id, owner_id, actor_name, "
+            "kind, action) VALUES ('2026-01-01', 1, 1, 1, 'x', 'span', 'create')"))
+        db.session.commit()
+        refused = []
+        for statement in ("UPDATE annotation_event SET action = 'forged'",
+                          "DELETE FROM annotation_event"):
+            try:
+                db.session.execute(sa.text(statement))
+                db.session.commit()
+            except sa.exc.DatabaseError as error:
+                refused.append("append-only" in str(error))
+                db.session.rollback()
+        kept = db.session.scalar(sa.text("SELECT action FROM annotation_event"))
+        db.session.remove()
+        db.engine.dispose()
+    assert refused == [True, True]
+    assert kept == "create"

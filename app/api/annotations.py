@@ -165,3 +165,33 @@ def get_revealed(project_id: int, document_id: int):
                                  for span in spans] for who, spans in p["spans"].items()}}
                 for p in view["passages"]]
     return answer(s.RevealOut(annotators=view["annotators"], passages=passages))
+
+
+@route(bp, DOC + "/history", "GET",
+       "The append-only log of changes to the annotations of a document, newest first "
+       "(yours; a teacher's view holds everyone's; `?user=NAME` narrows it to one annotator)",
+       tag="annotations", response=s.HistoryOut)
+@login_required
+def get_history(project_id: int, document_id: int):
+    from app.services import history
+    from app.web.history import owner_filter
+
+    document = _document(project_id, document_id)
+    owners = owner_filter(document.project, current_user, request.args.get("user") or None)
+    rows = history.events(document, owners)
+    for row in rows:
+        row["owner"] = GOLD_NAME if row["owner"] == gold.GOLD_USERNAME else row["owner"]
+    return answer(s.HistoryOut(document_id=document.id,
+                               events=[s.HistoryEvent(**row) for row in rows]))
+
+
+@route(bp, DOC + "/history/<int:event_id>/restore", "POST",
+       "Bring back a deleted span from its delete event (201; 200 when it is back already)",
+       tag="annotations", response=s.SpanOut, status=201, errors=(403, 409, 423))
+@login_required
+def restore_span(project_id: int, document_id: int, event_id: int):
+    from app.services import history
+
+    document = _document(project_id, document_id)
+    span, created = history.restore_span(current_user, document, event_id)
+    return answer(s.SpanOut(**span), 201 if created else 200)

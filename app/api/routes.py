@@ -18,7 +18,7 @@ from app.security import bearer_token
 from app.services import projects, tokens
 from app.services.codebooks import codebook_as_dict
 from app.services.documents import import_files, import_seeds, read_records, store_documents
-from app.services.errors import Invalid
+from app.services.errors import Forbidden, Invalid
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -97,6 +97,8 @@ def list_projects():
        body=s.ProjectCreate, response=s.ProjectOut, status=201, errors=(403,))
 @login_required
 def create_project():
+    if current_user.role not in {"teacher", "admin"}:
+        raise Forbidden("Only teachers create projects.")  # before reading the body
     body = parse(s.ProjectCreate)
     project = projects.create_project(current_user, body.title, body.instructions)
     return answer(_project_out(project, "teacher", 0), 201)
@@ -254,3 +256,31 @@ def create_token():
 def revoke_token(token_id: int):
     tokens.revoke_token(current_user, token_id)
     return "", 204
+
+
+@route(bp, "/projects/<int:project_id>/documents/<int:document_id>", "DELETE",
+       "Delete a document (teachers). One with annotations answers 409 "
+       "`confirmation_needed` with their counts; `?confirm=yes` then archives it with "
+       "everything on it (restorable), never destroying annotations",
+       tag="documents", status=204, errors=(403, 409))
+@login_required
+def delete_document(project_id: int, document_id: int):
+    from app.services import archive
+
+    projects.get_project(current_user, project_id, manage=True)
+    document = projects.get_document(current_user, project_id, document_id)
+    archive.remove_document(current_user, document,
+                            confirm=request.args.get("confirm") == "yes")
+    return "", 204
+
+
+@route(bp, "/projects/<int:project_id>/archive/<int:document_id>/restore", "POST",
+       "Bring an archived document back into the project (teachers)", tag="documents",
+       response=s.DocumentSummary, errors=(403,))
+@login_required
+def restore_document(project_id: int, document_id: int):
+    from app.services import archive
+
+    project = projects.get_project(current_user, project_id, manage=True)
+    document = archive.restore_document(current_user, project, document_id)
+    return answer(s.DocumentSummary(**_summary(document, len(document.passages))))

@@ -279,3 +279,22 @@ class RevealOut(BaseModel):
 
     annotators: list[str]
     passages: list[RevealedPassage]
+
+
+class HistoryEvent(BaseModel):
+    id: int
+    at: str
+    owner: str
+    actor: str
+    kind: str
+    action: str
+    object_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    summary: str
+    restorable: bool
+
+
+class HistoryOut(BaseModel):
+    document_id: int
+    events: list[HistoryEvent]

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import JoinForm, LoginForm, SignupForm
+from app.security import current_login_token
 from app.services import accounts, projects
 from app.services.errors import ServiceError, TooManyAttempts
 
@@ -23,8 +24,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user) -> None:
-    # A fresh session at sign-in: nothing from before it (a planted id) survives.
+    # A fresh session at sign-in: nothing from before it (a planted id) survives, and the
+    # cookie names a new login session of its own.
     session.clear()
+    user.login_token = accounts.open_session(user, request.headers.get("User-Agent", ""))
     login_user(user)
 
 
@@ -65,6 +68,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    token = current_login_token()
+    if token:
+        accounts.close_session(token)  # a copy of the cookie signs nobody in any more
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

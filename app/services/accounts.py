@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ROLES, LoginAttempt, Setting, User, new_session_token, utcnow
+from app.models import ROLES, LoginAttempt, LoginSession, Setting, User, utcnow
 from app.services.errors import Conflict, Invalid, TooManyAttempts
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
@@ -169,7 +170,67 @@ def authenticate(username: str, password: str, remote_addr: str, throttle: Throt
     return user
 
 
-def sign_out_everywhere(user: User) -> None:
-    """Invalidate every session of the user by rotating the token in their login cookie."""
-    user.session_token = new_session_token()
+# --- login sessions: one row per signed-in browser -------------------------------------------
+
+# A browser unused this long is signed out.
+SESSION_IDLE = timedelta(days=14)
+# How often a session's last use is written down (not on every request).
+_SEEN_EVERY = timedelta(minutes=10)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User, user_agent: str = "") -> str:
+    """Start a new login session for the user; returns the token the cookie carries.
+    Every sign-in gets a new one, so an id planted before it is worth nothing."""
+    now = utcnow()
+    db.session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.last_seen_at < now - SESSION_IDLE))
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id,
+                                user_agent=(user_agent or "")[:200], created_at=now,
+                                last_seen_at=now))
     db.session.commit()
+    return token
+
+
+def session_user(user_id: int, token: str) -> User | None:
+    """The user of a live login session, or None (signed out, expired, or never was)."""
+    row = db.session.execute(
+        sa.select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _token_hash(token), User.id == user_id)).first()
+    if row is None:
+        return None
+    user, login = row
+    now = utcnow()
+    if login.last_seen_at < now - SESSION_IDLE:
+        return None
+    if login.last_seen_at < now - _SEEN_EVERY:
+        db.session.execute(sa.update(LoginSession).where(LoginSession.id == login.id)
+                           .values(last_seen_at=now))
+        db.session.commit()
+    return user
+
+
+def close_session(token: str) -> None:
+    """End one login session (signing out): its cookie no longer signs anyone in."""
+    db.session.execute(sa.delete(LoginSession).where(
+        LoginSession.token_hash == _token_hash(token)))
+    db.session.commit()
+
+
+def sessions_of(user: User) -> list[LoginSession]:
+    return list(db.session.scalars(sa.select(LoginSession).where(
+        LoginSession.user_id == user.id).order_by(LoginSession.last_seen_at.desc())))
+
+
+def sign_out_everywhere(user: User, keep_token: str | None = None) -> int:
+    """End every login session of the user (but the one named by `keep_token`)."""
+    query = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_token:
+        query = query.where(LoginSession.token_hash != _token_hash(keep_token))
+    ended = db.session.execute(query).rowcount
+    db.session.commit()
+    return ended

@@ -197,16 +197,21 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
                     user: User | None = None) -> list[Document]:
     """Add checked drafts to a project with their passages, in one transaction."""
     problems: list[Problem] = []
-    existing = dict(
-        db.session.execute(
-            sa.select(Document.text_sha256, Document.title).where(Document.project_id == project.id)
+    existing = {
+        sha: (title, archived is not None) for sha, title, archived in db.session.execute(
+            sa.select(Document.text_sha256, Document.title, Document.archived_at)
+            .where(Document.project_id == project.id)
+            .execution_options(include_archived=True)
         ).all()
-    )
+    }
     seen: dict[str, DocumentDraft] = {}
     for draft in drafts:
         if draft.sha256 in existing:
-            problems.append(Problem(draft.source_name, f"the same text is already in this project "
-                                    f"as '{existing[draft.sha256]}'", line=draft.line))
+            title, archived = existing[draft.sha256]
+            where = "in this project's archive (restore it from there)" if archived else \
+                "already in this project"
+            problems.append(Problem(draft.source_name, f"the same text is {where} as "
+                                    f"'{title}'", line=draft.line))
         elif draft.sha256 in seen:
             problems.append(Problem(draft.source_name, "the same text appears twice in this "
                                     f"upload (also in {seen[draft.sha256].source_name})",
@@ -270,6 +275,7 @@ def import_seeds(project: Project, seeds_dir: Path, max_bytes: int,
                  user: User | None = None) -> list[Document]:
     """Add the seed texts the project does not hold yet (matched by text hash)."""
     present = set(db.session.scalars(
-        sa.select(Document.text_sha256).where(Document.project_id == project.id)))
+        sa.select(Document.text_sha256).where(Document.project_id == project.id)
+        .execution_options(include_archived=True)))
     missing = [d for d in seed_drafts(seeds_dir, max_bytes) if d.sha256 not in present]
     return store_documents(project, missing, user) if missing else []

@@ -14,5 +14,6 @@ from app.web import (  # noqa: E402,F401
     curation,
     datasets,
     feedback,
+    history,
     routes,
 )

@@ -120,3 +120,16 @@ class MemberRoleForm(FlaskForm):
                                         SelectChoice("adjudicator", "adjudicator"),
                                         SelectChoice("teacher", "teacher")])
     submit = SubmitField("Change")
+
+
+class RestoreForm(FlaskForm):
+    """Bring back a deleted span from the history (the CSRF token is all it carries)."""
+
+    submit = SubmitField("Restore")
+
+
+class ConfirmForm(FlaskForm):
+    """A destructive action asked again: `confirm` is "yes" only from the confirm button."""
+
+    confirm = HiddenField()
+    submit = SubmitField("Delete")

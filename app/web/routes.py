@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.services import accounts, annotations, classroom, projects, tokens
+from app.security import current_login_token
+from app.services import accounts, annotations, archive, classroom, projects, tokens
 from app.services.documents import import_files, import_seeds
 from app.services.errors import ImportFailed, ServiceError
 from app.web import bp
 from app.web.classroom import project_page
 from app.web.forms import (
     ActionForm,
+    ConfirmForm,
     EditProjectForm,
     JoinCodeForm,
     JoiningForm,
@@ -196,7 +198,8 @@ def set_joining(project_id: int):
 @login_required
 def document(project_id: int, document_id: int):
     doc = projects.get_document(current_user, project_id, document_id)
-    return render_template("web/document.html", project=doc.project, document=doc)
+    return render_template("web/document.html", project=doc.project, document=doc,
+                           manage=projects.project_role(doc.project, current_user) == "teacher")
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -211,7 +214,9 @@ def api_tokens():
             flash(exc.message, "error")
         form = TokenForm(formdata=None)
     return render_template("web/tokens.html", form=form, secret=secret,
-                           tokens=tokens.user_tokens(current_user), action_form=ActionForm())
+                           tokens=tokens.user_tokens(current_user), action_form=ActionForm(),
+                           sessions=accounts.sessions_of(current_user),
+                           this_session=current_user.login_token_hash())
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
@@ -221,6 +226,15 @@ def revoke_token(token_id: int):
         tokens.revoke_token(current_user, token_id)
         flash("Token revoked.", "info")
     return redirect(url_for("web.api_tokens"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if ActionForm().validate_on_submit():
+        ended = accounts.sign_out_everywhere(current_user, keep_token=current_login_token())
+        flash(f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.", "info")
+    return redirect(url_for("web.api_tokens", _anchor="sessions"))
 
 
 @bp.route("/admin", methods=["GET", "POST"])
@@ -234,3 +248,46 @@ def admin():
         flash("Settings saved.", "info")
         return redirect(url_for("web.admin"))
     return render_template("web/admin.html", form=form)
+
+
+@bp.route("/projects/<int:project_id>/documents/<int:document_id>/delete",
+          methods=["GET", "POST"])
+@login_required
+def delete_document(project_id: int, document_id: int):
+    """Delete a document; one with annotations is archived after the teacher confirms."""
+    project = projects.get_project(current_user, project_id, manage=True)
+    document = projects.get_document(current_user, project_id, document_id)
+    form = ConfirmForm()
+    counts = archive.annotation_counts(document.id)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            outcome = archive.remove_document(current_user, document,
+                                              confirm=form.confirm.data == "yes")
+        except archive.ConfirmationNeeded:
+            pass  # show the page again, with the counts and the confirm button
+        else:
+            flash(f"“{document.title}” was {outcome}"
+                  + (" with its annotations: restore it from the archive below."
+                     if outcome == "archived" else "."), "info")
+            return redirect(url_for("web.project", project_id=project.id, _anchor="documents"))
+    return render_template("web/document_delete.html", project=project, document=document,
+                           counts=counts, described=archive.describe(counts), form=form)
+
+
+@bp.get("/projects/<int:project_id>/archive")
+@login_required
+def document_archive(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    return render_template("web/archive.html", project=project,
+                           rows=archive.archived_documents(project), form=ActionForm())
+
+
+@bp.post("/projects/<int:project_id>/archive/<int:document_id>/restore")
+@login_required
+def restore_document(project_id: int, document_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    document = archive.restore_document(current_user, project, document_id)
+    flash(f"“{document.title}” is back in the project with everything on it.", "info")
+    return redirect(url_for("web.project", project_id=project.id, _anchor="documents"))

@@ -1,0 +1,271 @@
+"""The append-only log of annotation events: "where did my work go?"
+
+Every flush that creates, changes or deletes a span, a passage's source type or a rating
+form, or marks a document done or reopens it, appends one event per object with the state
+before and after, whose annotation it is and who made the change. The hook sits on the
+ORM session, so every service that writes annotations is logged without calling anything;
+bulk imports record one event per document and annotator themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import (
+    AnnotationEvent,
+    Document,
+    DocumentProgress,
+    DocumentRating,
+    PassageTag,
+    Span,
+    User,
+    utcnow,
+)
+from app.services.errors import Forbidden, NotFound
+
+_KINDS: dict[type, str] = {Span: "span", PassageTag: "passage_tag",
+                           DocumentRating: "rating", DocumentProgress: "progress"}
+_FIELDS = {
+    "span": ("layer_id", "label_id", "start", "end", "note", "attributes", "version",
+             "client_id"),
+    "passage_tag": ("passage_id", "label_id", "version"),
+    "rating": ("values", "version"),
+    "progress": ("done_at",),
+}
+# Who acts when there is no signed-in user (the command line, the demo loader).
+_ACTOR: contextvars.ContextVar[tuple[int | None, str] | None] = contextvars.ContextVar(
+    "sourcemark_actor", default=None)
+# document id -> project id; a document never changes project.
+_PROJECT_OF: dict[int, int] = {}
+
+
+@contextlib.contextmanager
+def acting_as(name: str, user_id: int | None = None) -> Iterator[None]:
+    """Attribute the events of the block to `name` (e.g. "command line")."""
+    token = _ACTOR.set((user_id, name))
+    try:
+        yield
+    finally:
+        _ACTOR.reset(token)
+
+
+def _actor() -> tuple[int | None, str]:
+    override = _ACTOR.get()
+    if override is not None:
+        return override
+    # The user Flask-Login loaded for this request, if any (never load one mid-flush).
+    user = g.get("_login_user") if has_app_context() else None
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user.id, user.username
+    return None, "system"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _state(obj: Any, kind: str, *, before: bool = False) -> dict[str, Any]:
+    """The tracked fields of an object: as they are, or as they were before this flush."""
+    state = sa.inspect(obj)
+    out = {}
+    for name in _FIELDS[kind]:
+        value = getattr(obj, name)
+        if before:
+            history = state.attrs[name].history
+            if history.deleted:
+                value = history.deleted[0]
+        out[name] = _plain(value)
+    return out
+
+
+def _projects(connection: sa.Connection, document_ids: set[int]) -> None:
+    missing = document_ids - _PROJECT_OF.keys()
+    if missing:
+        if len(_PROJECT_OF) > 50_000:
+            _PROJECT_OF.clear()
+        _PROJECT_OF.update(connection.execute(
+            sa.select(Document.id, Document.project_id).where(Document.id.in_(missing))).all())
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _log_flush(session: Session, _context: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    for obj in session.new:
+        kind = _KINDS.get(type(obj))
+        if kind is None or kind == "progress":
+            continue  # a first progress row carries no work; done/reopen are updates
+        rows.append({"kind": kind, "action": "create", "obj": obj, "before": None,
+                     "after": _state(obj, kind)})
+    for obj in session.dirty:
+        kind = _KINDS.get(type(obj))
+        if kind is None or not session.is_modified(obj, include_collections=False):
+            continue
+        before, after = _state(obj, kind, before=True), _state(obj, kind)
+        if before == after:
+            continue
+        action = "update"
+        if kind == "progress":
+            action = "done" if after["done_at"] else "reopen"
+        rows.append({"kind": kind, "action": action, "obj": obj, "before": before,
+                     "after": after})
+    for obj in session.deleted:
+        kind = _KINDS.get(type(obj))
+        if kind is None or kind == "progress":
+            continue
+        rows.append({"kind": kind, "action": "delete", "obj": obj,
+                     "before": _state(obj, kind), "after": None})
+    if not rows:
+        return
+    connection = session.connection()
+    _projects(connection, {row["obj"].document_id for row in rows})
+    actor_id, actor_name = _actor()
+    now = utcnow()
+    connection.execute(sa.insert(AnnotationEvent.__table__), [
+        {"at": now, "project_id": _PROJECT_OF[row["obj"].document_id],
+         "document_id": row["obj"].document_id, "owner_id": row["obj"].user_id,
+         "actor_id": actor_id, "actor_name": actor_name[:80], "kind": row["kind"],
+         "object_id": row["obj"].id, "action": row["action"], "before": row["before"],
+         "after": row["after"]}
+        for row in rows])
+
+
+def record(document: Document, owner_id: int, kind: str, action: str,
+           after: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
+           object_id: int | None = None) -> None:
+    """Append one event written by hand (bulk imports, archiving a document)."""
+    actor_id, actor_name = _actor()
+    db.session.execute(sa.insert(AnnotationEvent.__table__).values(
+        at=utcnow(), project_id=document.project_id, document_id=document.id,
+        owner_id=owner_id, actor_id=actor_id, actor_name=actor_name[:80], kind=kind,
+        object_id=object_id, action=action, before=before, after=after))
+
+
+# --- reading the log -----------------------------------------------------------------------
+
+def _quote(text: str, start: int, end: int, limit: int = 90) -> str:
+    piece = text[start:end]
+    return piece if len(piece) <= limit else piece[: limit - 1] + "…"
+
+
+def _describe(event: AnnotationEvent, document: Document, words: Any) -> str:
+    """One line in words: what changed."""
+    def label(state: dict[str, Any] | None) -> str:
+        info = words.label_by_id.get((state or {}).get("label_id"))
+        return info.name if info else "a removed label"
+
+    before, after = event.before or {}, event.after or {}
+    if event.kind == "span":
+        state = after or before
+        quote = _quote(document.text, state["start"], state["end"])
+        if event.action == "create":
+            return f"Marked “{quote}” as {label(after)}"
+        if event.action == "delete":
+            return f"Deleted the {label(before)} span on “{quote}”"
+        changes = []
+        if before.get("label_id") != after.get("label_id"):
+            changes.append(f"label {label(before)} → {label(after)}")
+        if (before.get("start"), before.get("end")) != (after.get("start"), after.get("end")):
+            changes.append(f"boundaries “{_quote(document.text, before['start'], before['end'])}”"
+                           f" → “{quote}”")
+        if before.get("note") != after.get("note"):
+            changes.append("note")
+        if before.get("attributes") != after.get("attributes"):
+            changes.append("attributes")
+        return f"Changed the {label(after)} span on “{quote}”: " + (", ".join(changes)
+                                                                   or "no visible change")
+    if event.kind == "passage_tag":
+        passage = (after or before).get("passage_id")
+        number = _passage_number(document, passage)
+        if event.action == "create":
+            return f"Tagged passage {number} as {label(after)}"
+        if event.action == "delete":
+            return f"Removed the source type of passage {number} ({label(before)})"
+        return f"Changed passage {number}: {label(before)} → {label(after)}"
+    if event.kind == "rating":
+        if event.action == "delete":
+            return "Removed the rating"
+        changed = sorted(k for k in set(before.get("values", {})) | set(after.get("values", {}))
+                         if before.get("values", {}).get(k) != after.get("values", {}).get(k))
+        return "Rated the document: " + (", ".join(changed) or "no change")
+    if event.kind == "progress":
+        return "Marked the document done" if event.action == "done" else \
+            "Reopened the document (no longer done)"
+    if event.kind == "import":
+        return (f"Imported {after.get('spans', 0)} spans, {after.get('passage_tags', 0)} "
+                f"passage tags and {after.get('ratings', 0)} rating"
+                + (f" from {after['source']}" if after.get("source") else ""))
+    if event.kind == "document":
+        return "Archived the document" if event.action == "archive" else \
+            "Restored the document from the archive"
+    return f"{event.action} {event.kind}"
+
+
+def _passage_number(document: Document, passage_id: Any) -> str:
+    for passage in document.passages:
+        if passage.id == passage_id:
+            return str(passage.index + 1)
+    return "?"
+
+
+def events(document: Document, owner_ids: list[int] | None = None, limit: int = 1000
+           ) -> list[dict[str, Any]]:
+    """The document's events, newest first, of the given annotators (all when None)."""
+    from app.services.vocabulary import vocabulary
+
+    query = sa.select(AnnotationEvent).where(AnnotationEvent.document_id == document.id)
+    if owner_ids is not None:
+        query = query.where(AnnotationEvent.owner_id.in_(owner_ids))
+    rows = db.session.scalars(query.order_by(AnnotationEvent.id.desc()).limit(limit)).all()
+    names = dict(db.session.execute(sa.select(User.id, User.username).where(
+        User.id.in_({r.owner_id for r in rows}))).all()) if rows else {}
+    words = vocabulary(document.project_id)
+    return [{
+        "id": r.id, "at": r.at.isoformat(), "when": r.at, "owner": names.get(r.owner_id, "?"),
+        "owner_id": r.owner_id, "actor": r.actor_name, "kind": r.kind, "action": r.action,
+        "object_id": r.object_id, "before": r.before, "after": r.after,
+        "summary": _describe(r, document, words),
+        "restorable": r.kind == "span" and r.action == "delete",
+    } for r in rows]
+
+
+def restore_span(user: User, document: Document, event_id: int
+                 ) -> tuple[dict[str, Any], bool]:
+    """Bring a deleted span back from its delete event: the same label, characters, note
+    and attributes, checked like any new span. Restoring twice gives the same span."""
+    from app.services import annotations, gold
+    from app.services.vocabulary import vocabulary
+
+    event = db.session.get(AnnotationEvent, event_id)
+    if event is None or event.document_id != document.id or event.kind != "span" \
+            or event.action != "delete":
+        raise NotFound("No such deleted span in this document's history.")
+    owner = db.session.get(User, event.owner_id)
+    if owner is None:
+        raise NotFound("The annotator of this span no longer exists.")
+    if owner.id != user.id and not (owner.username == gold.GOLD_USERNAME
+                                    and gold.can_adjudicate(document.project_id, user)):
+        raise Forbidden("Only the annotator can bring back their own span.")
+    before = event.before or {}
+    words = vocabulary(document.project_id)
+    label = words.label_by_id.get(before.get("label_id"))
+    if label is None:
+        raise NotFound("The span's label is no longer in the codebook.")
+    span, created = annotations.create_span(owner, document, {
+        "client_id": f"restored-{event.id}", "layer": label.layer_key, "label": label.key,
+        "start": before["start"], "end": before["end"],
+        "text": document.text[before["start"]:before["end"]],
+        "note": before.get("note") or "", "attributes": before.get("attributes") or {}})
+    if created and owner.id != user.id:
+        gold.bump(document.id, user)
+    return span, created
