@@ -11,7 +11,7 @@ TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:54329/postgres
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run serve test test-sqlite test-postgres postgres setup setup-test browser lint clean help
+.PHONY: run serve test test-sqlite test-postgres postgres setup setup-test browser lint audit clean help
 
 help:
 	@echo "make run   - set up .venv, upgrade the database, load the demo, serve on http://127.0.0.1:5000"
@@ -19,6 +19,8 @@ help:
 	@echo "make test  - set up .venv, test tools, Chromium and PostgreSQL; the whole suite on"
 	@echo "             SQLite, then again on PostgreSQL (without the browser tests)"
 	@echo "make lint  - ruff"
+	@echo "make audit - pip-audit: known vulnerabilities of the installed packages (needs"
+	@echo "             PyPI's JSON API or osv.dev)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +68,12 @@ postgres:
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
+
+# Needs a vulnerability database online (PyPI's JSON API, or osv.dev with SERVICE=osv).
+SERVICE ?= pypi
+audit: $(VENV)/.run-installed
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --progress-spinner off --strict --skip-editable --vulnerability-service $(SERVICE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

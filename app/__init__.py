@@ -41,6 +41,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    # Ids in URLs are database integers: one too large for the column is simply not found.
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):  # noqa: A002 (Werkzeug's name)
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
+
     from app import security
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp

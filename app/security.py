@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Request, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin
 
@@ -74,7 +76,51 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def _unstorable(value: Any, where: str) -> str | None:
+    """The place of the first string no database can store: one holding the NUL character
+    or half of a surrogate pair (not a character at all)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, where) or _unstorable(item, f"{where}.{key}" if where
+                                                            else str(key))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def refuse_unstorable_text() -> None:
+    """Refuse, before any view runs, text that cannot be stored (PostgreSQL refuses NUL in
+    text; lone surrogates are not UTF-8): a clear 400 naming the field, never a 500."""
+    from app.services.errors import Invalid
+
+    sources: list[tuple[str, Any]] = [("", dict(request.view_args or {})),
+                                      ("", request.args.to_dict(flat=False)),
+                                      ("", request.form.to_dict(flat=False))]
+    if request.is_json:
+        sources.append(("", request.get_json(silent=True)))
+    for prefix, value in sources:
+        where = _unstorable(value, prefix)
+        if where is not None:
+            raise Invalid(f"'{where}' holds a character that cannot be stored (NUL or a lone "
+                          "surrogate); remove it and send again.", {where: "invalid character"})
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_unstorable_text)
+
     login_manager.anonymous_user = Anonymous
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

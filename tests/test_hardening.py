@@ -87,3 +87,23 @@ def test_production_error_pages_show_no_traceback(tmp_path, monkeypatch):
         assert missing.status_code == 404 and "Traceback" not in missing.get_data(as_text=True)
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("bad", ["nul\x00byte", "half \udc80 pair"])
+def test_unstorable_text_is_refused_with_a_clear_error(client, make, login_as, bad):
+    from app.services import tokens
+
+    teacher = make.user("nulteacher", role="teacher")
+    _, secret = tokens.create_token(teacher, "t")
+    headers = {"Authorization": f"Bearer {secret}"}
+    import json
+
+    body = json.dumps({"title": bad}).encode()  # json escapes both as \\u sequences
+    response = client.post("/api/v1/projects", data=body, headers=headers,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"title": "invalid character"}
+    assert client.get("/api/v1/projects", headers=headers).json["projects"] == []
+    login_as(teacher)
+    page = client.get("/projects?q=a%00b")
+    assert page.status_code == 400 and "cannot be stored" in page.get_data(as_text=True)

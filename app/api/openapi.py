@@ -42,7 +42,8 @@ def register(op: Operation) -> None:
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in _PARAM.findall(rule):
-        schema = {"type": "integer", "minimum": 1} if converter == "int" else {"type": "string"}
+        schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} \
+            if converter == "int" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
 
