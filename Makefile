@@ -6,8 +6,11 @@ export SOURCEMARK_INSTANCE_PATH ?= $(CURDIR)/instance
 
 # The PostgreSQL the tests run on a second time (started by .ci/postgres.sh when not running).
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:54329/postgres
-# make serve: gunicorn, one single-threaded worker per core (threads in one worker only
-# queue on Python's GIL), on the configured database (DATABASE_URL).
+# make serve: gunicorn, one synchronous worker per core (threads in one worker only queue on
+# Python's GIL), on the configured database (DATABASE_URL). Sync workers answer one request
+# per connection, so a free worker always takes the next one: kept-alive connections would
+# pin clients to one busy worker. Behind nginx (the README) clients keep their connections
+# to the proxy.
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 BIND ?= 127.0.0.1:8000
 
@@ -50,8 +53,8 @@ run: setup
 serve: setup
 	@test -n "$$SECRET_KEY" || { echo "make serve runs in production and needs SECRET_KEY (the same on every app server), e.g.:"; echo "  export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')"; exit 1; }
 	SOURCEMARK_ENV=production $(BIN)/flask --app app db upgrade
-	SOURCEMARK_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread \
-		--threads 1 --bind $(BIND) --no-control-socket --access-logfile - 'app:create_app()'
+	SOURCEMARK_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --worker-class sync \
+		--timeout 120 --bind $(BIND) --no-control-socket --access-logfile - 'app:create_app()'
 
 test: test-sqlite test-postgres
 

@@ -149,10 +149,18 @@ def start_server(url: str, folder: Path) -> tuple[subprocess.Popen, int, Path]:
         if process.poll() is not None:
             raise RuntimeError("make serve stopped:\n" + log.read_text()[-2000:])
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/api/v1/openapi.json")
+            answered = connection.getresponse().status == 200
+            connection.close()
+        except (OSError, http.client.HTTPException):
+            answered = False
+        if answered:
+            # The socket listens before every worker has loaded the app: give the others
+            # the moment they need, so the run measures serving, not starting.
+            time.sleep(3)
             return process, port, log
-        except OSError:
-            time.sleep(0.2)
+        time.sleep(0.2)
     stop_server(process)
     raise RuntimeError("make serve did not start")
 
@@ -352,13 +360,17 @@ def verify(url: str, folder: Path, annotators: list[Annotator]) -> dict[str, int
     return {"lost": lost, "duplicated": duplicated, "log_gaps": log_gaps}
 
 
+def slow_share(latencies: list[float], limit: float) -> float:
+    return 100 * sum(1 for v in latencies if v > limit) / max(1, len(latencies))
+
+
 def one_run(kind: str, annotators: int, duration: float, think: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="sourcemark-load-") as tmp:
         folder = Path(tmp)
         url, name = make_database(kind, folder)
         try:
             info = prepare(url, folder, annotators)
-            server, port, _ = start_server(url, folder)
+            server, port, log = start_server(url, folder)
             try:
                 tally, lock = Tally(), threading.Lock()
                 crowd = [Annotator(n, person, info, port, tally, lock, think)
@@ -373,9 +385,15 @@ def one_run(kind: str, annotators: int, duration: float, think: float) -> dict[s
                 elapsed = time.perf_counter() - started
             finally:
                 stop_server(server)
+            if os.environ.get("LOAD_KEEP_LOG"):
+                import shutil
+                shutil.copy(log, os.environ["LOAD_KEEP_LOG"])
             checked = verify(url, folder, crowd)
         finally:
             drop_database(name)
+    if os.environ.get("LOAD_DEBUG"):
+        top = sorted(tally.latencies)[-40:]
+        print(f"# slowest: {[round(v) for v in top]}", file=sys.stderr)
     if tally.errors:
         print(f"# {kind}: {len(tally.errors)} errors, e.g. {tally.errors[:3]}", file=sys.stderr)
     return {
