@@ -6,10 +6,18 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app.extensions import db
-from app.models import Document, DocumentRating, PassageTag, Project, Span, User
+from app.models import (
+    AnnotationEvent,
+    Document,
+    DocumentRating,
+    PassageTag,
+    Project,
+    Span,
+    User,
+)
 from tests.conftest import make_app
 
-COUNTED = (User, Project, Document, Span, PassageTag, DocumentRating)
+COUNTED = (User, Project, Document, Span, PassageTag, DocumentRating, AnnotationEvent)
 
 
 def _state() -> tuple[dict[str, int], list[tuple[str, str]]]:
@@ -35,7 +43,8 @@ def test_backup_then_restore_into_an_empty_database(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         db.session.remove()
         db.engine.dispose()
-    assert before[0]["Span"] > 500 and target.stat().st_size > 0
+    assert before[0]["Span"] > 500 and before[0]["AnnotationEvent"] > 0
+    assert target.stat().st_size > 0
 
     second = make_app(tmp_path / "two")
     with second.app_context():
