@@ -122,6 +122,7 @@ def load_demo() -> None:
     click.echo(f"Demo project: {project.title} (join code {project.join_code}); "
                f"{len(project.documents)} documents ({added} added now).")
     click.echo(demo.load_demo_annotations(project, Path(current_app.config["DEMO_ANNOTATIONS"])))
+    click.echo(demo.load_demo_board(project, Path(current_app.config["DEMO_BOARD"])))
     click.echo("Demo logins (local demo only; change or delete them on a shared server):")
     for login in logins:
         click.echo(f"  {login.role:<8} {login.username:<10} password: {login.password}")

@@ -86,6 +86,9 @@ def build_config(instance_path: Path) -> dict:
         "DEMO_ANNOTATIONS": os.environ.get(
             "SOURCEMARK_DEMO_ANNOTATIONS",
             str(Path(__file__).resolve().parent.parent / "annotations" / "demo.jsonl")),
+        "DEMO_BOARD": os.environ.get(
+            "SOURCEMARK_DEMO_BOARD",
+            str(Path(__file__).resolve().parent.parent / "annotations" / "board.yaml")),
         "SEEDS_DIR": os.environ.get(
             "SOURCEMARK_SEEDS_DIR", str(Path(__file__).resolve().parent.parent / "seeds")
         ),

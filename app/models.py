@@ -529,3 +529,148 @@ for _statement in APPEND_ONLY_SQLITE:
 for _statement in APPEND_ONLY_POSTGRESQL:
     sa.event.listen(AnnotationEvent.__table__, "after_create",
                     sa.DDL(_statement).execute_if(dialect="postgresql"))
+
+
+# --- Sources and claims --------------------------------------------------------------------
+
+class SourceEntity(db.Model):
+    """A canonical person or institution of a project ("Kalmukhambet Kasymov, Interior
+    Minister"), to which speakers' names and publishers are linked by aliases."""
+
+    __tablename__ = "source_entity"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "name"),
+        sa.CheckConstraint("kind IN ('person', 'institution')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="person")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    aliases: Mapped[list[EntityAlias]] = relationship(
+        back_populates="entity", cascade="all, delete-orphan", order_by="EntityAlias.alias")
+
+
+class EntityAlias(db.Model):
+    """A name as written ("Kasymov", "the minister"), normalised, standing for an entity.
+    A teacher's link is approved at once; a student's waits for the teacher's review."""
+
+    __tablename__ = "entity_alias"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "alias", "entity_id"),
+        sa.CheckConstraint("status IN ('approved', 'proposed')", name="status"),
+        sa.Index("ix_entity_alias_project_alias", "project_id", "alias"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
+    entity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("source_entity.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(sa.String(200))
+    written: Mapped[str] = mapped_column(sa.String(200), default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="proposed")
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    entity: Mapped[SourceEntity] = relationship(back_populates="aliases")
+
+
+CLAIM_VALUE_KINDS = ("number", "date", "text")
+SOURCINGS = ("named", "vague", "none")
+VERDICTS = ("supported", "refuted", "not_enough_info")
+
+
+class ClaimQuestion(db.Model):
+    """A question claims across the corpus answer ("How many people died in Zhanaozen on
+    16 December 2011?"), with the kind of value each claim asserts."""
+
+    __tablename__ = "claim_question"
+    __table_args__ = (
+        sa.CheckConstraint("value_kind IN ('number', 'date', 'text')", name="value_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    text: Mapped[str] = mapped_column(sa.String(500))
+    value_kind: Mapped[str] = mapped_column(sa.String(16), default="number")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    links: Mapped[list[ClaimLink]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", order_by="ClaimLink.id")
+
+
+class ClaimLink(db.Model):
+    """A claim of the corpus (a stretch of a document) filed under a question, with the
+    value it asserts and how it is sourced. It keeps its own offsets, so it outlives the
+    span it was made from."""
+
+    __tablename__ = "claim_link"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "document_id", "start", "end"),
+        sa.CheckConstraint('start >= 0 AND start < "end"', name="bounds"),
+        sa.CheckConstraint("sourcing IN ('named', 'vague', 'none')", name="sourcing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("claim_question.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("document.id", ondelete="CASCADE"),
+                                             index=True)
+    start: Mapped[int] = mapped_column()
+    end: Mapped[int] = mapped_column()
+    span_id: Mapped[int | None] = mapped_column(sa.ForeignKey("span.id", ondelete="SET NULL"))
+    # The value as the claim puts it ("at least 17 (some estimates up to 70)"), and as a
+    # number or range (low–high) or an ISO date, for lining claims up.
+    value_text: Mapped[str] = mapped_column(sa.String(200), default="")
+    value_low: Mapped[float | None] = mapped_column(sa.Float)
+    value_high: Mapped[float | None] = mapped_column(sa.Float)
+    value_date: Mapped[str] = mapped_column(sa.String(10), default="")
+    sourcing: Mapped[str] = mapped_column(sa.String(8), default="named")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    linked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    question: Mapped[ClaimQuestion] = relationship(back_populates="links")
+    document: Mapped[Document] = relationship()
+    verdicts: Mapped[list[ClaimVerdict]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", order_by="ClaimVerdict.id")
+
+
+class ClaimVerdict(db.Model):
+    """One student's verdict on a claim of the board, with evidence (a URL or a span in
+    another document of the project)."""
+
+    __tablename__ = "claim_verdict"
+    __table_args__ = (
+        sa.UniqueConstraint("link_id", "user_id"),
+        sa.CheckConstraint("verdict IN ('supported', 'refuted', 'not_enough_info')",
+                           name="verdict"),
+        sa.CheckConstraint("version >= 1", name="version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(sa.ForeignKey("claim_link.id", ondelete="CASCADE"),
+                                         index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    verdict: Mapped[str] = mapped_column(sa.String(16))
+    evidence_url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    evidence_span_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("span.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    link: Mapped[ClaimLink] = relationship(back_populates="verdicts")

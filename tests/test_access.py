@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AnnotationEvent
-from app.services import archive, projects, tokens
+from app.services import archive, claims, projects, sources, tokens
 from tests.conftest import csrf_token
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -78,6 +78,14 @@ ACCESS = {
     "web.curate_index": "teacher", "web.curate": "teacher", "web.premerge": "teacher",
     "web.datasets": "teacher", "web.export_download": "teacher", "web.export_card": "teacher",
     "web.import_dataset": "teacher", "web.feedback_gradebook": "teacher",
+    # Sources: the profiles are the teacher's; everyone links speakers' names (students
+    # propose, and take back their own proposals).
+    "web.sources_page": "teacher", "web.source_profile": "teacher",
+    "web.source_names": "member", "web.source_link_action": "member",
+    # The claims board: everyone files claims and gives verdicts; the teacher (or whoever
+    # filed it) takes a claim off.
+    "web.claims_index": "member", "web.claims_board": "member", "web.file_claim": "member",
+    "web.claim_verdict": "member", "web.unfile_claim": "teacher",
 }
 # Query strings some pages need to show anything (a cell of a matrix, a label).
 QUERY = {
@@ -85,6 +93,7 @@ QUERY = {
     "web.span_confusion_cell": "?layer=rhetoric&x=loaded_language&y=name_calling",
     "web.label_passages": "?layer=source&label=news_report",
     "web.span_differences": "?layer=rhetoric&label=loaded_language",
+    "web.source_profile": "?ref=publisher:the+daily",
 }
 
 
@@ -126,6 +135,7 @@ def world(app, make, client):
     teacher = make.user("teacher_a", role="teacher")
     project = make.project(teacher, "Class A")
     document = make.document(project, "The minister blamed bandits.\n\nWitnesses did not.\n")
+    document.publisher = "The Daily"
     archived = make.document(project, "An older text for the archive.\n", name="old.txt")
     archived_too = make.document(project, "An older text, archived too.\n", name="old2.txt")
     student = make.member(project, username="student_a")
@@ -151,12 +161,20 @@ def world(app, make, client):
     event = db.session.scalar(sa.select(AnnotationEvent.id).where(
         AnnotationEvent.action == "delete"))
     token, _ = tokens.create_token(student, "mine")
+    entity = sources.create_entity(project, teacher, "Kalmukhambet Kasymov")
+    proposal = sources.link_name(project, student, "the minister", entity.id)
+    question = claims.create_question(project, teacher, "How many died in Zhanaozen?")
+    links = [claims.file_claim(project, teacher, question.id, {
+        "document_id": document.id, "start": start, "end": start + 7,
+        "text": document.text[start:start + 7], "value": "1"}) for start in (0, 4)]
     words = projects.get_project(teacher, project.id).codebook
     label = words.layers[1].labels[0]
     ids = {"project_id": project.id, "document_id": document.id, "span_id": kept,
            "passage_id": document.passages[0].id, "user_id": student.id,
            "username": student.username, "label_id": label.id, "layer_key": "rhetoric",
-           "event_id": event, "token_id": token.id, "filename": "css/app.css"}
+           "event_id": event, "token_id": token.id, "filename": "css/app.css",
+           "alias_id": proposal.id, "action": "remove", "question_id": question.id,
+           "link_id": links[0].id, "spare_link_id": links[1].id}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
     return ids, people, (archived.id, archived_too.id)
@@ -168,6 +186,8 @@ def _fill(rule, ids: dict, archived_id: int) -> str:
         values["document_id"] = archived_id[0]
     if rule.endpoint == "api.restore_document":
         values["document_id"] = archived_id[1]
+    if rule.endpoint == "web.unfile_claim":
+        values["link_id"] = values["spare_link_id"]
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
     return url + QUERY.get(rule.endpoint, "")
 

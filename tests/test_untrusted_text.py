@@ -65,6 +65,18 @@ def hostile(app, make):
     annotations.save_rating(student, document, {"reliability": 2, "slant": 0,
                                                 "genre": "reporting",
                                                 "justification": f"Because {SCRIPT}"})
+    from app.services import claims, sources
+
+    entity = sources.create_entity(project, teacher, f"Entity {SCRIPT}",
+                                   description=f"About {IMAGE}")
+    sources.link_name(project, student, f"Speaker {SCRIPT}", entity.id)
+    question = claims.create_question(project, student, f"Question {SCRIPT}?", "text")
+    link = claims.file_claim(project, student, question.id, {
+        "document_id": document.id, "start": start, "end": start + 7, "text": "bandits",
+        "value": f"Value {IMAGE}", "note": f"Why {SCRIPT}"})
+    claims.set_verdict(project, student, link.id, {"verdict": "refuted",
+                                                   "note": f"Verdict {IMAGE}"})
+    project.question_id = question.id  # for the page walk below
     return project, document, teacher, student, label
 
 
@@ -86,12 +98,20 @@ def test_every_page_shows_hostile_text_as_text(app, client, hostile, login_as, w
     login_as(teacher if who == "teacher" else student)
     ids = {"project_id": project.id, "document_id": document.id, "username": student.username,
            "label_id": label.id, "layer_key": "rhetoric", "user_id": student.id,
-           "event_id": 1, "token_id": 1, "span_id": 1, "passage_id": document.passages[0].id}
+           "event_id": 1, "token_id": 1, "span_id": 1, "passage_id": document.passages[0].id,
+           "question_id": project.question_id}
     extra = ["?layer=rhetoric&label=hostile_label", "?x=news_report&y=official_statement",
              "?layer=rhetoric&x=hostile_label&y=nothing"]
     seen = 0
     for url in _pages(app, ids):
-        for query in [""] + (extra if "agreement" in url else []):
+        queries = [""] + (extra if "agreement" in url else [])
+        if url.endswith("/sources/profile"):
+            from urllib.parse import quote
+
+            queries = [f"?ref={quote(ref)}" for ref in (
+                f'publisher:{document.publisher.casefold()}', "entity:1",
+                f'name:speaker {SCRIPT.casefold()}')]
+        for query in queries:
             response = client.get(url + query)
             body = response.get_data(as_text=True)
             response.close()
@@ -104,6 +124,15 @@ def test_every_page_shows_hostile_text_as_text(app, client, hostile, login_as, w
     assert seen > (20 if who == "teacher" else 8)
     page = client.get(f"/projects/{project.id}/documents/{document.id}").get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # shown, as text
+    board = client.get(f"/projects/{project.id}/claims/{project.question_id}")
+    assert board.status_code == 200 and "Question &lt;script&gt;" in board.get_data(as_text=True)
+    if who == "teacher":
+        from urllib.parse import quote
+
+        ref = quote(f"publisher:{document.publisher.casefold()}")
+        profile = client.get(f"/projects/{project.id}/sources/profile?ref={ref}")
+        assert profile.status_code == 200
+        assert "Publisher &lt;script&gt;" in profile.get_data(as_text=True)
 
 
 def test_hostile_file_names_and_bad_uploads_are_reported_as_text(client, hostile, login_as):

@@ -93,3 +93,48 @@ def load_demo(seeds_dir: Path, max_bytes: int) -> tuple[Project, list[DemoLogin]
     added = import_seeds(project, seeds_dir, max_bytes, users["teacher"])
     logins = [DemoLogin(u, p, r) for u, _, r, p in DEMO_USERS]
     return project, logins, len(added)
+
+
+def load_demo_board(project: Project, path: Path) -> str:
+    """File the demo's claims-board questions and claims (with the demo students'
+    verdicts), once. Returns what happened, in words."""
+    import yaml
+
+    from app.models import ClaimQuestion, Document
+    from app.services import claims
+
+    if not path.is_file():
+        return f"No demo claims board at {path}."
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    teacher = db.session.scalar(sa.select(User).where(User.username == DEMO_USERS[0][0]))
+    documents = {d.source_name: d for d in db.session.scalars(
+        sa.select(Document).where(Document.project_id == project.id))}
+    filed = 0
+    for entry in spec.get("questions", []):
+        if db.session.scalar(sa.select(ClaimQuestion.id).where(
+                ClaimQuestion.project_id == project.id, ClaimQuestion.text == entry["text"])):
+            continue
+        question = claims.create_question(project, teacher, entry["text"],
+                                          entry.get("value_kind", "number"))
+        for claim in entry.get("claims", []):
+            document = documents.get(claim["file"])
+            if document is None:
+                return f"Demo claims board: no seed '{claim['file']}' in the demo project."
+            start = -1
+            for _ in range(int(claim.get("occurrence", 1))):
+                start = document.text.find(claim["quote"], start + 1)
+            if start < 0:
+                return f"Demo claims board: '{claim['quote'][:40]}' is not in {claim['file']}."
+            link = claims.file_claim(project, teacher, question.id, {
+                "document_id": document.id, "start": start,
+                "end": start + len(claim["quote"]), "text": claim["quote"],
+                "value": str(claim["value"]), "stated": claim.get("stated", ""),
+                "sourcing": claim.get("sourcing"), "note": claim.get("note", "")})
+            for username, verdict in (claim.get("verdicts") or {}).items():
+                student = db.session.scalar(sa.select(User).where(User.username == username))
+                if student is not None:
+                    claims.set_verdict(project, student, link.id, {"verdict": verdict})
+            filed += 1
+    if not filed:
+        return "Demo claims board: loaded already."
+    return f"Demo claims board: {filed} claims filed."

@@ -9,6 +9,7 @@ bp = Blueprint("web", __name__)
 from app.web import (  # noqa: E402,F401
     agreement,
     annotate,
+    claims,
     classroom,
     codebook,
     curation,
@@ -16,4 +17,5 @@ from app.web import (  # noqa: E402,F401
     feedback,
     history,
     routes,
+    sources,
 )

@@ -133,3 +133,34 @@ class ConfirmForm(FlaskForm):
 
     confirm = HiddenField()
     submit = SubmitField("Delete")
+
+
+class EntityForm(FlaskForm):
+    """A canonical person or institution that speakers' names can stand for."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)],
+                       render_kw={"placeholder": "Kalmukhambet Kasymov, Interior Minister"})
+    kind = SelectField("Kind", choices=[SelectChoice("person", "Person"),
+                                        SelectChoice("institution", "Institution")])
+    description = StringField("Description", validators=[Length(max=2000)])
+    submit = SubmitField("Add the source")
+
+
+class LinkNameForm(FlaskForm):
+    """A name as written, and the source it stands for."""
+
+    name = StringField("Name as written", validators=[DataRequired(), Length(max=200)])
+    entity = SelectField("Stands for", coerce=int, choices=[])
+    submit = SubmitField("Link")
+
+
+class QuestionForm(FlaskForm):
+    """A question claims across the corpus answer."""
+
+    text = StringField("Question", validators=[DataRequired(), Length(min=5, max=500)],
+                       render_kw={"placeholder":
+                                  "How many people died in Zhanaozen on 16 December 2011?"})
+    value_kind = SelectField("Claims answer with", choices=[
+        SelectChoice("number", "a number"), SelectChoice("date", "a date"),
+        SelectChoice("text", "text")])
+    submit = SubmitField("Add the question")

@@ -1,0 +1,466 @@
+"""The claims board: claims across the corpus filed under questions, lined up with who
+says them, when, what value, how they are sourced and what students found.
+
+A question ("How many people died in Zhanaozen on 16 December 2011?") expects numbers,
+dates or text. A claim filed under it is a stretch of a document with the value it asserts
+("at least 17 (some estimates up to 70)" = 17 to 70, "16 + 1" = 17). Claims whose values
+cannot both be true contradict each other, and the board says so. Students give verdicts
+(supported, refuted, not enough information) with evidence; their agreement is
+Krippendorff's alpha like any other layer's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    CLAIM_VALUE_KINDS,
+    SOURCINGS,
+    VERDICTS,
+    ClaimLink,
+    ClaimQuestion,
+    ClaimVerdict,
+    Document,
+    Project,
+    Span,
+    User,
+    utcnow,
+)
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+
+_NUMBER = r"(\d+(?:[.,]\d+)?)"
+_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+VERDICT_NAMES = {"supported": "supported", "refuted": "refuted",
+                 "not_enough_info": "not enough information"}
+SOURCING_BY_LABEL = {"claim.no_source": "none", "claim.vague_source": "vague"}
+
+
+def _member_role(project: Project, user: User) -> str:
+    from app.services.projects import project_role
+
+    role = project_role(project, user)
+    if role is None:
+        raise NotFound("No such project.")
+    return role
+
+
+# --- values --------------------------------------------------------------------------------
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_number(raw: str) -> tuple[float | None, float | None]:
+    """A number or range as people write them: "13", "14-15", "14 or 15", "16 + 1",
+    "at least 17", ">= 17", "up to 64", "17 to 70". Returns (low, high); None is open."""
+    text = " ".join(raw.strip().lower().replace("–", "-").replace("—", "-").split())
+    patterns = [
+        (rf"^{_NUMBER}$", lambda a: (_num(a), _num(a))),
+        (rf"^{_NUMBER} ?(?:-|to|or) ?{_NUMBER}$", lambda a, b: (_num(a), _num(b))),
+        (rf"^{_NUMBER} ?\+ ?{_NUMBER}$", lambda a, b: (_num(a) + _num(b),) * 2),
+        (rf"^(?:at least|>=|≥|more than|over|>) ?{_NUMBER}$", lambda a: (_num(a), None)),
+        (rf"^(?:up to|at most|<=|≤|fewer than|under|<) ?{_NUMBER}$", lambda a: (None, _num(a))),
+    ]
+    for pattern, build in patterns:
+        match = re.match(pattern, text)
+        if match:
+            low, high = build(*match.groups())
+            if low is not None and high is not None and low > high:
+                low, high = high, low
+            return low, high
+    raise Invalid(f"'{raw}' is not a number or range the board reads: write 13, 14-15, "
+                  "16 + 1, at least 17 or up to 64.", {"value": "number or range"})
+
+
+def clean_value(kind: str, value: Any, stated: Any) -> dict[str, Any]:
+    """The stored form of a claim's value for a question of this kind."""
+    value = value.strip() if isinstance(value, str) else ""
+    stated = " ".join(stated.split())[:200] if isinstance(stated, str) else ""
+    out = {"value_text": stated or value, "value_low": None, "value_high": None,
+           "value_date": ""}
+    if not value:
+        raise Invalid("Say what value the claim asserts.", {"value": "required"})
+    if kind == "number":
+        out["value_low"], out["value_high"] = parse_number(value)
+    elif kind == "date":
+        if not _DATE.match(value):
+            raise Invalid("A date is written YYYY-MM-DD (or YYYY-MM).", {"value": "date"})
+        out["value_date"] = value
+    elif len(value) > 200:
+        raise Invalid("The value is at most 200 characters.", {"value": "too long"})
+    else:
+        out["value_text"] = stated or value
+    return out
+
+
+def value_label(link: ClaimLink, kind: str) -> str:
+    if kind == "date":
+        return link.value_date
+    if kind == "text":
+        return link.value_text
+    low, high = link.value_low, link.value_high
+
+    def show(v: float) -> str:
+        return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+    if low is not None and high is not None:
+        return show(low) if low == high else f"{show(low)}–{show(high)}"
+    if low is not None:
+        return f"at least {show(low)}"
+    if high is not None:
+        return f"up to {show(high)}"
+    return ""
+
+
+def contradicts(a: ClaimLink, b: ClaimLink, kind: str) -> bool:
+    """Can both claims not be true at once?"""
+    if kind == "number":
+        a_low, a_high = (a.value_low if a.value_low is not None else -math.inf,
+                         a.value_high if a.value_high is not None else math.inf)
+        b_low, b_high = (b.value_low if b.value_low is not None else -math.inf,
+                         b.value_high if b.value_high is not None else math.inf)
+        return a_high < b_low or b_high < a_low
+    if kind == "date":
+        shorter = min(len(a.value_date), len(b.value_date))
+        return a.value_date[:shorter] != b.value_date[:shorter]
+    return a.value_text.casefold().strip() != b.value_text.casefold().strip()
+
+
+# --- questions and claims ------------------------------------------------------------------
+
+def create_question(project: Project, user: User, text: Any, value_kind: Any = "number"
+                    ) -> ClaimQuestion:
+    _member_role(project, user)
+    text = " ".join(str(text or "").split())
+    if not 5 <= len(text) <= 500:
+        raise Invalid("A question is 5 to 500 characters.", {"text": "5–500 characters"})
+    if value_kind not in CLAIM_VALUE_KINDS:
+        raise Invalid("Claims answer with a number, a date or text.",
+                      {"value_kind": "number/date/text"})
+    question = ClaimQuestion(project_id=project.id, text=text, value_kind=value_kind,
+                             created_by_id=user.id)
+    db.session.add(question)
+    db.session.commit()
+    return question
+
+
+def get_question(project: Project, question_id: int) -> ClaimQuestion:
+    question = db.session.get(ClaimQuestion, question_id)
+    if question is None or question.project_id != project.id:
+        raise NotFound("No such question in this project.")
+    return question
+
+
+def questions(project: Project) -> list[tuple[ClaimQuestion, int]]:
+    """The project's questions with how many claims each has."""
+    counts = (sa.select(ClaimLink.question_id, sa.func.count(ClaimLink.id).label("n"))
+              .group_by(ClaimLink.question_id).subquery())
+    return [(q, n) for q, n in db.session.execute(
+        sa.select(ClaimQuestion, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.question_id == ClaimQuestion.id)
+        .where(ClaimQuestion.project_id == project.id).order_by(ClaimQuestion.id)).all()]
+
+
+def delete_question(project: Project, user: User, question_id: int) -> None:
+    question = get_question(project, question_id)
+    if _member_role(project, user) != "teacher" and question.created_by_id != user.id:
+        raise Forbidden("Only the teacher or whoever asked it removes a question.")
+    if links_of(question) and _member_role(project, user) != "teacher":
+        raise Conflict("Claims are filed under this question; only the teacher removes it.")
+    db.session.delete(question)
+    db.session.commit()
+
+
+def file_claim(project: Project, user: User, question_id: int, data: dict[str, Any]
+               ) -> ClaimLink:
+    """File a stretch of a document under a question with the value it asserts. The text
+    sent must be exactly the document's at those offsets (as for spans)."""
+    from app.services.annotations import check_range
+
+    role = _member_role(project, user)
+    question = get_question(project, question_id)
+    document = db.session.get(Document, data.get("document_id")) \
+        if isinstance(data.get("document_id"), int) else None
+    if document is None or document.project_id != project.id:
+        raise NotFound("No such document in this project.")
+    start, end = check_range(document, data.get("start"), data.get("end"), data.get("text"))
+    span_id = data.get("span_id")
+    span = None
+    if span_id is not None:
+        span = db.session.get(Span, span_id) if isinstance(span_id, int) else None
+        if span is None or span.document_id != document.id:
+            raise NotFound("No such span in this document.")
+        if role == "student" and span.user_id != user.id:
+            raise Forbidden("File your own claim spans (or the words themselves).")
+    sourcing = data.get("sourcing")
+    if sourcing in (None, ""):
+        sourcing = _sourcing_of(span)
+    if sourcing not in SOURCINGS:
+        raise Invalid("Sourcing is named, vague or none.", {"sourcing": "named/vague/none"})
+    note = data.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        raise Invalid("A note is text of at most 2,000 characters.", {"note": "too long"})
+    values = clean_value(question.value_kind, data.get("value"), data.get("stated"))
+    taken = db.session.scalar(sa.select(ClaimLink.id).where(
+        ClaimLink.question_id == question.id, ClaimLink.document_id == document.id,
+        ClaimLink.start == start, ClaimLink.end == end))
+    if taken is not None:
+        raise Conflict("This claim is on the board under this question already.",
+                       {"start": "filed already"})
+    link = ClaimLink(question_id=question.id, document_id=document.id, start=start, end=end,
+                     span_id=span.id if span else None, sourcing=sourcing, note=note.strip(),
+                     linked_by_id=user.id, **values)
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+def _sourcing_of(span: Span | None) -> str:
+    if span is None:
+        return "named"
+    from app.services.vocabulary import vocabulary
+
+    label = vocabulary(db.session.get(Document, span.document_id).project_id) \
+        .label_by_id.get(span.label_id)
+    return SOURCING_BY_LABEL.get(label.key if label else "", "named")
+
+
+def get_link(project: Project, link_id: int) -> ClaimLink:
+    link = db.session.get(ClaimLink, link_id)
+    if link is None or link.question.project_id != project.id:
+        raise NotFound("No such claim on this project's board.")
+    return link
+
+
+def unfile_claim(project: Project, user: User, link_id: int) -> None:
+    link = get_link(project, link_id)
+    if _member_role(project, user) != "teacher" and link.linked_by_id != user.id:
+        raise Forbidden("Only the teacher or whoever filed it takes a claim off the board.")
+    db.session.delete(link)
+    db.session.commit()
+
+
+# --- verdicts ------------------------------------------------------------------------------
+
+def set_verdict(project: Project, user: User, link_id: int, data: dict[str, Any]
+                ) -> ClaimVerdict:
+    """A student's verdict on a claim, with evidence; a change names the current version."""
+    from app.services.documents import check_url
+    from app.services.texts import TextError
+
+    _member_role(project, user)
+    link = get_link(project, link_id)
+    verdict = data.get("verdict")
+    if verdict not in VERDICTS:
+        raise Invalid("A verdict is supported, refuted or not_enough_info.",
+                      {"verdict": "supported/refuted/not_enough_info"})
+    url = data.get("evidence_url") or ""
+    if url:
+        try:
+            url = check_url(url, "evidence")
+        except TextError:  # the checker names a file; here the field says it
+            raise Invalid("Evidence is a web address (http or https).",
+                          {"evidence_url": "http(s) address"}) from None
+    span_id = data.get("evidence_span_id")
+    if span_id is not None:
+        span = db.session.get(Span, span_id) if isinstance(span_id, int) else None
+        document = db.session.get(Document, span.document_id) if span else None
+        if span is None or document is None or document.project_id != project.id:
+            raise NotFound("The evidence span is not in this project.")
+    note = data.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        raise Invalid("A note is text of at most 2,000 characters.", {"note": "too long"})
+    current = db.session.scalar(sa.select(ClaimVerdict).where(
+        ClaimVerdict.link_id == link.id, ClaimVerdict.user_id == user.id))
+    version = data.get("version")
+    if current is None:
+        if version is not None:
+            raise StaleVersion("This verdict was removed meanwhile.", None)
+        current = ClaimVerdict(link_id=link.id, user_id=user.id, verdict=verdict)
+        db.session.add(current)
+    else:
+        if version != current.version:
+            raise StaleVersion("Your verdict was changed meanwhile (in another tab?).",
+                               verdict_dict(current))
+        current.version += 1
+    current.verdict, current.evidence_url, current.evidence_span_id = verdict, url, span_id
+    current.note, current.updated_at = note.strip(), utcnow()
+    db.session.commit()
+    return current
+
+
+def verdict_dict(verdict: ClaimVerdict) -> dict[str, Any]:
+    return {"link_id": verdict.link_id, "verdict": verdict.verdict,
+            "evidence_url": verdict.evidence_url, "evidence_span_id": verdict.evidence_span_id,
+            "note": verdict.note, "version": verdict.version,
+            "updated_at": verdict.updated_at.isoformat()}
+
+
+def verdict_agreement(project: Project, question_id: int | None = None) -> dict[str, Any]:
+    """Krippendorff's nominal alpha of the students' verdicts (claims × students), with
+    observed agreement and how much data it rests on."""
+    from app.agreement import Undefined, krippendorff_alpha, percent_agreement
+
+    query = sa.select(ClaimVerdict.link_id, ClaimVerdict.user_id, ClaimVerdict.verdict) \
+        .join(ClaimLink, ClaimLink.id == ClaimVerdict.link_id) \
+        .join(ClaimQuestion, ClaimQuestion.id == ClaimLink.question_id) \
+        .where(ClaimQuestion.project_id == project.id)
+    if question_id is not None:
+        query = query.where(ClaimLink.question_id == question_id)
+    rows = db.session.execute(query).all()
+    links = sorted({r.link_id for r in rows})
+    users = sorted({r.user_id for r in rows})
+    table = {(r.link_id, r.user_id): r.verdict for r in rows}
+    data = [[table.get((link, user)) for link in links] for user in users]
+    out = {"claims": len(links), "students": len(users), "verdicts": len(rows),
+           "alpha": None, "agreement": None, "why": ""}
+    try:
+        out["alpha"] = krippendorff_alpha(data, "nominal")
+        out["agreement"] = percent_agreement(data)
+    except (Undefined, ValueError) as reason:
+        out["why"] = str(reason) or "too few verdicts to compare"
+    return out
+
+
+# --- the board -----------------------------------------------------------------------------
+
+def links_of(question: ClaimQuestion) -> list[ClaimLink]:
+    """The claims filed under a question, read afresh (sessions keep loaded collections)."""
+    return list(db.session.scalars(sa.select(ClaimLink).where(
+        ClaimLink.question_id == question.id).order_by(ClaimLink.id)))
+
+
+def _speakers(document: Document, start: int, end: int) -> str:
+    """Who says [start, end) by the annotators' source spans (most of them), or the
+    document's publisher."""
+    from app.services import sources
+    from app.services.gold import gold_user_id
+    from app.services.vocabulary import vocabulary
+
+    layer = vocabulary(document.project_id).layers.get(sources.SOURCE)
+    names = sources.resolver(document.project_id)
+    publisher = names.publisher(document.publisher)
+    votes: Counter = Counter()
+    if layer is not None:
+        rows = db.session.scalars(sa.select(Span).where(
+            Span.document_id == document.id, Span.layer_id == layer.id,
+            Span.start <= start, Span.end >= end)).all()
+        gold = gold_user_id()
+        readings: dict[int, list[Span]] = {}
+        for span in rows:
+            readings.setdefault(span.user_id, []).append(span)
+        for user_id, spans in readings.items():
+            if user_id == gold and len(readings) > 1:
+                continue
+            said = sources.innermost_speaker(start, end, sources._source_spans(spans),
+                                             publisher, names)
+            votes[said.label] += 1
+    if votes:
+        return votes.most_common(1)[0][0]
+    return publisher.label if publisher else "the document itself"
+
+
+def board(project: Project, question: ClaimQuestion, user: User | None = None
+          ) -> dict[str, Any]:
+    """Every claim filed under the question, lined up by value, with contradictions."""
+    links = links_of(question)
+    kind = question.value_kind
+    given: dict[int, list[ClaimVerdict]] = {link.id: [] for link in links}
+    for verdict in db.session.scalars(sa.select(ClaimVerdict).where(
+            ClaimVerdict.link_id.in_(list(given))).order_by(ClaimVerdict.id)):
+        given[verdict.link_id].append(verdict)
+    every = [v for found in given.values() for v in found]
+    evidence_spans = {s.id: s for s in db.session.scalars(sa.select(Span).where(
+        Span.id.in_({v.evidence_span_id for v in every if v.evidence_span_id})))}
+    names = dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(
+        {v.user_id for v in every}
+        | {link.linked_by_id for link in links if link.linked_by_id}))).all()) if links else {}
+    rows = []
+    for link in links:
+        document = link.document
+        against = [other.id for other in links if other.id != link.id
+                   and contradicts(link, other, kind)]
+        tally = Counter(v.verdict for v in given[link.id])
+        evidence = []
+        for verdict in given[link.id]:
+            if verdict.evidence_url:
+                evidence.append({"url": verdict.evidence_url,
+                                 "by": names.get(verdict.user_id, "?")})
+            span = evidence_spans.get(verdict.evidence_span_id)
+            if span is not None:
+                source = db.session.get(Document, span.document_id)
+                evidence.append({"document": source, "text": source.text[span.start:span.end],
+                                 "by": names.get(verdict.user_id, "?")})
+        if link.span_id is not None:
+            claim_span = db.session.get(Span, link.span_id)
+            for item in (claim_span.attributes or {}).get("evidence", []) if claim_span else []:
+                if isinstance(item, dict) and item.get("url"):
+                    evidence.append({"url": item["url"], "by": "the claim's annotator"})
+        mine = next((v for v in given[link.id] if user is not None and v.user_id == user.id),
+                    None)
+        rows.append({
+            "link": link, "document": document, "quote": document.text[link.start:link.end],
+            "publisher": document.publisher, "published": document.published,
+            "speaker": _speakers(document, link.start, link.end),
+            "value": value_label(link, kind), "stated": link.value_text,
+            "sourcing": link.sourcing, "contradicts": against,
+            "verdicts": {key: tally.get(key, 0) for key in VERDICTS},
+            "evidence": evidence, "mine": mine,
+            "filed_by": names.get(link.linked_by_id, ""),
+        })
+
+    def order(row: dict[str, Any]) -> tuple:
+        link = row["link"]
+        if kind == "number":
+            low = link.value_low if link.value_low is not None else -math.inf
+            high = link.value_high if link.value_high is not None else math.inf
+            return (low, high, row["published"])
+        if kind == "date":
+            return (link.value_date, row["published"])
+        return (link.value_text.casefold(), row["published"])
+
+    rows.sort(key=order)
+    distinct = Counter(row["value"] for row in rows)
+    return {"question": question, "rows": rows, "distinct": distinct,
+            "contradictions": sum(1 for row in rows if row["contradicts"]),
+            "agreement": verdict_agreement(project, question.id)}
+
+
+def unfiled_claims(project: Project, question: ClaimQuestion, search: str = ""
+                   ) -> list[dict[str, Any]]:
+    """Claim spans of the corpus not yet on this question's board (the same words marked
+    by several annotators shown once), optionally only those containing `search`."""
+    from app.services.gold import gold_user_id
+    from app.services.vocabulary import vocabulary
+
+    layer = vocabulary(project.id).layers.get("claim")
+    if layer is None:
+        return []
+    filed = {(link.document_id, link.start, link.end) for link in links_of(question)}
+    rows = db.session.execute(
+        sa.select(Span, Document).join(Document, Document.id == Span.document_id)
+        .where(Document.project_id == project.id, Span.layer_id == layer.id)
+        .order_by(Document.position, Span.start, Span.end)).all()
+    gold = gold_user_id()
+    seen: dict[tuple[int, int, int], dict[str, Any]] = {}
+    needle = search.casefold().strip()
+    for span, document in rows:
+        key = (document.id, span.start, span.end)
+        if key in filed:
+            continue
+        text = document.text[span.start:span.end]
+        if needle and needle not in text.casefold():
+            continue
+        entry = seen.setdefault(key, {"document": document, "start": span.start,
+                                      "end": span.end, "text": text, "span": span,
+                                      "annotators": 0, "sourcing": _sourcing_of(span)})
+        entry["annotators"] += 0 if span.user_id == gold else 1
+        if span.user_id == gold:
+            entry["span"] = span
+    return list(seen.values())

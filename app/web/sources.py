@@ -1,0 +1,130 @@
+"""Source profiles: what the class's annotations say about each publisher and speaker, and
+the names students gave speakers, linked to canonical people and institutions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.services import projects, sources
+from app.services.errors import ServiceError
+from app.web import bp
+from app.web.forms import ActionForm, EntityForm, LinkNameForm
+
+SORTS = {
+    "name": (lambda f: f["name"].casefold(), False),
+    "rhetoric": (lambda f: (f["rhetoric_per_1000"] is None, -(f["rhetoric_per_1000"] or 0)),
+                 False),
+    "claims": (lambda f: (f["claims_per_1000"] is None, -(f["claims_per_1000"] or 0)), False),
+    "reliability": (lambda f: (f["reliability"]["mean"] is None,
+                               -(f["reliability"]["mean"] or 0)), False),
+    "slant": (lambda f: (f["slant"]["mean"] is None, f["slant"]["mean"] or 0), False),
+    "documents": (lambda f: -f["documents"], False),
+}
+
+
+def _teacher_project(project_id: int):
+    project = projects.get_project(current_user, project_id)
+    if projects.project_role(project, current_user) != "teacher":
+        abort(403)
+    return project
+
+
+def chart(rows: list[dict]) -> dict:
+    """Points of the reliability (x, 1–7) × slant (y, −3…+3) chart, in SVG units, with the
+    95% interval of each mean as whiskers."""
+    width, height, pad = 640, 400, 48
+
+    def x(v: float) -> float:
+        return pad + (v - 1) / 6 * (width - 2 * pad)
+
+    def y(v: float) -> float:
+        return height - pad - (v + 3) / 6 * (height - 2 * pad)
+
+    points = []
+    for row in rows:
+        r, s = row["reliability"], row["slant"]
+        if r["mean"] is None or s["mean"] is None:
+            continue
+        points.append({
+            "row": row, "x": x(r["mean"]), "y": y(s["mean"]),
+            "x1": x(max(1, r["low"])) if r["low"] is not None else x(r["mean"]),
+            "x2": x(min(7, r["high"])) if r["high"] is not None else x(r["mean"]),
+            "y1": y(max(-3, s["low"])) if s["low"] is not None else y(s["mean"]),
+            "y2": y(min(3, s["high"])) if s["high"] is not None else y(s["mean"]),
+        })
+    ticks_x = [{"v": v, "at": x(v)} for v in range(1, 8)]
+    ticks_y = [{"v": v, "at": y(v)} for v in range(-3, 4)]
+    return {"width": width, "height": height, "pad": pad, "points": points,
+            "ticks_x": ticks_x, "ticks_y": ticks_y}
+
+
+@bp.get("/projects/<int:project_id>/sources")
+@login_required
+def sources_page(project_id: int):
+    project = _teacher_project(project_id)
+    rows = sources.comparison(project)
+    order = request.args.get("sort", "rhetoric")
+    key, reverse = SORTS.get(order, SORTS["rhetoric"])
+    rows.sort(key=key, reverse=reverse)
+    poles = None
+    from app.services.codebooks import slant_field
+
+    slant = slant_field(project.codebook) if project.codebook else None
+    if slant:
+        poles = slant.get("poles")
+    return render_template("web/sources.html", project=project, rows=rows, order=order,
+                           chart=chart(rows), poles=poles)
+
+
+@bp.get("/projects/<int:project_id>/sources/profile")
+@login_required
+def source_profile(project_id: int):
+    project = _teacher_project(project_id)
+    detail = sources.profile_detail(project, request.args.get("ref", ""))
+    return render_template("web/source_profile.html", project=project, p=detail)
+
+
+@bp.route("/projects/<int:project_id>/sources/names", methods=["GET", "POST"])
+@login_required
+def source_names(project_id: int):
+    """Speakers' names as students wrote them, and the people and institutions they stand
+    for. Teachers add sources and link names at once; students propose links."""
+    project = projects.get_project(current_user, project_id)
+    teacher = projects.project_role(project, current_user) == "teacher"
+    entity_form, link_form = EntityForm(prefix="entity"), LinkNameForm(prefix="link")
+    entities = sorted(sources.resolver(project.id).entities.values(), key=lambda e: e.name)
+    link_form.entity.choices = [(e.id, e.name) for e in entities]
+    try:
+        if teacher and entity_form.submit.data and entity_form.validate_on_submit():
+            entity = sources.create_entity(project, current_user, entity_form.name.data,
+                                           entity_form.kind.data, entity_form.description.data)
+            flash(f"Added {entity.name}.", "info")
+            return redirect(url_for("web.source_names", project_id=project.id))
+        if link_form.submit.data and link_form.validate_on_submit():
+            alias = sources.link_name(project, current_user, link_form.name.data,
+                                      link_form.entity.data)
+            flash(f"“{link_form.name.data}” now stands for {alias.entity.name}."
+                  if alias.status == "approved" else
+                  f"Proposed: “{link_form.name.data}” = {alias.entity.name} (the teacher "
+                  "reviews it).", "info")
+            return redirect(url_for("web.source_names", project_id=project.id))
+    except ServiceError as exc:
+        flash(exc.message, "error")
+    names = sources.speaker_names(project) if teacher else []
+    return render_template("web/source_names.html", project=project, teacher=teacher,
+                           names=names, entities=entities, entity_form=entity_form,
+                           link_form=link_form, action_form=ActionForm())
+
+
+@bp.post("/projects/<int:project_id>/sources/links/<int:alias_id>/<action>")
+@login_required
+def source_link_action(project_id: int, alias_id: int, action: str):
+    project = projects.get_project(current_user, project_id)
+    if not ActionForm().validate_on_submit() or action not in ("approve", "reject", "remove"):
+        abort(400)
+    if action == "remove":
+        sources.unlink(project, current_user, alias_id)
+    else:
+        sources.review_alias(project, current_user, alias_id, approve=action == "approve")
+    return redirect(url_for("web.source_names", project_id=project.id))

@@ -1,0 +1,145 @@
+"""The claims board: values read, claims grouped under a question and lined up, the
+contradictions found, verdicts given with evidence and their agreement."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.services import annotations, claims
+from app.services.errors import Conflict, Invalid, StaleVersion
+
+TOLL = "How many people died in Zhanaozen on 16 December 2011?"
+
+
+@pytest.mark.parametrize("written,expected", [
+    ("13", (13, 13)), ("14 or 15", (14, 15)), ("14-15", (14, 15)), ("16 + 1", (17, 17)),
+    ("at least 17", (17, None)), ("up to 64", (None, 64)), ("17 to 70", (17, 70)),
+    ("≥ 17", (17, None)),
+])
+def test_numbers_and_ranges_as_people_write_them(written, expected):
+    assert claims.parse_number(written) == expected
+
+
+def test_an_unreadable_value_is_refused_with_the_forms_it_takes():
+    with pytest.raises(Invalid, match="at least 17"):
+        claims.parse_number("a dozen or so")
+
+
+@pytest.fixture
+def corpus(make):
+    teacher = make.user("t1", role="teacher")
+    project = make.project(teacher)
+    paper = make.document(project, "Officials said 14 people were killed in clashes.\n",
+                          name="paper.txt")
+    paper.publisher, paper.published = "The Moscow Times", "2011-12-19"
+    radio = make.document(project, "Clashes left at least 13 people dead.\n", name="radio.txt")
+    radio.publisher = "RFE/RL"
+    essay = make.document(project, "Up to 64 people were killed, unofficially.\n",
+                          name="essay.txt")
+    students = [make.member(project, username=f"s{n}") for n in (1, 2)]
+    return project, teacher, students, (paper, radio, essay)
+
+
+def claim_span(user, document, needle, label="claim.vague_source"):
+    start = document.text.index(needle)
+    span, _ = annotations.create_span(user, document, {
+        "client_id": uuid.uuid4().hex, "layer": "claim", "label": label, "start": start,
+        "end": start + len(needle), "text": needle})
+    return span
+
+
+def file(project, user, question, document, needle, value, **extra):
+    start = document.text.index(needle)
+    data = {"document_id": document.id, "start": start, "end": start + len(needle),
+            "text": needle, "value": value}
+    data.update(extra)
+    return claims.file_claim(project, user, question.id, data)
+
+
+def test_the_board_lines_claims_up_by_value_and_flags_contradictions(corpus):
+    project, teacher, (s1, _), (paper, radio, essay) = corpus
+    question = claims.create_question(project, teacher, TOLL, "number")
+    span = claim_span(s1, paper, "Officials said 14 people were killed")
+    file(project, teacher, question, paper, "Officials said 14 people were killed", "14",
+         span_id=span["id"])
+    file(project, s1, question, radio, "at least 13 people dead", "at least 13")
+    file(project, teacher, question, essay, "Up to 64 people were killed", "up to 64",
+         sourcing="vague")
+    board = claims.board(project, question)
+    assert [row["value"] for row in board["rows"]] == ["up to 64", "at least 13", "14"]
+    by_value = {row["value"]: row for row in board["rows"]}
+    # 14 and "at least 13" can both hold; "up to 64" holds with both: nothing contradicts.
+    assert board["contradictions"] == 0
+    assert by_value["14"]["sourcing"] == "vague"  # taken from the span's label
+    assert by_value["14"]["speaker"] == "The Moscow Times"
+    assert by_value["14"]["published"] == "2011-12-19"
+    file(project, teacher, question, radio, "Clashes left at least 13 people dead", "15 + 1")
+    board = claims.board(project, question)
+    sixteen = next(row for row in board["rows"] if row["value"] == "16")
+    assert len(sixteen["contradicts"]) == 1  # 16 cannot be 14; it can be "at least 13"
+
+
+def test_the_same_claim_is_filed_once_per_question(corpus):
+    project, teacher, _, (paper, *_rest) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    file(project, teacher, question, paper, "14 people", "14")
+    with pytest.raises(Conflict):
+        file(project, teacher, question, paper, "14 people", "14")
+
+
+def test_a_claim_must_quote_the_document_exactly(corpus):
+    project, teacher, _, (paper, *_rest) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    with pytest.raises(Invalid):
+        claims.file_claim(project, teacher, question.id, {
+            "document_id": paper.id, "start": 0, "end": 9, "text": "something", "value": "1"})
+
+
+def test_verdicts_with_evidence_and_their_agreement(corpus):
+    project, teacher, (s1, s2), (paper, radio, essay) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    links = [file(project, teacher, question, paper, "14 people", "14"),
+             file(project, teacher, question, radio, "at least 13 people", "at least 13"),
+             file(project, teacher, question, essay, "Up to 64", "up to 64")]
+    evidence = claim_span(s1, radio, "at least 13 people dead")
+    for link, (first, second) in zip(links, [("refuted", "refuted"),
+                                             ("supported", "supported"),
+                                             ("not_enough_info", "refuted")], strict=True):
+        claims.set_verdict(project, s1, link.id, {
+            "verdict": first, "evidence_span_id": evidence["id"]})
+        claims.set_verdict(project, s2, link.id, {
+            "verdict": second, "evidence_url": "https://example.org/report"})
+    agreement = claims.verdict_agreement(project, question.id)
+    assert agreement["claims"] == 3 and agreement["students"] == 2
+    assert agreement["agreement"] == pytest.approx(2 / 3)
+    assert agreement["alpha"] is not None and agreement["alpha"] < 1
+    row = next(r for r in claims.board(project, question)["rows"] if r["value"] == "14")
+    assert row["verdicts"]["refuted"] == 2
+    assert {e.get("url") for e in row["evidence"]} >= {"https://example.org/report"}
+    assert any(e.get("text") == "at least 13 people dead" for e in row["evidence"])
+    with pytest.raises(StaleVersion):
+        claims.set_verdict(project, s1, links[0].id, {"verdict": "supported", "version": 7})
+    with pytest.raises(Invalid):
+        claims.set_verdict(project, s1, links[0].id, {"verdict": "supported", "version": 1,
+                                                      "evidence_url": "javascript:alert(1)"})
+
+
+def test_the_demo_ships_the_death_toll_question_filled_from_the_seeds(runner):
+    from app.services import demo
+
+    first = runner.invoke(args=["demo", "load"])
+    assert "Demo claims board: 6 claims filed." in first.output, first.output
+    again = runner.invoke(args=["demo", "load"])
+    assert "Demo claims board: loaded already." in again.output
+    project = demo._demo_project()
+    ((question, count),) = claims.questions(project)
+    assert question.text == TOLL and count == 6
+    board = claims.board(project, question)
+    values = [row["value"] for row in board["rows"]]
+    assert values == ["up to 64", "at least 13", "14", "at least 15", "16", "at least 17"]
+    assert board["contradictions"] >= 4  # 14 against 15+, 16 and 17+; 16 against 17+
+    assert board["agreement"]["students"] == 3 and board["agreement"]["alpha"] is not None
+    publishers = {row["publisher"] for row in board["rows"]}
+    assert {"The Moscow Times", "GlobalSecurity.org"} <= publishers

@@ -1,0 +1,152 @@
+"""Who speaks: the innermost source span decides; names link to entities; profiles count
+what each source said."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.services import annotations, sources
+from app.services.errors import Conflict, Forbidden
+from app.services.sources import Resolver, SourceSpan, Speaker, innermost_speaker
+
+NAMES = Resolver(entities={}, alias={})
+OUTLET = Speaker("publisher", "the daily", "The Daily")
+
+
+def voice(start, end, speaker=""):
+    return SourceSpan(start, end, "voice", speaker, "")
+
+
+def segment(start, end, embedded_from=""):
+    return SourceSpan(start, end, "segment", "", embedded_from)
+
+
+def test_a_span_outside_every_source_span_is_the_publishers():
+    assert innermost_speaker(5, 9, [voice(20, 40, "Kasymov")], OUTLET, NAMES) == OUTLET
+
+
+def test_the_innermost_voice_decides_not_the_outer_one():
+    spans = [voice(0, 100, "Reporter Ivanov"), voice(10, 50, "Kasymov"),
+             voice(20, 30, "a witness")]
+    assert innermost_speaker(22, 28, spans, OUTLET, NAMES).label == "a witness"
+    assert innermost_speaker(12, 18, spans, OUTLET, NAMES).label == "Kasymov"
+    assert innermost_speaker(60, 70, spans, OUTLET, NAMES).label == "Reporter Ivanov"
+
+
+def test_a_span_crossing_out_of_a_voice_belongs_to_the_voice_around_it_all():
+    spans = [voice(0, 100, "Ivanov"), voice(10, 50, "Kasymov")]
+    assert innermost_speaker(40, 60, spans, OUTLET, NAMES).label == "Ivanov"
+
+
+def test_a_voice_without_a_name_is_unnamed_never_the_reporter():
+    spans = [voice(10, 50)]
+    assert innermost_speaker(12, 20, spans, OUTLET, NAMES) == sources.UNNAMED
+
+
+def test_an_embedded_segment_speaks_for_its_outlet_and_a_bare_one_passes_outward():
+    spans = [segment(0, 200, "RFE/RL, 2020-02-26"), segment(50, 150)]
+    said = innermost_speaker(60, 70, spans, OUTLET, NAMES)
+    assert (said.kind, said.label) == ("publisher", "RFE/RL")
+
+
+def test_linked_names_resolve_to_their_entity():
+    class Entity:
+        name = "Kalmukhambet Kasymov, Interior Minister"
+
+    names = Resolver(entities={7: Entity()}, alias={"kasymov": 7, "the minister": 7})
+    for written in ("Kasymov", "  the   Minister ", "“The minister,”"):
+        said = innermost_speaker(1, 2, [voice(0, 9, written)], OUTLET, names)
+        assert said == Speaker("entity", "7", Entity.name)
+    other = innermost_speaker(1, 2, [voice(0, 9, "Nazarbayev")], OUTLET, names)
+    assert other.kind == "name" and other.key == "nazarbayev"
+
+
+@pytest.fixture
+def klass(make):
+    teacher = make.user("t1", role="teacher")
+    project = make.project(teacher)
+    text = ("The minister said bandits attacked the police. Witnesses disagreed.\n\n"
+            "Officials said 14 people were killed in clashes with police.\n")
+    document = make.document(project, text)
+    document.publisher = "The Moscow Times"
+    student = make.member(project, username="s1")
+    return project, document, teacher, student
+
+
+def mark(user, document, layer, label, needle, **attributes):
+    start = document.text.index(needle)
+    data = {"client_id": uuid.uuid4().hex, "layer": layer, "label": label, "start": start,
+            "end": start + len(needle), "text": needle}
+    if attributes:
+        data["attributes"] = attributes
+    return annotations.create_span(user, document, data)[0]
+
+
+def test_a_teacher_links_names_at_once_and_a_student_proposes(klass):
+    project, _, teacher, student = klass
+    minister = sources.create_entity(project, teacher, "Kalmukhambet Kasymov", "person")
+    approved = sources.link_name(project, teacher, "The Minister", minister.id)
+    assert approved.status == "approved" and approved.alias == "the minister"
+    proposal = sources.link_name(project, student, "Kasymov", minister.id)
+    assert proposal.status == "proposed"
+    assert "kasymov" not in sources.resolver(project.id).alias
+    sources.review_alias(project, teacher, proposal.id, approve=True)
+    assert sources.resolver(project.id).alias["kasymov"] == minister.id
+    with pytest.raises(Forbidden):
+        sources.create_entity(project, student, "Somebody")
+    with pytest.raises(Conflict):
+        sources.create_entity(project, teacher, "Kalmukhambet Kasymov")
+
+
+def test_a_teachers_new_link_replaces_the_names_old_meaning(klass):
+    project, _, teacher, _ = klass
+    first = sources.create_entity(project, teacher, "Interior Ministry", "institution")
+    second = sources.create_entity(project, teacher, "Kalmukhambet Kasymov")
+    sources.link_name(project, teacher, "the minister", first.id)
+    sources.link_name(project, teacher, "the minister", second.id)
+    assert sources.resolver(project.id).alias["the minister"] == second.id
+
+
+def test_profiles_attribute_rhetoric_and_claims_through_voices(klass):
+    project, document, teacher, student = klass
+    mark(student, document, "source", "official_statement",
+         "The minister said bandits attacked the police.", role="voice", speaker="the minister")
+    mark(student, document, "rhetoric", "name_calling", "bandits")
+    mark(student, document, "claim", "claim.vague_source",
+         "Officials said 14 people were killed")
+    minister = sources.create_entity(project, teacher, "Kalmukhambet Kasymov")
+    sources.link_name(project, teacher, "The minister", minister.id)
+    found = {f["ref"]: f for f in sources.comparison(project)}
+    kasymov = found[f"entity:{minister.id}"]
+    assert kasymov["name"] == "Kalmukhambet Kasymov"
+    assert kasymov["rhetoric"] == 1 and kasymov["claims"] == 0
+    assert kasymov["words"] == 7
+    assert kasymov["rhetoric_per_1000"] == pytest.approx(1000 / 7)
+    paper = found["publisher:the moscow times"]
+    assert paper["claims"] == 1 and paper["rhetoric"] == 0
+    detail = sources.profile_detail(project, f"entity:{minister.id}")
+    assert [s["text"] for s in detail["statements"]] == [
+        "The minister said bandits attacked the police."]
+    (group,) = detail["by_label"]
+    assert group["spans"][0]["text"] == "bandits" and group["spans"][0]["annotator"] == "s1"
+
+
+def test_ratings_summary_and_interval_alpha(klass, make):
+    project, document, _, student = klass
+    other = make.member(project, username="s2")
+    second = make.document(project, "Another report by the same paper.\n", name="b.txt")
+    second.publisher = "The Moscow Times"
+    for user, values in ((student, (5, 2)), (other, (6, 1))):
+        for doc, reliability in zip((document, second), values, strict=True):
+            annotations.save_rating(user, doc, {"reliability": reliability, "slant": 0,
+                                                "genre": "reporting"})
+    found = {f["ref"]: f for f in sources.comparison(project)}
+    paper = found["publisher:the moscow times"]
+    assert paper["reliability"]["n"] == 4
+    assert paper["reliability"]["mean"] == pytest.approx(3.5)
+    assert paper["reliability"]["low"] < 3.5 < paper["reliability"]["high"]
+    assert paper["reliability"]["alpha"]["value"] is not None
+    assert paper["slant"]["alpha"]["value"] is None  # no variation: undefined, said why
+    assert paper["slant"]["alpha"]["why"]
