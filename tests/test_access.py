@@ -86,6 +86,12 @@ ACCESS = {
     # filed it) takes a claim off.
     "web.claims_index": "member", "web.claims_board": "member", "web.file_claim": "member",
     "web.claim_verdict": "member", "web.unfile_claim": "teacher",
+    "web.sources_export": "teacher", "web.claims_export": "teacher",
+    "api.list_sources": "teacher", "api.get_source": "teacher",
+    "api.list_entities": "member", "api.create_entity": "teacher", "api.link_name": "member",
+    "api.list_questions": "member", "api.create_question": "member",
+    "api.get_board": "member", "api.file_claim": "member", "api.set_verdict": "member",
+    "api.unfile_claim": "teacher",
 }
 # Query strings some pages need to show anything (a cell of a matrix, a label).
 QUERY = {
@@ -94,6 +100,7 @@ QUERY = {
     "web.label_passages": "?layer=source&label=news_report",
     "web.span_differences": "?layer=rhetoric&label=loaded_language",
     "web.source_profile": "?ref=publisher:the+daily",
+    "api.get_source": "?ref=publisher:the+daily",
 }
 
 
@@ -166,7 +173,7 @@ def world(app, make, client):
     question = claims.create_question(project, teacher, "How many died in Zhanaozen?")
     links = [claims.file_claim(project, teacher, question.id, {
         "document_id": document.id, "start": start, "end": start + 7,
-        "text": document.text[start:start + 7], "value": "1"}) for start in (0, 4)]
+        "text": document.text[start:start + 7], "value": "1"}) for start in (0, 4, 8)]
     words = projects.get_project(teacher, project.id).codebook
     label = words.layers[1].labels[0]
     ids = {"project_id": project.id, "document_id": document.id, "span_id": kept,
@@ -174,7 +181,8 @@ def world(app, make, client):
            "username": student.username, "label_id": label.id, "layer_key": "rhetoric",
            "event_id": event, "token_id": token.id, "filename": "css/app.css",
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
-           "link_id": links[0].id, "spare_link_id": links[1].id}
+           "link_id": links[0].id, "spare_link_id": links[1].id,
+           "third_link_id": links[2].id, "fmt": "csv"}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
     return ids, people, (archived.id, archived_too.id)
@@ -188,6 +196,8 @@ def _fill(rule, ids: dict, archived_id: int) -> str:
         values["document_id"] = archived_id[1]
     if rule.endpoint == "web.unfile_claim":
         values["link_id"] = values["spare_link_id"]
+    if rule.endpoint == "api.unfile_claim":
+        values["link_id"] = values["third_link_id"]
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
     return url + QUERY.get(rule.endpoint, "")
 

@@ -298,3 +298,166 @@ class HistoryEvent(BaseModel):
 class HistoryOut(BaseModel):
     document_id: int
     events: list[HistoryEvent]
+
+
+# --- sources and the claims board ---
+
+class RatingSummary(BaseModel):
+    n: int
+    mean: float | None
+    sd: float | None
+    low: float | None
+    high: float | None
+    min: float | None
+    max: float | None
+    alpha: float | None
+    alpha_undefined: str = ""
+
+
+class SourceFigures(BaseModel):
+    ref: str
+    kind: str
+    name: str
+    documents: int
+    published: int
+    voices: int
+    words: int
+    rhetoric: int
+    rhetoric_per_1000: float | None
+    claims: int
+    claims_per_1000: float | None
+    reliability: RatingSummary
+    slant: RatingSummary
+
+
+class SourceList(BaseModel):
+    sources: list[SourceFigures]
+
+
+class AttributedSpan(BaseModel):
+    document_id: int
+    start: int
+    end: int
+    text: str
+    note: str
+    annotator: str
+    layer: str
+    label: str
+
+
+class Statement(BaseModel):
+    document_id: int
+    start: int
+    end: int
+    text: str
+    annotators: list[str]
+
+
+class SourceProfile(SourceFigures):
+    document_ids: list[int]
+    statements: list[Statement]
+    spans: list[AttributedSpan]
+
+
+class EntityCreate(Loose):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = "person"
+    description: str = Field(default="", max_length=2000)
+
+
+class AliasOut(BaseModel):
+    id: int
+    name: str
+    status: str
+
+
+class EntityOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    description: str
+    aliases: list[AliasOut]
+
+
+class EntityList(BaseModel):
+    entities: list[EntityOut]
+
+
+class LinkCreate(Loose):
+    name: str = Field(min_length=1, max_length=200)
+    entity_id: StrictInt = Field(ge=1)
+
+
+class QuestionCreate(Loose):
+    text: str = Field(min_length=5, max_length=500)
+    value_kind: str = "number"
+
+
+class QuestionOut(BaseModel):
+    id: int
+    text: str
+    value_kind: str
+    claims: int
+
+
+class QuestionList(BaseModel):
+    questions: list[QuestionOut]
+
+
+class ClaimFile(Loose):
+    document_id: StrictInt = Field(ge=1)
+    start: StrictInt = Field(ge=0)
+    end: StrictInt = Field(ge=1)
+    text: str
+    value: str = Field(min_length=1, max_length=200)
+    stated: str = Field(default="", max_length=200)
+    sourcing: str | None = None
+    note: str = Field(default="", max_length=2000)
+    span_id: StrictInt | None = Field(default=None, ge=1)
+
+
+class VerdictSet(Loose):
+    verdict: str
+    evidence_url: str = Field(default="", max_length=2000)
+    evidence_span_id: StrictInt | None = Field(default=None, ge=1)
+    note: str = Field(default="", max_length=2000)
+    version: StrictInt | None = Field(default=None, ge=1)
+
+
+class VerdictOut(BaseModel):
+    link_id: int
+    verdict: str
+    evidence_url: str
+    evidence_span_id: int | None
+    note: str
+    version: int
+    updated_at: str
+
+
+class BoardClaim(BaseModel):
+    id: int
+    document_id: int
+    document_title: str
+    start: int
+    end: int
+    quote: str
+    publisher: str
+    published: str
+    speaker: str
+    value: str
+    stated: str
+    value_low: float | None
+    value_high: float | None
+    value_date: str
+    sourcing: str
+    note: str
+    contradicts: list[int]
+    verdicts: dict[str, int]
+    evidence: list[str]
+
+
+class BoardOut(BaseModel):
+    question: QuestionOut
+    claims: list[BoardClaim]
+    verdict_alpha: float | None
+    verdict_agreement: float | None

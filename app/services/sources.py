@@ -390,8 +390,13 @@ _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
         2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
 
 
-def summary(values: list[float]) -> dict[str, Any]:
-    """n, mean, standard deviation, range and the 95% interval of the mean."""
+SCALES = {"reliability": (1.0, 7.0), "slant": (-3.0, 3.0)}
+
+
+def summary(values: list[float], scale: tuple[float, float] | None = None
+            ) -> dict[str, Any]:
+    """n, mean, standard deviation, range and the 95% interval of the mean (kept within the
+    rating scale, which the mean cannot leave)."""
     n = len(values)
     if n == 0:
         return {"n": 0, "mean": None, "sd": None, "low": None, "high": None, "min": None,
@@ -400,15 +405,20 @@ def summary(values: list[float]) -> dict[str, Any]:
     sd = statistics.stdev(values) if n > 1 else 0.0
     half = (_T95[n - 2] if n - 1 <= len(_T95) else 1.96) * sd / math.sqrt(n) if n > 1 \
         else None
+    low = mean - half if half is not None else None
+    high = mean + half if half is not None else None
+    if scale is not None and half is not None:
+        low, high = max(scale[0], low), min(scale[1], high)
     return {"n": n, "mean": mean, "sd": sd, "min": min(values), "max": max(values),
-            "low": mean - half if half is not None else None,
-            "high": mean + half if half is not None else None}
+            "low": low, "high": high}
 
 
 def interval_alpha(table: dict[int, dict[int, float]]) -> dict[str, Any]:
     """Krippendorff's interval alpha of ratings (document -> annotator -> value)."""
     from app.agreement import Undefined, krippendorff_alpha
 
+    if len(table) < 2:
+        return {"value": None, "why": "needs ratings of at least two documents"}
     coders = sorted({user for row in table.values() for user in row})
     items = sorted(table)
     data = [[table[item].get(user) for item in items] for user in coders]
@@ -499,7 +509,7 @@ def figures(project: Project, profile: Profile, ratings: dict | None = None) -> 
     for key in ("reliability", "slant"):
         table = {doc: row for doc, row in ratings[key].items() if doc in profile.documents}
         values = [v for row in table.values() for v in row.values()]
-        out[key] = summary(values)
+        out[key] = summary(values, SCALES[key])
         out[key]["alpha"] = interval_alpha(table) if table else {"value": None,
                                                                  "why": "no ratings"}
     return out

@@ -33,7 +33,8 @@ def claims_index(project_id: int):
                                     question_id=question.id))
     rows = claims.questions(project)
     return render_template("web/claims.html", project=project, rows=rows, form=form,
-                           agreement=claims.verdict_agreement(project))
+                           agreement=claims.verdict_agreement(project),
+                           teacher=projects.project_role(project, current_user) == "teacher")
 
 
 @bp.get("/projects/<int:project_id>/claims/<int:question_id>")

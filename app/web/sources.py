@@ -33,16 +33,22 @@ def _teacher_project(project_id: int):
 def chart(rows: list[dict]) -> dict:
     """Points of the reliability (x, 1–7) × slant (y, −3…+3) chart, in SVG units, with the
     95% interval of each mean as whiskers."""
-    width, height, pad = 640, 400, 48
+    width, height, pad = 760, 400, 48
+
+    plot = 600  # the plot's width; the rest is room for names on the right
 
     def x(v: float) -> float:
-        return pad + (v - 1) / 6 * (width - 2 * pad)
+        return pad + (v - 1) / 6 * plot
 
     def y(v: float) -> float:
         return height - pad - (v + 3) / 6 * (height - 2 * pad)
 
     points = []
     for row in rows:
+        # Publishers and linked people and institutions; a bare name only when it speaks in
+        # more than one document (otherwise it would sit on its one document's point).
+        if row["kind"] == "name" and row["documents"] < 2:
+            continue
         r, s = row["reliability"], row["slant"]
         if r["mean"] is None or s["mean"] is None:
             continue
@@ -53,10 +59,32 @@ def chart(rows: list[dict]) -> dict:
             "y1": y(max(-3, s["low"])) if s["low"] is not None else y(s["mean"]),
             "y2": y(min(3, s["high"])) if s["high"] is not None else y(s["mean"]),
         })
+    _place_labels(points, width)
     ticks_x = [{"v": v, "at": x(v)} for v in range(1, 8)]
     ticks_y = [{"v": v, "at": y(v)} for v in range(-3, 4)]
     return {"width": width, "height": height, "pad": pad, "points": points,
             "ticks_x": ticks_x, "ticks_y": ticks_y}
+
+
+def _place_labels(points: list[dict], width: float) -> None:
+    """Put each point's name where it overlaps no name placed before it: above or below,
+    right or left of the point (about 6.5 units a character at the chart's font size)."""
+    placed: list[tuple[float, float, float, float]] = []
+    for point in sorted(points, key=lambda p: (p["x"], p["y"])):
+        name = point["row"]["name"]
+        text_width = 6.5 * min(len(name), 34)
+        point["label"] = name if len(name) <= 34 else name[:33] + "…"
+        for dx, dy, anchor in ((9, -8, "start"), (9, 16, "start"), (-9, -8, "end"),
+                               (-9, 16, "end"), (9, -22, "start"), (9, 30, "start")):
+            left = point["x"] + dx - (text_width if anchor == "end" else 0)
+            box = (left, point["y"] + dy - 11, left + text_width, point["y"] + dy + 3)
+            inside = box[0] >= 0 and box[2] <= width
+            clear = all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1]
+                        for b in placed)
+            if inside and clear:
+                break
+        placed.append(box)
+        point.update(lx=point["x"] + dx, ly=point["y"] + dy, anchor=anchor)
 
 
 @bp.get("/projects/<int:project_id>/sources")
@@ -128,3 +156,32 @@ def source_link_action(project_id: int, alias_id: int, action: str):
     else:
         sources.review_alias(project, current_user, alias_id, approve=action == "approve")
     return redirect(url_for("web.source_names", project_id=project.id))
+
+
+def download(project, what: str, fmt: str):
+    """Profiles or the board as CSV or our JSONL."""
+    from flask import Response
+
+    from app.services import board_export
+
+    if fmt not in ("csv", "jsonl"):
+        abort(404)
+    records = board_export.source_records(project) if what == "sources" \
+        else board_export.claim_records(project)
+    body = board_export.as_csv(records) if fmt == "csv" else board_export.as_jsonl(records)
+    slug = "".join(c if c.isalnum() else "-" for c in project.title.lower()).strip("-")[:60]
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{slug or "project"}-{what}.{fmt}"'})
+
+
+@bp.get("/projects/<int:project_id>/sources/export.<fmt>")
+@login_required
+def sources_export(project_id: int, fmt: str):
+    return download(_teacher_project(project_id), "sources", fmt)
+
+
+@bp.get("/projects/<int:project_id>/claims/export.<fmt>")
+@login_required
+def claims_export(project_id: int, fmt: str):
+    return download(_teacher_project(project_id), "claims", fmt)
