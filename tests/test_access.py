@@ -87,6 +87,7 @@ ACCESS = {
     "web.claims_index": "member", "web.claims_board": "member", "web.file_claim": "member",
     "web.claim_verdict": "member", "web.unfile_claim": "teacher",
     "web.sources_export": "teacher", "web.claims_export": "teacher",
+    "web.edit_document": "teacher",
     "api.list_sources": "teacher", "api.get_source": "teacher",
     "api.list_entities": "member", "api.create_entity": "teacher", "api.link_name": "member",
     "api.list_questions": "member", "api.create_question": "member",

@@ -143,3 +143,16 @@ def test_the_demo_ships_the_death_toll_question_filled_from_the_seeds(runner):
     assert board["agreement"]["students"] == 3 and board["agreement"]["alpha"] is not None
     publishers = {row["publisher"] for row in board["rows"]}
     assert {"The Moscow Times", "GlobalSecurity.org"} <= publishers
+
+
+def test_verdict_agreement_appears_in_the_agreement_report(client, corpus, login_as):
+    project, teacher, (s1, s2), (paper, radio, _) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    for document, needle, value in ((paper, "14 people", "14"),
+                                    (radio, "at least 13 people", "at least 13")):
+        link = file(project, teacher, question, document, needle, value)
+        claims.set_verdict(project, s1, link.id, {"verdict": "refuted"})
+        claims.set_verdict(project, s2, link.id, {"verdict": "supported"})
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    assert "Claim verdicts (claims board)" in page and TOLL in page

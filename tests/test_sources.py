@@ -150,3 +150,28 @@ def test_ratings_summary_and_interval_alpha(klass, make):
     assert paper["reliability"]["alpha"]["value"] is not None
     assert paper["slant"]["alpha"]["value"] is None  # no variation: undefined, said why
     assert paper["slant"]["alpha"]["why"]
+
+
+def test_the_teacher_edits_a_documents_publisher_and_bad_fields_change_nothing(
+        client, klass, login_as):
+    from tests.conftest import csrf_token
+
+    project, document, teacher, _ = klass
+    login_as(teacher)
+    url = f"/projects/{project.id}/documents/{document.id}/edit"
+    token = csrf_token(client, url)
+    bad = client.post(url, data={"csrf_token": token, "title": "New title",
+                                 "publisher": "RFE/RL", "published": "2011-13-01"})
+    assert bad.status_code == 200 and "Nothing was changed" in bad.get_data(as_text=True)
+    assert document.publisher == "The Moscow Times" and document.title != "New title"
+    good = client.post(url, data={"csrf_token": token, "title": "New title",
+                                  "publisher": "  RFE/RL ", "published": "2011-12-19"})
+    assert good.status_code == 302
+    from app.extensions import db
+    from app.models import Document
+
+    db.session.expire_all()
+    stored = db.session.get(Document, document.id)
+    assert (stored.title, stored.publisher, stored.published) == ("New title", "RFE/RL",
+                                                                  "2011-12-19")
+    assert any(f["ref"] == "publisher:rfe/rl" for f in sources.comparison(project))

@@ -279,3 +279,36 @@ def import_seeds(project: Project, seeds_dir: Path, max_bytes: int,
         .execution_options(include_archived=True)))
     missing = [d for d in seed_drafts(seeds_dir, max_bytes) if d.sha256 not in present]
     return store_documents(project, missing, user) if missing else []
+
+
+def update_metadata(document: Document, values: dict[str, str]) -> Document:
+    """Change what is known about a document (title, publisher, author, date, address,
+    notes); its text never changes. Every field is checked before anything is stored."""
+    from app.services.errors import Invalid
+
+    changes: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    limits = {"title": 300, "publisher": 200, "author": 200}
+    for key, limit in limits.items():
+        if key in values:
+            changes[key] = clean_meta(values[key], limit)
+    if "title" in changes and not changes["title"]:
+        fields["title"] = "required"
+    for key, check in (("published", check_published), ("url", check_url)):
+        if key in values:
+            try:
+                changes[key] = check(values[key] or "", document.source_name)
+            except TextError as error:
+                fields[key] = error.problem.message
+    if "notes" in values:
+        notes = (values["notes"] or "").strip()
+        if len(notes) > 5000:
+            fields["notes"] = "at most 5,000 characters"
+        changes["notes"] = notes
+    if fields:
+        raise Invalid("Nothing was changed: " + "; ".join(f"{k}: {v}" for k, v in
+                                                         fields.items()) + ".", fields)
+    for key, value in changes.items():
+        setattr(document, key, value)
+    db.session.commit()
+    return document

@@ -554,6 +554,7 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
         document = corpus.documents[group[0].span.document_id]
         statements.append({"document": document, "start": common[0], "end": common[1],
                            "text": document.text[common[0]:common[1]],
+                           "passage": _passage_index(document, common[0]),
                            "annotators": sorted({corpus.annotators.get(v.span.user_id, "?")
                                                  for v in group})})
     by_label: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

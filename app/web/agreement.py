@@ -3,7 +3,7 @@ pair, a label or a confusion cell to the disagreeing passages and the documents.
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.services import projects, review
@@ -73,7 +73,21 @@ def agreement(project_id: int):
         all_annotators=review.annotators(project) if teacher else [],
         distribution=(review.label_distribution(project, documents or None, annotators or None,
                                                 gold) if teacher else None),
-        names={label["key"]: label["name"] for label in review.source_labels(project)})
+        names={label["key"]: label["name"] for label in review.source_labels(project)},
+        verdicts=_verdicts(project))
+
+
+def _verdicts(project) -> list[dict]:
+    """Agreement on the claims board's verdicts: over every question, then each one."""
+    from app.services import claims
+
+    rows = [{"name": "All questions", "href": None, **claims.verdict_agreement(project)}]
+    for question, count in claims.questions(project):
+        if count:
+            rows.append({"name": question.text, **claims.verdict_agreement(project, question.id),
+                         "href": url_for("web.claims_board", project_id=project.id,
+                                         question_id=question.id)})
+    return rows if rows[0]["verdicts"] else []
 
 
 @bp.get("/projects/<int:project_id>/agreement/confusion")

@@ -164,3 +164,16 @@ class QuestionForm(FlaskForm):
         SelectChoice("number", "a number"), SelectChoice("date", "a date"),
         SelectChoice("text", "text")])
     submit = SubmitField("Add the question")
+
+
+class DocumentMetaForm(FlaskForm):
+    """What is known about a document; its text is fixed."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    publisher = StringField("Publisher", validators=[Length(max=200)])
+    author = StringField("Author", validators=[Length(max=200)])
+    published = StringField("Published", validators=[Length(max=32)],
+                            render_kw={"placeholder": "2011-12-19, 2011-12 or 2011"})
+    url = StringField("Address (URL)", validators=[Length(max=2000)])
+    notes = TextAreaField("Notes", validators=[Length(max=5000)])
+    submit = SubmitField("Save")

@@ -291,3 +291,31 @@ def restore_document(project_id: int, document_id: int):
     document = archive.restore_document(current_user, project, document_id)
     flash(f"“{document.title}” is back in the project with everything on it.", "info")
     return redirect(url_for("web.project", project_id=project.id, _anchor="documents"))
+
+
+@bp.route("/projects/<int:project_id>/documents/<int:document_id>/edit",
+          methods=["GET", "POST"])
+@login_required
+def edit_document(project_id: int, document_id: int):
+    """A document's metadata (its publisher above all: source profiles group by it)."""
+    from app.services.documents import update_metadata
+    from app.web.forms import DocumentMetaForm
+
+    project = projects.get_project(current_user, project_id, manage=True)
+    document = projects.get_document(current_user, project_id, document_id)
+    form = DocumentMetaForm(obj=document)
+    if form.validate_on_submit():
+        try:
+            update_metadata(document, {key: getattr(form, key).data or "" for key in
+                                       ("title", "publisher", "author", "published", "url",
+                                        "notes")})
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            for key, message in exc.fields.items():
+                getattr(form, key).errors = [message]
+        else:
+            flash("Saved.", "info")
+            return redirect(url_for("web.document", project_id=project.id,
+                                    document_id=document.id))
+    return render_template("web/document_edit.html", project=project, document=document,
+                           form=form)
