@@ -156,3 +156,24 @@ def test_verdict_agreement_appears_in_the_agreement_report(client, corpus, login
     login_as(teacher)
     page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
     assert "Claim verdicts (claims board)" in page and TOLL in page
+
+
+def test_a_student_files_their_own_claim_spans_from_the_board(client, corpus, login_as):
+    from tests.conftest import csrf_token
+
+    project, teacher, (s1, s2), (paper, radio, _) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    mine = claim_span(s1, paper, "Officials said 14 people were killed")
+    claim_span(s2, radio, "at least 13 people dead")
+    login_as(s1)
+    url = f"/projects/{project.id}/claims/{question.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Officials said 14 people were killed" in page
+    assert "at least 13 people dead" not in page  # a classmate's span stays hidden
+    response = client.post(url + "/file", data={
+        "csrf_token": csrf_token(client, url), "document_id": paper.id,
+        "start": mine["start"], "end": mine["end"], "text": mine["text"],
+        "span_id": mine["id"], "value": "14"})
+    assert response.status_code == 302
+    ((_, count),) = claims.questions(project)
+    assert count == 1

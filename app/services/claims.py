@@ -432,10 +432,11 @@ def board(project: Project, question: ClaimQuestion, user: User | None = None
             "agreement": verdict_agreement(project, question.id)}
 
 
-def unfiled_claims(project: Project, question: ClaimQuestion, search: str = ""
-                   ) -> list[dict[str, Any]]:
+def unfiled_claims(project: Project, question: ClaimQuestion, search: str = "",
+                   only_user: User | None = None) -> list[dict[str, Any]]:
     """Claim spans of the corpus not yet on this question's board (the same words marked
-    by several annotators shown once), optionally only those containing `search`."""
+    by several annotators shown once), optionally only those containing `search`, or only
+    one annotator's (a student files their own)."""
     from app.services.gold import gold_user_id
     from app.services.vocabulary import vocabulary
 
@@ -445,7 +446,8 @@ def unfiled_claims(project: Project, question: ClaimQuestion, search: str = ""
     filed = {(link.document_id, link.start, link.end) for link in links_of(question)}
     rows = db.session.execute(
         sa.select(Span, Document).join(Document, Document.id == Span.document_id)
-        .where(Document.project_id == project.id, Span.layer_id == layer.id)
+        .where(Document.project_id == project.id, Span.layer_id == layer.id,
+               Span.user_id == only_user.id if only_user is not None else sa.true())
         .order_by(Document.position, Span.start, Span.end)).all()
     gold = gold_user_id()
     seen: dict[tuple[int, int, int], dict[str, Any]] = {}

@@ -566,9 +566,19 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
             "text": document.text[said.span.start:said.span.end], "note": said.span.note,
             "annotator": corpus.annotators.get(said.span.user_id, "?"),
             "passage": _passage_index(document, said.span.start)})
+    ratings = ratings_of(project, profile.documents)
+    rated = []
+    for document_id in sorted(profile.documents):
+        row = {"document": corpus.documents[document_id]}
+        for key in ("reliability", "slant"):
+            values = list(ratings[key].get(document_id, {}).values())
+            row[key] = statistics.fmean(values) if values else None
+            row[f"{key}_n"] = len(values)
+        rated.append(row)
     out.update({
         "statements": statements,
         "document_list": [corpus.documents[d] for d in sorted(profile.documents)],
+        "rated_documents": rated,
         "by_label": [{"layer": layer, "label": label, "spans": spans,
                       "anchor": f"{layer}-{re.sub(r'[^a-z0-9]+', '-', label.lower())}"}
                      for (layer, label), spans in sorted(by_label.items(),

@@ -47,8 +47,9 @@ def claims_board(project_id: int, question_id: int):
     return render_template(
         "web/claims_board.html", project=project, board=claims.board(project, question,
                                                                      current_user),
-        unfiled=claims.unfiled_claims(project, question, search) if role == "teacher"
-        else [], search=search, teacher=role == "teacher", form=ActionForm(),
+        unfiled=claims.unfiled_claims(project, question, search,
+                                      None if role == "teacher" else current_user),
+        search=search, teacher=role == "teacher", form=ActionForm(),
         verdicts=[(v, claims.VERDICT_NAMES[v]) for v in VERDICTS])
 
 
