@@ -23,11 +23,7 @@ def _teacher(project_id: int):
 
 
 def _figures(record: dict) -> dict:
-    out = {k: v for k, v in record.items() if k != "schema"}
-    for key in ("reliability", "slant"):
-        summary = dict(record[key])
-        out[key] = summary
-    return out
+    return {k: v for k, v in record.items() if k != "schema"}
 
 
 @route(bp, P + "/sources", "GET",
@@ -49,14 +45,7 @@ def list_sources(project_id: int):
 def get_source(project_id: int):
     project = _teacher(project_id)
     detail = sources.profile_detail(project, request.args.get("ref", ""))
-    figures = {k: detail[k] for k in ("ref", "kind", "name", "documents", "published",
-                                      "voices", "words", "rhetoric", "rhetoric_per_1000",
-                                      "claims", "claims_per_1000")}
-    for key in ("reliability", "slant"):
-        summary = {k: detail[key][k] for k in ("n", "mean", "sd", "low", "high", "min", "max")}
-        summary["alpha"] = detail[key]["alpha"]["value"]
-        summary["alpha_undefined"] = detail[key]["alpha"]["why"]
-        figures[key] = summary
+    figures = _figures(board_export.source_record(detail))
     spans = [s.AttributedSpan(document_id=item["document"].id, start=item["start"],
                               end=item["end"], text=item["text"], note=item["note"],
                               annotator=item["annotator"], layer=group["layer"],

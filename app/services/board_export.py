@@ -21,18 +21,24 @@ SOURCE_SCHEMA = "sourcemark.source/1"
 CLAIM_SCHEMA = "sourcemark.claim/1"
 
 
+FIGURES = ("ref", "kind", "name", "documents", "published", "voices", "words", "rhetoric",
+           "rhetoric_per_1000", "claims", "claims_per_1000")
+
+
+def source_record(figures: dict[str, Any]) -> dict[str, Any]:
+    """A source's figures as a record: the rating summaries with their alpha inline."""
+    record = {"schema": SOURCE_SCHEMA, **{k: figures[k] for k in FIGURES}}
+    for key in ("reliability", "slant"):
+        summary = figures[key]
+        record[key] = {name: summary[name] for name in
+                       ("n", "mean", "sd", "low", "high", "min", "max")}
+        record[key]["alpha"] = summary["alpha"]["value"]
+        record[key]["alpha_undefined"] = summary["alpha"]["why"]
+    return record
+
+
 def source_records(project: Project) -> list[dict[str, Any]]:
-    out = []
-    for figures in sources.comparison(project):
-        record = {"schema": SOURCE_SCHEMA, **{k: v for k, v in figures.items()
-                                              if k not in ("reliability", "slant")}}
-        for key in ("reliability", "slant"):
-            summary = figures[key]
-            record[key] = {name: summary[name] for name in
-                           ("n", "mean", "sd", "low", "high", "min", "max")}
-            record[key]["alpha"] = summary["alpha"]["value"]
-            record[key]["alpha_undefined"] = summary["alpha"]["why"]
-        out.append(record)
+    out = [source_record(figures) for figures in sources.comparison(project)]
     return sorted(out, key=lambda r: (r["kind"], r["name"].casefold()))
 
 
