@@ -58,13 +58,19 @@ serve: setup
 
 test: test-sqlite test-postgres
 
+# Tests run in as many processes as there are cores (pytest-xdist): each test has its own
+# database, so they do not meet. The browser tests run on their own afterwards, one at a
+# time, so that their timing never competes with a second process.
+JOBS ?= auto
+
 test-sqlite: setup-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser" -n $(JOBS)
+	$(BIN)/python -m pytest -m browser
 
 # The browser tests drive the same server code as the API tests and run once, on SQLite:
 # that keeps both passes within the quarter of an hour `make test` may take.
 test-postgres: setup-test postgres
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "not browser"
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "not browser" -n $(JOBS)
 
 postgres:
 	@sh .ci/postgres.sh
