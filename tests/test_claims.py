@@ -177,3 +177,21 @@ def test_a_student_files_their_own_claim_spans_from_the_board(client, corpus, lo
     assert response.status_code == 302
     ((_, count),) = claims.questions(project)
     assert count == 1
+
+
+def test_evidence_the_claims_annotator_attached_shows_on_the_board(corpus):
+    project, teacher, (s1, _), (paper, radio, _) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    start = radio.text.index("at least 13 people dead")
+    needle = "Officials said 14 people were killed"
+    claim_start = paper.text.index(needle)
+    span, _ = annotations.create_span(s1, paper, {
+        "client_id": uuid.uuid4().hex, "layer": "claim", "label": "claim.contradicted",
+        "start": claim_start, "end": claim_start + len(needle), "text": needle,
+        "attributes": {"evidence": [
+            {"kind": "span", "document_id": radio.id, "start": start, "end": start + 23},
+            {"kind": "url", "url": "https://example.org/toll"}]}})
+    file(project, s1, question, paper, needle, "14", span_id=span["id"])
+    (row,) = claims.board(project, question)["rows"]
+    assert {e.get("url") for e in row["evidence"]} >= {"https://example.org/toll"}
+    assert any(e.get("text") == "at least 13 people dead" for e in row["evidence"])

@@ -399,9 +399,18 @@ def board(project: Project, question: ClaimQuestion, user: User | None = None
                                  "by": names.get(verdict.user_id, "?")})
         if link.span_id is not None:
             claim_span = db.session.get(Span, link.span_id)
+            by = names.get(claim_span.user_id) if claim_span else None
+            by = by or "the claim's annotator"
             for item in (claim_span.attributes or {}).get("evidence", []) if claim_span else []:
-                if isinstance(item, dict) and item.get("url"):
-                    evidence.append({"url": item["url"], "by": "the claim's annotator"})
+                if not isinstance(item, dict):
+                    continue
+                if item.get("url"):
+                    evidence.append({"url": item["url"], "by": by})
+                elif item.get("kind") == "span":
+                    source = db.session.get(Document, item.get("document_id"))
+                    if source is not None and source.project_id == project.id:
+                        evidence.append({"document": source, "by": by,
+                                         "text": source.text[item["start"]:item["end"]]})
         mine = next((v for v in given[link.id] if user is not None and v.user_id == user.id),
                     None)
         rows.append({
