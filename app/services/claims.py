@@ -336,15 +336,14 @@ def links_of(question: ClaimQuestion) -> list[ClaimLink]:
         ClaimLink.question_id == question.id).order_by(ClaimLink.id)))
 
 
-def _speakers(document: Document, start: int, end: int) -> str:
+def _speakers(document: Document, start: int, end: int, names: Any) -> str:
     """Who says [start, end) by the annotators' source spans (most of them), or the
-    document's publisher."""
+    document's publisher; `names` resolves speakers' names (sources.resolver)."""
     from app.services import sources
     from app.services.gold import gold_user_id
     from app.services.vocabulary import vocabulary
 
     layer = vocabulary(document.project_id).layers.get(sources.SOURCE)
-    names = sources.resolver(document.project_id)
     publisher = names.publisher(document.publisher)
     votes: Counter = Counter()
     if layer is not None:
@@ -369,7 +368,10 @@ def _speakers(document: Document, start: int, end: int) -> str:
 def board(project: Project, question: ClaimQuestion, user: User | None = None
           ) -> dict[str, Any]:
     """Every claim filed under the question, lined up by value, with contradictions."""
+    from app.services.sources import resolver
+
     links = links_of(question)
+    names_of_speakers = resolver(project.id)
     kind = question.value_kind
     given: dict[int, list[ClaimVerdict]] = {link.id: [] for link in links}
     for verdict in db.session.scalars(sa.select(ClaimVerdict).where(
@@ -416,7 +418,7 @@ def board(project: Project, question: ClaimQuestion, user: User | None = None
         rows.append({
             "link": link, "document": document, "quote": document.text[link.start:link.end],
             "publisher": document.publisher, "published": document.published,
-            "speaker": _speakers(document, link.start, link.end),
+            "speaker": _speakers(document, link.start, link.end, names_of_speakers),
             "value": value_label(link, kind), "stated": link.value_text,
             "sourcing": link.sourcing, "contradicts": against,
             "verdicts": {key: tally.get(key, 0) for key in VERDICTS},
