@@ -3,10 +3,12 @@ until confirmed, then archived (out of every list, report and export) and restor
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Document, Span
@@ -125,7 +127,11 @@ def test_the_teacher_archives_and_restores_in_the_pages(client, setting, login_a
     # Without the confirm button's value nothing happens.
     client.post(url, data={"csrf_token": token})
     assert all_documents()[0].archived_at is None
-    response = client.post(url, data={"csrf_token": token, "confirm": "yes"})
+    # The confirmation form posts exactly what the page's form holds.
+    form = re.search(r'<form method="post">(.*?)</form>', page, re.S).group(1)
+    fields = re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form)
+    assert [value for name, value in fields if name == "confirm"] == ["yes"]
+    response = client.post(url, data=MultiDict(fields))  # as a browser sends it
     assert response.status_code == 302
     assert all_documents()[0].archived_at is not None
     archive_page = client.get(f"/projects/{project.id}/archive").get_data(as_text=True)
