@@ -173,3 +173,18 @@ def test_an_import_records_what_came_in(make, tmp_path):
     assert event.after == {"spans": 1, "passage_tags": 0, "ratings": 0,
                            "source": "copy.jsonl"}
     assert event.project_id == target.id and event.actor_name == "system"
+
+
+def test_restoring_from_an_older_delete_never_makes_a_second_copy(client, setting):
+    _, document, *_, headers, base = setting
+    span = client.post(base + "/spans", json=span_body(document, "bandits"),
+                       headers=headers).json
+    client.delete(base + f"/spans/{span['id']}?version=1", headers=headers)
+    first_delete = events(action="delete")[0].id
+    back = client.post(base + f"/history/{first_delete}/restore", headers=headers).json
+    client.delete(base + f"/spans/{back['id']}?version=1", headers=headers)
+    second_delete = events(action="delete")[-1].id
+    client.post(base + f"/history/{second_delete}/restore", headers=headers)
+    again = client.post(base + f"/history/{first_delete}/restore", headers=headers)
+    assert again.status_code == 200  # it is there already
+    assert db.session.scalar(sa.select(sa.func.count(Span.id))) == 1

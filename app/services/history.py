@@ -202,8 +202,9 @@ def _describe(event: AnnotationEvent, document: Document, words: Any) -> str:
         return "Marked the document done" if event.action == "done" else \
             "Reopened the document (no longer done)"
     if event.kind == "import":
+        ratings = after.get("ratings", 0)
         return (f"Imported {after.get('spans', 0)} spans, {after.get('passage_tags', 0)} "
-                f"passage tags and {after.get('ratings', 0)} rating"
+                f"passage tags and {ratings} rating{'' if ratings == 1 else 's'}"
                 + (f" from {after['source']}" if after.get("source") else ""))
     if event.kind == "document":
         return "Archived the document" if event.action == "archive" else \
@@ -261,6 +262,12 @@ def restore_span(user: User, document: Document, event_id: int
     label = words.label_by_id.get(before.get("label_id"))
     if label is None:
         raise NotFound("The span's label is no longer in the codebook.")
+    # Already back (restored from another of its delete events, or marked again)?
+    existing = db.session.scalar(sa.select(Span).where(
+        Span.document_id == document.id, Span.user_id == owner.id,
+        Span.label_id == label.id, Span.start == before["start"], Span.end == before["end"]))
+    if existing is not None:
+        return annotations.span_dict(existing, document.text, words, owner.username), False
     span, created = annotations.create_span(owner, document, {
         "client_id": f"restored-{event.id}", "layer": label.layer_key, "label": label.key,
         "start": before["start"], "end": before["end"],

@@ -267,7 +267,7 @@ def delete_document(project_id: int, document_id: int):
             pass  # show the page again, with the counts and the confirm button
         else:
             flash(f"“{document.title}” was {outcome}"
-                  + (" with its annotations: restore it from the archive below."
+                  + (" with its annotations: the archive (linked under the documents) restores it."
                      if outcome == "archived" else "."), "info")
             return redirect(url_for("web.project", project_id=project.id, _anchor="documents"))
     return render_template("web/document_delete.html", project=project, document=document,
