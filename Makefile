@@ -20,7 +20,7 @@ help:
 	@echo "make run   - set up .venv, upgrade the database, load the demo, serve on http://127.0.0.1:5000"
 	@echo "make serve - production: gunicorn with $(WORKERS) workers on $(BIND) (needs SECRET_KEY)"
 	@echo "make test  - set up .venv, test tools, Chromium and PostgreSQL; the whole suite on"
-	@echo "             SQLite, then again on PostgreSQL (without the browser tests)"
+	@echo "             SQLite, then again on PostgreSQL"
 	@echo "make lint  - ruff"
 	@echo "make audit - pip-audit: known vulnerabilities of the installed packages (needs"
 	@echo "             PyPI's JSON API or osv.dev)"
@@ -67,10 +67,10 @@ test-sqlite: setup-test
 	$(BIN)/python -m pytest -m "not browser" -n $(JOBS)
 	$(BIN)/python -m pytest -m browser
 
-# The browser tests drive the same server code as the API tests and run once, on SQLite:
-# that keeps both passes within the quarter of an hour `make test` may take.
+# The same again on PostgreSQL, browser tests included.
 test-postgres: setup-test postgres
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "not browser" -n $(JOBS)
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m browser
 
 postgres:
 	@sh .ci/postgres.sh
