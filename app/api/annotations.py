@@ -174,10 +174,9 @@ def get_revealed(project_id: int, document_id: int):
 @login_required
 def get_history(project_id: int, document_id: int):
     from app.services import history
-    from app.web.history import owner_filter
 
     document = _document(project_id, document_id)
-    owners = owner_filter(document.project, current_user, request.args.get("user") or None)
+    owners = history.owner_filter(document.project, current_user, request.args.get("user") or None)
     rows = history.events(document, owners)
     for row in rows:
         row["owner"] = GOLD_NAME if row["owner"] == gold.GOLD_USERNAME else row["owner"]

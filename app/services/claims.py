@@ -357,7 +357,7 @@ def _speakers(document: Document, start: int, end: int, names: Any) -> str:
         for user_id, spans in readings.items():
             if user_id == gold and len(readings) > 1:
                 continue
-            said = sources.innermost_speaker(start, end, sources._source_spans(spans),
+            said = sources.innermost_speaker(start, end, sources.source_spans(spans),
                                              publisher, names)
             votes[said.label] += 1
     if votes:

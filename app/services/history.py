@@ -219,6 +219,36 @@ def _passage_number(document: Document, passage_id: Any) -> str:
     return "?"
 
 
+def viewable_owners(project: Any, user: User) -> list[int] | None:
+    """Whose history a user may read: a teacher everyone's (None), an adjudicator their
+    own and the gold key's, a student their own."""
+    from app.services import gold, projects
+
+    role = projects.project_role(project, user)
+    if role == "teacher":
+        return None
+    owners = [user.id]
+    if role == "adjudicator":
+        gold_id = gold.gold_user_id()
+        if gold_id is not None:
+            owners.append(gold_id)
+    return owners
+
+
+def owner_filter(project: Any, user: User, wanted: str | None) -> list[int] | None:
+    """The owners to show: those the user may see, narrowed to `wanted` (a username)."""
+    from app.services import gold
+
+    allowed = viewable_owners(project, user)
+    if not wanted:
+        return allowed
+    name = gold.GOLD_USERNAME if wanted == gold.GOLD_NAME else wanted.strip().lower()
+    found = db.session.scalar(sa.select(User.id).where(User.username == name))
+    if found is None or (allowed is not None and found not in allowed):
+        return []
+    return [found]
+
+
 def events(document: Document, owner_ids: list[int] | None = None, limit: int = 1000
            ) -> list[dict[str, Any]]:
     """The document's events, newest first, of the given annotators (all when None)."""

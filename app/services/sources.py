@@ -137,7 +137,7 @@ def innermost_speaker(start: int, end: int, sources: list[SourceSpan],
     return publisher or Speaker("publisher", "", "the document itself")
 
 
-def _source_spans(rows: list[Span]) -> list[SourceSpan]:
+def source_spans(rows: list[Span]) -> list[SourceSpan]:
     return [SourceSpan(s.start, s.end, (s.attributes or {}).get("role", "segment"),
                        (s.attributes or {}).get("speaker", "") or "",
                        (s.attributes or {}).get("embedded_from", "") or "")
@@ -178,7 +178,7 @@ class Corpus:
     publisher_of: dict[int, Speaker | None] = field(default_factory=dict)
 
 
-def gather(project: Project, annotator_ids: set[int] | None = None) -> Corpus:
+def gather(project: Project) -> Corpus:
     """Attribute every rhetoric and claim span of the project (each annotator's spans by
     that annotator's own source spans), and count the words each speaker has."""
     from app.services.gold import gold_user_id
@@ -196,9 +196,7 @@ def gather(project: Project, annotator_ids: set[int] | None = None) -> Corpus:
     query = sa.select(Span).where(Span.document_id.in_(documents)) if documents else None
     if query is None:
         return corpus
-    if annotator_ids is not None:
-        query = query.where(Span.user_id.in_(annotator_ids))
-    elif gold is not None:
+    if gold is not None:
         query = query.where(Span.user_id != gold)
     spans = db.session.scalars(query.order_by(Span.document_id, Span.user_id, Span.start)).all()
     by_reading: dict[tuple[int, int], list[Span]] = defaultdict(list)
@@ -212,7 +210,7 @@ def gather(project: Project, annotator_ids: set[int] | None = None) -> Corpus:
         document = documents[document_id]
         publisher = corpus.publisher_of[document_id]
         source_rows = [s for s in rows if layer_of.get(s.layer_id) == SOURCE]
-        sources = _source_spans(source_rows)
+        sources = source_spans(source_rows)
         for span, source in zip(source_rows, sources, strict=True):
             if source.role == "voice":
                 corpus.voices.append(Voice(span, names.speaker(source.speaker)
@@ -547,7 +545,8 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
     from app.services.vocabulary import vocabulary
 
     words = vocabulary(project.id)
-    out = figures(project, profile)
+    ratings = ratings_of(project, profile.documents)
+    out = figures(project, profile, ratings)
     statements = []
     for group in _clusters(profile.voices):
         common = Counter((v.span.start, v.span.end) for v in group).most_common(1)[0][0]
@@ -566,7 +565,6 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
             "text": document.text[said.span.start:said.span.end], "note": said.span.note,
             "annotator": corpus.annotators.get(said.span.user_id, "?"),
             "passage": _passage_index(document, said.span.start)})
-    ratings = ratings_of(project, profile.documents)
     rated = []
     for document_id in sorted(profile.documents):
         row = {"document": corpus.documents[document_id]}

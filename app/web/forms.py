@@ -122,11 +122,6 @@ class MemberRoleForm(FlaskForm):
     submit = SubmitField("Change")
 
 
-class RestoreForm(FlaskForm):
-    """Bring back a deleted span from the history (the CSRF token is all it carries)."""
-
-    submit = SubmitField("Restore")
-
 
 class ConfirmForm(FlaskForm):
     """A destructive action asked again: `confirm` is "yes" only from the confirm button."""

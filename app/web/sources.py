@@ -11,15 +11,14 @@ from app.services.errors import ServiceError
 from app.web import bp
 from app.web.forms import ActionForm, EntityForm, LinkNameForm
 
-SORTS = {
-    "name": (lambda f: f["name"].casefold(), False),
-    "rhetoric": (lambda f: (f["rhetoric_per_1000"] is None, -(f["rhetoric_per_1000"] or 0)),
-                 False),
-    "claims": (lambda f: (f["claims_per_1000"] is None, -(f["claims_per_1000"] or 0)), False),
-    "reliability": (lambda f: (f["reliability"]["mean"] is None,
-                               -(f["reliability"]["mean"] or 0)), False),
-    "slant": (lambda f: (f["slant"]["mean"] is None, f["slant"]["mean"] or 0), False),
-    "documents": (lambda f: -f["documents"], False),
+SORTS = {  # the most telling first: densest rhetoric, most reliable, documents …
+    "name": lambda f: f["name"].casefold(),
+    "rhetoric": lambda f: (f["rhetoric_per_1000"] is None, -(f["rhetoric_per_1000"] or 0)),
+    "claims": lambda f: (f["claims_per_1000"] is None, -(f["claims_per_1000"] or 0)),
+    "reliability": lambda f: (f["reliability"]["mean"] is None,
+                              -(f["reliability"]["mean"] or 0)),
+    "slant": lambda f: (f["slant"]["mean"] is None, f["slant"]["mean"] or 0),
+    "documents": lambda f: -f["documents"],
 }
 
 
@@ -93,8 +92,7 @@ def sources_page(project_id: int):
     project = _teacher_project(project_id)
     rows = sources.comparison(project)
     order = request.args.get("sort", "rhetoric")
-    key, reverse = SORTS.get(order, SORTS["rhetoric"])
-    rows.sort(key=key, reverse=reverse)
+    rows.sort(key=SORTS.get(order, SORTS["rhetoric"]))
     poles = None
     from app.services.codebooks import slant_field
 
