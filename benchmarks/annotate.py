@@ -129,9 +129,10 @@ def start_server(info: dict, folder: Path, server: str) -> tuple[subprocess.Pope
     if server == "gunicorn":
         chosen = os.environ.get("SOURCEMARK_BENCH_GUNICORN", GUNICORN)
         workers, threads = (chosen.split("x") + ["1"])[:2]
-        command = [sys.executable, "-m", "gunicorn", "-w", workers, "-k", "gthread",
-                   "--threads", threads, "-b", f"127.0.0.1:{port}", "--no-control-socket",
-                   "app:create_app()"]
+        # One thread: synchronous workers, as `make serve` runs them.
+        kind = ["-k", "sync"] if threads == "1" else ["-k", "gthread", "--threads", threads]
+        command = [sys.executable, "-m", "gunicorn", "-w", workers, *kind,
+                   "-b", f"127.0.0.1:{port}", "--no-control-socket", "app:create_app()"]
     else:
         command = [sys.executable, "-c", "from app import create_app; from werkzeug.serving "
                    f"import run_simple; run_simple('127.0.0.1', {port}, create_app(), "

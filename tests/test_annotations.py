@@ -384,14 +384,14 @@ def test_concurrent_retry_that_loses_the_insert_answers_with_the_first_span(sett
     first, created = notes.create_span(student, document, dict(body))
     assert created
     # The loser checked for the client_id before the winner committed: hide it from the check.
-    real_scalar = db.session.scalar
+    real_lookup = notes._span_by_client_id
     calls = {"n": 0}
 
-    def scalar(statement, *args, **kwargs):
+    def lookup(*args, **kwargs):
         calls["n"] += 1
-        return None if calls["n"] == 1 else real_scalar(statement, *args, **kwargs)
+        return None if calls["n"] == 1 else real_lookup(*args, **kwargs)
 
-    monkeypatch.setattr(db.session, "scalar", scalar)
+    monkeypatch.setattr(notes, "_span_by_client_id", lookup)
     again, created = notes.create_span(student, document, dict(body))
     assert not created and again["id"] == first["id"]
     assert count(Span) == 1

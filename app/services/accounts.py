@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, run_prepared
 from app.models import ROLES, LoginAttempt, LoginSession, Setting, User, utcnow
 from app.services.errors import Conflict, Invalid, TooManyAttempts
 
@@ -196,22 +196,29 @@ def open_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+# Every signed-in request starts here, so the statements are built once (bound parameters).
+_SESSION_USER = (
+    sa.select(User, LoginSession.id.label("login_id"), LoginSession.last_seen_at)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == sa.bindparam("hash"), User.id == sa.bindparam("user"))
+    .execution_options(include_archived=True)  # no document in sight
+)
+_SEEN = sa.update(LoginSession.__table__).where(
+    LoginSession.__table__.c.id == sa.bindparam("login"))
+
+
 def session_user(user_id: int, token: str) -> User | None:
     """The user of a live login session, or None (signed out, expired, or never was)."""
-    row = db.session.execute(
-        sa.select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _token_hash(token), User.id == user_id)).first()
+    row = db.session.execute(_SESSION_USER, {"hash": _token_hash(token), "user": user_id}).first()
     if row is None:
         return None
-    user, login = row
     now = utcnow()
-    if login.last_seen_at < now - SESSION_IDLE:
+    if row.last_seen_at < now - SESSION_IDLE:
         return None
-    if login.last_seen_at < now - _SEEN_EVERY:
-        db.session.execute(sa.update(LoginSession).where(LoginSession.id == login.id)
-                           .values(last_seen_at=now))
+    if row.last_seen_at < now - _SEEN_EVERY:
+        run_prepared(_SEEN, {"login": row.login_id, "last_seen_at": now})
         db.session.commit()
-    return user
+    return row.User
 
 
 def close_session(token: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, run_prepared
 from app.models import (
     Document,
     DocumentProgress,
@@ -22,6 +22,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import history
 from app.services.attributes import clean_attributes
 from app.services.classroom import check_writable
 from app.services.errors import Conflict, Invalid, NotFound, StaleVersion
@@ -149,20 +150,29 @@ def _max_depth(ranges: list[tuple[int, int]]) -> int:
     return deepest
 
 
+_TOUCH: dict[str, Any] = {}
+
+
+def _touch_statement(dialect: str) -> Any:
+    """The upsert of an annotator's last activity, built once per database kind."""
+    statement = _TOUCH.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        base = insert(DocumentProgress.__table__)
+        statement = _TOUCH[dialect] = base.on_conflict_do_update(
+            index_elements=["document_id", "user_id"],
+            set_={"last_activity_at": base.excluded.last_activity_at})
+    return statement
+
+
 def _touch(user: User, document: Document) -> None:
     """Record the annotator's last activity on the document: one upsert, safe when two
     requests of the same annotator make the first record at once."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    now = utcnow()
-    statement = insert(DocumentProgress).values(
-        document_id=document.id, user_id=user.id, last_activity_at=now)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[DocumentProgress.document_id, DocumentProgress.user_id],
-        set_={"last_activity_at": now}))
+    run_prepared(_touch_statement(db.session.get_bind().dialect.name), {
+        "document_id": document.id, "user_id": user.id, "last_activity_at": utcnow()})
 
 
 def _own_span(user: User, document: Document, span_id: int) -> Span | None:
@@ -181,6 +191,32 @@ def _expect_version(version: Any) -> int:
 
 # --- spans ---------------------------------------------------------------------------------
 
+# Creating a span is what annotators do most, many times a minute each: it runs as a few
+# statements built once (Core, bound parameters, cached compilation) rather than ORM queries
+# and a flush, and appends its log event itself (history.append), in the same transaction.
+_SPANS = Span.__table__
+_INSERT_SPAN = sa.insert(_SPANS)
+_SPAN_BY_CLIENT_ID = sa.select(_SPANS.c.id, _SPANS.c.document_id).where(
+    _SPANS.c.user_id == sa.bindparam("user"), _SPANS.c.client_id == sa.bindparam("client_id"))
+
+
+def _span_by_client_id(user: User, client_id: str) -> tuple[int, int] | None:
+    row = run_prepared(_SPAN_BY_CLIENT_ID, {"user": user.id, "client_id": client_id}).first()
+    return (row.id, row.document_id) if row else None
+
+
+def _first_answer(user: User, document: Document, client_id: str, words: Vocabulary
+                  ) -> tuple[dict[str, Any], bool] | None:
+    """The span an earlier request with this client_id made, for a retry."""
+    found = _span_by_client_id(user, client_id)
+    if found is None:
+        return None
+    if found[1] != document.id:
+        raise Conflict("This client_id is already used for another document.",
+                       {"client_id": "taken"})
+    return span_dict(db.session.get(Span, found[0]), document.text, words), False
+
+
 def create_span(user: User, document: Document, data: dict[str, Any]
                 ) -> tuple[dict[str, Any], bool]:
     """Create a span; returns (the span as data, created). A retry with the same client_id
@@ -190,37 +226,40 @@ def create_span(user: User, document: Document, data: dict[str, Any]
     if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
         raise Invalid("client_id is the browser's own id for the span (8 to 64 characters).",
                       {"client_id": "8–64 characters"})
-    existing = db.session.scalar(sa.select(Span).where(Span.user_id == user.id,
-                                                       Span.client_id == client_id))
     words = vocabulary(document.project_id)
-    if existing is not None:
-        if existing.document_id != document.id:
-            raise Conflict("This client_id is already used for another document.",
-                           {"client_id": "taken"})
-        return span_dict(existing, document.text, words), False
+    retry = _first_answer(user, document, client_id, words)
+    if retry is not None:
+        return retry
     layer = words.layer(data.get("layer"))
     label = words.label(layer, data.get("label"))
     start, end = check_range(document, data.get("start"), data.get("end"), data.get("text"))
     if layer.key == SOURCE_LAYER:
         _check_source_nesting(document, user, layer, start, end)
-    span = Span(document_id=document.id, user_id=user.id, layer_id=layer.id,
-                label_id=label.id, client_id=client_id, start=start, end=end,
-                note=_check_note(data.get("note")),
-                attributes=clean_attributes(layer, data.get("attributes"), document),
-                codebook_version=words.version)
+    now = utcnow()
+    values = {"document_id": document.id, "user_id": user.id, "layer_id": layer.id,
+              "label_id": label.id, "client_id": client_id, "start": start, "end": end,
+              "note": _check_note(data.get("note")),
+              "attributes": clean_attributes(layer, data.get("attributes"), document),
+              "version": 1, "codebook_version": words.version, "created_at": now,
+              "updated_at": now}
     try:
-        db.session.add(span)
-        _touch(user, document)  # flushes the insert: a clash can surface here already
-        db.session.commit()
+        span_id = run_prepared(_INSERT_SPAN, values).inserted_primary_key[0]
     except sa.exc.IntegrityError:
         # Two concurrent retries of one create: the other one won; answer with its span.
         db.session.rollback()
-        existing = db.session.scalar(sa.select(Span).where(Span.user_id == user.id,
-                                                           Span.client_id == client_id))
-        if existing is None:
+        retry = _first_answer(user, document, client_id, words)
+        if retry is None:
             raise
-        return span_dict(existing, document.text, words), False
-    return span_dict(span, document.text, words, user.username), True
+        return retry
+    history.append(document.project_id, document.id, user.id, "span", "create",
+                   object_id=span_id, after=history.span_state(values))
+    _touch(user, document)
+    db.session.commit()
+    return {"id": span_id, "client_id": client_id, "layer": layer.key, "label": label.key,
+            "start": start, "end": end, "text": data["text"], "note": values["note"],
+            "attributes": values["attributes"], "version": 1,
+            "codebook_version": words.version, "author": user.username,
+            "updated_at": now.isoformat()}, True
 
 
 def update_span(user: User, document: Document, span_id: int,

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import db, run_prepared
 from app.models import (
     REVEAL_POLICIES,
     Assignment,
@@ -168,21 +168,26 @@ def is_student(project_id: int, user: User) -> bool:
         Membership.project_id == project_id, Membership.user_id == user.id)) == "student"
 
 
+# Run before every annotation write, so built once: a Core statement with bound parameters.
+_WRITE_STATE = sa.select(
+    sa.select(Membership.role).where(Membership.project_id == sa.bindparam("project"),
+                                     Membership.user_id == sa.bindparam("user"))
+    .scalar_subquery(),
+    sa.select(DocumentProgress.done_at).where(
+        DocumentProgress.document_id == sa.bindparam("document"),
+        DocumentProgress.user_id == sa.bindparam("user")).scalar_subquery(),
+    sa.exists().where(Assignment.project_id == sa.bindparam("project"),
+                      Assignment.user_id == sa.bindparam("user")),
+    sa.exists().where(Assignment.document_id == sa.bindparam("document"),
+                      Assignment.user_id == sa.bindparam("user")),
+)
+
+
 def check_writable(user: User, document: Document, *, submitting: bool = False) -> None:
     """Refuse a student's change to a document not assigned to them (when the project
     assigns documents), or one they submitted (a teacher reopens it). One query."""
-    row = db.session.execute(sa.select(
-        sa.select(Membership.role).where(Membership.project_id == document.project_id,
-                                         Membership.user_id == user.id).scalar_subquery(),
-        sa.select(DocumentProgress.done_at).where(
-            DocumentProgress.document_id == document.id,
-            DocumentProgress.user_id == user.id).scalar_subquery(),
-        sa.exists().where(Assignment.project_id == document.project_id,
-                          Assignment.user_id == user.id),
-        sa.exists().where(Assignment.document_id == document.id,
-                          Assignment.user_id == user.id),
-    )).one()
-    role, submitted, assigns, mine = row
+    role, submitted, assigns, mine = run_prepared(_WRITE_STATE, {
+        "project": document.project_id, "document": document.id, "user": user.id}).one()
     if role != "student":
         return
     if assigns and not mine:

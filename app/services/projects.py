@@ -167,14 +167,21 @@ def get_project(user: User, project_id: int, *, manage: bool = False) -> Project
     return project
 
 
+# Every annotation request starts here, so the statement is built once (bound parameters).
+_DOCUMENT_FOR = (
+    sa.select(Document, Membership.role)
+    .outerjoin(Membership, (Membership.project_id == Document.project_id)
+               & (Membership.user_id == sa.bindparam("user")))
+    .where(Document.id == sa.bindparam("document"),
+           Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None))
+    .execution_options(include_archived=True)  # said above: the criterion is built in
+)
+
+
 def get_document(user: User, project_id: int, document_id: int) -> Document:
     """The document if the user may see its project (404 otherwise), in one query."""
-    row = db.session.execute(
-        sa.select(Document, Membership.role)
-        .outerjoin(Membership, (Membership.project_id == Document.project_id)
-                   & (Membership.user_id == user.id))
-        .where(Document.id == document_id, Document.project_id == project_id)
-    ).first()
+    row = db.session.execute(_DOCUMENT_FOR, {"user": user.id, "document": document_id,
+                                             "project": project_id}).first()
     if row is None or (row.role is None and user.role != "admin"):
         raise NotFound("No such document.")
     return row.Document

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
+from app.extensions import db, run_prepared
 from app.models import Codebook, CodebookLayer
 from app.services.errors import Invalid, NotFound
 
@@ -90,12 +90,14 @@ def _build(codebook: Codebook) -> Vocabulary:
     )
 
 
+# Asked before every annotation write, so built once (bound parameter, cached compilation).
+_CURRENT = sa.select(Codebook.id, Codebook.version, Codebook.updated_at).where(
+    Codebook.project_id == sa.bindparam("project"))
+
+
 def vocabulary(project_id: int) -> Vocabulary:
     """The project's current codebook: one small query when the version is cached."""
-    row = db.session.execute(
-        sa.select(Codebook.id, Codebook.version, Codebook.updated_at)
-        .where(Codebook.project_id == project_id)
-    ).first()
+    row = run_prepared(_CURRENT, {"project": project_id}).first()
     if row is None:
         raise NotFound("This project has no codebook.")
     key = (row.id, row.version, row.updated_at)
