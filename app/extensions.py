@@ -1,7 +1,9 @@
 """Unbound extension objects; bound to an app in create_app()."""
 
+import os
 import sqlite3
 import threading
+import time
 from typing import Any
 
 from flask_login import LoginManager
@@ -11,6 +13,12 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
+
+try:  # advisory file locks (POSIX); elsewhere only the threads of one process queue
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 # Named constraints keep Alembic batch migrations on SQLite and PostgreSQL in step.
 NAMING = {
@@ -46,29 +54,97 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-# SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
-# 100 ms a try). Writers of one process queue on this lock instead, taken at a transaction's
-# first write and released when it ends, so they wait only as long as the writer ahead.
-_sqlite_writer = threading.Lock()
+# SQLite lets one writer in at a time and makes the others poll with growing sleeps (1, 2,
+# 5, 10 … up to 100 ms a try), so under a busy class a save can wait tens of milliseconds for
+# a lock that was free long before. Writers queue instead: the threads of one process on a
+# lock, the processes (the app server's workers, the command line) on an advisory lock on a
+# file beside the database. Both are taken at a transaction's first write and let go once it
+# has ended: when the connection goes back to the pool or begins its next transaction, that
+# is after the commit itself, so the next writer never meets SQLite's own lock.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_QUEUE_WAIT = 5.0  # seconds; then SQLite's own busy timeout takes over
+
+
+class _WriterQueue:
+    """The queue of writers to one SQLite database file."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = f"{path}-writer" if path else None  # None: a database in memory
+        self.threads = threading.Lock()
+        self._file: tuple[int, int] | None = None  # (pid, descriptor): opened after a fork
+
+    def _descriptor(self) -> int | None:
+        if self.path is None or fcntl is None:
+            return None
+        if self._file is None or self._file[0] != os.getpid():
+            try:
+                self._file = (os.getpid(), os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            except OSError:
+                self.path = None  # a read-only folder: queue the threads only
+                return None
+        return self._file[1]
+
+    def acquire(self) -> tuple[bool, int | None]:
+        """Wait for our turn (bounded); returns what was taken, for release()."""
+        thread = self.threads.acquire(timeout=_QUEUE_WAIT)
+        descriptor = self._descriptor()
+        if descriptor is None:
+            return thread, None
+        deadline = time.monotonic() + _QUEUE_WAIT
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return thread, descriptor
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return thread, None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.0005)
+            except OSError:  # a file system without locks
+                return thread, None
+
+    def release(self, taken: tuple[bool, int | None]) -> None:
+        thread, descriptor = taken
+        if descriptor is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        if thread:
+            self.threads.release()
+
+
+_QUEUES: dict[str | None, _WriterQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def writer_queue(database: str | None) -> _WriterQueue:
+    key = None if database in (None, "", ":memory:") else os.path.abspath(database)
+    with _QUEUES_LOCK:
+        queue = _QUEUES.get(key)
+        if queue is None:
+            queue = _QUEUES[key] = _WriterQueue(key)
+        return queue
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _queue_sqlite_writer(conn, cursor, statement, parameters, context, executemany) -> None:
-    if conn.dialect.name != "sqlite" or conn.info.get("sqlite_writer"):
+    if conn.dialect.name != "sqlite" or "sqlite_writer" in conn.info:
         return
     if statement.lstrip()[:7].upper().startswith(_WRITES):
-        # Bounded: should anything hold the lock too long, SQLite's own timeout takes over.
-        conn.info["sqlite_writer"] = _sqlite_writer.acquire(timeout=5)
+        queue = writer_queue(conn.engine.url.database)
+        conn.info["sqlite_writer"] = (queue, queue.acquire())
 
 
-def _release_sqlite_writer(conn) -> None:
-    if conn.info.pop("sqlite_writer", False):
-        _sqlite_writer.release()
+def _release(info: dict) -> None:
+    held = info.pop("sqlite_writer", None)
+    if held is not None:
+        queue, taken = held
+        queue.release(taken)
 
 
-for _name in ("commit", "rollback"):
-    event.listen(Engine, _name, _release_sqlite_writer)
+# The transaction before has ended (committed or rolled back) when the next one begins …
+event.listen(Engine, "begin", lambda conn: _release(conn.info))
+# … or when the connection goes back to the pool.
+event.listen(Pool, "checkin", lambda dbapi_connection, record: _release(record.info))
 
 
 def run_prepared(statement: Any, params: dict[str, Any] | None = None) -> Any:

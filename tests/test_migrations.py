@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -43,24 +45,107 @@ def test_sqlite_connections_enforce_foreign_keys(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
+def _writer_queue_taken(queue) -> bool:
+    """Whether another process would have to wait: a second open file description of the
+    lock file is refused the lock (flock works per open file, so this is what a second
+    process sees)."""
+    import fcntl
+    import os
+
+    descriptor = os.open(queue.path, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
 @pytest.mark.skipif(on_postgresql(), reason="SQLite's own writer queue")
 def test_sqlite_writer_queue_is_released_however_a_transaction_ends(app):
-    from app.extensions import _sqlite_writer
+    from app.extensions import writer_queue
     from app.models import Setting
 
+    queue = writer_queue(db.engine.url.database)
     db.session.add(Setting(key="a", value="1"))
     db.session.flush()
-    assert _sqlite_writer.locked()  # held from the first write …
+    # Held from the first write, by this thread and against other processes …
+    assert queue.threads.locked() and _writer_queue_taken(queue)
     db.session.commit()
-    assert not _sqlite_writer.locked()  # … to the commit
+    assert not queue.threads.locked() and not _writer_queue_taken(queue)  # … to the commit
     db.session.add(Setting(key="b", value="1"))
     db.session.flush()
     db.session.rollback()
-    assert not _sqlite_writer.locked()
+    assert not queue.threads.locked() and not _writer_queue_taken(queue)
     db.session.add(Setting(key="c", value="1"))
     db.session.flush()
     db.session.close()  # a request that ends without committing
-    assert not _sqlite_writer.locked()
+    assert not queue.threads.locked() and not _writer_queue_taken(queue)
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's own writer queue")
+def test_sqlite_writer_queue_is_held_through_the_commit_itself(app):
+    """The next writer gets its turn only once the commit is done, so it never meets
+    SQLite's lock (and its sleeps) while the commit writes."""
+    from app.extensions import writer_queue
+    from app.models import Setting
+
+    queue = writer_queue(db.engine.url.database)
+    seen = []
+    real_commit = db.engine.dialect.do_commit
+
+    def commit(dbapi_connection):
+        seen.append(_writer_queue_taken(queue))
+        real_commit(dbapi_connection)
+
+    db.engine.dialect.do_commit = commit
+    try:
+        db.session.add(Setting(key="a", value="1"))
+        db.session.commit()
+    finally:
+        del db.engine.dialect.do_commit
+    assert seen == [True] and not _writer_queue_taken(queue)
+
+
+@pytest.mark.skipif(on_postgresql(), reason="SQLite's own writer queue")
+def test_sqlite_writer_queue_waits_for_a_writer_in_another_process(app, tmp_path):
+    """A second process writing to the same database waits for the first one's commit
+    and then writes, without SQLite's busy timeout: no "database is locked"."""
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    from app.models import Setting
+
+    db.session.add(Setting(key="first", value="1"))
+    db.session.flush()  # this process now holds the writer's turn
+    script = textwrap.dedent(f"""
+        import sqlalchemy as sa
+        from app.extensions import writer_queue
+        engine = sa.create_engine({str(db.engine.url)!r})
+
+        @sa.event.listens_for(engine, "connect")
+        def no_busy_wait(dbapi_connection, record):  # SQLite's own wait would hide the queue
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+        print("writing", flush=True)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('second', '2')")
+        print("written", flush=True)
+    """)
+    other = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             cwd=str(Path(__file__).parent.parent))
+    assert other.stdout.readline().strip() == "writing"
+    time.sleep(0.5)
+    assert other.poll() is None  # still waiting for its turn
+    db.session.commit()
+    out, err = other.communicate(timeout=30)
+    assert other.returncode == 0, err
+    assert out.strip() == "written"
+    assert db.session.scalar(sa.select(Setting.value).where(Setting.key == "second")) == "2"
 
 
 def test_upgrade_allows_the_gold_keys_system_account(tmp_path, monkeypatch):
