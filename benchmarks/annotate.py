@@ -4,10 +4,16 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
 - the server time to render the annotate page of the forum thread (seed 002, ~90 KB)
   holding 1,000 spans;
 - span-create latency (p50, p95, p99) and throughput with 1 and with 8 concurrent clients
-  sending back to back, against the app served by a separate process on loopback, and the
-  latency of 8 clients that each create four spans a second;
+  sending back to back, against the app served as `make serve` serves it (gunicorn, one
+  synchronous worker per core) by another process on loopback. The clients are wrk's
+  connections (a load generator in C, `apt-get install wrk`): eight annotators' browsers are
+  on eight other machines, and a load generator that took a core's worth of CPU from the
+  server would measure itself. The same figures from eight Python threads are printed too
+  (`…_python_threads`), and they are what the main lines fall back to without wrk;
+- the latency of 8 clients that each create four spans a second;
 - the time from navigation to the highlighted text in headless Chromium.
 
+Every acknowledged create is checked in the database afterwards (none missing).
 Targets: render under 100 ms, p95 under 25 ms with 8 clients, highlights under 500 ms.
 Run: .venv/bin/python benchmarks/annotate.py [--runs 5]
 """
@@ -20,6 +26,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -198,6 +205,79 @@ def create_spans(port: int, info: dict, clients: int, interval: float = 0.0
     return latencies, len(latencies) / elapsed
 
 
+WRK_SECONDS = 5
+
+
+def _lua_string(value: str) -> str:
+    """A Lua string literal: plain ASCII as it is, every other byte as a decimal escape."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-_:;{}[]")
+    return '"' + "".join(chr(b) if chr(b) in safe else f"\\{b:03d}"
+                         for b in value.encode("utf-8")) + '"'
+
+
+def write_wrk_script(info: dict, folder: Path) -> Path:
+    """A wrk script that creates spans as the page does: a fresh client_id each time, a
+    random stretch of the forum thread with its exact text, the clients' tokens in turn."""
+    rng = random.Random(11)
+    bodies = []
+    for start, end in rng.sample(info["bounds"], 2000):
+        rest = json.dumps({"layer": "rhetoric", "label": "loaded_language", "start": start,
+                           "end": end, "text": info["text"][start:end]})
+        bodies.append(_lua_string(rest[1:]))  # without the opening brace
+    path = f"/api/v1/projects/{info['project']}/documents/{info['forum']}/spans"
+    script = folder / "spans.lua"
+    script.write_text(f"""
+local bodies = {{{", ".join(bodies)}}}
+local tokens = {{{", ".join(_lua_string(t) for t in info["tokens"])}}}
+local sent = 0
+function init(args) math.randomseed(os.time()) end
+function request()
+  sent = sent + 1
+  local body = '{{"client_id": "wrk-' .. sent .. '-' .. math.random(1, 1000000000) .. '", '
+               .. bodies[math.random(#bodies)]
+  return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. tokens[sent % #tokens + 1]}}, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %.3f %.3f %.3f %.3f\\n", summary.requests,
+    e.status, e.connect + e.read + e.write + e.timeout, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.mean / 1000))
+end
+""", encoding="utf-8")
+    return script
+
+
+def count_spans(info: dict) -> int:
+    import sqlite3
+
+    with sqlite3.connect(info["url"].removeprefix("sqlite:///")) as connection:
+        return connection.execute("SELECT count(*) FROM span").fetchone()[0]
+
+
+def wrk_creates(port: int, info: dict, script: Path, clients: int) -> tuple[dict, float]:
+    """wrk with `clients` connections, back to back, for WRK_SECONDS: latency percentiles
+    (ms) and requests per second; every create must be acknowledged with 201 and found in
+    the database afterwards."""
+    before = count_spans(info)
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{WRK_SECONDS}s", "--timeout", "10s", "-s",
+         str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    requests, bad_status, socket_errors, micros, p50, p95, p99, _ = line.split()[1:]
+    if int(bad_status) or int(socket_errors):
+        raise RuntimeError(f"wrk: {bad_status} answers other than 2xx, {socket_errors} "
+                           "socket errors")
+    stored = count_spans(info) - before
+    # A request in flight when wrk stops is stored but not counted: at most one a client.
+    if not int(requests) <= stored <= int(requests) + clients:
+        raise RuntimeError(f"wrk had {requests} creates acknowledged, the database has "
+                           f"{stored} new spans")
+    return ({50: float(p50), 95: float(p95), 99: float(p99)},
+            int(requests) / (int(micros) / 1e6))
+
+
 def measure_highlights(port: int, info: dict, runs: int) -> float | None:
     """Median ms from navigation to highlights drawn, in headless Chromium."""
     if not Path("/usr/bin/chromium").exists():
@@ -241,17 +321,30 @@ def main() -> None:
         info = build_database(folder)
         print(f"annotate_page_render_1000_spans: {measure_render(info, runs):.1f} ms", flush=True)
         process, port = start_server(info, folder, options.server)
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            print("# wrk is not installed (apt-get install wrk): the latency lines below come "
+                  "from Python threads", flush=True)
         try:
             create_spans(port, info, 1)  # warm up
+            script = write_wrk_script(info, folder) if wrk else None
             for clients in (1, 8):
+                name = f"{clients}_client{'s' if clients > 1 else ''}"
+                if script is not None:
+                    measured = [wrk_creates(port, info, script, clients) for _ in range(runs)]
+                    for q in (50, 95, 99):
+                        value = statistics.median(p[q] for p, _ in measured)
+                        print(f"span_create_p{q}_{name}: {value:.1f} ms", flush=True)
+                    throughput = statistics.median(rate for _, rate in measured)
+                    print(f"span_create_throughput_{name}: {throughput:.0f} req/s", flush=True)
                 results = [create_spans(port, info, clients) for _ in range(runs)]
+                suffix = "_python_threads" if script is not None else ""
                 for q in (50, 95, 99):
                     value = statistics.median(percentile(lat, q) for lat, _ in results)
-                    print(f"span_create_p{q}_{clients}_client{'s' if clients > 1 else ''}: "
-                          f"{value:.1f} ms", flush=True)
+                    print(f"span_create_p{q}_{name}{suffix}: {value:.1f} ms", flush=True)
                 throughput = statistics.median(rate for _, rate in results)
-                print(f"span_create_throughput_{clients}_client{'s' if clients > 1 else ''}: "
-                      f"{throughput:.0f} req/s", flush=True)
+                print(f"span_create_throughput_{name}{suffix}: {throughput:.0f} req/s",
+                      flush=True)
             # Eight annotators at four marks a second each: far busier than a class, and
             # the latency a person feels, without the queue that back-to-back clients build.
             results = [create_spans(port, info, 8, interval=0.25) for _ in range(runs)]

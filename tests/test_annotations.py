@@ -395,3 +395,27 @@ def test_concurrent_retry_that_loses_the_insert_answers_with_the_first_span(sett
     again, created = notes.create_span(student, document, dict(body))
     assert not created and again["id"] == first["id"]
     assert count(Span) == 1
+
+
+def test_last_activity_is_kept_to_the_minute(setting, monkeypatch):
+    """The first write records the annotator's activity; writes within a minute of the
+    recorded one leave it be (a statement less per click); a later write moves it on."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.services import annotations as notes
+
+    _, document, student, *_ = setting
+
+    def write_at(moment, needle):
+        monkeypatch.setattr(notes, "utcnow", lambda: moment)
+        notes.create_span(student, document, new_span(document, needle))
+        db.session.expire_all()
+        return db.session.scalar(sa.select(DocumentProgress.last_activity_at).where(
+            DocumentProgress.document_id == document.id,
+            DocumentProgress.user_id == student.id))
+
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert write_at(start, "bandits") == start
+    assert write_at(start + timedelta(seconds=59), "Café") == start
+    later = start + timedelta(seconds=61)
+    assert write_at(later, "bandits") == later

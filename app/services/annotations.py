@@ -7,6 +7,7 @@ work is ever silently overwritten.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from app.models import (
 )
 from app.services import history
 from app.services.attributes import clean_attributes
-from app.services.classroom import check_writable
+from app.services.classroom import WriteState, check_writable
 from app.services.errors import Conflict, Invalid, NotFound, StaleVersion
 from app.services.vocabulary import LayerInfo, Vocabulary, vocabulary
 
@@ -168,11 +169,20 @@ def _touch_statement(dialect: str) -> Any:
     return statement
 
 
-def _touch(user: User, document: Document) -> None:
+# Last activity is kept to the minute: a write within a minute of the last one recorded
+# leaves it be, and saves a statement on an annotator's every click.
+_ACTIVITY_GRAIN = timedelta(minutes=1)
+
+
+def _touch(user: User, document: Document, state: WriteState | None = None) -> None:
     """Record the annotator's last activity on the document: one upsert, safe when two
     requests of the same annotator make the first record at once."""
+    now = utcnow()
+    if state is not None and state.last_activity is not None \
+            and now - state.last_activity < _ACTIVITY_GRAIN:
+        return
     run_prepared(_touch_statement(db.session.get_bind().dialect.name), {
-        "document_id": document.id, "user_id": user.id, "last_activity_at": utcnow()})
+        "document_id": document.id, "user_id": user.id, "last_activity_at": now})
 
 
 def _own_span(user: User, document: Document, span_id: int) -> Span | None:
@@ -221,12 +231,12 @@ def create_span(user: User, document: Document, data: dict[str, Any]
                 ) -> tuple[dict[str, Any], bool]:
     """Create a span; returns (the span as data, created). A retry with the same client_id
     returns the span made the first time instead of a second one."""
-    check_writable(user, document)
+    state = check_writable(user, document)
     client_id = data.get("client_id")
     if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
         raise Invalid("client_id is the browser's own id for the span (8 to 64 characters).",
                       {"client_id": "8–64 characters"})
-    words = vocabulary(document.project_id)
+    words = vocabulary(document.project_id, state.codebook)
     retry = _first_answer(user, document, client_id, words)
     if retry is not None:
         return retry
@@ -253,7 +263,7 @@ def create_span(user: User, document: Document, data: dict[str, Any]
         return retry
     history.append(document.project_id, document.id, user.id, "span", "create",
                    object_id=span_id, after=history.span_state(values))
-    _touch(user, document)
+    _touch(user, document, state)
     db.session.commit()
     return {"id": span_id, "client_id": client_id, "layer": layer.key, "label": label.key,
             "start": start, "end": end, "text": data["text"], "note": values["note"],
@@ -265,12 +275,12 @@ def create_span(user: User, document: Document, data: dict[str, Any]
 def update_span(user: User, document: Document, span_id: int,
                 data: dict[str, Any]) -> dict[str, Any]:
     """Change a span's label, boundaries, note or attributes, if `version` is current."""
-    check_writable(user, document)
+    state = check_writable(user, document)
     span = _own_span(user, document, span_id)
     version = _expect_version(data.get("version"))
     if span is None:
         raise StaleVersion("This span was deleted meanwhile (in another tab?).", None)
-    words = vocabulary(document.project_id)
+    words = vocabulary(document.project_id, state.codebook)
     if span.version != version:
         raise StaleVersion("This span was changed meanwhile (in another tab?): "
                            "keep yours or the stored one.",
@@ -291,14 +301,14 @@ def update_span(user: User, document: Document, span_id: int,
     span.version += 1
     span.codebook_version = words.version
     span.updated_at = utcnow()
-    _touch(user, document)
+    _touch(user, document, state)
     db.session.commit()
     return span_dict(span, document.text, words, user.username)
 
 
 def delete_span(user: User, document: Document, span_id: int, version: Any) -> None:
     """Delete a span if `version` is current; deleting an already deleted span is a no-op."""
-    check_writable(user, document)
+    state = check_writable(user, document)
     version = _expect_version(version)
     span = _own_span(user, document, span_id)
     if span is None:
@@ -306,9 +316,10 @@ def delete_span(user: User, document: Document, span_id: int, version: Any) -> N
     if span.version != version:
         raise StaleVersion("This span was changed meanwhile (in another tab?): "
                            "keep yours or the stored one.",
-                           span_dict(span, document.text, vocabulary(document.project_id)))
+                           span_dict(span, document.text,
+                                     vocabulary(document.project_id, state.codebook)))
     db.session.delete(span)
-    _touch(user, document)
+    _touch(user, document, state)
     db.session.commit()
 
 
@@ -325,9 +336,9 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
                     version: Any = None) -> dict[str, Any]:
     """Give a passage a source type. A first tag names no version; a change names the
     current one. Sending the stored label again is a harmless retry."""
-    check_writable(user, document)
+    state = check_writable(user, document)
     passage = _passage(document, passage_id)
-    words = vocabulary(document.project_id)
+    words = vocabulary(document.project_id, state.codebook)
     label = words.label(words.layer(SOURCE_LAYER), label_key)
     tag = db.session.scalar(sa.select(PassageTag).where(PassageTag.passage_id == passage.id,
                                                         PassageTag.user_id == user.id))
@@ -348,7 +359,7 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
         tag.codebook_version = words.version
         tag.updated_at = utcnow()
     try:
-        _touch(user, document)  # flushes the tag: a clash can surface here already
+        _touch(user, document, state)  # the tag's flush, here or at the commit, may clash
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
@@ -361,7 +372,7 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
 
 def clear_passage_tag(user: User, document: Document, passage_id: int, version: Any) -> None:
     """Remove a passage's source type if `version` is current."""
-    check_writable(user, document)
+    state = check_writable(user, document)
     passage = _passage(document, passage_id)
     version = _expect_version(version)
     tag = db.session.scalar(sa.select(PassageTag).where(PassageTag.passage_id == passage.id,
@@ -370,9 +381,10 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
         return
     if tag.version != version:
         raise StaleVersion("This passage was tagged meanwhile (in another tab?).",
-                           tag_dict(tag, vocabulary(document.project_id)))
+                           tag_dict(tag, vocabulary(document.project_id,
+                                                    state.codebook)))
     db.session.delete(tag)
-    _touch(user, document)
+    _touch(user, document, state)
     db.session.commit()
 
 
@@ -381,10 +393,10 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
 def save_rating(user: User, document: Document, values: Any, version: Any = None
                 ) -> dict[str, Any]:
     """Store the rating form (partial forms are fine while working)."""
-    check_writable(user, document)
+    state = check_writable(user, document)
     from app.services.ratings import clean_rating
 
-    words = vocabulary(document.project_id)
+    words = vocabulary(document.project_id, state.codebook)
     cleaned = clean_rating(words.document_form, values)
     rating = db.session.scalar(sa.select(DocumentRating).where(
         DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
@@ -404,7 +416,7 @@ def save_rating(user: User, document: Document, values: Any, version: Any = None
         rating.version += 1
         rating.codebook_version = words.version
         rating.updated_at = utcnow()
-    _touch(user, document)
+    _touch(user, document, state)
     db.session.commit()
     return rating_dict(rating)
 
@@ -412,11 +424,11 @@ def save_rating(user: User, document: Document, values: Any, version: Any = None
 def set_done(user: User, document: Document, done: bool) -> bool:
     """Mark the document done (or not) for this annotator; done needs the required
     rating fields."""
-    check_writable(user, document, submitting=done)
+    state = check_writable(user, document, submitting=done)
     from app.services.ratings import missing_required
 
     if done:
-        words = vocabulary(document.project_id)
+        words = vocabulary(document.project_id, state.codebook)
         rating = db.session.scalar(sa.select(DocumentRating).where(
             DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
         missing = missing_required(words.document_form, rating.values if rating else {})
@@ -426,7 +438,7 @@ def set_done(user: User, document: Document, done: bool) -> bool:
             raise Invalid("Before marking the document done, fill in: "
                           + ", ".join(names.get(k, k) for k in missing) + ".",
                           {f"values.{k}": "required" for k in missing})
-    _touch(user, document)
+    _touch(user, document, state)
     db.session.flush()
     progress = db.session.scalar(sa.select(DocumentProgress).where(
         DocumentProgress.document_id == document.id, DocumentProgress.user_id == user.id))

@@ -95,17 +95,19 @@ _CURRENT = sa.select(Codebook.id, Codebook.version, Codebook.updated_at).where(
     Codebook.project_id == sa.bindparam("project"))
 
 
-def vocabulary(project_id: int) -> Vocabulary:
-    """The project's current codebook: one small query when the version is cached."""
-    row = run_prepared(_CURRENT, {"project": project_id}).first()
-    if row is None:
+def vocabulary(project_id: int, current: tuple[Any, ...] | None = None) -> Vocabulary:
+    """The project's current codebook: one small query when the version is cached, none
+    when the caller read `current`, the codebook's (id, version, updated_at), already."""
+    key = current if current is not None else run_prepared(
+        _CURRENT, {"project": project_id}).first()
+    if key is None or key[0] is None:
         raise NotFound("This project has no codebook.")
-    key = (row.id, row.version, row.updated_at)
+    key = tuple(key)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
     codebook = db.session.scalar(
-        sa.select(Codebook).where(Codebook.id == row.id)
+        sa.select(Codebook).where(Codebook.id == key[0])
         .options(selectinload(Codebook.layers).selectinload(CodebookLayer.labels))
     )
     words = _build(codebook)
