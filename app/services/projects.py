@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.extensions import db
+from app.extensions import adopt, db, run_prepared
 from app.models import Document, Membership, Passage, Project, User
 from app.services import accounts
 from app.services.codebooks import install_default_codebook
@@ -169,22 +169,21 @@ def get_project(user: User, project_id: int, *, manage: bool = False) -> Project
 
 # Every annotation request starts here, so the statement is built once (bound parameters).
 _DOCUMENT_FOR = (
-    sa.select(Document, Membership.role)
+    sa.select(Document.__table__, Membership.role.label("member_role"))
     .outerjoin(Membership, (Membership.project_id == Document.project_id)
                & (Membership.user_id == sa.bindparam("user")))
     .where(Document.id == sa.bindparam("document"),
            Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None))
-    .execution_options(include_archived=True)  # said above: the criterion is built in
 )
 
 
 def get_document(user: User, project_id: int, document_id: int) -> Document:
     """The document if the user may see its project (404 otherwise), in one query."""
-    row = db.session.execute(_DOCUMENT_FOR, {"user": user.id, "document": document_id,
-                                             "project": project_id}).first()
-    if row is None or (row.role is None and user.role != "admin"):
+    row = run_prepared(_DOCUMENT_FOR, {"user": user.id, "document": document_id,
+                                       "project": project_id}).first()
+    if row is None or (row.member_role is None and user.role != "admin"):
         raise NotFound("No such document.")
-    return row.Document
+    return adopt(Document, row)
 
 
 def document_rows(project: Project) -> list[tuple[Document, int]]:

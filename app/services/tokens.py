@@ -7,7 +7,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from app.extensions import db, run_prepared
+from app.extensions import adopt, db, run_prepared
 from app.models import ApiToken, User, utcnow
 from app.services.errors import Invalid, NotFound
 
@@ -48,10 +48,11 @@ def revoke_token(user: User, token_id: int) -> None:
 
 # Every API request starts here, so the statements are built once (bound parameters).
 _BY_HASH = (
-    sa.select(User, ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.last_used_at)
-    .join(User, User.id == ApiToken.user_id)
+    sa.select(User.__table__, ApiToken.id.label("token_id"),
+              ApiToken.revoked_at.label("token_revoked_at"),
+              ApiToken.last_used_at.label("token_last_used_at"))
+    .join(ApiToken, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == sa.bindparam("hash"))
-    .execution_options(include_archived=True)  # no document in sight
 )
 _USED = sa.update(ApiToken.__table__).where(ApiToken.__table__.c.id == sa.bindparam("token"))
 
@@ -60,13 +61,13 @@ def user_for_token(secret: str) -> User | None:
     """The active user a live token belongs to, or None."""
     if not secret.startswith(PREFIX):
         return None
-    row = db.session.execute(_BY_HASH, {"hash": _digest(secret)}).first()
-    if row is None or row.revoked_at is not None or not row.User.active:
+    row = run_prepared(_BY_HASH, {"hash": _digest(secret)}).first()
+    if row is None or row.token_revoked_at is not None or not row.active:
         return None
     now = utcnow()
-    last = row.last_used_at
+    last = row.token_last_used_at
     # Record use at most once a minute, to keep reads from turning into writes.
     if last is None or (now - last).total_seconds() > 60:
         run_prepared(_USED, {"token": row.token_id, "last_used_at": now})
         db.session.commit()
-    return row.User
+    return adopt(User, row)
