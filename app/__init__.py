@@ -27,6 +27,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.config import check_production
 
     check_production(app.config)
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A database server may drop idle connections: test each before use. (A SQLite
+        # file never does, and the test would cost a statement per request.)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if app.config["PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -66,7 +66,7 @@ def build_config(instance_path: Path) -> dict:
         "PROXIES": int(os.environ.get("SOURCEMARK_PROXIES", "0")),
         "SECRET_KEY": os.environ.get("SECRET_KEY") if production else _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},  # create_app adds pool_pre_ping for servers
         # Size cap of one document's text, in bytes of UTF-8 (issue: 2 MB by default).
         "DOCUMENT_MAX_BYTES": int(os.environ.get("SOURCEMARK_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)),
         # Whole request cap for uploads (several files at once).

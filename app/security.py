@@ -101,18 +101,23 @@ def _unstorable(value: Any, where: str) -> str | None:
     return None
 
 
+_FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def refuse_unstorable_text() -> None:
     """Refuse, before any view runs, text that cannot be stored (PostgreSQL refuses NUL in
     text; lone surrogates are not UTF-8): a clear 400 naming the field, never a 500."""
     from app.services.errors import Invalid
 
-    sources: list[tuple[str, Any]] = [("", dict(request.view_args or {})),
-                                      ("", request.args.to_dict(flat=False)),
-                                      ("", request.form.to_dict(flat=False))]
-    if request.is_json:
-        sources.append(("", request.get_json(silent=True)))
-    for prefix, value in sources:
-        where = _unstorable(value, prefix)
+    sources: list[Any] = [request.view_args or {}]
+    if request.query_string:
+        sources.append(request.args.to_dict(flat=False))
+    if request.mimetype in _FORMS:
+        sources.append(request.form.to_dict(flat=False))
+    elif request.is_json:
+        sources.append(request.get_json(silent=True))
+    for value in sources:
+        where = _unstorable(value, "")
         if where is not None:
             raise Invalid(f"'{where}' holds a character that cannot be stored (NUL or a lone "
                           "surrogate); remove it and send again.", {where: "invalid character"})

@@ -107,3 +107,19 @@ def test_unstorable_text_is_refused_with_a_clear_error(client, make, login_as, b
     login_as(teacher)
     page = client.get("/projects?q=a%00b")
     assert page.status_code == 400 and "cannot be stored" in page.get_data(as_text=True)
+
+
+def test_a_form_field_holding_nul_is_refused(client, make, login_as):
+    """(A lone surrogate cannot arrive in a form: its bytes are not UTF-8 and decode as
+    replacement characters.)"""
+    from tests.conftest import csrf_token
+
+    teacher = make.user("nulteacher", role="teacher")
+    login_as(teacher)
+    token = csrf_token(client, "/projects/new")
+    page = client.post("/projects/new", data={"csrf_token": token, "title": "nul\x00byte"})
+    assert page.status_code == 400 and "cannot be stored" in page.get_data(as_text=True)
+    from app.extensions import db
+    from app.models import Project
+
+    assert db.session.query(Project).count() == 0
