@@ -26,7 +26,7 @@ from app.models import (
 from app.services import history
 from app.services.attributes import clean_attributes
 from app.services.classroom import WriteState, check_writable
-from app.services.errors import Conflict, Invalid, NotFound, StaleVersion
+from app.services.errors import Conflict, Invalid, NotFound, ServiceError, StaleVersion
 from app.services.vocabulary import LayerInfo, Vocabulary, vocabulary
 
 MAX_NOTE = 2000
@@ -227,6 +227,23 @@ def _first_answer(user: User, document: Document, client_id: str, words: Vocabul
     return span_dict(db.session.get(Span, found[0]), document.text, words), False
 
 
+def _new_span(user: User, document: Document, words: Vocabulary, client_id: str,
+              data: dict[str, Any]) -> dict[str, Any]:
+    """The checked column values of a new span."""
+    layer = words.layer(data.get("layer"))
+    label = words.label(layer, data.get("label"))
+    start, end = check_range(document, data.get("start"), data.get("end"), data.get("text"))
+    if layer.key == SOURCE_LAYER:
+        _check_source_nesting(document, user, layer, start, end)
+    now = utcnow()
+    return {"document_id": document.id, "user_id": user.id, "layer_id": layer.id,
+            "label_id": label.id, "client_id": client_id, "start": start, "end": end,
+            "note": _check_note(data.get("note")),
+            "attributes": clean_attributes(layer, data.get("attributes"), document),
+            "version": 1, "codebook_version": words.version, "created_at": now,
+            "updated_at": now}
+
+
 def create_span(user: User, document: Document, data: dict[str, Any]
                 ) -> tuple[dict[str, Any], bool]:
     """Create a span; returns (the span as data, created). A retry with the same client_id
@@ -237,25 +254,20 @@ def create_span(user: User, document: Document, data: dict[str, Any]
         raise Invalid("client_id is the browser's own id for the span (8 to 64 characters).",
                       {"client_id": "8–64 characters"})
     words = vocabulary(document.project_id, state.codebook)
-    retry = _first_answer(user, document, client_id, words)
-    if retry is not None:
+    try:
+        values = _new_span(user, document, words, client_id, data)
+    except ServiceError:
+        # A retry of a create that worked gets its span, whatever changed meanwhile (the
+        # label retired, say): the work is stored, the page must not report it lost.
+        retry = _first_answer(user, document, client_id, words)
+        if retry is None:
+            raise
         return retry
-    layer = words.layer(data.get("layer"))
-    label = words.label(layer, data.get("label"))
-    start, end = check_range(document, data.get("start"), data.get("end"), data.get("text"))
-    if layer.key == SOURCE_LAYER:
-        _check_source_nesting(document, user, layer, start, end)
-    now = utcnow()
-    values = {"document_id": document.id, "user_id": user.id, "layer_id": layer.id,
-              "label_id": label.id, "client_id": client_id, "start": start, "end": end,
-              "note": _check_note(data.get("note")),
-              "attributes": clean_attributes(layer, data.get("attributes"), document),
-              "version": 1, "codebook_version": words.version, "created_at": now,
-              "updated_at": now}
     try:
         span_id = run_prepared(_INSERT_SPAN, values).inserted_primary_key[0]
     except sa.exc.IntegrityError:
-        # Two concurrent retries of one create: the other one won; answer with its span.
+        # The client_id is taken: this is a retry of a create that worked (or ran alongside
+        # it); answer with that span. Checking first would cost every create a query.
         db.session.rollback()
         retry = _first_answer(user, document, client_id, words)
         if retry is None:
@@ -265,11 +277,12 @@ def create_span(user: User, document: Document, data: dict[str, Any]
                    object_id=span_id, after=history.span_state(values))
     _touch(user, document, state)
     db.session.commit()
-    return {"id": span_id, "client_id": client_id, "layer": layer.key, "label": label.key,
-            "start": start, "end": end, "text": data["text"], "note": values["note"],
-            "attributes": values["attributes"], "version": 1,
-            "codebook_version": words.version, "author": user.username,
-            "updated_at": now.isoformat()}, True
+    label = words.label_by_id[values["label_id"]]
+    return {"id": span_id, "client_id": client_id, "layer": label.layer_key,
+            "label": label.key, "start": values["start"], "end": values["end"],
+            "text": data["text"], "note": values["note"], "attributes": values["attributes"],
+            "version": 1, "codebook_version": words.version, "author": user.username,
+            "updated_at": values["updated_at"].isoformat()}, True
 
 
 def update_span(user: User, document: Document, span_id: int,
