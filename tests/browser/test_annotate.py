@@ -113,6 +113,20 @@ def annotations(page: Page, setting: Setting) -> dict:
     return response.json()
 
 
+def test_switching_layers_keeps_the_selection_for_the_label_key(page: Page, setting: Setting):
+    """Select first, then switch to the layer by its key, then press the label's key."""
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    page.keyboard.press("Alt+1")
+    start, end = select(page, setting, "bandits")
+    page.keyboard.press("Alt+2")  # rhetoric: the page draws the passages anew
+    assert page.evaluate("() => window.getSelection().toString()") == "bandits"
+    page.keyboard.press("l")
+    saved(page)
+    assert [(s["start"], s["end"], s["label"]) for s in annotations(page, setting)["spans"]] \
+        == [(start, end, "loaded_language")]
+
+
 def test_selected_text_is_labelled_and_found_at_the_same_characters_after_reload(
         page: Page, setting: Setting):
     assert "\r" not in setting.text  # the CRLF file was made canonical at import

@@ -64,7 +64,9 @@ function setLayer(key) {
   }
   document.body.dataset.layer = key;
   $("label-menu").hidden = true;
+  const selected = renderer.selectionRange();
   renderer.renderAll();
+  if (selected) renderer.select(selected); // select, switch layers, then pick the label
 }
 
 function openSpan(clientId) {

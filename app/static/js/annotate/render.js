@@ -137,6 +137,28 @@ export class Renderer {
     return null;
   }
 
+  /** Select [start, end) in code points: after a new rendering has replaced the nodes the
+   *  browser's selection was in. */
+  select({ start, end }) {
+    const locate = (point) => {
+      for (const seg of this.passages[0]?.el.parentElement.querySelectorAll("[data-s]") ?? []) {
+        const s = Number(seg.dataset.s);
+        if (point < s || point > Number(seg.dataset.e) || !seg.firstChild) continue;
+        return [seg.firstChild, this.cp.slice(s, point).length]; // UTF-16 units, as the DOM counts
+      }
+      return null;
+    };
+    const from = locate(start);
+    const to = locate(end);
+    if (!from || !to) return;
+    const range = document.createRange();
+    range.setStart(...from);
+    range.setEnd(...to);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
   /** The code-point range of the browser's selection, if it lies in the passages. */
   selectionRange() {
     const selection = window.getSelection();
