@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.extensions import db, run_prepared
+from app.extensions import adopt, db, run_prepared
 from app.models import ROLES, LoginAttempt, LoginSession, Setting, User, utcnow
 from app.services.errors import Conflict, Invalid, TooManyAttempts
 
@@ -198,10 +198,10 @@ def open_session(user: User, user_agent: str = "") -> str:
 
 # Every signed-in request starts here, so the statements are built once (bound parameters).
 _SESSION_USER = (
-    sa.select(User, LoginSession.id.label("login_id"), LoginSession.last_seen_at)
+    sa.select(User.__table__, LoginSession.id.label("login_id"),
+              LoginSession.last_seen_at.label("login_last_seen_at"))
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == sa.bindparam("hash"), User.id == sa.bindparam("user"))
-    .execution_options(include_archived=True)  # no document in sight
 )
 _SEEN = sa.update(LoginSession.__table__).where(
     LoginSession.__table__.c.id == sa.bindparam("login"))
@@ -209,16 +209,16 @@ _SEEN = sa.update(LoginSession.__table__).where(
 
 def session_user(user_id: int, token: str) -> User | None:
     """The user of a live login session, or None (signed out, expired, or never was)."""
-    row = db.session.execute(_SESSION_USER, {"hash": _token_hash(token), "user": user_id}).first()
+    row = run_prepared(_SESSION_USER, {"hash": _token_hash(token), "user": user_id}).first()
     if row is None:
         return None
     now = utcnow()
-    if row.last_seen_at < now - SESSION_IDLE:
+    if row.login_last_seen_at < now - SESSION_IDLE:
         return None
-    if row.last_seen_at < now - _SEEN_EVERY:
+    if row.login_last_seen_at < now - _SEEN_EVERY:
         run_prepared(_SEEN, {"login": row.login_id, "last_seen_at": now})
         db.session.commit()
-    return row.User
+    return adopt(User, row)
 
 
 def close_session(token: str) -> None:
