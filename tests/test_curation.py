@@ -157,3 +157,40 @@ def test_the_index_summary_agrees_with_each_documents_curation(app, runner):
         assert dict(row["counts"]) == view["counts"]
         assert row["settled"] == sum(1 for p in view["passages"] if p["settled"])
         assert row["annotators"] == len(view["annotators"]) == 3
+
+
+def test_a_gold_key_write_counts_a_version_only_when_it_is_stored(client, runner):
+    """The version is counted in the write's own transaction: a refused write, a retry or a
+    delete of what is gone already leaves it as it was."""
+    project = _demo(runner)
+    document = project.documents[0]
+    login(client, "teacher", "teacher-demo")
+    token = client.get("/projects").get_data(as_text=True).split('name="csrf-token" content="')[1]
+    headers = {"X-CSRFToken": token.split('"')[0]}
+    base = f"/api/v1/projects/{project.id}/documents/{document.id}"
+
+    def version():
+        db.session.expire_all()
+        info = db.session.get(GoldKey, document.id)
+        return info.version if info else 0
+
+    start = version()
+    needle = document.text[:12]
+    body = {"client_id": "gold-write-1", "layer": "rhetoric", "label": "loaded_language",
+            "start": 0, "end": 12, "text": needle + "x"}
+    assert client.post(base + "/spans?as=gold", json=body, headers=headers).status_code == 400
+    assert version() == start
+    body["text"] = needle
+    assert client.post(base + "/spans?as=gold", json=body, headers=headers).status_code == 201
+    assert version() == start + 1
+    assert client.post(base + "/spans?as=gold", json=body, headers=headers).status_code == 200
+    span = client.get(base + "/annotations?as=gold").get_json()["spans"][0]
+    stale = client.delete(f"{base}/spans/{span['id']}?version={span['version'] + 5}&as=gold",
+                          headers=headers)
+    assert stale.status_code == 409
+    assert version() == start + 1
+    gone = f"{base}/spans/{span['id']}?version={span['version']}&as=gold"
+    assert client.delete(gone, headers=headers).status_code == 204
+    assert version() == start + 2
+    assert client.delete(gone, headers=headers).status_code == 204  # gone already: no change
+    assert version() == start + 2

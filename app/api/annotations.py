@@ -24,9 +24,11 @@ def _document(project_id: int, document_id: int):
     return projects.get_document(current_user, project_id, document_id)
 
 
-def _actor(document):
+def _actor(document, *, writing: bool = True):
     """Whose annotations a request reads and writes: the caller's own, or with `?as=gold`
-    the document's gold key (teachers and adjudicators only)."""
+    the document's gold key (teachers and adjudicators only). A write to the gold key counts
+    as a new version of it, in the write's own transaction: the service's commit stores
+    both, and a write refused or changing nothing stores neither."""
     wanted = request.args.get("as")
     if wanted is None:
         return current_user
@@ -34,13 +36,10 @@ def _actor(document):
         raise Invalid("'as' can only be 'gold' (the gold key).", {"as": "gold"})
     if not gold.can_adjudicate(document.project_id, current_user):
         raise Forbidden("Only the project's teachers and adjudicators edit the gold key.")
-    return gold.gold_user()
-
-
-def _changed(document, actor) -> None:
-    """A write to the gold key counts as a new version of it."""
-    if actor.username == gold.GOLD_USERNAME:
-        gold.bump(document.id, current_user)
+    actor = gold.gold_user()
+    if writing:
+        gold.bump(document.id, current_user, commit=False)
+    return actor
 
 
 def _version_arg() -> int:
@@ -57,7 +56,8 @@ def _version_arg() -> int:
 @login_required
 def get_annotations(project_id: int, document_id: int):
     document = _document(project_id, document_id)
-    return answer(s.AnnotationsOut(**notes.my_annotations(_actor(document), document)))
+    return answer(s.AnnotationsOut(**notes.my_annotations(_actor(document, writing=False),
+                                                          document)))
 
 
 @route(bp, DOC + "/spans", "POST",
@@ -69,8 +69,6 @@ def create_span(project_id: int, document_id: int):
     actor = _actor(document)
     body = parse(s.SpanCreate)
     span, created = notes.create_span(actor, document, body.model_dump())
-    if created:
-        _changed(document, actor)
     return answer(s.SpanOut(**span), 201 if created else 200)
 
 
@@ -85,7 +83,6 @@ def update_span(project_id: int, document_id: int, span_id: int):
     body = parse(s.SpanUpdate)
     changes = body.model_dump(exclude_unset=True)
     span = notes.update_span(actor, document, span_id, changes)
-    _changed(document, actor)
     return answer(s.SpanOut(**span))
 
 
@@ -97,7 +94,6 @@ def delete_span(project_id: int, document_id: int, span_id: int):
     document = _document(project_id, document_id)
     actor = _actor(document)
     notes.delete_span(actor, document, span_id, _version_arg())
-    _changed(document, actor)
     return "", 204
 
 
@@ -110,7 +106,6 @@ def set_passage_tag(project_id: int, document_id: int, passage_id: int):
     actor = _actor(document)
     body = parse(s.PassageTagSet)
     tag = notes.set_passage_tag(actor, document, passage_id, body.label, body.version)
-    _changed(document, actor)
     return answer(s.PassageTagOut(**tag))
 
 
@@ -122,7 +117,6 @@ def clear_passage_tag(project_id: int, document_id: int, passage_id: int):
     document = _document(project_id, document_id)
     actor = _actor(document)
     notes.clear_passage_tag(actor, document, passage_id, _version_arg())
-    _changed(document, actor)
     return "", 204
 
 
@@ -134,7 +128,6 @@ def save_rating(project_id: int, document_id: int):
     actor = _actor(document)
     body = parse(s.RatingSave)
     rating = notes.save_rating(actor, document, body.values, body.version)
-    _changed(document, actor)
     return answer(s.RatingOut(**rating))
 
 

@@ -50,8 +50,9 @@ def can_adjudicate(project_id: int, user: User) -> bool:
     return role in ("teacher", "adjudicator")
 
 
-def bump(document_id: int, actor: User | None) -> GoldKey:
-    """Count one more change to a document's gold key, and who made it."""
+def bump(document_id: int, actor: User | None, *, commit: bool = True) -> GoldKey:
+    """Count one more change to a document's gold key, and who made it. With commit=False
+    the count rides on the change's own transaction: stored with it, or not at all."""
     key = db.session.get(GoldKey, document_id)
     if key is None:
         key = GoldKey(document_id=document_id, version=1,
@@ -61,7 +62,8 @@ def bump(document_id: int, actor: User | None) -> GoldKey:
         key.version += 1
         key.updated_by_id = actor.id if actor else None
         key.updated_at = utcnow()
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return key
 
 
