@@ -203,28 +203,23 @@ def _expect_version(version: Any) -> int:
 
 # Creating a span is what annotators do most, many times a minute each: it runs as a few
 # statements built once (Core, bound parameters, cached compilation) rather than ORM queries
-# and a flush, and appends its log event itself (history.append), in the same transaction.
+# and a flush, and appends its log event itself (history.record), in the same transaction.
 _SPANS = Span.__table__
 _INSERT_SPAN = sa.insert(_SPANS)
 _SPAN_BY_CLIENT_ID = sa.select(_SPANS.c.id, _SPANS.c.document_id).where(
     _SPANS.c.user_id == sa.bindparam("user"), _SPANS.c.client_id == sa.bindparam("client_id"))
 
 
-def _span_by_client_id(user: User, client_id: str) -> tuple[int, int] | None:
-    row = run_prepared(_SPAN_BY_CLIENT_ID, {"user": user.id, "client_id": client_id}).first()
-    return (row.id, row.document_id) if row else None
-
-
 def _first_answer(user: User, document: Document, client_id: str, words: Vocabulary
                   ) -> tuple[dict[str, Any], bool] | None:
     """The span an earlier request with this client_id made, for a retry."""
-    found = _span_by_client_id(user, client_id)
+    found = run_prepared(_SPAN_BY_CLIENT_ID, {"user": user.id, "client_id": client_id}).first()
     if found is None:
         return None
-    if found[1] != document.id:
+    if found.document_id != document.id:
         raise Conflict("This client_id is already used for another document.",
                        {"client_id": "taken"})
-    return span_dict(db.session.get(Span, found[0]), document.text, words), False
+    return span_dict(db.session.get(Span, found.id), document.text, words), False
 
 
 def _new_span(user: User, document: Document, words: Vocabulary, client_id: str,
@@ -273,8 +268,8 @@ def create_span(user: User, document: Document, data: dict[str, Any]
         if retry is None:
             raise
         return retry
-    history.append(document.project_id, document.id, user.id, "span", "create",
-                   object_id=span_id, after=history.span_state(values))
+    history.record(document, user.id, "span", "create", object_id=span_id,
+                   after=history.span_state(values))
     _touch(user, document, state)
     db.session.commit()
     label = words.label_by_id[values["label_id"]]

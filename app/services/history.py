@@ -143,25 +143,17 @@ def _log_flush(session: Session, _context: Any) -> None:
 _APPEND = sa.insert(AnnotationEvent.__table__)
 
 
-def append(project_id: int, document_id: int, owner_id: int, kind: str, action: str, *,
-           object_id: int | None = None, before: dict[str, Any] | None = None,
-           after: dict[str, Any] | None = None) -> None:
-    """Append one event written by hand: by the few write paths that skip the ORM for speed
-    (creating a span), by bulk imports and by archiving a document."""
-    actor_id, actor_name = _actor()
-    run_prepared(_APPEND, {
-        "at": utcnow(), "project_id": project_id, "document_id": document_id,
-        "owner_id": owner_id, "actor_id": actor_id, "actor_name": actor_name[:80],
-        "kind": kind, "object_id": object_id, "action": action, "before": before,
-        "after": after})
-
-
 def record(document: Document, owner_id: int, kind: str, action: str,
            after: dict[str, Any] | None = None, before: dict[str, Any] | None = None,
            object_id: int | None = None) -> None:
-    """Append one event about a document (bulk imports, archiving a document)."""
-    append(document.project_id, document.id, owner_id, kind, action, object_id=object_id,
-           before=before, after=after)
+    """Append one event written by hand: by the write path that skips the ORM for speed
+    (creating a span), by bulk imports and by archiving a document."""
+    actor_id, actor_name = _actor()
+    run_prepared(_APPEND, {
+        "at": utcnow(), "project_id": document.project_id, "document_id": document.id,
+        "owner_id": owner_id, "actor_id": actor_id, "actor_name": actor_name[:80],
+        "kind": kind, "object_id": object_id, "action": action, "before": before,
+        "after": after})
 
 
 def span_state(values: dict[str, Any]) -> dict[str, Any]:
