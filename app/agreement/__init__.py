@@ -14,7 +14,8 @@ numpy array, for missing; string labels allowed for nominal data):
 
 Spans over a text:
 - `unitizing_alpha` - Krippendorff's u-alpha over one continuum (Krippendorff 2004);
-- `span_f1` - pairwise span precision, recall and F1; `pairwise_span_f1` for every pair.
+- `span_f1` - pairwise span precision, recall and F1; `pairwise_span_f1` for every pair;
+  `overlap_pairs` - the spans overlap mode pairs (a maximum matching).
 
 A coefficient that the data cannot define raises `Undefined` (a ValueError) saying why.
 """
@@ -32,7 +33,7 @@ from app.agreement.coefficients import (
     percent_agreement,
     scott_pi,
 )
-from app.agreement.spans import SpanScores, pairwise_span_f1, span_f1
+from app.agreement.spans import SpanScores, overlap_pairs, pairwise_span_f1, span_f1
 from app.agreement.unitizing import unitizing_alpha, unitizing_disagreement
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "gwet_ac1",
     "interpret_alpha",
     "krippendorff_alpha",
+    "overlap_pairs",
     "pairwise_span_f1",
     "percent_agreement",
     "scott_pi",

@@ -29,6 +29,8 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 _DIRECT_SPAN = 4096
 # A domain with unused values is compacted when it is wider than this.
 _COMPACT_SPAN = 256
+# The fast path's count matrix stays below this many entries (400 MB of int64).
+_MAX_FAST_ENTRIES = 50_000_000
 # Entries of one block of the float fast path (512 KiB of float64: stays in cache).
 _BLOCK_ENTRIES = 1 << 16
 
@@ -253,7 +255,13 @@ def count_matrix(data: Any) -> tuple[np.ndarray, Ratings | None, np.ndarray, boo
     if isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype.kind == "f":
         fast = _float_counts(data)
         if fast is not None:
-            return fast[0], None, fast[1], True
+            counts, values = fast
+            used = counts.any(axis=0)
+            if not used.all():
+                # Unused values change no level's alpha (an ordinal position adds nothing for
+                # them) but would cost a row and a column in every matrix product.
+                counts, values = counts[:, used], values[used]
+            return counts, None, values, True
     ratings = coerce_ratings(data)
     return value_counts(ratings), ratings, ratings.values, ratings.numeric
 
@@ -261,46 +269,46 @@ def count_matrix(data: Any) -> tuple[np.ndarray, Ratings | None, np.ndarray, boo
 def _float_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Counts of a float array of whole numbers spanning a narrow range, else None.
 
-    Works through blocks of items small enough to stay in cache: per block, the values are
-    shifted into per-item bins (NaN goes to an overflow bin via np.fmin) and counted with one
-    np.bincount; the blocks' count matrices are then placed into the overall value range.
+    Only for at most _COMPACT_SPAN consecutive values: the count matrix has a column for
+    every value in the range, used or not, so a wider range (say {0, 4095}) goes through
+    `coerce_ratings`, which keeps only the values in use. The range is checked on the whole
+    array before anything is allocated. Works through blocks of items small enough to stay
+    in cache: per block, the values are shifted into per-item bins (NaN goes to an overflow
+    bin via np.fmin) and counted with one np.bincount; the blocks' count matrices are then
+    placed into the overall value range.
     """
     n_coders, n_items = x.shape
     if x.size == 0:
         return None
-    step = max(1, _BLOCK_ENTRIES // n_coders)
-    blocks: list[tuple[int, np.ndarray, int]] = []
-    low_all, high_all = math.inf, -math.inf
+    low_all = float(np.fmin.reduce(x, axis=None))
+    high_all = float(np.fmax.reduce(x, axis=None))
+    if math.isnan(low_all) or not (math.isfinite(low_all) and math.isfinite(high_all)):
+        return None
+    if not (low_all.is_integer() and high_all.is_integer()):
+        return None
+    span = int(high_all - low_all) + 1
+    if span > _COMPACT_SPAN or n_items * span > _MAX_FAST_ENTRIES:
+        return None
+    # A block's bins (items x values) stay within _BLOCK_ENTRIES too.
+    step = max(1, min(_BLOCK_ENTRIES // n_coders, _BLOCK_ENTRIES // span))
+    result = np.zeros((n_items, span), dtype=np.int64)
     for first in range(0, n_items, step):
         block = x[:, first : first + step]
         low = float(np.fmin.reduce(block, axis=None))
         high = float(np.fmax.reduce(block, axis=None))
         if math.isnan(low):  # nothing but missing values here
             continue
-        if not (math.isfinite(high) and low.is_integer() and high.is_integer()):
-            return None
-        span = int(high - low) + 1
-        if span > _DIRECT_SPAN:
-            return None
-        width = block.shape[1]
-        overflow = width * span  # one extra bin collects the missing values
-        keys = np.add(block, (np.arange(width, dtype=np.float64) * span - low)[np.newaxis, :])
+        width, block_span = block.shape[1], int(high - low) + 1
+        overflow = width * block_span  # one extra bin collects the missing values
+        keys = np.add(block, (np.arange(width, dtype=np.float64) * block_span - low)[np.newaxis, :])
         np.fmin(keys, float(overflow), out=keys)  # NaN becomes the overflow bin
         whole = keys.astype(np.intp)
         if not np.array_equal(whole, keys):  # some value is not a whole number
             return None
         counts = np.bincount(whole.ravel(), minlength=overflow + 1)[:overflow]
-        blocks.append((first, counts.reshape(width, span), int(low)))
-        low_all, high_all = min(low_all, low), max(high_all, high)
-    if not blocks:
-        return None
-    span = int(high_all - low_all) + 1
-    if span > _DIRECT_SPAN or n_items * span > 50_000_000:
-        return None
-    result = np.zeros((n_items, span), dtype=np.int64)
-    for first, counts, low in blocks:
-        shift = low - int(low_all)
-        result[first : first + counts.shape[0], shift : shift + counts.shape[1]] = counts
+        shift = int(low - low_all)
+        result[first : first + width, shift : shift + block_span] = counts.reshape(
+            width, block_span)
     return result, np.arange(low_all, high_all + 1.0)
 
 

@@ -15,7 +15,8 @@ References:
   high agreement. British Journal of Mathematical and Statistical Psychology 61: 29-48.
 
 Notation (Gwet 2014): r_ik is the number of raters who put item i in category k,
-r_i = sum_k r_ik, n the number of items rated at least once, q the number of categories in use.
+r_i = sum_k r_ik, n the number of items rated at least once, q the number of categories (in use,
+or offered, for AC1: see `gwet_ac1`).
 """
 
 from __future__ import annotations
@@ -103,19 +104,32 @@ def fleiss_kappa(data: Any) -> float:
     return (agreement - chance) / (1.0 - chance)
 
 
-def gwet_ac1(data: Any) -> float:
+def gwet_ac1(data: Any, categories: int | None = None) -> float:
     """Gwet's AC1 for nominal data (Gwet 2008; Handbook of Inter-Rater Reliability, 2014).
 
     AC1 = (p_a - p_e) / (1 - p_e) with p_a as in `fleiss_kappa` and
-    p_e = 1 / (q - 1) * sum_k pi_k (1 - pi_k), q the number of categories in use and pi_k the
-    mean over items rated at least once of r_ik / r_i: the same missing-data handling as
-    irrCAC's `gwet.ac1.raw`. Raises `Undefined` when the study is empty, no item has two
-    ratings, or a single category is in use (q = 1).
+    p_e = 1 / (q - 1) * sum_k pi_k (1 - pi_k), pi_k the mean over items rated at least once
+    of r_ik / r_i: the same missing-data handling as irrCAC's `gwet.ac1.raw`. q is
+    `categories`, the number of categories the coders could choose from (Gwet's definition,
+    irrCAC's `categ` argument), or, when None, the number of categories in use (irrCAC's
+    default without `categ`). Raises `Undefined` when the study is empty, no item has two
+    ratings, or q = 1; ValueError when `categories` is fewer than the categories in use.
     """
     counts, _ = _counts(data)
     agreement = _gwet_pa(counts)
-    shares = _category_shares(counts, "Gwet's AC1")
-    q = len(shares)
+    if categories is None:
+        shares = _category_shares(counts, "Gwet's AC1")
+        q = len(shares)
+    else:
+        if isinstance(categories, bool) or not isinstance(categories, int | np.integer):
+            raise ValueError(f"categories must be a whole number; got {categories!r}")
+        q = int(categories)
+        if q < counts.shape[1]:
+            raise ValueError(f"categories is {q}, but the data use {counts.shape[1]} "
+                             "categories: q counts every category a coder could choose")
+        if q < 2:
+            raise Undefined("a single category to choose from, so Gwet's AC1 is 0/0")
+        shares = _shares(counts)
     chance = float(shares @ (1.0 - shares)) / (q - 1)
     return (agreement - chance) / (1.0 - chance)
 
@@ -145,6 +159,10 @@ def _category_shares(counts: np.ndarray, name: str) -> np.ndarray:
         raise Undefined(
             f"a single category is in use, so chance agreement is 1 and {name} is 0/0"
         )
+    return _shares(counts)
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
     totals = counts.sum(axis=1)
     rated = totals >= 1
     return (counts[rated] / totals[rated, np.newaxis]).mean(axis=0)

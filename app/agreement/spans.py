@@ -9,7 +9,7 @@ as in the MUC/SemEval partial-match schemes.
 
 from __future__ import annotations
 
-import bisect
+import heapq
 import numbers
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
@@ -18,7 +18,8 @@ from typing import Any
 
 from app.agreement._errors import Undefined
 
-__all__ = ["SpanScores", "pairwise_span_f1", "span_f1"]
+__all__ = ["SpanScores", "maximum_interval_matching", "overlap_pairs", "pairwise_span_f1",
+           "span_f1"]
 
 MODES = ("exact", "overlap")
 
@@ -52,7 +53,8 @@ def span_f1(
     with half-open offsets, or (coder, start, end, label) with the coder ignored.
     mode="exact": a match has the same start, end and label (each span matches at most once).
     mode="overlap": a match has the same label and overlapping ranges; spans are paired one
-    to one, greedily by largest overlap (ties by input order).
+    to one, as many pairs as possible (a maximum matching, so the result does not depend on
+    the order of the spans; `overlap_pairs` gives the pairs).
     Raises `Undefined` when neither side has a span, ValueError for malformed spans or an
     unknown mode.
     """
@@ -121,53 +123,110 @@ def _spans(units: Iterable[Any], name: str) -> list[Span]:
     return spans
 
 
-@dataclass(frozen=True)
-class _Group:
-    """One coder's spans of one label, in input order, indexed by start for overlap search."""
-
-    spans: list[Span]
-    order: list[int]
-    starts: list[int]
-    longest: int
-
-
-def _groups(spans: list[Span]) -> dict[Hashable, _Group]:
-    by_label: dict[Hashable, list[Span]] = defaultdict(list)
-    for span in spans:
-        by_label[span[2]].append(span)
-    out = {}
-    for label, members in by_label.items():
-        order = sorted(range(len(members)), key=lambda j: members[j][0])
-        out[label] = _Group(members, order, [members[j][0] for j in order],
-                            max(m[1] - m[0] for m in members))
+def _by_label(spans: list[Span]) -> dict[Hashable, list[tuple[int, int]]]:
+    out: dict[Hashable, list[tuple[int, int]]] = defaultdict(list)
+    for start, end, label in spans:
+        out[label].append((start, end))
     return out
+
+
+def _groups(spans: list[Span]) -> dict[Hashable, list[tuple[int, int]]]:
+    """One coder's spans by label, each label's sorted by start (read once per coder)."""
+    return {label: sorted(members) for label, members in _by_label(spans).items()}
 
 
 def _overlap_matches(gold: list[Span], predicted: list[Span],
                      grouped: tuple[dict, dict] | None = None) -> int:
     left_groups, right_groups = grouped or (_groups(gold), _groups(predicted))
-    matched = 0
-    for label, left_group in left_groups.items():
-        right_group = right_groups.get(label)
-        if right_group is None:
+    return sum(maximum_interval_matching(left, right_groups[label])
+               for label, left in left_groups.items() if label in right_groups)
+
+
+def maximum_interval_matching(left: list[tuple[int, int]], right: list[tuple[int, int]]
+                              ) -> int:
+    """The size of a maximum one-to-one matching of overlapping half-open intervals.
+
+    Sweeps all intervals by end; an unmatched interval takes the overlapping unmatched
+    interval of the other side that ends first. Exact: the interval x ending first has only
+    neighbours ending no earlier, and if an optimal matching pairs x with y' and x's
+    first-ending neighbour y with x', then x' overlaps y' too (s(x') < e(y) <= e(y') and
+    s(y') < e(x) <= e(x')), so swapping keeps it optimal. O(n log n) with a heap per side;
+    the result does not depend on the input order.
+    """
+    sides = (sorted(left), sorted(right))  # by start, to activate in order
+    events = sorted([(end, side, i) for side, spans in enumerate(sides)
+                     for i, (_, end) in enumerate(spans)])
+    matched = (bytearray(len(sides[0])), bytearray(len(sides[1])))
+    heaps: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
+    cursor = [0, 0]
+    count = 0
+    for end, side, i in events:
+        if matched[side][i]:
             continue
-        left, right = left_group.spans, right_group.spans
-        order, starts, longest = right_group.order, right_group.starts, right_group.longest
-        # A span starting more than the longest span's length before `start` ends before it:
-        # only the window between those two bounds can overlap.
-        candidates: list[tuple[int, int, int]] = []
-        for i, (start, end, _) in enumerate(left):
-            low = bisect.bisect_right(starts, start - longest)
-            for j in order[low: bisect.bisect_left(starts, end)]:
-                overlap = min(end, right[j][1]) - max(start, right[j][0])
-                if overlap > 0:
-                    candidates.append((-overlap, i, j))
-        candidates.sort()
-        used_left: set[int] = set()
-        used_right: set[int] = set()
-        for _, i, j in candidates:
-            if i not in used_left and j not in used_right:
-                used_left.add(i)
-                used_right.add(j)
-                matched += 1
-    return matched
+        matched[side][i] = 1  # done with: an unmatched interval here stays unmatched
+        other = 1 - side
+        spans, heap = sides[other], heaps[other]
+        # Every interval of the other side starting before `end` may overlap this one.
+        while cursor[other] < len(spans) and spans[cursor[other]][0] < end:
+            j = cursor[other]
+            heapq.heappush(heap, (spans[j][1], j))
+            cursor[other] += 1
+        while heap and matched[other][heap[0][1]]:
+            heapq.heappop(heap)
+        # The rest of the heap ends at or after `end`: all of them overlap this interval.
+        if heap:
+            _, j = heapq.heappop(heap)
+            matched[other][j] = 1
+            count += 1
+    return count
+
+
+def overlap_pairs(gold: list[Span], predicted: list[Span]) -> list[tuple[int, int]]:
+    """Index pairs (gold, predicted) of a maximum one-to-one matching of overlapping spans
+    with the same label: the largest overlaps paired first, then augmenting paths (Berge)
+    until no pair can be added (Berge 1957: a matching is maximum when no augmenting path
+    is left), so the count is `span_f1`'s true positives in overlap mode.
+    """
+    edges: dict[int, list[int]] = defaultdict(list)
+    candidates = []
+    for i, (start, end, label) in enumerate(gold):
+        for j, (other_start, other_end, other_label) in enumerate(predicted):
+            overlap = min(end, other_end) - max(start, other_start)
+            if label == other_label and overlap > 0:
+                edges[i].append(j)
+                candidates.append((-overlap, i, j))
+    partner_of_left: dict[int, int] = {}
+    partner_of_right: dict[int, int] = {}
+    for _, i, j in sorted(candidates):
+        if i not in partner_of_left and j not in partner_of_right:
+            partner_of_left[i], partner_of_right[j] = j, i
+
+    def augment(root: int, seen: set[int]) -> bool:
+        """Search an augmenting path from `root` depth first (iteratively: paths can be
+        long) and flip it if one is found."""
+        stack = [(root, iter(edges[root]))]
+        trail: list[tuple[int, int]] = []  # the edges taken to reach each frame but the root
+        while stack:
+            i, untried = stack[-1]
+            for j in untried:
+                if j in seen:
+                    continue
+                seen.add(j)
+                trail.append((i, j))
+                if j not in partner_of_right:
+                    for a, b in trail:
+                        partner_of_left[a], partner_of_right[b] = b, a
+                    return True
+                stack.append((partner_of_right[j], iter(edges[partner_of_right[j]])))
+                break
+            else:
+                stack.pop()
+                if trail:
+                    trail.pop()
+        return False
+
+    seen: set[int] = set()  # kept across failed searches: they cannot succeed later
+    for i in list(edges):
+        if i not in partner_of_left and augment(i, seen):
+            seen = set()
+    return sorted(partner_of_left.items())

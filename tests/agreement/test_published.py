@@ -107,3 +107,20 @@ def test_krippendorff_1995_digitised_example_gives_published_kappa_pi_and_alpha(
     assert round(cohen_kappa(data), 3) == 0.385
     assert round(scott_pi(data), 3) == 0.314
     assert round(krippendorff_alpha(data), 3) == 0.329
+
+
+def test_gwet_ac1_counts_the_categories_offered_when_given():
+    # 3 coders, 10 items, 2 of 6 categories in use (Gwet 2008: q is the number of
+    # categories to choose from): p_a = 13/15 either way, p_e = 2 pi (1 - pi) / (q - 1).
+    data = [[0, 0, 0, 1, 0, 0, 1, 0, 0, 0], [0, 0, 1, 1, 0, 0, 1, 0, 0, 0],
+            [0, 0, 0, 1, 0, 1, 1, 0, 0, 0]]
+    pi = 8 / 30
+    for q, expected in ((None, 0.781), (2, 0.781), (6, 0.855)):
+        chance = 2 * pi * (1 - pi) / ((q or 2) - 1)
+        value = gwet_ac1(data, categories=q)
+        assert value == pytest.approx((13 / 15 - chance) / (1 - chance), abs=1e-12)
+        assert round(value, 3) == expected
+    # One category in use out of three offered: chance agreement is 0, AC1 = p_a.
+    assert gwet_ac1([[1, 1, 1], [1, 1, 1]], categories=3) == 1.0
+    with pytest.raises(ValueError, match="categories"):
+        gwet_ac1(data, categories=1)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.agreement import SpanScores, Undefined, span_f1
+from app.agreement import SpanScores, Undefined, overlap_pairs, span_f1
 
 
 def test_exact_mode_needs_the_same_start_end_and_label():
@@ -33,14 +33,64 @@ def test_touching_half_open_spans_do_not_overlap():
     assert span_f1([(0, 5, "x")], [(5, 9, "x")], mode="overlap").true_positives == 0
 
 
-def test_overlap_matching_is_one_to_one_and_greedy_by_largest_overlap():
-    # Gold [0, 10) overlaps predicted [0, 3) by 3 and [2, 10) by 8: it takes [2, 10).
+def test_overlap_matching_is_one_to_one():
+    # Gold [0, 10) overlaps predicted [0, 3) and [2, 10): one of them is matched.
     scores = span_f1([(0, 10, "x")], [(0, 3, "x"), (2, 10, "x")], mode="overlap")
     assert (scores.true_positives, scores.precision, scores.recall) == (1, 0.5, 1.0)
     assert scores.f1 == pytest.approx(2 / 3)
-    # Two gold spans compete for one predicted span: the larger overlap (5 > 3) wins.
     scores = span_f1([(0, 10, "x"), (8, 12, "x")], [(5, 11, "x")], mode="overlap")
     assert scores.true_positives == 1
+
+
+def test_overlap_matching_finds_the_most_pairs_not_the_largest_overlap_first():
+    # [1, 10) overlaps gold [0, 10) most (9), but it is the only span [9, 12) overlaps:
+    # pairing by largest overlap first finds one match, a maximum matching two.
+    gold = [(0, 10, "x"), (9, 12, "x")]
+    predicted = [(1, 10, "x"), (0, 2, "x")]
+    assert span_f1(gold, predicted, mode="overlap").true_positives == 2
+    assert span_f1(predicted, gold, mode="overlap").true_positives == 2
+    assert sorted(overlap_pairs(gold, predicted)) == [(0, 1), (1, 0)]
+
+
+def _maximum_matching_by_search(gold, predicted):
+    """Kuhn's augmenting paths over every overlapping same-label pair: the oracle."""
+    edges = [[j for j, b in enumerate(predicted) if a[2] == b[2] and a[0] < b[1] and b[0] < a[1]]
+             for a in gold]
+    partner: dict[int, int] = {}
+
+    def augment(i, seen):
+        for j in edges[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in partner or augment(partner[j], seen):
+                    partner[j] = i
+                    return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(gold)))
+
+
+span_lists = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12), st.sampled_from("xy"))
+                      .map(lambda t: (t[0], t[0] + t[1], t[2])), max_size=9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(span_lists, span_lists, st.randoms())
+def test_overlap_matching_is_maximum_and_independent_of_order(gold, predicted, random):
+    if not gold and not predicted:
+        return
+    expected = _maximum_matching_by_search(gold, predicted)
+    assert span_f1(gold, predicted, mode="overlap").true_positives == expected
+    shuffled_gold, shuffled_predicted = list(gold), list(predicted)
+    random.shuffle(shuffled_gold)
+    random.shuffle(shuffled_predicted)
+    assert span_f1(shuffled_gold, shuffled_predicted, "overlap").true_positives == expected
+    pairs = overlap_pairs(gold, predicted)
+    assert len(pairs) == expected
+    assert len({i for i, _ in pairs}) == len({j for _, j in pairs}) == len(pairs)
+    for i, j in pairs:
+        a, b = gold[i], predicted[j]
+        assert a[2] == b[2] and a[0] < b[1] and b[0] < a[1]
 
 
 def test_exact_duplicates_match_at_most_once_each():
