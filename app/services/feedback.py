@@ -14,8 +14,8 @@ Conventions, the same on every page:
 - passages: the agreement share is over the passages the key tags (one the student left
   untagged counts as a difference); Cohen's kappa is over the passages both tagged;
 - spans of a layer (rhetoric, unsupported claims): overlapping spans of the same label are
-  matched first, largest overlap first, exactly as `app.agreement.span_f1` in overlap mode
-  scores them; of the rest, overlapping spans with other labels pair up as "label differs";
+  matched first, as many as can be paired one to one (largest overlaps preferred), exactly
+  as `app.agreement.span_f1` in overlap mode scores them; of the rest, overlapping spans with other labels pair up as "label differs";
   what is left is missed (only the key has it) or extra (only the student has it);
 - ratings: every field side by side; scale fields the codebook measures agreement on
   (`agreement:` in the rating form) are scored by their difference, student minus key.
@@ -222,24 +222,18 @@ def classify_spans(mine: list[SpanTuple], key: list[SpanTuple]
     """Sort a student's spans of one layer and document against the key's: (matched pairs,
     label-differs pairs, missed key spans, extra student spans); pairs are (mine, key).
 
-    Same-label overlapping spans are matched first, per label and largest overlap first,
-    with the key as the first side: the pairing `span_f1(key, mine, "overlap")` counts, so
-    `len(matched)` is its true positives. Of the spans left, overlapping ones pair up across
-    labels the same way; the rest are missed or extra.
+    Same-label overlapping spans are matched first by `engine.overlap_pairs` (largest
+    overlap first, then as many pairs as possible), with the key as the first side: the
+    pairing `span_f1(key, mine, "overlap")` counts, so `len(matched)` is its true positives.
+    Of the spans left, overlapping ones pair up across labels, largest overlap first; the
+    rest are missed or extra.
     """
     mine, key = sorted(mine), sorted(key)
-    matched: list[tuple[SpanTuple, SpanTuple]] = []
-    key_left: list[SpanTuple] = []
-    mine_left: list[SpanTuple] = []
-    for label in sorted({s[2] for s in mine} | {s[2] for s in key}):
-        for theirs, ours in match_spans([s for s in key if s[2] == label],
-                                         [s for s in mine if s[2] == label]):
-            if theirs and ours:
-                matched.append((ours, theirs))
-            elif theirs:
-                key_left.append(theirs)
-            elif ours:
-                mine_left.append(ours)
+    pairs = engine.overlap_pairs([s[:3] for s in key], [s[:3] for s in mine])
+    matched = [(mine[j], key[i]) for i, j in pairs]
+    key_paired, mine_paired = {i for i, _ in pairs}, {j for _, j in pairs}
+    key_left = [s for i, s in enumerate(key) if i not in key_paired]
+    mine_left = [s for j, s in enumerate(mine) if j not in mine_paired]
     differs, missed, extra = [], [], []
     for theirs, ours in match_spans(sorted(key_left), sorted(mine_left)):
         if theirs and ours:
