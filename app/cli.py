@@ -136,8 +136,11 @@ def _format_figure(figure: dict) -> str:
         text += f" [{figure['ci'][0]:.3f}, {figure['ci'][1]:.3f}]"
     if figure.get("reading"):
         text += f" {figure['reading']}"
-    return text + (f"  (items {figure['n_items']}, pairable {figure['n_pairable']}, "
-                   f"coders {figure['n_coders']})")
+    text += (f"  (items {figure['n_items']}, pairable {figure['n_pairable']}, "
+             f"coders {figure['n_coders']})")
+    if figure.get("ci_withheld"):
+        text += f"  [{figure['ci_withheld']}]"
+    return text
 
 
 @click.command("agreement")
@@ -160,6 +163,7 @@ def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
     click.echo(f"{report['project']['title']}: {len(report['annotators'])} annotators, "
                f"{len(report['documents'])} documents, codebook version "
                f"{report['codebook_version']}")
+    click.echo(f"{report['methods']['worked_on']} Definitions: --json, \"methods\".")
     layers = report["layers"]
     for key, title in (("source_passages", "Source type per passage"),
                        ("source_characters", "Source type per character (innermost span)"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
 
 import krippendorff
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import DocumentRating, PassageTag, Span
@@ -65,8 +67,8 @@ def test_passage_alpha_matches_an_independent_implementation(study):
     assert alpha["value"] == pytest.approx(expected, abs=1e-9)
     assert (alpha["n_items"], alpha["n_pairable"], alpha["n_coders"]) == (4, 11, 3)
     assert alpha["reading"] in {"reliable", "tentative", "unreliable"}
-    low, high = alpha["ci"]
-    assert low <= high  # a percentile interval; on 4 items it need not hold the estimate
+    # Four passages are far too few for a bootstrap interval to mean anything.
+    assert alpha["ci"] is None and "too few passages" in alpha["ci_withheld"]
 
 
 def test_passage_disagreements_list_who_said_what(study):
@@ -375,3 +377,217 @@ def test_pairs_compare_only_documents_both_annotators_worked_on(app, make):
     assert review.span_differences(project, "claim", "aigerim", "aliya") == []
     table = review.span_confusion(project, "claim", "aigerim", "aliya")
     assert sum(map(sum, table["matrix"])) == 0
+
+
+# --- who counts: everyone who worked on a document, whatever they marked -------------------
+
+def _plain_study(make, marks: dict[str, list[str]], *, tags: bool = True):
+    """ana, ben and cat tag every passage and rate the document; `marks` says who marks
+    which phrases as loaded language."""
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, TEXT)
+    words = vocabulary(project.id)
+    students = {name: make.member(project, username=name) for name in ("ana", "ben", "cat")}
+    for name, student in students.items():
+        for passage in document.passages if tags else []:
+            db.session.add(PassageTag(
+                passage_id=passage.id, document_id=document.id, user_id=student.id,
+                label_id=words.labels[("source", "news_report")].id, codebook_version=1))
+        db.session.add(DocumentRating(document_id=document.id, user_id=student.id,
+                                      values={"reliability": 5}, codebook_version=1))
+        for phrase in marks.get(name, []):
+            start = TEXT.index(phrase)
+            db.session.add(Span(document_id=document.id, user_id=student.id,
+                                layer_id=words.layers["rhetoric"].id,
+                                label_id=words.labels[("rhetoric", "loaded_language")].id,
+                                client_id=uuid.uuid4().hex, start=start,
+                                end=start + len(phrase), codebook_version=1))
+    db.session.commit()
+    return project, document, students
+
+
+def test_an_annotator_who_marked_no_span_is_a_coder_of_the_span_layer(make):
+    # ana and ben mark "shoot"; cat worked on the document and found no rhetoric. With the
+    # three raters u-alpha is 0.4602 (DKPro Agreement agrees); leaving cat out gave 1.000.
+    project, document, _ = _plain_study(make, {"ana": ["shoot"], "ben": ["shoot"]})
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    overall = figure(rhetoric["coefficients"], "u_alpha")
+    assert round(overall["value"], 4) == 0.4602 and overall["n_coders"] == 3
+    assert rhetoric["coders"] == ["ana", "ben", "cat"] and rhetoric["marked_nothing"] == ["cat"]
+    (label,) = rhetoric["labels"]
+    assert round(label["value"], 4) == 0.4602 and label["n_coders"] == 3
+    (per_document,) = rhetoric["documents"]
+    assert round(per_document["value"], 4) == 0.4602 and per_document["n_coders"] == 3
+    pairs = {tuple(p["coders"]): p for p in rhetoric["pairs"]}
+    assert set(pairs) == {("ana", "ben"), ("ana", "cat"), ("ben", "cat")}
+    # ana is the reference: cat finds none of her span (recall 0) and has none (precision 0).
+    for mode in ("exact", "overlap"):
+        assert pairs[("ana", "cat")][mode] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        assert pairs[("ana", "ben")][mode]["f1"] == 1.0
+
+
+def test_one_annotator_marking_is_still_a_comparison(make):
+    project, *_ = _plain_study(make, {"ana": ["shoot"]})
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    overall = figure(rhetoric["coefficients"], "u_alpha")
+    assert overall["undefined"] is None and round(overall["value"], 3) == -0.059
+    assert rhetoric["marked_nothing"] == ["ben", "cat"]
+    pairs = {tuple(p["coders"]): p for p in rhetoric["pairs"]}
+    assert "neither side" in pairs[("ben", "cat")]["exact"]["undefined"]
+
+
+def test_nobody_marking_a_layer_is_undefined_and_says_so(make):
+    project, *_ = _plain_study(make, {})
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    (overall,) = rhetoric["coefficients"]
+    assert overall["value"] is None and "no coder marked any unit" in overall["undefined"]
+    assert rhetoric["warnings"] == ["Nobody marked a span in this layer."]
+
+
+def test_an_annotator_who_only_marked_a_document_done_is_a_coder(make):
+    from datetime import UTC, datetime
+
+    from app.models import DocumentProgress
+
+    project, document, _ = _plain_study(make, {"ana": ["shoot"], "ben": ["shoot"]})
+    dan = make.member(project, username="dan")
+    db.session.add(DocumentProgress(document_id=document.id, user_id=dan.id,
+                                    done_at=datetime.now(UTC)))
+    db.session.commit()
+    report = build_report(project)
+    assert report["annotators"] == ["ana", "ben", "cat", "dan"]
+    assert "marked it done" in report["methods"]["worked_on"]
+    rhetoric = report["layers"]["rhetoric"]
+    assert rhetoric["marked_nothing"] == ["cat", "dan"]
+    from app.agreement import unitizing_alpha
+
+    shoot = TEXT.index("shoot")
+    expected = unitizing_alpha([("ana", shoot, shoot + 5, "x"), ("ben", shoot, shoot + 5, "x")],
+                               0, document.char_count, coders=["ana", "ben", "cat", "dan"])
+    assert figure(rhetoric["coefficients"], "u_alpha")["value"] == pytest.approx(expected)
+
+
+def test_per_document_coders_are_those_who_worked_on_that_document(make):
+    project, first, students = _plain_study(make, {"ana": ["shoot"], "ben": ["shoot"]})
+    second = make.document(project, TEXT.replace("15 dead", "16 dead"), name="b.txt")
+    words = vocabulary(project.id)
+    shoot = TEXT.index("shoot")
+    for name in ("ana", "ben"):  # cat never opened the second document
+        db.session.add(Span(document_id=second.id, user_id=students[name].id,
+                            layer_id=words.layers["rhetoric"].id,
+                            label_id=words.labels[("rhetoric", "loaded_language")].id,
+                            client_id=uuid.uuid4().hex, start=shoot, end=shoot + 5,
+                            codebook_version=1))
+    db.session.commit()
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    by_document = {d["document_id"]: d for d in rhetoric["documents"]}
+    assert by_document[first.id]["n_coders"] == 3
+    assert round(by_document[first.id]["value"], 4) == 0.4602
+    assert by_document[second.id]["n_coders"] == 2 and by_document[second.id]["value"] == 1.0
+    pairs = {tuple(p["coders"]): p for p in rhetoric["pairs"]}
+    # ana and cat compare on the first document only, where cat marked nothing.
+    assert pairs[("ana", "cat")]["exact"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_an_annotator_who_tagged_no_passage_leaves_passage_alpha_alone(make, study):
+    project, document, _, students = study
+    before = build_report(project)["layers"]["source_passages"]
+    dan = make.member(project, username="dan")
+    words = vocabulary(project.id)
+    db.session.add(DocumentRating(document_id=document.id, user_id=dan.id,
+                                  values={"reliability": 5}, codebook_version=1))
+    db.session.add(Span(document_id=document.id, user_id=dan.id,
+                        layer_id=words.layers["rhetoric"].id,
+                        label_id=words.labels[("rhetoric", "loaded_language")].id,
+                        client_id=uuid.uuid4().hex, start=0, end=9, codebook_version=1))
+    db.session.commit()
+    after = build_report(project)["layers"]["source_passages"]
+    # An untagged passage is missing, not a disagreement: every figure is unchanged.
+    assert [(f["name"], f["value"], f["n_coders"]) for f in after["coefficients"]] == \
+        [(f["name"], f["value"], f["n_coders"]) for f in before["coefficients"]]
+    pairs = {tuple(p["coders"]): p for p in after["pairs"]}
+    assert pairs[("ana", "dan")]["value"] is None and pairs[("ana", "dan")]["n_items"] == 0
+
+
+def test_a_rating_field_left_empty_is_missing_for_that_rater(make):
+    project, document, students = _plain_study(make, {})
+    second = make.document(project, TEXT.replace("15 dead", "16 dead"), name="b.txt")
+    values = {"ana": {"reliability": 5, "slant": 1}, "ben": {"reliability": 4, "slant": 0},
+              "cat": {"reliability": 2}}  # cat left slant empty
+    for name, rating in values.items():
+        db.session.add(DocumentRating(document_id=second.id, user_id=students[name].id,
+                                      values=rating, codebook_version=1))
+    db.session.execute(sa.update(DocumentRating).where(
+        DocumentRating.document_id == document.id, DocumentRating.user_id == students["ben"].id
+    ).values(values={"reliability": 3, "slant": 2}))
+    db.session.commit()
+    fields = {f["field"]: f for f in build_report(project)["layers"]["ratings"]["fields"]}
+    slant = figure(fields["slant"]["coefficients"], "alpha_interval")
+    nan = np.nan
+    expected = krippendorff.alpha(reliability_data=[[nan, 1], [2, 0], [nan, nan]],
+                                  level_of_measurement="interval")
+    assert slant["value"] == pytest.approx(expected) and slant["n_coders"] == 2
+    reliability = figure(fields["reliability"]["coefficients"], "alpha_interval")
+    expected = krippendorff.alpha(reliability_data=[[5, 5], [3, 4], [5, 2]],
+                                  level_of_measurement="interval")
+    assert reliability["value"] == pytest.approx(expected) and reliability["n_coders"] == 3
+
+
+# --- intervals, definitions ----------------------------------------------------------------
+
+def test_rating_intervals_need_thirty_documents():
+    from app.services.agreement import MIN_INTERVAL_UNITS
+    from app.services.agreement.figures import alpha_with_interval
+
+    rng = np.random.default_rng(3)
+    truth = rng.integers(1, 8, 40).astype(float)
+    matrix = np.vstack([truth + rng.integers(-1, 2, 40) for _ in range(3)])
+    few = alpha_with_interval(matrix[:, :MIN_INTERVAL_UNITS - 1], "interval", "documents")
+    assert few["value"] is not None and few["ci"] is None
+    assert few["ci_withheld"].startswith("too few documents for an interval: 29 ")
+    enough = alpha_with_interval(matrix[:, :MIN_INTERVAL_UNITS], "interval", "documents")
+    low, high = enough["ci"]
+    assert low <= enough["value"] <= high and "ci_withheld" not in enough
+
+
+def test_the_report_withholds_intervals_from_a_few_documents(runner, study):
+    project, *_ = study
+    report = json.loads(runner.invoke(args=["agreement", str(project.id), "--json"]).output)
+    fields = {f["field"]: f for f in report["layers"]["ratings"]["fields"]}
+    for coefficient in fields["reliability"]["coefficients"]:
+        assert coefficient["ci"] is None
+        assert "too few documents for an interval" in coefficient["ci_withheld"]
+    assert report["methods"]["interval"]["min_units"] == 30
+    text = runner.invoke(args=["agreement", str(project.id)]).output
+    assert "too few documents for an interval" in text
+
+
+def test_ac1_counts_the_labels_the_codebook_offers(study):
+    from app import agreement as engine
+
+    project, *_ = study
+    words = vocabulary(project.id)
+    offered = sum(1 for (layer, _), info in words.labels.items()
+                  if layer == "source" and info.active)
+    section = build_report(project)["layers"]["source_passages"]
+    assert section["categories"] == {"offered": offered, "used": 4}
+    data = [[t for t in TAGS[name]] for name in sorted(TAGS)]
+    assert figure(section["coefficients"], "gwet_ac1")["value"] == pytest.approx(
+        engine.gwet_ac1(data, categories=offered))
+    assert figure(section["coefficients"], "gwet_ac1_used")["value"] == pytest.approx(
+        engine.gwet_ac1(data))
+    assert offered > 4 and engine.gwet_ac1(data, categories=offered) != engine.gwet_ac1(data)
+
+
+@pytest.mark.parametrize("who", ["teacher", "student"])
+def test_the_page_says_how_its_figures_are_computed(client, login_as, study, who):
+    project, _, teacher, students = study
+    login_as(teacher if who == "teacher" else students["ana"])
+    page = html.unescape(client.get(f"/projects/{project.id}/agreement").get_data(as_text=True))
+    assert "How these are computed" in page
+    for phrase in ("Gwet's generalisation to missing ratings", "unit-level bootstrap",
+                   "marked it done", "maximum matching", "Krippendorff, K. (1995)",
+                   "q the number of labels the codebook offers",
+                   "too few documents for an interval"):
+        assert phrase in page, phrase

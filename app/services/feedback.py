@@ -15,8 +15,9 @@ Conventions, the same on every page:
   untagged counts as a difference); Cohen's kappa is over the passages both tagged;
 - spans of a layer (rhetoric, unsupported claims): overlapping spans of the same label are
   matched first, as many as can be paired one to one (largest overlaps preferred), exactly
-  as `app.agreement.span_f1` in overlap mode scores them; of the rest, overlapping spans with other labels pair up as "label differs";
-  what is left is missed (only the key has it) or extra (only the student has it);
+  as `app.agreement.span_f1` in overlap mode scores them; of the rest, overlapping spans
+  with other labels pair up as "label differs"; what is left is missed (only the key has
+  it) or extra (only the student has it);
 - ratings: every field side by side; scale fields the codebook measures agreement on
   (`agreement:` in the rating form) are scored by their difference, student minus key.
 """

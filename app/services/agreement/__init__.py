@@ -1,0 +1,65 @@
+"""The agreement report of a project: annotations read from the database, fed to the pure
+engine in app.agreement, and returned as plain data for the page, the API and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import Project
+from app.services.agreement.figures import (
+    BOOTSTRAP_SAMPLES,
+    MIN_INTERVAL_UNITS,
+    SEED,
+    figure,
+    nominal_block,
+)
+from app.services.agreement.methods import methods
+from app.services.agreement.passages import effective_section, passages_section
+from app.services.agreement.people import (
+    WORKED_ON,
+    Scope,
+    annotators_of,
+    coverage,
+    documents_in,
+)
+from app.services.agreement.ratings import ratings_section
+from app.services.agreement.spans import merge_overlaps, units_section
+from app.services.vocabulary import vocabulary
+
+__all__ = [
+    "BOOTSTRAP_SAMPLES",
+    "MIN_INTERVAL_UNITS",
+    "SEED",
+    "WORKED_ON",
+    "Scope",
+    "annotators_of",
+    "build_report",
+    "coverage",
+    "figure",
+    "merge_overlaps",
+    "methods",
+    "nominal_block",
+]
+
+
+def build_report(project: Project, scope: Scope | None = None) -> dict[str, Any]:
+    """Every agreement figure of a project, per layer, as plain data."""
+    scope = scope or Scope()
+    words = vocabulary(project.id)
+    users = annotators_of(project, scope)
+    documents = documents_in(project, scope)
+    covered = coverage(documents, users)
+    return {
+        "project": {"id": project.id, "title": project.title},
+        "codebook_version": words.version,
+        "annotators": list(users.values()),
+        "documents": [{"id": d.id, "title": d.title} for d in documents],
+        "methods": methods(),
+        "layers": {
+            "source_passages": passages_section(documents, users, words),
+            "source_characters": effective_section(documents, users, words),
+            "rhetoric": units_section(documents, users, words, "rhetoric", covered),
+            "claim": units_section(documents, users, words, "claim", covered),
+            "ratings": ratings_section(documents, users, words),
+        },
+    }

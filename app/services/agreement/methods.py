@@ -1,0 +1,101 @@
+"""How the report computes each figure, in words, with references: shown on the agreement
+page and included in the JSON, so that a figure can be matched against another tool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.services.agreement.figures import BOOTSTRAP_SAMPLES, CONFIDENCE, MIN_INTERVAL_UNITS
+from app.services.agreement.people import WORKED_ON
+
+DEFINITIONS: list[tuple[str, str]] = [
+    ("Coders",
+     f"{WORKED_ON} Every such annotator is a coder of every layer of that document, whether "
+     "or not they marked anything in it: a span layer left empty is an observation (no "
+     "rhetoric found), and it disagrees with those who marked something. A passage left "
+     "untagged, or a rating field left empty, is missing for that annotator (not a "
+     "disagreement)."),
+    ("Percent agreement",
+     "Gwet's: the mean, over items with two or more values, of the share of agreeing pairs "
+     "of raters, Σₖ rᵢₖ(rᵢₖ − 1) / rᵢ(rᵢ − 1) (Gwet 2014, ch. 2; irrCAC's pa.coeff.raw). "
+     "Not chance-corrected. Averaging over pairs of coders instead (as NLTK's avg_Ao) gives "
+     "other numbers when raters are missing."),
+    ("Fleiss' kappa",
+     "Gwet's generalisation to missing ratings (Gwet 2014, ch. 2; irrCAC's "
+     "fleiss.kappa.raw): p_a as for percent agreement, πₖ the mean over items rated at least "
+     "once of rᵢₖ / rᵢ, p_e = Σ πₖ². With every item rated by every coder it is Fleiss' "
+     "(1971) kappa, as statsmodels' fleiss_kappa and DKPro's FleissKappaAgreement compute it."),
+    ("Gwet's AC1",
+     "Gwet (2008; 2014): p_e = Σ πₖ(1 − πₖ) / (q − 1) with q the number of labels the "
+     "codebook offers for the layer (irrCAC's gwet.ac1.raw given the labels as categ). "
+     "“gwet ac1 used” takes q as the labels in use instead (irrCAC without categ)."),
+    ("Krippendorff's alpha",
+     "From the coincidence matrix of the items with two or more values (Krippendorff 2011, "
+     "“Computing Krippendorff's Alpha-Reliability”). Nominal for source types and category "
+     "fields, interval and ordinal for rating scales; the ordinal metric is Krippendorff's, "
+     "on the coincidence marginals (as the krippendorff Python package), not rank weights. "
+     "Items: passages (source type per passage), characters covered by two or more coders "
+     "(per character), documents (ratings). Per label: that label against all others."),
+    ("u-alpha",
+     "Krippendorff's alpha for unitizing (Krippendorff 1995; 2004, Content Analysis §12.4), "
+     "term by term as DKPro Agreement's KrippendorffAlphaUnitizingAgreement. Overall and per "
+     "label over the documents laid end to end, with every coder of any of them; per "
+     "document with that document's coders. An annotator's overlapping spans of one label "
+     "count as the text they cover. The overall value averages observed and expected "
+     "disagreement over the labels in use."),
+    ("Span F1",
+     "Per pair of annotators over the documents both worked on, the first as reference "
+     "(Hripcsak & Rothschild 2005). Exact: same start, end and label. Overlap: same label "
+     "and overlapping text, paired one to one, as many pairs as possible (a maximum "
+     "matching). Precision or recall is 0 for a side with no spans; with no span on either "
+     "side the pair is undefined."),
+    ("Cohen's kappa",
+     "Per pair of annotators, over the passages both tagged (Cohen 1960)."),
+    ("Intervals",
+     f"{CONFIDENCE:.0%} percentile bootstrap intervals for alpha: the units (passages, or "
+     f"documents for ratings) with two or more values are resampled with replacement "
+     f"{BOOTSTRAP_SAMPLES:,} times with a fixed seed and alpha recomputed on each (a "
+     "unit-level bootstrap in the spirit of Hayes & Krippendorff 2007; their KALPHA macro "
+     "resamples pairs of values instead and gives other bounds). Only from "
+     f"{MIN_INTERVAL_UNITS} such units: with fewer such intervals cover the true value far "
+     "less often than they claim (about 87% with 10 units, 72% with 5), so the report "
+     "shows the value alone and says “too few documents for an interval”."),
+    ("Reading",
+     "Krippendorff's (2004, p. 241): α ≥ .800 reliable, ≥ .667 tentative, below that "
+     "unreliable."),
+]
+
+
+REFERENCES = [
+    "Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and "
+    "Psychological Measurement 20: 37–46.",
+    "Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. "
+    "Psychological Bulletin 76: 378–382.",
+    "Gwet, K. L. (2008). Computing inter-rater reliability and its variance in the presence "
+    "of high agreement. British Journal of Mathematical and Statistical Psychology 61: 29–48.",
+    "Gwet, K. L. (2014). Handbook of Inter-Rater Reliability, 4th ed. Advanced Analytics; "
+    "R package irrCAC.",
+    "Hayes, A. F. & Krippendorff, K. (2007). Answering the call for a standard reliability "
+    "measure for coding data. Communication Methods and Measures 1: 77–89.",
+    "Hripcsak, G. & Rothschild, A. S. (2005). Agreement, the F-measure, and reliability in "
+    "information retrieval. JAMIA 12: 296–298.",
+    "Krippendorff, K. (1995). On the reliability of unitizing contiguous data. Sociological "
+    "Methodology 25: 47–76.",
+    "Krippendorff, K. (2004). Content Analysis: An Introduction to Its Methodology, 2nd ed. "
+    "Sage.",
+    "Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School "
+    "for Communication, University of Pennsylvania.",
+    "Meyer, C. M., Mieskes, M., Stab, C. & Gurevych, I. (2014). DKPro Agreement: an "
+    "open-source Java library for measuring inter-rater agreement. COLING 2014 demos.",
+]
+
+
+def methods() -> dict[str, Any]:
+    """The definitions and settings behind the report's figures, as plain data."""
+    return {
+        "worked_on": WORKED_ON,
+        "interval": {"method": "unit-level percentile bootstrap", "samples": BOOTSTRAP_SAMPLES,
+                     "confidence": CONFIDENCE, "min_units": MIN_INTERVAL_UNITS},
+        "definitions": [{"term": term, "text": text} for term, text in DEFINITIONS],
+        "references": REFERENCES,
+    }
