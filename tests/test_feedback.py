@@ -383,3 +383,44 @@ def test_feedback_on_the_demo(app, client, runner):
         assert client.get(url).status_code == 200, url
     page = client.get(f"{base}/aigerim/{project.documents[0].id}").get_data(as_text=True)
     assert "You agreed with the key on 30 of 31 passages" in page
+
+
+# --- a student who left a layer empty ------------------------------------------------------
+
+def test_a_student_who_left_a_span_layer_empty_is_scored_against_the_key(case, make):
+    from datetime import UTC, datetime
+
+    from app.models import DocumentProgress
+
+    project, document, _, _, _ = case
+    quiet = make.member(project, username="quiet")
+    annotate(document, quiet, KEY_TAGS, [], KEY_RATING)  # found no rhetoric at all
+    db.session.add(DocumentProgress(document_id=document.id, user_id=quiet.id,
+                                    done_at=datetime.now(UTC)))
+    db.session.commit()
+    rhetoric = feedback.student_feedback(project, document, quiet)["layers"]["rhetoric"]
+    # Precision has no spans to rest on: 0 by span_f1's convention; recall and F1 are 0.
+    assert (rhetoric["precision"], rhetoric["recall"], rhetoric["f1"]) == (0.0, 0.0, 0.0)
+    assert len(rhetoric["missed"]) == 3 and rhetoric["undefined"] is None
+    (row,) = [r for r in feedback.gradebook(project) if r["username"] == "quiet"]
+    assert row["compared"] == 1 and row["rhetoric_f1"] == 0.0
+    assert row["passage_agreement"] == 1.0
+    summary = feedback.class_summary(project)
+    missed = {(m["text"], m["of"]): m["missed"] for m in summary["missed"]["rhetoric"]}
+    assert missed[("police shoot", 1)] == 1  # quiet is the one reader who submitted
+
+
+def test_a_student_who_only_marked_a_document_done_worked_on_it(case, make):
+    from datetime import UTC, datetime
+
+    from app.models import DocumentProgress
+
+    project, document, _, _, _ = case
+    blank = make.member(project, username="blank")
+    db.session.add(DocumentProgress(document_id=document.id, user_id=blank.id,
+                                    done_at=datetime.now(UTC)))
+    db.session.commit()
+    result = feedback.student_feedback(project, document, blank)
+    assert result["worked"] and result["submitted"]
+    assert result["passages"]["tagged"] == 0 and result["passages"]["left_untagged"] == 4
+    assert result["layers"]["rhetoric"]["recall"] == 0.0

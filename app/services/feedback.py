@@ -400,8 +400,10 @@ def _document(document: Document, data: _Data, student_id: int) -> dict[str, Any
     mine = data.of(document.id, student_id)
     out: dict[str, Any] = {
         "document_id": document.id, "title": document.title, "has_key": key is not None,
-        "worked": mine is not None,
         "submitted": (document.id, student_id) in data.submitted}
+    # As in the agreement report: marking a document done is work too, even with nothing
+    # tagged, marked or rated.
+    out["worked"] = mine is not None or out["submitted"]
     if key is None:
         return {**out, "summary": NO_KEY}
     mine = mine or _Work()
