@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
-
-from pathlib import Path
 
 from app.services.datasets.importing import import_file
 from tests.browser.conftest import ARTIFACTS
