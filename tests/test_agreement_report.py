@@ -591,3 +591,41 @@ def test_the_page_says_how_its_figures_are_computed(client, login_as, study, who
                    "q the number of labels the codebook offers",
                    "too few documents for an interval"):
         assert phrase in page, phrase
+
+
+def test_a_claim_left_without_a_verdict_is_missing_for_that_student(corpus_for_verdicts):
+    from app.services import claims
+
+    project, question, links, (s1, s2, s3) = corpus_for_verdicts
+    for link, verdicts in zip(links, [("refuted", "refuted", None),
+                                      ("supported", "refuted", "supported"),
+                                      ("supported", "supported", None)], strict=True):
+        for student, verdict in zip((s1, s2, s3), verdicts, strict=True):
+            if verdict:
+                claims.set_verdict(project, student, link.id, {"verdict": verdict})
+    result = claims.verdict_agreement(project, question.id)
+    data = [[0, 0, 1], [0, 0, 1], [np.nan, 1, np.nan]]  # refuted 0, supported 1
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+    assert result["alpha"] == pytest.approx(expected)
+    assert (result["claims"], result["students"], result["verdicts"]) == (3, 3, 7)
+
+
+@pytest.fixture
+def corpus_for_verdicts(make):
+    from app.services import claims
+    from tests.test_claims import TOLL, file
+
+    teacher = make.user("t1", role="teacher")
+    project = make.project(teacher)
+    paper = make.document(project, "Officials said 14 people were killed in clashes.\n",
+                          name="paper.txt")
+    radio = make.document(project, "Clashes left at least 13 people dead.\n", name="radio.txt")
+    essay = make.document(project, "Up to 64 people were killed, unofficially.\n",
+                          name="essay.txt")
+    students = tuple(make.member(project, username=f"s{n}") for n in (1, 2, 3))
+    make.member(project, username="s4")  # gives no verdict at all: not a coder
+    question = claims.create_question(project, teacher, TOLL)
+    links = [file(project, teacher, question, paper, "14 people", "14"),
+             file(project, teacher, question, radio, "at least 13 people", "at least 13"),
+             file(project, teacher, question, essay, "Up to 64", "up to 64")]
+    return project, question, links, students
