@@ -19,6 +19,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         Path(__file__).resolve().parent.parent / "instance"
     )
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    from app.jsonsafe import JSONProvider
+
+    app.json = JSONProvider(app)  # request bodies too deeply nested are a 400, never a 500
     from app.config import build_config
 
     app.config.update(build_config(Path(app.instance_path)))

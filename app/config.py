@@ -36,6 +36,28 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+MIB = 1024 * 1024
+
+# Resource limits, each checked before the work it guards: config key -> (environment
+# variable, default). README.md "Limits" says why each default is what it is.
+LIMITS: dict[str, tuple[str, int]] = {
+    "DOCUMENT_MAX_BYTES": ("SOURCEMARK_DOCUMENT_MAX_BYTES", 2 * MIB),
+    "ZIP_MAX_ENTRIES": ("SOURCEMARK_ZIP_MAX_ENTRIES", 100_000),
+    "ZIP_MAX_MEMBER_BYTES": ("SOURCEMARK_ZIP_MAX_MEMBER_BYTES", 128 * MIB),
+    "ZIP_MAX_TOTAL_BYTES": ("SOURCEMARK_ZIP_MAX_TOTAL_BYTES", 256 * MIB),
+    "ZIP_MAX_RATIO": ("SOURCEMARK_ZIP_MAX_RATIO", 100),
+    "JSON_MAX_DEPTH": ("SOURCEMARK_JSON_MAX_DEPTH", 64),
+    "MAX_DOCUMENTS_PER_IMPORT": ("SOURCEMARK_MAX_DOCUMENTS_PER_IMPORT", 50_000),
+    "MAX_DOCUMENTS_PER_PROJECT": ("SOURCEMARK_MAX_DOCUMENTS_PER_PROJECT", 100_000),
+    "MAX_LABELS_PER_LAYER": ("SOURCEMARK_MAX_LABELS_PER_LAYER", 100),
+    "MAX_MEMBERS_PER_PROJECT": ("SOURCEMARK_MAX_MEMBERS_PER_PROJECT", 500),
+}
+
+
+def _limits() -> dict[str, int]:
+    return {key: int(os.environ.get(env, default)) for key, (env, default) in LIMITS.items()}
+
+
 WEAK_KEYS = {"dev", "secret", "change-me", "changeme", "test", "test-secret", "bench"}
 MIN_KEY_LENGTH = 32
 
@@ -67,8 +89,9 @@ def build_config(instance_path: Path) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") if production else _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {},  # create_app adds pool_pre_ping for servers
-        # Size cap of one document's text, in bytes of UTF-8 (issue: 2 MB by default).
-        "DOCUMENT_MAX_BYTES": int(os.environ.get("SOURCEMARK_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)),
+        # Size caps (one document's text in bytes of UTF-8, zip archives, JSON nesting)
+        # and counts (documents, labels, members): see LIMITS.
+        **_limits(),
         # Whole request cap for uploads (several files at once).
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from app import jsonsafe
 from app.extensions import db
 from app.models import Document, Passage, Project, User
 from app.services.errors import ImportFailed
@@ -103,7 +104,7 @@ def _jsonl_drafts(source: str, name: str, max_bytes: int) -> Iterable[DocumentDr
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = jsonsafe.loads(line)
         except json.JSONDecodeError as exc:
             raise TextError(Problem(name, f"not valid JSON ({exc.msg}, column {exc.colno})",
                                     line=number)) from None

@@ -50,6 +50,7 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
+from app import jsonsafe
 from app.services.datasets.core import (
     GOLD,
     ExportContext,
@@ -310,7 +311,7 @@ class _AnnReader:
             span["note"] = span["note"] or tail
         elif parts[0] == DATA_TYPE:
             try:
-                extra = json.loads(tail)
+                extra = jsonsafe.loads(tail)
             except json.JSONDecodeError as exc:
                 self.problem(f"not valid JSON ({exc.msg})", number, DATA_TYPE)
                 return

@@ -40,6 +40,7 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO, Any, BinaryIO
 
+from app import jsonsafe
 from app.services.datasets.core import (
     GOLD,
     ExportContext,
@@ -214,7 +215,7 @@ def _parse_line(raw_line: str, where: tuple[str, int], default_annotator: str,
     """(the line, its annotator, its spans), or None when the line is unusable."""
     file, number = where
     try:
-        line = json.loads(raw_line)
+        line = jsonsafe.loads(raw_line)
     except json.JSONDecodeError as exc:
         problems.append(Problem(file, f"not valid JSON ({exc.msg}, column {exc.colno})",
                                 number))

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
+from app import jsonsafe
 from app.services.datasets.core import SCHEMA, ExportContext, FormatError
 from app.services.texts import Problem
 
@@ -125,7 +126,7 @@ def read(name: str, raw: bytes, ctx: ExportContext | None = None) -> list[dict[s
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = jsonsafe.loads(line)
         except json.JSONDecodeError as error:
             problems.append(Problem(name, f"is not valid JSON ({error.msg}, column "
                                     f"{error.colno})", line=number))

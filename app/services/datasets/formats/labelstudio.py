@@ -57,6 +57,7 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 from xml.sax.saxutils import quoteattr
 
+from app import jsonsafe
 from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans, owners
 from app.services.texts import Problem
 
@@ -446,7 +447,7 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
 def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
     """Records from a Label Studio JSON export (see the module docstring)."""
     try:
-        tasks = json.loads(raw.decode("utf-8-sig"))
+        tasks = jsonsafe.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise FormatError([Problem(name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
                                          f"offset {exc.start})",
