@@ -90,6 +90,6 @@ class JSONProvider(DefaultJSONProvider):
             check_depth(s)
         except TooDeep as error:
             # Not a ValueError: get_json(silent=True) must not hide it as "no body".
-            raise Invalid(f"The JSON body is {error.msg} (column {error.colno}).",
+            raise Invalid(f"The JSON body is {error.msg}, at column {error.colno}.",
                           {"body": "too deeply nested"}) from None
         return super().loads(s, **kwargs)

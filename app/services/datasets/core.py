@@ -165,23 +165,12 @@ def decode_strict(raw: bytes, file: str, problems: list[Problem], *, bom: bool =
 
 
 def zip_entries(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dict[str, bytes]:
-    """The files of a zip that `keep(path, base name)` wants, by path; hidden files and
-    macOS resource forks skipped. A file that is not a zip is a FormatError."""
-    import io
-    import zipfile
+    """The files of a zip that `keep(path, base name)` wants, by path, read within the zip
+    limits (see `safezip`); hidden files and macOS resource forks skipped. A file that is
+    not a zip, or one over a limit, is a FormatError."""
+    from app.services.datasets.safezip import read_members
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            out = {}
-            for info in archive.infolist():
-                base = info.filename.rsplit("/", 1)[-1]
-                if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
-                    continue
-                if keep(info.filename, base):
-                    out[info.filename] = archive.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
-    return out
+    return read_members(name, raw, keep)
 
 
 def annotator_names(records: Iterable[dict[str, Any]]) -> list[str]:

@@ -31,7 +31,6 @@ relations).
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -48,6 +47,7 @@ from app.services.datasets.core import (
     all_spans,
     decode_strict,
     owners,
+    zip_entries,
 )
 from app.services.texts import Problem
 
@@ -125,17 +125,8 @@ def _stem(path: str) -> str:
 
 def _entries(name: str, raw: bytes) -> list[tuple[str, bytes]]:
     """The `.jsonl` files of a zip, as (path inside the zip, bytes)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            out = []
-            for info in archive.infolist():
-                base = info.filename.rsplit("/", 1)[-1]
-                if info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename:
-                    continue
-                if base.lower().endswith(".jsonl"):
-                    out.append((info.filename, archive.read(info)))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise FormatError([Problem(name, f"not a readable zip archive ({exc})")]) from None
+    out = list(zip_entries(name, raw, lambda path, base: base.lower().endswith(".jsonl"))
+               .items())
     if not out:
         raise FormatError([Problem(name, "the zip holds no .jsonl files (doccano exports one "
                                          "<username>.jsonl per annotator)")])

@@ -1,0 +1,101 @@
+"""Reading an uploaded zip archive without trusting it: the one way the app reads a zip.
+
+A 1 MB zip can hold a 1 GiB member of zeros. Before any member is read, the entry count
+and every wanted member's declared size (one by one and in total) are checked; then each
+member is decompressed in chunks with a counter, because a header may lie, and reading
+stops as soon as the member, the total or the compression ratio passes its limit. Every
+refusal is a FormatError (a 400) naming the member and the limit with its setting.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from app import limits
+from app.services.datasets.core import FormatError
+from app.services.texts import Problem
+
+CHUNK = 64 * 1024
+# Small files compress wildly (a page of spaces); the ratio is judged past this much output.
+RATIO_FLOOR = 1024 * 1024
+
+
+def _refuse(file: str, message: str) -> FormatError:
+    return FormatError([Problem(file, message)])
+
+
+def _skipped(info: zipfile.ZipInfo) -> bool:
+    base = info.filename.rsplit("/", 1)[-1]
+    return info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename
+
+
+class _Budget:
+    """The limits of one archive, and what has come out of it so far."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.entries = limits.setting("ZIP_MAX_ENTRIES")
+        self.member = limits.setting("ZIP_MAX_MEMBER_BYTES")
+        self.total = limits.setting("ZIP_MAX_TOTAL_BYTES")
+        self.ratio = limits.setting("ZIP_MAX_RATIO")
+        self.used = 0
+
+    def check_declared(self, infos: list[zipfile.ZipInfo], wanted: list[zipfile.ZipInfo]
+                       ) -> None:
+        if len(infos) > self.entries:
+            raise _refuse(self.name, f"the zip holds {len(infos):,} entries, over the limit "
+                                     f"of {self.entries:,} ({limits.env('ZIP_MAX_ENTRIES')})")
+        for info in wanted:
+            self.check_member(info, info.file_size, "declares")
+        declared = sum(info.file_size for info in wanted)
+        if declared > self.total:
+            raise _refuse(self.name, f"the files to read declare {declared:,} bytes "
+                                     f"uncompressed, over the limit of {self.total:,} bytes "
+                                     f"({limits.env('ZIP_MAX_TOTAL_BYTES')})")
+
+    def check_member(self, info: zipfile.ZipInfo, size: int, verb: str) -> None:
+        file = f"{self.name}/{info.filename}"
+        if size > self.member:
+            raise _refuse(file, f"{verb} more than {self.member:,} bytes uncompressed, over "
+                                f"the limit for one file ({limits.env('ZIP_MAX_MEMBER_BYTES')})")
+        if size > RATIO_FLOOR and size > self.ratio * max(info.compress_size, 1):
+            raise _refuse(file, f"{verb} more than {self.ratio} times its compressed size "
+                                f"({info.compress_size:,} bytes), over the limit "
+                                f"({limits.env('ZIP_MAX_RATIO')})")
+
+    def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+        """The member's bytes, counted as they come out (never trusting its header)."""
+        parts: list[bytes] = []
+        size = 0
+        with archive.open(info) as member:
+            while chunk := member.read(CHUNK):
+                size += len(chunk)
+                self.check_member(info, size, "holds")
+                if self.used + size > self.total:
+                    raise _refuse(f"{self.name}/{info.filename}",
+                                  f"the zip's files come to more than {self.total:,} bytes "
+                                  "uncompressed, over the limit "
+                                  f"({limits.env('ZIP_MAX_TOTAL_BYTES')})")
+                parts.append(chunk)
+        self.used += size
+        return b"".join(parts)
+
+
+def read_members(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dict[str, bytes]:
+    """The files of a zip that `keep(path, base name)` wants, by path, within the limits;
+    hidden files and macOS resource forks skipped. A file that is not a zip, or one over a
+    limit, is a FormatError."""
+    budget = _Budget(name)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+            wanted = [info for info in infos if not _skipped(info)
+                      and keep(info.filename, info.filename.rsplit("/", 1)[-1])]
+            budget.check_declared(infos, wanted)
+            return {info.filename: budget.read(archive, info) for info in wanted}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
+            NotImplementedError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
+        raise _refuse(name, f"not a readable zip archive ({exc})") from None
