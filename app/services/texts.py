@@ -69,12 +69,30 @@ def decode_utf8(raw: bytes, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def check_size(text: str, file: str, max_bytes: int | None, *, line: int | None = None,
+               field: str | None = None) -> None:
+    """Refuse a text over `max_bytes` of UTF-8, before any work per character (a text of
+    more characters than that is over it without counting its bytes)."""
+    if max_bytes is None:
+        return
+    if len(text) > max_bytes:
+        size, more = len(text), "at least "
+    else:
+        size, more = len(text.encode("utf-8", "surrogatepass")), ""
+    if size > max_bytes:
+        raise TextError(Problem(file, f"the text is {more}{size:,} bytes, over the limit of "
+                                      f"{max_bytes:,} bytes", line=line, field=field))
+
+
 def canonicalize(text: str, file: str, *, line: int | None = None, field: str | None = None,
                  max_bytes: int | None = None) -> str:
     """Return the canonical form of a decoded text: LF line ends, NFC, no stray controls.
 
     `line` and `field` locate the text inside a larger file (a .jsonl record) in errors.
     """
+    # The raw size first, so that an oversized text costs no normalisation; the canonical
+    # size again below (NFC may lengthen a text).
+    check_size(text, file, max_bytes, line=line, field=field)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     for index, char in enumerate(text):
@@ -136,9 +154,11 @@ def _nfc_runs(text: str) -> Iterator[str]:
 
 
 def canonicalize_mapped(raw: str, file: str, *, line: int | None = None,
-                        field: str | None = None) -> tuple[str, OffsetMap]:
+                        field: str | None = None, max_bytes: int | None = None
+                        ) -> tuple[str, OffsetMap]:
     """`canonicalize` for a text that arrives with offsets into its raw form (an
     annotation file): the canonical text and the map from raw to canonical offsets."""
+    check_size(raw, file, max_bytes, line=line, field=field)  # before the map is built
     positions: list[int | None] = []
     pieces: list[str] = []
     length = 0
@@ -177,7 +197,7 @@ def canonicalize_mapped(raw: str, file: str, *, line: int | None = None,
         raise TextError(Problem(file, "the text needs a Unicode normalisation that moves "
                                 "characters across offsets; normalise it (NFC) first",
                                 line=line, field=field))
-    canonical = canonicalize(text, file, line=line, field=field)
+    canonical = canonicalize(text, file, line=line, field=field, max_bytes=max_bytes)
     if canonical != text:  # only a BOM left inside; cannot happen after the above
         raise TextError(Problem(file, "the text could not be canonicalised", line=line,
                                 field=field))

@@ -113,7 +113,8 @@ def _text(raw: Any, where: tuple[int | None, str], problems: _Problems, exact: b
                              "its offsets cannot be trusted")
                 return None
             return text, None
-        text, offsets = canonicalize_mapped(raw, problems.file, line=where[0], field="text")
+        text, offsets = canonicalize_mapped(raw, problems.file, line=where[0], field="text",
+                                            max_bytes=max_bytes)
         if len(text.encode("utf-8")) > max_bytes:
             problems.add(where, "text", f"is over the limit of {max_bytes:,} bytes")
             return None

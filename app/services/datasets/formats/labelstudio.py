@@ -57,9 +57,9 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 from xml.sax.saxutils import quoteattr
 
-from app import jsonsafe
+from app import jsonsafe, limits
 from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans, owners
-from app.services.texts import Problem
+from app.services.texts import Problem, TextError, check_size
 
 NAME = "label-studio"
 EXTENSION = ".json"
@@ -411,6 +411,11 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
         problems.append(Problem(file, "the task has no text", field=f"{path}.data.{TEXT}"))
         return None
     text: str = data[TEXT]
+    try:  # before the offset conversion below walks the text character by character
+        check_size(text, file, limits.setting("DOCUMENT_MAX_BYTES"), field=f"{path}.data.{TEXT}")
+    except TextError as error:
+        problems.append(error.problem)
+        return None
     record: dict[str, Any] = {"text": text}
     doc_id = data.get("document_id", task.get("id"))
     if _is_int(doc_id):
