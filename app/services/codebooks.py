@@ -15,6 +15,7 @@ import yaml
 
 from app.extensions import db
 from app.models import Codebook, CodebookLayer, Label, PassageTag, Project, Span, utcnow
+from app.services import quotas
 from app.services.errors import Conflict, Invalid, NotFound
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "codebook" / "default.yaml"
@@ -271,6 +272,7 @@ def add_label(codebook: Codebook, layer_key: str, key: str, name: str, definitio
               group: str = "") -> Label:
     """Add an active label at the end of a layer."""
     layer = get_layer(codebook, layer_key)
+    quotas.check_labels(layer)
     values = _check(layer, None, {"key": key, "name": name, "definition": definition,
                                   "example": example, "shortcut": shortcut, "color": color,
                                   "group": group})

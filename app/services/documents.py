@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app import jsonsafe
 from app.extensions import db
 from app.models import Document, Passage, Project, User
+from app.services import quotas
 from app.services.errors import ImportFailed
 from app.services.texts import (
     Problem,
@@ -155,6 +156,9 @@ def read_records(records: Sequence[dict], max_bytes: int) -> list[DocumentDraft]
 def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
     """Read one uploaded file into drafts, or raise TextError naming the file (and line)."""
     name = PurePath(name.replace("\\", "/")).name or "upload"
+    bad_name = quotas.file_name_problem(name)
+    if bad_name is not None:
+        raise TextError(bad_name)
     kind = FORMATS.get(PurePath(name).suffix.lower())
     if kind is None:
         raise TextError(Problem(name, "unsupported file type; use .txt, .md, .html or .jsonl"))
@@ -197,6 +201,8 @@ def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Docum
 def store_documents(project: Project, drafts: Sequence[DocumentDraft],
                     user: User | None = None) -> list[Document]:
     """Add checked drafts to a project with their passages, in one transaction."""
+    quotas.check_import_size(len(drafts), "(upload)")
+    quotas.check_project_room(project, len(drafts), "(upload)")
     problems: list[Problem] = []
     existing = {
         sha: (title, archived is not None) for sha, title, archived in db.session.execute(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import adopt, db, run_prepared
 from app.models import Document, Membership, Passage, Project, User
-from app.services import accounts
+from app.services import accounts, quotas
 from app.services.codebooks import install_default_codebook
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -85,6 +85,7 @@ def add_member(project: Project, user: User, role: str = "student") -> Membershi
     existing = membership(project, user)
     if existing is not None:
         return existing
+    quotas.check_members(project)
     member = Membership(project=project, user=user, role=role)
     db.session.add(member)
     return member
@@ -253,6 +254,7 @@ def add_roster(project: Project, roster: str) -> list[Slip]:
         raise Invalid("Paste at least one student name, one a line.", {"roster": "empty"})
     if len(lines) > MAX_ROSTER:
         raise Invalid(f"A roster holds at most {MAX_ROSTER} students.", {"roster": "too long"})
+    quotas.check_members(project, len(lines))  # all of them, before any account is made
     slips: list[Slip] = []
     taken: set[str] = set()
     try:

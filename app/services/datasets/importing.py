@@ -33,7 +33,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import accounts, history, projects
+from app.services import accounts, history, projects, quotas
 from app.services.annotations import MAX_NOTE, SOURCE_LAYER
 from app.services.attributes import clean_attributes
 from app.services.datasets.core import GOLD, text_hash
@@ -497,10 +497,13 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
     """Store the records' documents and annotations in the project: all, or nothing
     (ImportFailed lists every problem, each naming the file, line or record and field)."""
     importer = _Importer(project, file, actor)
+    quotas.check_import_size(len(records), file)
+    held = quotas.documents_in(project)
     try:
         docs = importer.documents(records)
         if importer.problems.items:
             raise ImportFailed(importer.problems.items)
+        quotas.check_project_room(project, importer.summary.documents_added, file, held)
         importer.annotations(docs)
         if importer.problems.items:
             raise ImportFailed(importer.problems.items)
@@ -517,6 +520,7 @@ def import_file(project: Project, fmt: str, name: str, raw: bytes,
     from app.services.datasets import formats
     from app.services.datasets.export import context
 
+    quotas.check_file_name(name)
     reader = formats.reader(fmt)
     records = reader.read(name, raw, context(project))
     return import_records(project, records, name, actor)
