@@ -41,9 +41,11 @@ def _api_headers(make):
 
 # --- JSON nesting ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url", ["/api/v1/projects", "/api/v1/me", "/login", "/nowhere"])
-def test_a_deeply_nested_body_is_a_400_on_any_url_anonymously(client, url):
-    response = client.post(url, data="[" * 100_000, content_type="application/json")
+@pytest.mark.parametrize("method, url", [("POST", "/api/v1/projects"), ("GET", "/api/v1/me"),
+                                         ("GET", "/login"), ("POST", "/nowhere")])
+def test_a_deeply_nested_body_is_a_400_on_any_url_anonymously(client, method, url):
+    response = client.open(url, method=method, data="[" * 100_000,
+                           content_type="application/json")
     assert response.status_code == 400
     if url.startswith("/api/"):
         error = response.get_json()["error"]

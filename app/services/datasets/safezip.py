@@ -18,6 +18,10 @@ from app.services.datasets.core import FormatError
 from app.services.texts import Problem
 
 CHUNK = 64 * 1024
+# What zipfile raises on a damaged archive; RuntimeError: an encrypted member,
+# NotImplementedError: a compression method it does not know.
+_UNREADABLE = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
+               NotImplementedError)
 # Small files compress wildly (a page of spaces); the ratio is judged past this much output.
 RATIO_FLOOR = 1024 * 1024
 
@@ -67,18 +71,24 @@ class _Budget:
 
     def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         """The member's bytes, counted as they come out (never trusting its header)."""
+        file = f"{self.name}/{info.filename}"
         parts: list[bytes] = []
         size = 0
-        with archive.open(info) as member:
-            while chunk := member.read(CHUNK):
-                size += len(chunk)
-                self.check_member(info, size, "holds")
-                if self.used + size > self.total:
-                    raise _refuse(f"{self.name}/{info.filename}",
-                                  f"the zip's files come to more than {self.total:,} bytes "
-                                  "uncompressed, over the limit "
-                                  f"({limits.env('ZIP_MAX_TOTAL_BYTES')})")
-                parts.append(chunk)
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(CHUNK):
+                    size += len(chunk)
+                    self.check_member(info, size, "holds")
+                    if self.used + size > self.total:
+                        raise _refuse(file, f"the zip's files come to more than "
+                                            f"{self.total:,} bytes uncompressed, over the "
+                                            f"limit ({limits.env('ZIP_MAX_TOTAL_BYTES')})")
+                    parts.append(chunk)
+        except _UNREADABLE as exc:
+            # zipfile stops at the declared size, so a header that under-declares ends here,
+            # on a checksum that does not match.
+            raise _refuse(file, f"cannot be read ({exc}): the archive is damaged or its "
+                                "header does not match its contents") from None
         self.used += size
         return b"".join(parts)
 
@@ -95,7 +105,5 @@ def read_members(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dic
                       and keep(info.filename, info.filename.rsplit("/", 1)[-1])]
             budget.check_declared(infos, wanted)
             return {info.filename: budget.read(archive, info) for info in wanted}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
-            NotImplementedError) as exc:
-        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
+    except _UNREADABLE as exc:
         raise _refuse(name, f"not a readable zip archive ({exc})") from None
