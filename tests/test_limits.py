@@ -305,3 +305,27 @@ def test_a_bad_file_name_in_the_upload_form_is_flashed(app, client, make, login_
         content_type="multipart/form-data", follow_redirects=True)
     assert "the file name is 304 characters long" in response.get_data(as_text=True)
     assert _count(Document) == 0
+
+
+def test_the_api_and_the_join_form_name_the_limits(app, client, make):
+    teacher, headers = _api_headers(make)
+    project = make.project(teacher)
+    layer = codebooks.get_layer(project.codebook, "claim")
+    app.config["MAX_LABELS_PER_LAYER"] = len(layer.labels)
+    response = client.post(f"/api/v1/projects/{project.id}/codebook/labels", headers=headers,
+                           json={"layer": "claim", "key": "one_more", "name": "One more"})
+    assert response.status_code == 400
+    assert "SOURCEMARK_MAX_LABELS_PER_LAYER" in response.get_json()["error"]["message"]
+    app.config["MAX_MEMBERS_PER_PROJECT"] = 1  # the teacher alone
+    response = client.post(f"/api/v1/projects/{project.id}/roster", headers=headers,
+                           json={"roster": "Aigerim Serikova"})
+    assert response.status_code == 400
+    assert "SOURCEMARK_MAX_MEMBERS_PER_PROJECT" in response.get_json()["error"]["message"]
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/join")
+    page = client.post("/join", data={"csrf_token": token, "code": project.join_code,
+                                      "username": "newbie", "password": "correct horse battery",
+                                      "confirm": "correct horse battery"}).get_data(as_text=True)
+    assert "SOURCEMARK_MAX_MEMBERS_PER_PROJECT" in page
+    assert _count(Membership) == 1
