@@ -10,7 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event, inspect
+from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -146,6 +146,24 @@ def _release(info: dict) -> None:
 event.listen(Engine, "begin", lambda conn: _release(conn.info))
 # … or when the connection goes back to the pool.
 event.listen(Pool, "checkin", lambda dbapi_connection, record: _release(record.info))
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:a, :b)")
+
+
+def lock_for_check(a: int, b: int) -> None:
+    """Hold, until this transaction ends, the right to check-then-write what key (a, b)
+    guards: a rule that reads other rows before it writes holds whatever the timing.
+
+    PostgreSQL: a transaction-scoped advisory lock on the pair (one statement). SQLite: the
+    writer queue, taken now instead of at the first write (no statement; SQLite's reads
+    outside a write see every commit made before, so the check sees all it must)."""
+    connection = db.session().connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ADVISORY_LOCK, {"a": a, "b": b})
+    elif connection.dialect.name == "sqlite" and "sqlite_writer" not in connection.info:
+        queue = writer_queue(connection.engine.url.database)
+        connection.info["sqlite_writer"] = (queue, queue.acquire())
 
 
 def run_prepared(statement: Any, params: dict[str, Any] | None = None) -> Any:

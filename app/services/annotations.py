@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.extensions import db, run_prepared
+from app.extensions import db, lock_for_check, run_prepared
 from app.models import (
     Document,
     DocumentProgress,
@@ -115,7 +115,10 @@ def _check_source_nesting(document: Document, user: User, layer: LayerInfo,
     """Source spans lie inside one passage, nest without crossing, and are not too deep.
 
     The passage itself is the outermost level, so spans may nest `max_depth - 1` deep.
+    The check and the write that follows hold the annotator's lock on the document until
+    the commit: two requests at once (two tabs, a retry) cannot both pass it.
     """
+    lock_for_check(document.id, user.id)
     inside = db.session.scalar(sa.select(Passage.id).where(
         Passage.document_id == document.id, Passage.start <= start, Passage.end >= end))
     if inside is None:
