@@ -61,6 +61,7 @@ def test_deleting_an_annotated_document_needs_confirmation(client, setting):
     assert response.status_code == 409
     assert response.json["error"]["code"] == "confirmation_needed"
     assert response.json["error"]["counts"] == {"spans": 1, "passage_tags": 0, "ratings": 0,
+                                                "claims": 0, "verdicts": 0,
                                                 "annotators": 1}
     assert client.get(url, headers=teacher).status_code == 200  # untouched
 
@@ -139,3 +140,36 @@ def test_the_teacher_archives_and_restores_in_the_pages(client, setting, login_a
     client.post(f"/projects/{project.id}/archive/{document.id}/restore",
                 data={"csrf_token": csrf_token(client, f"/projects/{project.id}/archive")})
     assert all_documents()[0].archived_at is None
+
+
+def test_claims_and_verdicts_count_as_work_a_delete_never_destroys(client, make, setting):
+    """A document whose only work is on the claims board is archived, not deleted."""
+    from app.models import ClaimLink, ClaimVerdict
+    from app.services import claims
+
+    project, document, teacher_user, teacher, _ = setting
+    classmate = make.member(project, username="s2")
+    question = claims.create_question(project, teacher_user, "Who is blamed for it?", "text")
+    start = document.text.index("bandits")
+    link = claims.file_claim(project, teacher_user, question.id, {
+        "document_id": document.id, "start": start, "end": start + 7, "text": "bandits",
+        "value": "bandits"})
+    claims.set_verdict(project, classmate, link.id, {"verdict": "refuted"})
+    url = f"/api/v1/projects/{project.id}/documents/{document.id}"
+    response = client.delete(url, headers=teacher)
+    assert response.status_code == 409, response.json
+    assert response.json["error"]["code"] == "confirmation_needed"
+    counts = response.json["error"]["counts"]
+    assert (counts["claims"], counts["verdicts"], counts["annotators"]) == (1, 1, 2)
+    assert client.delete(url + "?confirm=yes", headers=teacher).status_code == 204
+    assert all_documents()[0].archived_at is not None
+    assert db.session.scalar(sa.select(sa.func.count(ClaimVerdict.id))) == 1
+    # The board leaves the archived document's claim out (and does not fail on it) …
+    assert claims.board(project, question)["rows"] == []
+    # … and has it back, with its verdict, once the document is restored.
+    client.post(f"/api/v1/projects/{project.id}/archive/{document.id}/restore",
+                headers=teacher)
+    db.session.expire_all()
+    (row,) = claims.board(project, question)["rows"]
+    assert row["link"].id == link.id and row["verdicts"]["refuted"] == 1
+    assert db.session.scalar(sa.select(sa.func.count(ClaimLink.id))) == 1

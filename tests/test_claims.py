@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
-from app.services import annotations, claims
-from app.services.errors import Conflict, Invalid, StaleVersion
+from app.services import annotations, claims, tokens
+from app.services.errors import ConfirmationNeeded, Conflict, Invalid, StaleVersion
 
 TOLL = "How many people died in Zhanaozen on 16 December 2011?"
 
@@ -195,3 +196,83 @@ def test_evidence_the_claims_annotator_attached_shows_on_the_board(corpus):
     (row,) = claims.board(project, question)["rows"]
     assert {e.get("url") for e in row["evidence"]} >= {"https://example.org/toll"}
     assert any(e.get("text") == "at least 13 people dead" for e in row["evidence"])
+
+
+@pytest.fixture
+def judged(corpus):
+    """A claim s1 filed, with s1's own verdict and a classmate's."""
+    project, teacher, (s1, s2), (paper, _, _) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    link = file(project, s1, question, paper, "14 people", "14")
+    claims.set_verdict(project, s1, link.id, {"verdict": "supported"})
+    claims.set_verdict(project, s2, link.id, {"verdict": "refuted"})
+    return project, teacher, (s1, s2), question, link
+
+
+def verdict_count() -> int:
+    from app.extensions import db
+    from app.models import ClaimVerdict
+
+    return db.session.scalar(sa.select(sa.func.count(ClaimVerdict.id)))
+
+
+def test_a_claim_with_a_classmates_verdict_stays_when_its_filer_removes_it(judged):
+    project, _, (s1, _), question, link = judged
+    with pytest.raises(Conflict, match="1 verdict by 1 person"):
+        claims.unfile_claim(project, s1, link.id, confirm=True)
+    assert len(claims.board(project, question)["rows"]) == 1 and verdict_count() == 2
+
+
+def test_the_teacher_removes_a_judged_claim_only_when_confirmed(judged):
+    project, teacher, _, question, link = judged
+    with pytest.raises(ConfirmationNeeded) as refused:
+        claims.unfile_claim(project, teacher, link.id)
+    assert refused.value.counts == {"verdicts": 2, "people": 2}
+    assert verdict_count() == 2
+    claims.unfile_claim(project, teacher, link.id, confirm=True)
+    assert claims.board(project, question)["rows"] == [] and verdict_count() == 0
+
+
+def test_a_claim_with_only_its_filers_verdict_is_removed_by_the_filer(corpus):
+    project, teacher, (s1, _), (paper, _, _) = corpus
+    question = claims.create_question(project, teacher, TOLL)
+    link = file(project, s1, question, paper, "14 people", "14")
+    claims.set_verdict(project, s1, link.id, {"verdict": "supported"})
+    claims.unfile_claim(project, s1, link.id)
+    assert claims.board(project, question)["rows"] == [] and verdict_count() == 0
+
+
+def test_a_question_with_claims_is_removed_only_when_confirmed(judged):
+    project, teacher, _, question, _ = judged
+    with pytest.raises(ConfirmationNeeded) as refused:
+        claims.delete_question(project, teacher, question.id)
+    assert refused.value.counts == {"claims": 1, "verdicts": 2, "people": 2}
+    claims.delete_question(project, teacher, question.id, confirm=True)
+    assert verdict_count() == 0
+
+
+def test_the_api_answers_409_with_the_counts_and_removes_when_confirmed(client, judged):
+    project, teacher, (s1, _), question, link = judged
+    headers = {"Authorization": f"Bearer {tokens.create_token(teacher, 'test')[1]}"}
+    url = f"/api/v1/projects/{project.id}/claims/filed/{link.id}"
+    response = client.delete(url, headers=headers)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "confirmation_needed"
+    assert response.json["error"]["counts"] == {"verdicts": 2, "people": 2}
+    filer = {"Authorization": f"Bearer {tokens.create_token(s1, 'test')[1]}"}
+    response = client.delete(url + "?confirm=yes", headers=filer)
+    assert response.status_code == 409 and response.json["error"]["code"] == "conflict"
+    assert verdict_count() == 2
+    assert client.delete(url + "?confirm=yes", headers=headers).status_code == 204
+    assert verdict_count() == 0
+
+
+def test_the_board_asks_the_teacher_before_verdicts_go(client, judged, login_as):
+    project, teacher, _, question, link = judged
+    token = login_as(teacher)
+    url = f"/projects/{project.id}/claims/links/{link.id}/remove"
+    page = client.post(url, data={"csrf_token": token}).get_data(as_text=True)
+    assert "2 verdicts by 2 people" in page and 'name="confirm" value="yes"' in page
+    assert verdict_count() == 2
+    response = client.post(url, data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 302 and verdict_count() == 0

@@ -163,12 +163,15 @@ def file_claim(project_id: int, question_id: int):
 
 
 @route(bp, P + "/claims/filed/<int:link_id>", "DELETE",
-       "Take a claim off the board (the teacher, or whoever filed it)", tag="claims",
-       status=204, errors=(403,))
+       "Take a claim off the board (the teacher, or whoever filed it). One with verdicts "
+       "by others answers 409: `confirmation_needed` with their counts for the teacher "
+       "(`?confirm=yes` then removes it with them), a plain conflict for its filer",
+       tag="claims", status=204, errors=(403, 409))
 @login_required
 def unfile_claim(project_id: int, link_id: int):
     project = projects.get_project(current_user, project_id)
-    claims.unfile_claim(project, current_user, link_id)
+    claims.unfile_claim(project, current_user, link_id,
+                        confirm=request.args.get("confirm") == "yes")
     return "", 204
 
 

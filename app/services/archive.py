@@ -1,8 +1,9 @@
 """Taking a document out of a project without losing anything.
 
-A document nobody has annotated is deleted. One with annotations is archived, and only
-when the teacher confirms: it leaves every list, report and export with all its spans,
-passage tags and ratings kept, and a teacher can restore it as it was.
+A document nobody has worked on is deleted. One with annotations (spans, passage tags,
+ratings, or claims filed on the claims board and verdicts on them) is archived, and only
+when the teacher confirms: it leaves every list, report and export with all of that kept,
+and a teacher can restore it as it was.
 """
 
 from __future__ import annotations
@@ -12,23 +13,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document, DocumentRating, PassageTag, Project, Span, User, utcnow
+from app.models import (
+    ClaimLink,
+    ClaimVerdict,
+    Document,
+    DocumentRating,
+    PassageTag,
+    Project,
+    Span,
+    User,
+    utcnow,
+)
 from app.services import history
-from app.services.errors import Conflict, NotFound
-
-
-class ConfirmationNeeded(Conflict):
-    """The document has annotations: say so, and ask again with confirmation."""
-
-    code = "confirmation_needed"
-
-    def __init__(self, message: str, counts: dict[str, int]):
-        super().__init__(message, {"confirm": "required"})
-        self.counts = counts
+from app.services.errors import ConfirmationNeeded, NotFound
 
 
 def annotation_counts(document_id: int) -> dict[str, int]:
-    """Spans, passage tags and ratings on a document, and how many annotators made them."""
+    """Spans, passage tags, ratings, claims filed on the claims board and verdicts on them,
+    on a document, and how many people made them."""
     owners: set[int] = set()
     counts = {}
     for name, model in (("spans", Span), ("passage_tags", PassageTag),
@@ -38,21 +40,44 @@ def annotation_counts(document_id: int) -> dict[str, int]:
             .where(model.document_id == document_id).group_by(model.user_id)).all()
         counts[name] = sum(n for _, n in rows)
         owners.update(user_id for user_id, _ in rows)
+    filed = db.session.execute(
+        sa.select(ClaimLink.linked_by_id, sa.func.count(ClaimLink.id))
+        .where(ClaimLink.document_id == document_id).group_by(ClaimLink.linked_by_id)).all()
+    counts["claims"] = sum(n for _, n in filed)
+    owners.update(user_id for user_id, _ in filed if user_id is not None)
+    judged = db.session.execute(
+        sa.select(ClaimVerdict.user_id, sa.func.count(ClaimVerdict.id))
+        .join(ClaimLink, ClaimLink.id == ClaimVerdict.link_id)
+        .where(ClaimLink.document_id == document_id).group_by(ClaimVerdict.user_id)).all()
+    counts["verdicts"] = sum(n for _, n in judged)
+    owners.update(user_id for user_id, _ in judged)
     counts["annotators"] = len(owners)
     return counts
 
 
+WORK = ("spans", "passage_tags", "ratings", "claims", "verdicts")
+
+
+def has_work(counts: dict[str, int]) -> bool:
+    """Whether anyone's work is on the document (then it is archived, never deleted)."""
+    return any(counts[k] for k in WORK)
+
+
 def describe(counts: dict[str, int]) -> str:
-    return (f"{counts['spans']} spans, {counts['passage_tags']} passage tags and "
-            f"{counts['ratings']} ratings by {counts['annotators']} annotator"
-            f"{'s' if counts['annotators'] != 1 else ''}")
+    parts = [f"{counts['spans']} spans", f"{counts['passage_tags']} passage tags",
+             f"{counts['ratings']} ratings"]
+    if counts.get("claims") or counts.get("verdicts"):
+        parts += [f"{counts['claims']} claims on the claims board",
+                  f"{counts['verdicts']} verdicts on them"]
+    return (", ".join(parts[:-1]) + f" and {parts[-1]} by {counts['annotators']} "
+            f"annotator{'s' if counts['annotators'] != 1 else ''}")
 
 
 def remove_document(user: User, document: Document, confirm: bool = False) -> str:
     """Delete an unannotated document, or archive an annotated one when `confirm` is given.
     Returns "deleted" or "archived"; raises ConfirmationNeeded otherwise."""
     counts = annotation_counts(document.id)
-    if not any(counts[k] for k in ("spans", "passage_tags", "ratings")):
+    if not has_work(counts):
         db.session.delete(document)
         db.session.commit()
         return "deleted"

@@ -32,7 +32,14 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from app.services.errors import (
+    ConfirmationNeeded,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    StaleVersion,
+)
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -167,12 +174,21 @@ def questions(project: Project) -> list[tuple[ClaimQuestion, int]]:
         .where(ClaimQuestion.project_id == project.id).order_by(ClaimQuestion.id)).all()]
 
 
-def delete_question(project: Project, user: User, question_id: int) -> None:
+def delete_question(project: Project, user: User, question_id: int, confirm: bool = False
+                    ) -> None:
+    """Remove a question; with the claims filed under it and verdicts on them only when
+    the teacher confirms."""
     question = get_question(project, question_id)
     if _member_role(project, user) != "teacher" and question.created_by_id != user.id:
         raise Forbidden("Only the teacher or whoever asked it removes a question.")
-    if links_of(question) and _member_role(project, user) != "teacher":
+    filed = links_of(question)
+    if filed and _member_role(project, user) != "teacher":
         raise Conflict("Claims are filed under this question; only the teacher removes it.")
+    if filed and not confirm:
+        counts = {"claims": len(filed), **_verdicts([link.id for link in filed], None)}
+        raise ConfirmationNeeded(
+            f"{counts['claims']} claims are filed under this question, with "
+            f"{counts['verdicts']} verdicts on them. Confirm to remove them all.", counts)
     db.session.delete(question)
     db.session.commit()
 
@@ -238,10 +254,39 @@ def get_link(project: Project, link_id: int) -> ClaimLink:
     return link
 
 
-def unfile_claim(project: Project, user: User, link_id: int) -> None:
+def _verdicts(link_ids: list[int], but: int | None) -> dict[str, int]:
+    """Verdicts on these claims (by anyone but user `but`), and how many people gave them."""
+    query = sa.select(ClaimVerdict.user_id, sa.func.count(ClaimVerdict.id)) \
+        .where(ClaimVerdict.link_id.in_(link_ids)).group_by(ClaimVerdict.user_id)
+    if but is not None:
+        query = query.where(ClaimVerdict.user_id != but)
+    rows = db.session.execute(query).all()
+    return {"verdicts": sum(n for _, n in rows), "people": len(rows)}
+
+
+def _verdicts_text(counts: dict[str, int]) -> str:
+    return (f"{counts['verdicts']} verdict{'s' if counts['verdicts'] != 1 else ''} by "
+            f"{counts['people']} {'person' if counts['people'] == 1 else 'people'}")
+
+
+def unfile_claim(project: Project, user: User, link_id: int, confirm: bool = False) -> None:
+    """Take a claim off the board. Other people's verdicts on it go with it only when the
+    teacher confirms (ConfirmationNeeded says how many); a student who filed it may take it
+    off while the only verdict on it is their own."""
     link = get_link(project, link_id)
-    if _member_role(project, user) != "teacher" and link.linked_by_id != user.id:
+    teacher = _member_role(project, user) == "teacher"
+    if not teacher and link.linked_by_id != user.id:
         raise Forbidden("Only the teacher or whoever filed it takes a claim off the board.")
+    others = _verdicts([link.id], link.linked_by_id)
+    if others["verdicts"] and not teacher:
+        raise Conflict(f"This claim has {_verdicts_text(others)} besides your own: it stays "
+                       "on the board (ask your teacher if it must go).",
+                       {"verdicts": "given by others"})
+    if others["verdicts"] and not confirm:
+        every = _verdicts([link.id], None)
+        raise ConfirmationNeeded(
+            f"This claim has {_verdicts_text(every)}. Confirm to take it off the board "
+            "with them: they are deleted.", every)
     db.session.delete(link)
     db.session.commit()
 
@@ -332,7 +377,8 @@ def verdict_agreement(project: Project, question_id: int | None = None) -> dict[
 
 def links_of(question: ClaimQuestion) -> list[ClaimLink]:
     """The claims filed under a question, read afresh (sessions keep loaded collections)."""
-    return list(db.session.scalars(sa.select(ClaimLink).where(
+    # The join keeps out claims on archived documents (they come back with the document).
+    return list(db.session.scalars(sa.select(ClaimLink).join(ClaimLink.document).where(
         ClaimLink.question_id == question.id).order_by(ClaimLink.id)))
 
 

@@ -50,6 +50,17 @@ class StaleVersion(Conflict):
         self.current = current
 
 
+class ConfirmationNeeded(Conflict):
+    """The action would take other people's work with it: say how much (`counts`), and
+    ask again with confirmation."""
+
+    code = "confirmation_needed"
+
+    def __init__(self, message: str, counts: dict[str, int]):
+        super().__init__(message, {"confirm": "required"})
+        self.counts = counts
+
+
 class TooManyAttempts(ServiceError):
     code = "too_many_attempts"
     status = 429

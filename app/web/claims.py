@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.models import VERDICTS
 from app.services import claims, projects
-from app.services.errors import ServiceError
+from app.services.errors import ConfirmationNeeded, Conflict, ServiceError
 from app.web import bp
 from app.web.forms import ActionForm, QuestionForm
 
@@ -82,10 +82,18 @@ def unfile_claim(project_id: int, link_id: int):
         abort(400)
     link = claims.get_link(project, link_id)
     question_id = link.question_id
-    claims.unfile_claim(project, current_user, link_id)
-    flash("Taken off the board.", "info")
+    try:
+        claims.unfile_claim(project, current_user, link_id,
+                            confirm=request.form.get("confirm") == "yes")
+    except ConfirmationNeeded as exc:  # ask again, saying whose work would go with it
+        return render_template("web/claim_remove.html", project=project, link=link,
+                               message=exc.message, form=ActionForm())
+    except Conflict as exc:
+        flash(f"Not taken off: {exc.message}", "error")
+    else:
+        flash("Taken off the board.", "info")
     return redirect(url_for("web.claims_board", project_id=project_id,
-                            question_id=question_id))
+                            question_id=question_id, _anchor=f"claim-{link_id}"))
 
 
 @bp.post("/projects/<int:project_id>/claims/links/<int:link_id>/verdict")
