@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from app.api import bp
 from app.api import schemas as s
@@ -58,6 +59,16 @@ def get_annotations(project_id: int, document_id: int):
     document = _document(project_id, document_id)
     return answer(s.AnnotationsOut(**notes.my_annotations(_actor(document, writing=False),
                                                           document)))
+
+
+@route(bp, "/csrf-token", "GET",
+       "A CSRF token for this browser session, for a page whose own token is stale (the "
+       "user signed out and in again elsewhere), and whose session it is; send it in "
+       "`X-CSRFToken`",
+       tag="account", response=s.CsrfTokenOut)
+@login_required
+def csrf_token():
+    return answer(s.CsrfTokenOut(csrf_token=generate_csrf(), username=current_user.username))
 
 
 @route(bp, DOC + "/spans", "POST",

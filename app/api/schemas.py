@@ -248,6 +248,11 @@ class DoneOut(BaseModel):
     done: bool
 
 
+class CsrfTokenOut(BaseModel):
+    csrf_token: str
+    username: str
+
+
 class AnnotationsOut(BaseModel):
     document_id: int
     spans: list[SpanOut]

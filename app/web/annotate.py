@@ -45,6 +45,8 @@ def annotate(project_id: int, document_id: int):
         "submission_locks": student,
         "api": url_for("api.get_annotations", project_id=project.id,
                        document_id=document.id).rsplit("/", 1)[0],
+        "csrf_url": url_for("api.csrf_token"),
+        "signed_in_as": current_user.username,
     }
     data["locked"] = student and data["annotations"]["done"]
     return render_template("web/annotate.html", project=project, document=document,

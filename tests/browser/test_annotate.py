@@ -246,6 +246,8 @@ def test_stale_edit_from_a_second_tab_asks_which_version_to_keep(page: Page, set
     expect(other.locator("#conflict")).to_be_visible(timeout=10_000)
     other.get_by_role("button", name="Keep the stored one").click()
     saved(other)
+    # The label it let go of is listed as not saved, not dropped without a word.
+    expect(other.locator("#not-saved li")).to_contain_text("Loaded language")
     (final,) = annotations(page, setting)["spans"]
     assert (final["label"], final["note"]) == ("name_calling", "first tab's note")
     expect(other.locator("#span-label")).to_have_value("name_calling")
@@ -339,3 +341,90 @@ def test_text_is_selected_and_labelled_by_keyboard_alone(page: Page, setting: Se
     saved(page)
     (span,) = annotations(page, setting)["spans"]
     assert (span["start"], span["text"]) == (0, "Family")
+
+
+def stored_spans(live_app: Flask, setting: Setting) -> list[tuple[int, int, str]]:
+    """The student's spans as the database holds them (not as any page shows them)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Span, User
+
+    with live_app.app_context():
+        rows = db.session.execute(
+            sa.select(Span.start, Span.end, Span.client_id).join(User, User.id == Span.user_id)
+            .where(Span.document_id == setting.document_id,
+                   User.username == setting.username)).all()
+        db.session.remove()
+    return [(start, end, client_id) for start, end, client_id in rows]
+
+
+def test_a_change_made_while_signed_out_is_saved_after_signing_in_again(
+        page: Page, setting: Setting, live_app: Flask, browser_errors):
+    # The send while signed out (401) and the first resend with the old session's token (400).
+    browser_errors.allow(r"status of (401|400)")
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    other = page.context.new_page()  # another tab of the same browser
+    other.goto("/projects")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_url("**/login")
+
+    page.keyboard.press("Alt+2")
+    start, end = select(page, setting, "bandits")
+    page.keyboard.press("l")
+    expect(page.locator("#save-state")).to_contain_text(re.compile("signed out", re.I),
+                                                        timeout=10_000)
+    notice = page.locator("#signed-out")
+    expect(notice).to_be_visible()
+    link = notice.get_by_role("link", name=re.compile("Sign in again"))
+    expect(link).to_have_attribute("target", "_blank")
+    queued = page.evaluate("() => Object.entries(localStorage)"
+                           ".filter(([k]) => k.startsWith('sourcemark:outbox:'))"
+                           ".map(([, v]) => JSON.parse(v))")
+    assert [[op["kind"] for op in ops] for ops in queued] == [["create"]]
+    assert stored_spans(live_app, setting) == []
+
+    sign_in(other, setting.username)
+    saved(page)  # resent with the new session's CSRF token
+    expect(notice).to_be_hidden()
+    assert [(s, e) for s, e, _ in stored_spans(live_app, setting)] == [(start, end)]
+    expect(page.locator("#not-saved")).to_be_hidden()
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator(f'#passages .seg[data-s="{start}"][data-e="{end}"]')).to_have_text(
+        "bandits")
+    other.close()
+
+
+def test_a_refused_change_is_shown_with_its_content_until_dismissed(
+        page: Page, setting: Setting, browser_errors):
+    browser_errors.allow(r"status of (403|503)")
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    answer = {"status": 503, "code": "busy", "message": "busy"}
+
+    def refuse(route):
+        route.fulfill(status=answer["status"], content_type="application/json", body=json.dumps(
+            {"error": {"code": answer["code"], "message": answer["message"], "fields": {}}}))
+
+    page.route("**/spans", refuse)  # busy first, so the note is typed before the refusal
+    page.keyboard.press("Alt+2")
+    select(page, setting, "bandits")
+    page.keyboard.press("l")
+    page.locator("#span-note").fill("dehumanising")
+    page.locator("#span-note").blur()
+    answer.update(status=403, code="forbidden", message="You left this class.")
+    box = page.locator("#not-saved")
+    expect(box).to_be_visible(timeout=10_000)
+    item = box.locator("li")
+    expect(item).to_have_count(1)
+    for words in ("bandits", "Loaded language", "dehumanising", "You left this class."):
+        expect(item).to_contain_text(words)
+    page.unroute("**/spans")
+    page.reload()  # the list is kept in the browser
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#not-saved li")).to_contain_text("bandits")
+    page.locator("#not-saved").get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#not-saved")).to_be_hidden()
+    assert annotations(page, setting)["spans"] == []

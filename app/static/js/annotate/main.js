@@ -35,7 +35,10 @@ let activeLayer = sessionStorage.getItem("sourcemark:layer") || "source";
 if (!layers.has(activeLayer)) activeLayer = codebook.layers[0].key;
 let selectedId = null; // client_id of the span open in the panel
 
-const store = new Store({ api: data.api, csrf, user: data.user, documentId: data.document.id, initial: data.annotations, query: data.query });
+const store = new Store({
+  api: data.api, csrf, csrfUrl: data.csrf_url, user: data.user, signedInAs: data.signed_in_as,
+  documentId: data.document.id, initial: data.annotations, query: data.query,
+});
 const renderer = new Renderer({
   cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId,
 });
@@ -103,7 +106,57 @@ store.addEventListener("state", (event) => {
   const badge = $("save-state");
   badge.dataset.state = event.detail.state;
   badge.textContent = event.detail.message;
+  const signedOut = event.detail.state === "signed-out";
+  $("signed-out").hidden = !signedOut;
+  if (signedOut) $("signed-out-text").textContent = event.detail.message;
 });
+
+// Signed in again in another tab: coming back here sends the queue at once.
+window.addEventListener("focus", () => store.retryNow());
+window.addEventListener("online", () => store.retryNow());
+document.addEventListener("visibilitychange", () => { if (!document.hidden) store.retryNow(); });
+
+// Changes the server refused, with what they held: to copy, do again, or dismiss.
+function describeNotSaved(entry) {
+  const when = new Date(entry.at).toLocaleString();
+  if (entry.kind === "tag") {
+    const passage = passages.findIndex((p) => p.id === entry.passageId) + 1;
+    const label = entry.label ? labels.get(`source:${entry.label}`)?.name || entry.label : "(no source type)";
+    return `Passage ${passage}: source type ${label}`;
+  }
+  if (entry.kind === "rating") return `Rating form: ${JSON.stringify(entry.values)}`;
+  const label = labels.get(`${entry.layer}:${entry.label}`)?.name || entry.label;
+  const what = entry.kind === "delete" ? "Deleting the span" : `${layerNames[entry.layer] || entry.layer}: ${label}`;
+  return `${what} on “${entry.text}”${entry.note ? ` — note: ${entry.note}` : ""} (${when})`;
+}
+
+function renderNotSaved() {
+  const list = $("not-saved-list");
+  list.replaceChildren(...store.notSaved.map((entry) => {
+    const item = document.createElement("li");
+    const text = document.createElement("span");
+    text.className = "not-saved-content";
+    text.textContent = describeNotSaved(entry);
+    const why = document.createElement("span");
+    why.className = "muted";
+    why.textContent = ` Why: ${entry.message}`;
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.textContent = "Copy";
+    copy.addEventListener("click", () => {
+      navigator.clipboard?.writeText(text.textContent).then(() => { copy.textContent = "Copied"; }, () => {});
+      window.getSelection().selectAllChildren(text); // copying by hand works too
+    });
+    const dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.textContent = "Dismiss";
+    dismiss.addEventListener("click", () => store.dismiss(entry.id));
+    item.append(text, why, " ", copy, " ", dismiss);
+    return item;
+  }));
+  $("not-saved").hidden = store.notSaved.length === 0;
+}
+store.addEventListener("notsaved", renderNotSaved);
 
 store.addEventListener("refused", (event) => {
   if (event.detail.op.kind === "done" || event.detail.op.kind === "rating") showTab("rating");
@@ -421,6 +474,7 @@ window.addEventListener("pagehide", () => {
 renderGuidelines($("guide-panel"), codebook);
 renderKeyLegend($("help-labels"), codebook);
 renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values);
+renderNotSaved();
 setLayer(activeLayer);
 updateProgress();
 document.body.dataset.ready = "true";

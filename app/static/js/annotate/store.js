@@ -5,8 +5,14 @@
 // retried with backoff. New spans carry the browser's own client_id, so a retried create never
 // makes a second span. Updates and deletes name the version they change; a 409 from the server
 // (changed in another tab) is handed to the page to resolve.
+//
+// Being signed out is never a refusal: the change stays queued and the page asks the user to
+// sign in again; the CSRF token of the new session is then fetched and the change resent. A
+// change the server does refuse (invalid, forbidden, locked, or a conflict the user settled
+// for the stored version) is kept with its content in a "not saved" list until dismissed.
 
 const RETRY_MAX_MS = 30000;
+const SIGNED_OUT_RETRY_MS = 3000; // a sign-in in another tab is noticed this soon
 
 export function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID().replaceAll("-", "");
@@ -15,12 +21,17 @@ export function newClientId() {
 }
 
 export class Store extends EventTarget {
-  constructor({ api, csrf, user, documentId, initial, query = "" }) {
+  constructor({ api, csrf, csrfUrl, user, signedInAs, documentId, initial, query = "" }) {
     super();
     this.api = api;
     this.query = query; // "as=gold" when the page edits the gold key
     this.csrf = csrf;
+    this.csrfUrl = csrfUrl;
+    this.signedInAs = signedInAs; // whose session may send this outbox
+    this.freshToken = false; // the CSRF token was just renewed: a second failure waits
     this.key = `sourcemark:outbox:${user}:${documentId}`;
+    this.notSavedKey = `sourcemark:notsaved:${user}:${documentId}`;
+    this.notSaved = this.load(this.notSavedKey); // refused changes, with what they held
     this.spans = new Map(); // client_id -> span as this tab sees it
     this.tags = new Map(); // passage id -> label as this tab sees it
     this.rating = null; // {values}
@@ -30,9 +41,10 @@ export class Store extends EventTarget {
     this.tagVersions = new Map(); // passage id -> version
     this.ratingVersion = null;
     this.undoStack = [];
-    this.outbox = this.loadOutbox();
+    this.outbox = this.load(this.key);
     this.sending = false;
     this.retryMs = 1000;
+    this.wake = null; // cuts the wait before the next retry short (see retryNow)
     this.state = "saved";
     this.reset(initial);
   }
@@ -151,21 +163,26 @@ export class Store extends EventTarget {
 
   // --- the outbox --------------------------------------------------------------------------
 
-  loadOutbox() {
+  load(key) {
     try {
-      return JSON.parse(localStorage.getItem(this.key) || "[]");
+      const list = JSON.parse(localStorage.getItem(key) || "[]");
+      return Array.isArray(list) ? list : [];
     } catch {
       return [];
     }
   }
 
-  saveOutbox() {
+  store(key, list) {
     try {
-      if (this.outbox.length) localStorage.setItem(this.key, JSON.stringify(this.outbox));
-      else localStorage.removeItem(this.key);
+      if (list.length) localStorage.setItem(key, JSON.stringify(list));
+      else localStorage.removeItem(key);
     } catch {
-      // Storage full or blocked: the queue still lives in memory.
+      // Storage full or blocked: the list still lives in memory.
     }
+  }
+
+  saveOutbox() {
+    this.store(this.key, this.outbox);
   }
 
   enqueue(op) {
@@ -180,6 +197,12 @@ export class Store extends EventTarget {
     this.emit("state", { state, message, waiting: this.outbox.length });
   }
 
+  /** Retry at once (the tab is back in view, the network is back). */
+  retryNow() {
+    this.retryMs = 1000;
+    if (this.wake) this.wake();
+  }
+
   async flush() {
     if (this.sending || this.state === "conflict") return;
     this.sending = true;
@@ -187,10 +210,17 @@ export class Store extends EventTarget {
     try {
       while (this.outbox.length) {
         const outcome = await this.send(this.outbox[0]);
+        if (outcome === "again") continue; // a fresh CSRF token: resend now
         if (outcome === "retry") {
-          if (this.state !== "error") this.setState("offline", `Not saved yet, retrying (${this.outbox.length} waiting)`);
-          await new Promise((resolve) => setTimeout(resolve, this.retryMs));
-          this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+          if (!["error", "signed-out"].includes(this.state)) this.setState("offline", `Not saved yet, retrying (${this.outbox.length} waiting)`);
+          const limit = this.state === "signed-out" ? SIGNED_OUT_RETRY_MS : RETRY_MAX_MS;
+          const wait = Math.min(this.retryMs, limit);
+          await new Promise((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.wake = () => { clearTimeout(timer); resolve(); };
+          });
+          this.wake = null;
+          this.retryMs = Math.min(this.retryMs * 2, limit);
           continue;
         }
         if (outcome === "wait") return; // a conflict for the annotator to resolve
@@ -235,18 +265,78 @@ export class Store extends EventTarget {
     }
     const { status, data } = result;
     if (status >= 500 || status === 429 || status === 408) return "retry";
-    if (status === 401) {
-      this.setState("error", "You are signed out: sign in again in another tab; your work is kept here.");
-      return "retry";
-    }
+    if (status === 401) return this.signedOut();
+    // The page's token belongs to an earlier session (signed out and in again meanwhile).
+    if (status === 400 && data?.error?.code === "csrf_failed") return this.renewToken();
+    this.freshToken = false;
     if (status === 409) return this.conflict(op, data?.error?.current ?? null);
     if (status >= 400) {
-      this.setState("error", data?.error?.message || `The server refused this change (${status}).`);
-      this.emit("refused", { op, message: data?.error?.message });
+      const message = data?.error?.message || `The server refused this change (${status}).`;
+      this.setState("error", message);
+      this.keep(op, message);
+      this.emit("refused", { op, message });
       return "refused";
     }
     this.acknowledge(op, data);
     return "ok";
+  }
+
+  signedOut(message = "") {
+    this.setState("signed-out", message || `Signed out: ${this.outbox.length} change(s) kept here until you sign in again`);
+    return "retry";
+  }
+
+  /** Fetch the CSRF token of the session the browser has now; "again" to resend at once. */
+  async renewToken() {
+    if (this.freshToken) {
+      this.freshToken = false; // renewed already and still refused: wait, then try anew
+      return "retry";
+    }
+    try {
+      const response = await fetch(this.csrfUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.status === 401) return this.signedOut();
+      if (!response.ok) return "retry";
+      const { csrf_token: token, username } = await response.json();
+      if (this.signedInAs && username !== this.signedInAs) {
+        // Someone else signed in on this browser: these changes are not theirs to send.
+        return this.signedOut(`Signed in as ${username}: sign in as ${this.signedInAs} to save ${this.outbox.length} change(s) kept here`);
+      }
+      this.csrf = token;
+      this.freshToken = true;
+      return "again";
+    } catch {
+      return "retry"; // network down
+    }
+  }
+
+  // --- changes the server refused ------------------------------------------------------------
+
+  /** Keep what a refused change held, for its author to see, copy or dismiss. */
+  keep(op, message) {
+    if (op.kind === "done") return; // nothing typed or marked is lost: the badge says why
+    const entry = { id: newClientId(), kind: op.kind, message, at: new Date().toISOString() };
+    if (op.kind === "create" || op.kind === "update" || op.kind === "delete") {
+      const span = { ...(op.body || {}), ...(this.spans.get(op.clientId ?? op.body?.client_id) || {}) };
+      if (op.kind === "update") Object.assign(span, op.changes);
+      Object.assign(entry, { text: span.text ?? "", layer: span.layer ?? "", label: span.label ?? "", note: span.note ?? "", start: span.start, end: span.end });
+      if (op.kind === "create") {
+        // Later edits of a span never made would fail too: they are part of this entry.
+        this.outbox = this.outbox.filter((other, i) => i === 0 || other.clientId !== op.body.client_id);
+      }
+    } else if (op.kind === "tag") {
+      Object.assign(entry, { passageId: op.passageId, label: op.label ?? "" });
+    } else if (op.kind === "rating") {
+      entry.values = op.values;
+    }
+    this.notSaved.push(entry);
+    this.store(this.notSavedKey, this.notSaved);
+    this.emit("notsaved", {});
+  }
+
+  dismiss(id) {
+    this.notSaved = this.notSaved.filter((entry) => entry.id !== id);
+    this.store(this.notSavedKey, this.notSaved);
+    this.emit("notsaved", {});
   }
 
   describe(op) {
@@ -365,7 +455,9 @@ export class Store extends EventTarget {
         this.outbox.unshift(op);
       }
     } else {
-      // Keep the stored one: adopt it and drop queued changes to the same thing.
+      // Keep the stored one: adopt it and drop queued changes to the same thing; what was
+      // mine goes to the "not saved" list rather than nowhere.
+      if (op.kind !== "delete") this.keep(op, "You kept the stored version instead of this one.");
       const same = (other) =>
         (op.clientId !== undefined && other.clientId === op.clientId) ||
         (op.kind === "tag" && other.kind === "tag" && other.passageId === op.passageId) ||
