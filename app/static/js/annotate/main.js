@@ -11,6 +11,7 @@ import {
   showLabelMenu,
   showTooltip,
 } from "./panel.js";
+import { renderNotSaved } from "./notsaved.js";
 import { Renderer } from "./render.js";
 import { Store } from "./store.js";
 import { CodepointText, trimRange } from "./text.js";
@@ -117,46 +118,8 @@ window.addEventListener("online", () => store.retryNow());
 document.addEventListener("visibilitychange", () => { if (!document.hidden) store.retryNow(); });
 
 // Changes the server refused, with what they held: to copy, do again, or dismiss.
-function describeNotSaved(entry) {
-  const when = new Date(entry.at).toLocaleString();
-  if (entry.kind === "tag") {
-    const passage = passages.findIndex((p) => p.id === entry.passageId) + 1;
-    const label = entry.label ? labels.get(`source:${entry.label}`)?.name || entry.label : "(no source type)";
-    return `Passage ${passage}: source type ${label}`;
-  }
-  if (entry.kind === "rating") return `Rating form: ${JSON.stringify(entry.values)}`;
-  const label = labels.get(`${entry.layer}:${entry.label}`)?.name || entry.label;
-  const what = entry.kind === "delete" ? "Deleting the span" : `${layerNames[entry.layer] || entry.layer}: ${label}`;
-  return `${what} on “${entry.text}”${entry.note ? ` — note: ${entry.note}` : ""} (${when})`;
-}
-
-function renderNotSaved() {
-  const list = $("not-saved-list");
-  list.replaceChildren(...store.notSaved.map((entry) => {
-    const item = document.createElement("li");
-    const text = document.createElement("span");
-    text.className = "not-saved-content";
-    text.textContent = describeNotSaved(entry);
-    const why = document.createElement("span");
-    why.className = "muted";
-    why.textContent = ` Why: ${entry.message}`;
-    const copy = document.createElement("button");
-    copy.type = "button";
-    copy.textContent = "Copy";
-    copy.addEventListener("click", () => {
-      navigator.clipboard?.writeText(text.textContent).then(() => { copy.textContent = "Copied"; }, () => {});
-      window.getSelection().selectAllChildren(text); // copying by hand works too
-    });
-    const dismiss = document.createElement("button");
-    dismiss.type = "button";
-    dismiss.textContent = "Dismiss";
-    dismiss.addEventListener("click", () => store.dismiss(entry.id));
-    item.append(text, why, " ", copy, " ", dismiss);
-    return item;
-  }));
-  $("not-saved").hidden = store.notSaved.length === 0;
-}
-store.addEventListener("notsaved", renderNotSaved);
+const showNotSaved = () => renderNotSaved($("not-saved"), store.notSaved, { passages, labels, layerNames }, (id) => store.dismiss(id));
+store.addEventListener("notsaved", showNotSaved);
 
 store.addEventListener("refused", (event) => {
   if (event.detail.op.kind === "done" || event.detail.op.kind === "rating") showTab("rating");
@@ -474,7 +437,7 @@ window.addEventListener("pagehide", () => {
 renderGuidelines($("guide-panel"), codebook);
 renderKeyLegend($("help-labels"), codebook);
 renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values);
-renderNotSaved();
+showNotSaved();
 setLayer(activeLayer);
 updateProgress();
 document.body.dataset.ready = "true";

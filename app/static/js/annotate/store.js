@@ -11,14 +11,12 @@
 // change the server does refuse (invalid, forbidden, locked, or a conflict the user settled
 // for the stored version) is kept with its content in a "not saved" list until dismissed.
 
+import { mineOf, resolve, sameAsWanted } from "./conflicts.js";
+import { newClientId } from "./ids.js";
+import { NotSaved, readList, writeList } from "./notsaved.js";
+
 const RETRY_MAX_MS = 30000;
 const SIGNED_OUT_RETRY_MS = 3000; // a sign-in in another tab is noticed this soon
-
-export function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID().replaceAll("-", "");
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export class Store extends EventTarget {
   constructor({ api, csrf, csrfUrl, user, signedInAs, documentId, initial, query = "" }) {
@@ -30,8 +28,7 @@ export class Store extends EventTarget {
     this.signedInAs = signedInAs; // whose session may send this outbox
     this.freshToken = false; // the CSRF token was just renewed: a second failure waits
     this.key = `sourcemark:outbox:${user}:${documentId}`;
-    this.notSavedKey = `sourcemark:notsaved:${user}:${documentId}`;
-    this.notSaved = this.load(this.notSavedKey); // refused changes, with what they held
+    this.notSaved = new NotSaved(`sourcemark:notsaved:${user}:${documentId}`);
     this.spans = new Map(); // client_id -> span as this tab sees it
     this.tags = new Map(); // passage id -> label as this tab sees it
     this.rating = null; // {values}
@@ -41,7 +38,7 @@ export class Store extends EventTarget {
     this.tagVersions = new Map(); // passage id -> version
     this.ratingVersion = null;
     this.undoStack = [];
-    this.outbox = this.load(this.key);
+    this.outbox = readList(this.key);
     this.sending = false;
     this.retryMs = 1000;
     this.wake = null; // cuts the wait before the next retry short (see retryNow)
@@ -163,26 +160,8 @@ export class Store extends EventTarget {
 
   // --- the outbox --------------------------------------------------------------------------
 
-  load(key) {
-    try {
-      const list = JSON.parse(localStorage.getItem(key) || "[]");
-      return Array.isArray(list) ? list : [];
-    } catch {
-      return [];
-    }
-  }
-
-  store(key, list) {
-    try {
-      if (list.length) localStorage.setItem(key, JSON.stringify(list));
-      else localStorage.removeItem(key);
-    } catch {
-      // Storage full or blocked: the list still lives in memory.
-    }
-  }
-
   saveOutbox() {
-    this.store(this.key, this.outbox);
+    writeList(this.key, this.outbox);
   }
 
   enqueue(op) {
@@ -314,28 +293,17 @@ export class Store extends EventTarget {
   /** Keep what a refused change held, for its author to see, copy or dismiss. */
   keep(op, message) {
     if (op.kind === "done") return; // nothing typed or marked is lost: the badge says why
-    const entry = { id: newClientId(), kind: op.kind, message, at: new Date().toISOString() };
-    if (op.kind === "create" || op.kind === "update" || op.kind === "delete") {
-      const span = { ...(op.body || {}), ...(this.spans.get(op.clientId ?? op.body?.client_id) || {}) };
-      if (op.kind === "update") Object.assign(span, op.changes);
-      Object.assign(entry, { text: span.text ?? "", layer: span.layer ?? "", label: span.label ?? "", note: span.note ?? "", start: span.start, end: span.end });
-      if (op.kind === "create") {
-        // Later edits of a span never made would fail too: they are part of this entry.
-        this.outbox = this.outbox.filter((other, i) => i === 0 || other.clientId !== op.body.client_id);
-      }
-    } else if (op.kind === "tag") {
-      Object.assign(entry, { passageId: op.passageId, label: op.label ?? "" });
-    } else if (op.kind === "rating") {
-      entry.values = op.values;
+    const clientId = op.clientId ?? op.body?.client_id;
+    this.notSaved.add(op, clientId && this.spans.get(clientId), message);
+    if (op.kind === "create") {
+      // Later edits of a span never made would fail too: they are part of this entry.
+      this.outbox = this.outbox.filter((other, i) => i === 0 || other.clientId !== clientId);
     }
-    this.notSaved.push(entry);
-    this.store(this.notSavedKey, this.notSaved);
     this.emit("notsaved", {});
   }
 
   dismiss(id) {
-    this.notSaved = this.notSaved.filter((entry) => entry.id !== id);
-    this.store(this.notSavedKey, this.notSaved);
+    this.notSaved.dismiss(id);
     this.emit("notsaved", {});
   }
 
@@ -395,7 +363,7 @@ export class Store extends EventTarget {
 
   /** A 409: the stored state differs from what this tab last saw. */
   conflict(op, current) {
-    if (this.sameAsWanted(op, current)) {
+    if (sameAsWanted(op, current)) {
       if (current) this.acknowledge(op, current);
       else this.acknowledge(op, null);
       return "ok";
@@ -404,89 +372,10 @@ export class Store extends EventTarget {
     this.emit("conflict", {
       op,
       current,
-      mine: this.mineOf(op),
-      keepMine: () => this.resolve(op, current, "mine"),
-      keepTheirs: () => this.resolve(op, current, "theirs"),
+      mine: mineOf(op, this.spans),
+      keepMine: () => resolve(this, op, current, "mine"),
+      keepTheirs: () => resolve(this, op, current, "theirs"),
     });
     return "wait";
-  }
-
-  mineOf(op) {
-    if (op.kind === "update") return { ...this.spans.get(op.clientId) };
-    if (op.kind === "delete") return null;
-    if (op.kind === "tag") return op.label ? { label: op.label } : null;
-    if (op.kind === "rating") return { values: op.values };
-    return null;
-  }
-
-  sameAsWanted(op, current) {
-    if (!current) return op.kind === "delete" || (op.kind === "tag" && !op.label);
-    if (op.kind === "update") return Object.entries(op.changes).every(([k, v]) => JSON.stringify(current[k]) === JSON.stringify(v));
-    if (op.kind === "tag") return current.label === op.label;
-    if (op.kind === "rating") return JSON.stringify(current.values) === JSON.stringify(op.values);
-    return false;
-  }
-
-  resolve(op, current, choice) {
-    this.outbox.shift();
-    if (choice === "mine") {
-      if (op.kind === "update" || op.kind === "delete") {
-        if (current) {
-          this.known.set(op.clientId, { id: current.id, version: current.version });
-          this.outbox.unshift(op);
-        } else {
-          // Deleted elsewhere: keeping my edit means making the span again.
-          const span = this.spans.get(op.clientId);
-          this.spans.delete(op.clientId);
-          this.known.delete(op.clientId);
-          if (span) {
-            const { start, end, text, layer, label, note, attributes } = span;
-            const body = { client_id: newClientId(), start, end, text, layer, label, note, attributes };
-            this.spans.set(body.client_id, { ...body, pending: true });
-            this.outbox.unshift({ kind: "create", body });
-          }
-        }
-      } else if (op.kind === "tag") {
-        if (current) this.tagVersions.set(op.passageId, current.version);
-        else this.tagVersions.delete(op.passageId);
-        this.outbox.unshift(op);
-      } else if (op.kind === "rating") {
-        this.ratingVersion = current ? current.version : null;
-        this.outbox.unshift(op);
-      }
-    } else {
-      // Keep the stored one: adopt it and drop queued changes to the same thing; what was
-      // mine goes to the "not saved" list rather than nowhere.
-      if (op.kind !== "delete") this.keep(op, "You kept the stored version instead of this one.");
-      const same = (other) =>
-        (op.clientId !== undefined && other.clientId === op.clientId) ||
-        (op.kind === "tag" && other.kind === "tag" && other.passageId === op.passageId) ||
-        (op.kind === "rating" && other.kind === "rating");
-      this.outbox = this.outbox.filter((other) => !same(other));
-      if (op.kind === "update" || op.kind === "delete") {
-        this.spans.delete(op.clientId);
-        this.known.delete(op.clientId);
-        if (current) {
-          this.spans.set(current.client_id, { ...current });
-          this.known.set(current.client_id, { id: current.id, version: current.version });
-        }
-      } else if (op.kind === "tag") {
-        if (current) {
-          this.tags.set(op.passageId, current.label);
-          this.tagVersions.set(op.passageId, current.version);
-        } else {
-          this.tags.delete(op.passageId);
-          this.tagVersions.delete(op.passageId);
-        }
-      } else if (op.kind === "rating") {
-        this.rating = current ? { values: current.values } : null;
-        this.ratingVersion = current ? current.version : null;
-        this.emit("rating", {});
-      }
-    }
-    this.saveOutbox();
-    this.emit("change", { all: true });
-    this.setState("saving", "Saving…");
-    this.flush();
   }
 }
