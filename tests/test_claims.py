@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.services import annotations, claims, tokens
+from app.services.claim_values import parse_number
 from app.services.errors import ConfirmationNeeded, Conflict, Invalid, StaleVersion
 
 TOLL = "How many people died in Zhanaozen on 16 December 2011?"
@@ -20,12 +21,12 @@ TOLL = "How many people died in Zhanaozen on 16 December 2011?"
     ("≥ 17", (17, None)),
 ])
 def test_numbers_and_ranges_as_people_write_them(written, expected):
-    assert claims.parse_number(written) == expected
+    assert parse_number(written) == expected
 
 
 def test_an_unreadable_value_is_refused_with_the_forms_it_takes():
     with pytest.raises(Invalid, match="at least 17"):
-        claims.parse_number("a dozen or so")
+        parse_number("a dozen or so")
 
 
 @pytest.fixture
