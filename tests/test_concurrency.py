@@ -128,3 +128,20 @@ def test_parallel_boundary_edits_never_cross(server, setting, client):
     assert sorted(set(statuses)) <= [200, 400], statuses
     assert_valid(stored_ranges(document, student))
     assert statuses.count(200) == PARALLEL // 2
+
+
+def test_parallel_first_tags_of_a_passage_leave_one(server, setting):
+    """The one-tag-per-passage rule is the database's own: a race ends in a 409, never two."""
+    from app.models import Passage, PassageTag
+
+    document, student, headers, base = setting
+    passage_id = db.session.scalar(sa.select(Passage.id).where(
+        Passage.document_id == document.id))
+    labels = ["testimony", "news_report", "official_statement", "forum_post"]
+    requests = [("PUT", f"{base}/passages/{passage_id}/tag", {"label": labels[i % 4]})
+                for i in range(PARALLEL)]
+    statuses = all_at_once(server, headers, requests)
+    assert sorted(set(statuses)) <= [200, 409], statuses
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(PassageTag.id)).where(
+        PassageTag.user_id == student.id)) == 1
