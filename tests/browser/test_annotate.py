@@ -397,6 +397,50 @@ def test_a_change_made_while_signed_out_is_saved_after_signing_in_again(
     other.close()
 
 
+def test_changes_kept_while_signed_out_wait_for_their_author(
+        page: Page, setting: Setting, live_app: Flask, browser_errors):
+    """Another user signing in on the same browser never gets the queue sent as theirs."""
+    browser_errors.allow(r"status of (401|400)")
+    with live_app.app_context():
+        from app.extensions import db
+        from app.models import Project
+
+        classmate = accounts.create_user(f"c-{secrets.token_hex(3)}", PASSWORD, "student")
+        projects.add_member(db.session.get(Project, setting.project_id), classmate, "student")
+        db.session.commit()
+        classmate_name = classmate.username
+        db.session.remove()
+    sign_in(page, setting.username)
+    open_document(page, setting)
+    other = page.context.new_page()
+    other.goto("/projects")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_url("**/login")
+    page.keyboard.press("Alt+2")
+    select(page, setting, "bandits")
+    page.keyboard.press("l")
+    expect(page.locator("#signed-out")).to_be_visible(timeout=10_000)
+
+    sign_in(other, classmate_name)
+    expect(page.locator("#signed-out-text")).to_contain_text(
+        f"sign in as {setting.username}", timeout=10_000)
+    with live_app.app_context():
+        import sqlalchemy as sa
+
+        from app.models import Span
+
+        assert db.session.scalar(sa.select(sa.func.count(Span.id)).where(
+            Span.document_id == setting.document_id)) == 0  # nobody's, the classmate's neither
+        db.session.remove()
+    other.goto("/projects")
+    other.get_by_role("button", name="Sign out").click()
+    other.wait_for_url("**/login")
+    sign_in(other, setting.username)
+    saved(page)
+    assert len(stored_spans(live_app, setting)) == 1
+    other.close()
+
+
 def test_a_refused_change_is_shown_with_its_content_until_dismissed(
         page: Page, setting: Setting, browser_errors):
     browser_errors.allow(r"status of (403|503)")
