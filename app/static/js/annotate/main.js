@@ -349,7 +349,7 @@ function commitNote() {
 $("span-note").addEventListener("input", () => {
   if (!selectedId) return;
   pendingNote = { clientId: selectedId, note: $("span-note").value };
-  store.setState("saving", "Saving…");
+  if (store.state !== "signed-out") store.setState("saving", "Saving…");
   clearTimeout(noteTimer);
   noteTimer = setTimeout(commitNote, 500);
 });
@@ -422,7 +422,7 @@ function commitRating() {
 }
 $("rating-form").addEventListener("input", () => {
   ratingPending = true;
-  store.setState("saving", "Saving…");
+  if (store.state !== "signed-out") store.setState("saving", "Saving…");
   clearTimeout(ratingTimer);
   ratingTimer = setTimeout(commitRating, 400);
 });

@@ -167,7 +167,8 @@ export class Store extends EventTarget {
   enqueue(op) {
     this.outbox.push(op);
     this.saveOutbox();
-    if (this.state !== "conflict") this.setState("saving", "Saving…");
+    // Signed out, the notice stays up: the new change waits with the others.
+    if (!["conflict", "signed-out"].includes(this.state)) this.setState("saving", "Saving…");
     this.flush();
   }
 
