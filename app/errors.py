@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import exc as sa_orm_exc
 from werkzeug.exceptions import HTTPException
 
 from app.services.errors import ImportFailed, ServiceError, StaleVersion, TooManyAttempts
@@ -78,6 +79,18 @@ def init_app(app: Flask) -> None:
         if allow:
             response.headers["Allow"] = allow
         return response
+
+    @app.errorhandler(sa_orm_exc.StaleDataError)
+    def changed_meanwhile(exc: sa_orm_exc.StaleDataError):
+        """A write whose row another request changed or deleted after it was read (its
+        UPDATE named the version it read and matched nothing): nothing was written."""
+        from app.extensions import db
+
+        db.session.rollback()
+        message = "This was changed meanwhile (in another tab?); nothing was saved. Reload."
+        if wants_json():
+            return api_error("stale_version", message, 409, current=None)
+        return render_template("errors/error.html", status=409, message=message), 409
 
     @app.errorhandler(sa_exc.OperationalError)
     def database_busy(exc: sa_exc.OperationalError):

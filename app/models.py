@@ -394,6 +394,11 @@ class Span(db.Model):
     layer: Mapped[CodebookLayer] = relationship()
     label: Mapped[Label] = relationship()
 
+    # Every UPDATE and DELETE names the version it read (WHERE version = …): a change
+    # committed by another request in between makes it match nothing, and the write is
+    # refused as stale instead of overwriting that change.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
 
 class PassageTag(db.Model):
     """An annotator's source type for a whole passage (one per passage and annotator)."""
@@ -417,6 +422,8 @@ class PassageTag(db.Model):
     passage: Mapped[Passage] = relationship()
     label: Mapped[Label] = relationship()
 
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
 
 class DocumentRating(db.Model):
     """An annotator's rating form for a document (reliability, slant, genre …)."""
@@ -435,6 +442,8 @@ class DocumentRating(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     codebook_version: Mapped[int] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class DocumentProgress(db.Model):

@@ -433,3 +433,72 @@ def test_last_activity_is_kept_to_the_minute(setting, monkeypatch):
     assert write_at(start + timedelta(seconds=59), "Café") == start
     later = start + timedelta(seconds=61)
     assert write_at(later, "bandits") == later
+
+
+def _change_behind(model, row_id: int, **values) -> None:
+    """Before the next flush, commit a change to the row from another connection: what a
+    second tab's request does between this request's read and its write."""
+    def concurrent(session, flush_context, instances):
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(model).where(model.id == row_id).values(**values))
+
+    sa.event.listen(db.session(), "before_flush", concurrent, once=True)
+
+
+def test_span_changed_between_check_and_write_gets_409(setting):
+    from app.services import annotations
+    from app.services.errors import StaleVersion
+
+    _, document, student, _, _ = setting
+    span, _ = annotations.create_span(student, document, new_span(document, "bandits"))
+    _change_behind(Span, span["id"], version=2, note="other tab")
+    with pytest.raises(StaleVersion) as raised:
+        annotations.update_span(student, document, span["id"], {"version": 1, "note": "mine"})
+    assert raised.value.current["note"] == "other tab" and raised.value.current["version"] == 2
+    db.session.expire_all()
+    assert db.session.get(Span, span["id"]).note == "other tab"
+
+
+def test_span_changed_between_check_and_delete_is_kept(setting):
+    from app.services import annotations
+    from app.services.errors import StaleVersion
+
+    _, document, student, _, _ = setting
+    span, _ = annotations.create_span(student, document, new_span(document, "bandits"))
+    _change_behind(Span, span["id"], version=2, note="other tab")
+    with pytest.raises(StaleVersion):
+        annotations.delete_span(student, document, span["id"], 1)
+    db.session.expire_all()
+    assert db.session.get(Span, span["id"]).note == "other tab"
+
+
+def test_passage_tag_changed_between_check_and_write_gets_409(setting):
+    from app.models import Passage
+    from app.services import annotations
+    from app.services.errors import StaleVersion
+
+    _, document, student, _, _ = setting
+    passage = db.session.scalar(sa.select(Passage).where(Passage.document_id == document.id))
+    annotations.set_passage_tag(student, document, passage.id, "testimony")
+    tag_id = db.session.scalar(sa.select(PassageTag.id).where(PassageTag.passage_id == passage.id))
+    _change_behind(PassageTag, tag_id, version=2)
+    with pytest.raises(StaleVersion):
+        annotations.set_passage_tag(student, document, passage.id, "news_report", 1)
+    db.session.expire_all()
+    assert db.session.get(PassageTag, tag_id).version == 2
+
+
+def test_rating_changed_between_check_and_write_gets_409(setting):
+    from app.models import DocumentRating
+    from app.services import annotations
+    from app.services.errors import StaleVersion
+
+    _, document, student, _, _ = setting
+    annotations.save_rating(student, document, {"reliability": 3})
+    rating_id = db.session.scalar(sa.select(DocumentRating.id))
+    _change_behind(DocumentRating, rating_id, version=2, values={"reliability": 5})
+    with pytest.raises(StaleVersion) as raised:
+        annotations.save_rating(student, document, {"reliability": 1}, 1)
+    assert raised.value.current["values"] == {"reliability": 5}
+    db.session.expire_all()
+    assert db.session.get(DocumentRating, rating_id).values == {"reliability": 5}

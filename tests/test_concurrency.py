@@ -145,3 +145,19 @@ def test_parallel_first_tags_of_a_passage_leave_one(server, setting):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(PassageTag.id)).where(
         PassageTag.user_id == student.id)) == 1
+
+
+def test_parallel_edits_of_one_version_keep_exactly_one(server, setting, client):
+    """Twenty tabs change the same version of one span at once: one change is stored, every
+    other is told the span changed meanwhile (409), none is overwritten without a word."""
+    document, student, headers, base = setting
+    span = client.post(base + "/spans", json=body(document, 0, 4), headers=headers).json
+    requests = [("PATCH", f"{base}/spans/{span['id']}", {"version": 1, "note": f"tab {i}"})
+                for i in range(PARALLEL)]
+    statuses = all_at_once(server, headers, requests)
+    assert sorted(set(statuses)) == [200, 409], statuses
+    assert statuses.count(200) == 1
+    db.session.expire_all()
+    stored = db.session.get(Span, span["id"])
+    assert stored.version == 2
+    assert stored.note == f"tab {statuses.index(200)}"

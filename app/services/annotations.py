@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db, lock_for_check, run_prepared
 from app.models import (
@@ -312,9 +313,23 @@ def update_span(user: User, document: Document, span_id: int,
     span.version += 1
     span.codebook_version = words.version
     span.updated_at = utcnow()
-    _touch(user, document, state)
-    db.session.commit()
+    try:
+        _touch(user, document, state)
+        db.session.commit()
+    except StaleDataError:  # another request changed or deleted it since it was read
+        db.session.rollback()
+        raise _span_stale(user, document, span_id, words) from None
     return span_dict(span, document.text, words, user.username)
+
+
+def _span_stale(user: User, document: Document, span_id: int, words: Vocabulary
+                ) -> StaleVersion:
+    """The refusal of a write to a span that changed since it was read, with its state now."""
+    span = _own_span(user, document, span_id)
+    if span is None:
+        return StaleVersion("This span was deleted meanwhile (in another tab?).", None)
+    return StaleVersion("This span was changed meanwhile (in another tab?): "
+                        "keep yours or the stored one.", span_dict(span, document.text, words))
 
 
 def delete_span(user: User, document: Document, span_id: int, version: Any) -> None:
@@ -330,8 +345,15 @@ def delete_span(user: User, document: Document, span_id: int, version: Any) -> N
                            span_dict(span, document.text,
                                      vocabulary(document.project_id, state.codebook)))
     db.session.delete(span)
-    _touch(user, document, state)
-    db.session.commit()
+    try:
+        _touch(user, document, state)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        stale = _span_stale(user, document, span_id,
+                            vocabulary(document.project_id, state.codebook))
+        if stale.current is not None:  # changed meanwhile; deleted meanwhile is a no-op
+            raise stale from None
 
 
 # --- passage source types ------------------------------------------------------------------
@@ -372,7 +394,7 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
     try:
         _touch(user, document, state)  # the tag's flush, here or at the commit, may clash
         db.session.commit()
-    except sa.exc.IntegrityError:
+    except (sa.exc.IntegrityError, StaleDataError):
         db.session.rollback()
         current = db.session.scalar(sa.select(PassageTag).where(
             PassageTag.passage_id == passage.id, PassageTag.user_id == user.id))
@@ -395,8 +417,17 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
                            tag_dict(tag, vocabulary(document.project_id,
                                                     state.codebook)))
     db.session.delete(tag)
-    _touch(user, document, state)
-    db.session.commit()
+    try:
+        _touch(user, document, state)
+        db.session.commit()
+    except StaleDataError:  # changed meanwhile: keep it; removed meanwhile: done already
+        db.session.rollback()
+        current = db.session.scalar(sa.select(PassageTag).where(
+            PassageTag.passage_id == passage.id, PassageTag.user_id == user.id))
+        if current is not None:
+            raise StaleVersion("This passage was tagged meanwhile (in another tab?).",
+                               tag_dict(current, vocabulary(document.project_id,
+                                                            state.codebook))) from None
 
 
 # --- the rating form and "done" ------------------------------------------------------------
@@ -427,8 +458,16 @@ def save_rating(user: User, document: Document, values: Any, version: Any = None
         rating.version += 1
         rating.codebook_version = words.version
         rating.updated_at = utcnow()
-    _touch(user, document, state)
-    db.session.commit()
+    try:
+        _touch(user, document, state)
+        db.session.commit()
+    except (sa.exc.IntegrityError, StaleDataError):  # another tab saved it in between
+        db.session.rollback()
+        current = db.session.scalar(sa.select(DocumentRating).where(
+            DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
+        raise StaleVersion("The rating was changed meanwhile (in another tab?): keep yours "
+                           "or the stored one.", rating_dict(current) if current else None
+                           ) from None
     return rating_dict(rating)
 
 
