@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app import security_log
 from app.extensions import db
 from app.models import ROLES, Project, User
 from app.services import accounts, demo
@@ -19,6 +20,7 @@ from app.services.errors import ImportFailed, ServiceError
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
 settings_cli = AppGroup("settings", help="Show and change site settings.")
+invitations_cli = AppGroup("invitations", help="Single-use links that open teacher sign-up.")
 documents_cli = AppGroup("documents", help="Import documents into a project.")
 demo_cli = AppGroup("demo", help="The demo class project on the seed corpus.")
 
@@ -38,6 +40,8 @@ def create_user(username: str, role: str, display_name: str, password: str) -> N
         user = accounts.create_user(username, password, role, display_name)
     except ServiceError as exc:
         _fail(exc.message)
+    security_log.event("account_created", object=f"user:{user.id}", target=user.username,
+                       role=user.role, via="cli")
     click.echo(f"Created {user.role} '{user.username}'.")
 
 
@@ -60,12 +64,37 @@ def set_password(username: str, password: str) -> None:
     if user is None:
         _fail(f"No user '{username}'.")
     try:
-        accounts.check_password(password)
+        accounts.change_password(user, password)
     except ServiceError as exc:
         _fail(exc.message)
-    user.set_password(password)
-    accounts.sign_out_everywhere(user)
     click.echo(f"Password of '{user.username}' changed.")
+
+
+@invitations_cli.command("create")
+@click.option("--days", default=7, show_default=True, help="Days until the link expires.")
+@click.option("--note", default="", help="Whom it is for (shown by `invitations list`).")
+@click.option("--base-url", default="", help="The site's address, e.g. https://sourcemark.example.org.")
+def create_invitation(days: int, note: str, base_url: str) -> None:
+    """Make a single-use link that opens sign-up for one teacher account."""
+    from app.services import invitations
+
+    try:
+        invitation, token = invitations.create(None, days, note)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{base_url.rstrip('/')}/signup?invite={token}")
+    click.echo(f"Valid once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC. It is shown "
+               "only now.", err=True)
+
+
+@invitations_cli.command("list")
+def list_invitations() -> None:
+    """List the invitations not used and not expired yet."""
+    from app.services import invitations
+
+    for invitation in invitations.pending():
+        click.echo(f"#{invitation.id:<5} until {invitation.expires_at:%Y-%m-%d %H:%M} UTC  "
+                   f"{invitation.note}")
 
 
 @settings_cli.command("show")
@@ -106,6 +135,9 @@ def import_documents(project: str, paths: tuple[Path, ...]) -> None:
     try:
         added = import_files(target, files, current_app.config["DOCUMENT_MAX_BYTES"])
     except ImportFailed as exc:
+        security_log.event("dataset_import", "refused", project_id=target.id,
+                           object=f"project:{target.id}", file=path.name, via="cli",
+                           problems=len(exc.problems))
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         _fail("Nothing was imported.")
@@ -241,11 +273,16 @@ def import_command(project: str, path: Path, fmt: str) -> None:
     try:
         summary = import_file(target, fmt, path.name, path.read_bytes())
     except ImportFailed as exc:
+        security_log.event("dataset_import", "refused", project_id=target.id,
+                           object=f"project:{target.id}", file=path.name, via="cli",
+                           problems=len(exc.problems))
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         _fail("Nothing was imported.")
     except ServiceError as exc:
         _fail(exc.message)
+    security_log.event("dataset_import", project_id=target.id, object=f"project:{target.id}",
+                       file=path.name, via="cli", accounts_created=len(summary.accounts))
     click.echo(f"Imported into '{target.title}': {summary.documents_added} new document(s), "
                f"{summary.documents_matched} already there; {summary.spans} spans, "
                f"{summary.passage_tags} passage tags, {summary.ratings} ratings by "
@@ -291,7 +328,7 @@ def restore_command(path: Path, yes: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (users_cli, settings_cli, documents_cli, demo_cli):
+    for group in (users_cli, settings_cli, invitations_cli, documents_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(agreement_command)
     app.cli.add_command(export_command)

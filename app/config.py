@@ -58,6 +58,10 @@ def _limits() -> dict[str, int]:
     return {key: int(os.environ.get(env, default)) for key, (env, default) in LIMITS.items()}
 
 
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
 WEAK_KEYS = {"dev", "secret", "change-me", "changeme", "test", "test-secret", "bench"}
 MIN_KEY_LENGTH = 32
 
@@ -103,9 +107,19 @@ def build_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        # Failed logins allowed per username and per client address in the window.
-        "LOGIN_MAX_FAILURES": int(os.environ.get("SOURCEMARK_LOGIN_MAX_FAILURES", "10")),
-        "LOGIN_WINDOW_SECONDS": int(os.environ.get("SOURCEMARK_LOGIN_WINDOW_SECONDS", "900")),
+        # Sign-in limits (app.services.signin): per account, this many failures are free,
+        # then each further one waits a delay that doubles from the base up to the cap;
+        # failures are forgotten after a day or at a correct sign-in. Per client address
+        # (a whole school may share one), only far more failures than a class makes.
+        "LOGIN_FREE_FAILURES": _int("SOURCEMARK_LOGIN_FREE_FAILURES", 5),
+        "LOGIN_BASE_DELAY_SECONDS": _int("SOURCEMARK_LOGIN_BASE_DELAY_SECONDS", 2),
+        "LOGIN_MAX_DELAY_SECONDS": _int("SOURCEMARK_LOGIN_MAX_DELAY_SECONDS", 900),
+        "LOGIN_FORGET_SECONDS": _int("SOURCEMARK_LOGIN_FORGET_SECONDS", 86400),
+        "LOGIN_ADDRESS_MAX_FAILURES": _int("SOURCEMARK_LOGIN_ADDRESS_MAX_FAILURES", 500),
+        "LOGIN_WINDOW_SECONDS": _int("SOURCEMARK_LOGIN_WINDOW_SECONDS", 900),
+        # Sign-ups (teachers and students joining) per client address in the window.
+        "SIGNUP_MAX_PER_ADDRESS": _int("SOURCEMARK_SIGNUP_MAX_PER_ADDRESS", 300),
+        "SIGNUP_WINDOW_SECONDS": _int("SOURCEMARK_SIGNUP_WINDOW_SECONDS", 3600),
         "DEMO_ANNOTATIONS": os.environ.get(
             "SOURCEMARK_DEMO_ANNOTATIONS",
             str(Path(__file__).resolve().parent.parent / "annotations" / "demo.jsonl")),

@@ -135,15 +135,39 @@ class Setting(db.Model):
     value: Mapped[str] = mapped_column(sa.String(255))
 
 
+ATTEMPT_KINDS = ("sign-in", "sign-up")
+
+
 class LoginAttempt(db.Model):
-    """Failed logins, kept in the database so every app server sees the same count."""
+    """Failed sign-ins and every sign-up, kept in the database so that every app server
+    sees the same counts (the rate limits of app.services.accounts)."""
 
     __tablename__ = "login_attempt"
+    __table_args__ = (sa.CheckConstraint("kind IN ('sign-in', 'sign-up')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="sign-in",
+                                      server_default="sign-in")
     username: Mapped[str] = mapped_column(sa.String(64), index=True)
     remote_addr: Mapped[str] = mapped_column(sa.String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Invitation(db.Model):
+    """A single-use, expiring link an admin hands out: it opens sign-up for one teacher
+    account while teacher sign-up is closed. Only the SHA-256 of its token is kept."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
 REVEAL_POLICIES = ("never", "after_submit", "after_due")

@@ -17,6 +17,9 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+# One year, as HSTS preload lists ask.
+HSTS_MAX_AGE = 31536000
+
 
 class Anonymous(AnonymousUserMixin):
     role = None
@@ -39,6 +42,10 @@ def load_user(user_id: str) -> User | None:
     "sign out everywhere") deletes the session, and the cookie signs nobody in again."""
     from app.services.accounts import session_user
 
+    if bearer_token(request) is not None:
+        # A request that names a token is that token's alone: the cookie it also carries
+        # signs nobody in (else a junk token would skip CSRF while the cookie acted).
+        return None
     ident, _, login_token = user_id.partition(":")
     if not ident.isdigit() or not login_token:
         return None
@@ -124,6 +131,9 @@ def refuse_unstorable_text() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app import security_log
+
+    security_log.init_app(app)
     app.before_request(refuse_unstorable_text)
 
     login_manager.anonymous_user = Anonymous
@@ -139,4 +149,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["PRODUCTION"]:
+            # Production is served over HTTPS only (behind the proxy): browsers remember it.
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={HSTS_MAX_AGE}; includeSubDomains")
         return response

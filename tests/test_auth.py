@@ -44,7 +44,7 @@ def test_unknown_user_and_wrong_password_get_identical_answers(client, make):
 
 
 def test_login_is_rate_limited_per_username(client, app, make):
-    app.config["LOGIN_MAX_FAILURES"] = 3
+    app.config["LOGIN_FREE_FAILURES"] = 3
     make.user("amina")
     for _ in range(3):
         assert login(client, "amina", "bad password").status_code == 401
@@ -55,7 +55,7 @@ def test_login_is_rate_limited_per_username(client, app, make):
 
 
 def test_login_rate_limit_counts_per_client_address(client, app, make):
-    app.config["LOGIN_MAX_FAILURES"] = 3
+    app.config["LOGIN_ADDRESS_MAX_FAILURES"] = 3
     make.user("amina")
     for name in ("x1", "x2", "x3"):
         login(client, name, "bad password")
@@ -63,7 +63,7 @@ def test_login_rate_limit_counts_per_client_address(client, app, make):
 
 
 def test_successful_login_clears_failures(client, app, make):
-    app.config["LOGIN_MAX_FAILURES"] = 3
+    app.config["LOGIN_FREE_FAILURES"] = 3
     make.user("amina")
     login(client, "amina", "bad password")
     login(client, "amina", "bad password")
@@ -230,9 +230,9 @@ def test_failures_older_than_the_window_are_forgotten(client, app, make):
 
     from app.models import LoginAttempt, utcnow
 
-    app.config["LOGIN_MAX_FAILURES"] = 2
+    app.config["LOGIN_FREE_FAILURES"] = 2
     make.user("amina")
-    old = utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 5)
+    old = utcnow() - timedelta(seconds=app.config["LOGIN_FORGET_SECONDS"] + 5)
     db.session.add_all([LoginAttempt(username="amina", remote_addr="127.0.0.1", at=old)
                         for _ in range(5)])
     db.session.commit()

@@ -29,7 +29,9 @@ csrf.exempt(bp)
 
 @bp.before_request
 def csrf_for_sessions():
-    # Anonymous requests fall through to login_required and get a plain 401.
+    # A request naming a bearer token is signed in by that token alone (app.security
+    # ignores its cookie), so a cookie's request is always CSRF-checked. Anonymous
+    # requests fall through to login_required and get a plain 401.
     if (request.method not in {"GET", "HEAD", "OPTIONS"} and bearer_token(request) is None
             and current_user.is_authenticated):
         csrf.protect()

@@ -1,7 +1,7 @@
 """Forms of the sign-in pages."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -13,11 +13,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class SignupForm(FlaskForm):
+class NewAccountForm(FlaskForm):
     display_name = StringField("Your name (shown to your classes)", validators=[Length(max=120)])
     username = StringField("Username", validators=[DataRequired(), Length(min=2, max=32)],
                            render_kw={"autocomplete": "username"})
-    password = PasswordField("Password (8 characters or more)",
+    password = PasswordField("Password (8 characters or more, not a common one)",
                              validators=[DataRequired(), Length(min=8, max=200)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Password again",
@@ -27,7 +27,11 @@ class SignupForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
-class JoinForm(SignupForm):
+class SignupForm(NewAccountForm):
+    invite = HiddenField(validators=[Length(max=100)])  # a teacher invitation's token
+
+
+class JoinForm(NewAccountForm):
     code = StringField("Class code", validators=[DataRequired(), Length(max=20)],
                        render_kw={"placeholder": "ABCD-2345", "autocapitalize": "characters"})
     submit = SubmitField("Join the class")

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp
 from app.auth.forms import JoinForm, LoginForm, SignupForm
 from app.security import current_login_token
-from app.services import accounts, projects
+from app.services import accounts, invitations, projects, signin
 from app.services.errors import ServiceError, TooManyAttempts
 
 
@@ -38,6 +38,18 @@ def _field_errors(form, exc: ServiceError) -> None:
     flash(exc.message, "error")
 
 
+def _too_many(template: str, form, exc: TooManyAttempts):
+    flash(exc.message, "error")
+    response = current_app.make_response((render_template(template, form=form), 429))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _count_sign_up(username: str) -> None:
+    signin.count_sign_up(username, request.remote_addr or "",
+                         signin.SignupLimit.from_config(current_app.config))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -45,17 +57,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        throttle = accounts.Throttle(current_app.config["LOGIN_MAX_FAILURES"],
-                                     current_app.config["LOGIN_WINDOW_SECONDS"])
         try:
-            user = accounts.authenticate(form.username.data, form.password.data,
-                                         request.remote_addr or "", throttle)
+            user = signin.authenticate(form.username.data, form.password.data,
+                                       request.remote_addr or "",
+                                       signin.Throttle.from_config(current_app.config))
         except TooManyAttempts as exc:
-            flash(exc.message, "error")
-            response = current_app.make_response(
-                (render_template("auth/login.html", form=form), 429))
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
+            return _too_many("auth/login.html", form, exc)
         if user is not None:
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -79,14 +86,19 @@ def logout():
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    """Teachers create their own account, unless an admin has switched this off."""
-    if not accounts.teacher_signup_open():
-        abort(404)
+    """Teachers create their own account while an admin allows it, or with an invitation."""
     form = SignupForm()
+    if request.method == "GET":
+        form.invite.data = request.args.get("invite", "")
+    if invitations.valid(form.invite.data) is None and not accounts.teacher_signup_open():
+        abort(404)
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.username.data, form.password.data, "teacher",
-                                        form.display_name.data or "")
+            _count_sign_up(form.username.data)
+            user = invitations.sign_up_teacher(form.username.data, form.password.data,
+                                               form.display_name.data or "", form.invite.data)
+        except TooManyAttempts as exc:
+            return _too_many("auth/signup.html", form, exc)
         except ServiceError as exc:
             _field_errors(form, exc)
         else:
@@ -104,8 +116,11 @@ def join():
         form.code.data = request.args["code"]
     if form.validate_on_submit():
         try:
+            _count_sign_up(form.username.data)
             user = projects.sign_up_student(form.code.data, form.username.data,
                                             form.password.data, form.display_name.data or "")
+        except TooManyAttempts as exc:
+            return _too_many("auth/join.html", form, exc)
         except ServiceError as exc:
             _field_errors(form, exc)
         else:

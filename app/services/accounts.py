@@ -1,31 +1,34 @@
-"""Accounts: creating users, signing in with a rate limit, class rosters, settings."""
+"""Accounts: creating users, choosing passwords, login sessions, site settings.
+
+Signing in and its rate limits are in `signin`; which passwords are refused, `passwords`."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.extensions import adopt, db, run_prepared
-from app.models import ROLES, LoginAttempt, LoginSession, Setting, User, utcnow
-from app.services.errors import Conflict, Invalid, TooManyAttempts
+from flask import current_app, has_app_context
 
+from app import security_log
+from app.extensions import adopt, db, run_prepared
+from app.models import ROLES, LoginSession, Setting, User, utcnow
+from app.services import passwords
+from app.services.errors import Conflict, Invalid
+
+MAX_USERNAME = 32
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 # Exports name the gold key "gold" where a format only knows annotators.
 RESERVED_USERNAMES = frozenset({"gold"})
-MIN_PASSWORD = 8
 # Words that read unambiguously when printed on a login slip (no 0/O or 1/l/I).
 _SLIP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 SETTINGS_DEFAULTS = {"teacher_signup": "on"}
-
-# A fixed hash to check against when the user does not exist, so that an unknown user and a
-# wrong password take the same time.
-_DUMMY_HASH: str | None = None
+# A production server opens teacher sign-up only when an admin says so (or by invitation).
+PRODUCTION_DEFAULTS = {"teacher_signup": "off"}
 
 
 def normalize_username(username: str) -> str:
@@ -47,14 +50,9 @@ def check_username(username: str) -> str:
     return username
 
 
-def check_password(password: str) -> str:
-    if len(password or "") < MIN_PASSWORD:
-        raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.",
-                      {"password": f"at least {MIN_PASSWORD} characters"})
-    if len(password) > 200:
-        raise Invalid("The password is too long (200 characters at most).",
-                      {"password": "200 characters at most"})
-    return password
+def check_password(password: str, username: str = "") -> str:
+    """Return the password, or raise Invalid: too short, too long or too common."""
+    return passwords.check_password(password, username)
 
 
 def username_taken(username: str) -> bool:
@@ -67,7 +65,7 @@ def new_user(username: str, password: str, role: str = "student",
     if role not in ROLES:
         raise Invalid(f"Unknown role '{role}'; use one of {', '.join(ROLES)}.", {"role": "unknown"})
     username = check_username(username)
-    check_password(password)
+    check_password(password, username)
     if username_taken(username):
         raise Conflict(f"The username '{username}' is taken.", {"username": "taken"})
     user = User(username=username, role=role, display_name=display_name.strip()[:120])
@@ -84,16 +82,37 @@ def create_user(username: str, password: str, role: str = "student",
     return user
 
 
+def change_password(user: User, password: str) -> None:
+    """Set a user's password (checked like a chosen one) and sign them out everywhere."""
+    check_password(password, user.username)
+    user.set_password(password)
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.commit()
+    security_log.event("password_changed", object=f"user:{user.id}",
+                       target=user.username)
+
+
+def random_suffix(length: int) -> str:
+    """Random characters that read unambiguously (for usernames made by the app)."""
+    return "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(length))
+
+
 def generate_password(words: int = 3) -> str:
     """A password that is easy to type from a printed slip: 3 groups of 4 characters."""
-    return "-".join(
-        "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(4)) for _ in range(words)
-    )
+    while True:
+        password = "-".join(random_suffix(4) for _ in range(words))
+        if not passwords.is_guessable(password):  # never, in practice; but never is checked
+            return password
 
 
 def get_setting(key: str) -> str:
     value = db.session.scalar(sa.select(Setting.value).where(Setting.key == key))
-    return value if value is not None else SETTINGS_DEFAULTS[key]
+    if value is not None:
+        return value
+    if has_app_context() and current_app.config.get("PRODUCTION") \
+            and key in PRODUCTION_DEFAULTS:
+        return PRODUCTION_DEFAULTS[key]
+    return SETTINGS_DEFAULTS[key]
 
 
 def set_setting(key: str, value: str) -> None:
@@ -105,69 +124,11 @@ def set_setting(key: str, value: str) -> None:
     setting.value = value
     db.session.add(setting)
     db.session.commit()
+    security_log.event("setting_changed", object=f"setting:{key}", value=value)
 
 
 def teacher_signup_open() -> bool:
     return get_setting("teacher_signup") == "on"
-
-
-# --- Signing in --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Throttle:
-    max_failures: int
-    window_seconds: int
-
-
-def _recent_failures(column: sa.ColumnElement, value: str, window: int) -> tuple[int, object]:
-    since = utcnow() - timedelta(seconds=window)
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(LoginAttempt.id), sa.func.min(LoginAttempt.at)).where(
-            column == value, LoginAttempt.at >= since
-        )
-    ).one()
-    return count, oldest
-
-
-def authenticate(username: str, password: str, remote_addr: str, throttle: Throttle) -> User | None:
-    """Return the user for good credentials, None otherwise; raise TooManyAttempts when throttled.
-
-    Failures are counted per username and per client address over a sliding window.
-    The answer for an unknown user and a wrong password is the same.
-    """
-    global _DUMMY_HASH
-    username = normalize_username(username)[:64]
-    remote_addr = (remote_addr or "unknown")[:64]
-    for column, value in ((LoginAttempt.username, username),
-                          (LoginAttempt.remote_addr, remote_addr)):
-        count, oldest = _recent_failures(column, value, throttle.window_seconds)
-        if count >= throttle.max_failures:
-            # Timestamps come back timezone-aware on every database (UTCDateTime).
-            retry = int((oldest + timedelta(seconds=throttle.window_seconds)
-                         - utcnow()).total_seconds()) + 1
-            raise TooManyAttempts("Too many failed sign-ins. Wait a few minutes and try again.",
-                                  retry_after=max(retry, 1))
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None:
-        if _DUMMY_HASH is None:
-            probe = User(username="x")
-            probe.set_password(secrets.token_hex(8))
-            _DUMMY_HASH = probe.password_hash
-        User(password_hash=_DUMMY_HASH).check_password(password or "")
-        ok = False
-    else:
-        ok = user.check_password(password or "") and user.active
-    if not ok:
-        # Failures older than the window count for nothing: drop them as new ones come in.
-        expired = utcnow() - timedelta(seconds=throttle.window_seconds)
-        db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < expired))
-        db.session.add(LoginAttempt(username=username, remote_addr=remote_addr))
-        db.session.commit()
-        return None
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
-    user.last_login_at = utcnow()
-    db.session.commit()
-    return user
 
 
 # --- login sessions: one row per signed-in browser -------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import security_log
 from app.extensions import db
 from app.models import (
     ClaimLink,
@@ -78,8 +79,11 @@ def remove_document(user: User, document: Document, confirm: bool = False) -> st
     Returns "deleted" or "archived"; raises ConfirmationNeeded otherwise."""
     counts = annotation_counts(document.id)
     if not has_work(counts):
+        project_id, document_id = document.project_id, document.id
         db.session.delete(document)
         db.session.commit()
+        security_log.event("document_deleted", user=user, project_id=project_id,
+                           object=f"document:{document_id}")
         return "deleted"
     if not confirm:
         raise ConfirmationNeeded(
@@ -90,6 +94,7 @@ def remove_document(user: User, document: Document, confirm: bool = False) -> st
     document.archived_by_id = user.id
     history.record(document, user.id, "document", "archive", after=counts)
     db.session.commit()
+    _log("document_archived", user, document)
     return "archived"
 
 
@@ -124,5 +129,11 @@ def restore_document(user: User, project: Project, document_id: int) -> Document
     document.archived_by_id = None
     history.record(document, user.id, "document", "restore")
     db.session.commit()
+    _log("document_restored", user, document)
     return document
+
+
+def _log(name: str, user: User, document: Document) -> None:
+    security_log.event(name, user=user, project_id=document.project_id,
+                       object=f"document:{document.id}")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app import security_log
 from app.extensions import adopt, db, run_prepared
 from app.models import Document, Membership, Passage, Project, User
 from app.services import accounts, quotas
@@ -108,8 +109,10 @@ def set_member_role(project: Project, user_id: int, role: str) -> Membership:
         if teachers <= 1:
             raise Invalid("The project needs a teacher: make someone else a teacher first.",
                           {"role": "last teacher"})
-    member.role = role
+    before, member.role = member.role, role
     db.session.commit()
+    security_log.event("member_role_changed", project_id=project.id,
+                       object=f"user:{user_id}", before=before, after=role)
     return member
 
 
@@ -131,6 +134,7 @@ def sign_up_student(code: str, username: str, password: str, display_name: str =
     except Exception:
         db.session.rollback()
         raise
+    security_log.event("sign_up", user=user, role="student", project_id=project.id)
     return user
 
 
@@ -162,10 +166,19 @@ def get_project(user: User, project_id: int, *, manage: bool = False) -> Project
     project = db.session.get(Project, project_id)
     role = project_role(project, user) if project is not None else None
     if role is None:
+        if project is not None:
+            _refused(user, project_id, f"project:{project_id}", "not a member")
         raise NotFound("No such project.")
     if manage and role != "teacher":
+        _refused(user, project_id, f"project:{project_id}", f"{role}, not teacher")
         raise Forbidden("Only the project's teachers can do this.")
     return project
+
+
+def _refused(user: User, project_id: int, thing: str, reason: str) -> None:
+    """Write down a request for another class's object (the one place that decides)."""
+    security_log.event("access_refused", "refused", user=user, project_id=project_id,
+                       object=thing, reason=reason)
 
 
 # Every annotation request starts here, so the statement is built once (bound parameters).
@@ -182,7 +195,10 @@ def get_document(user: User, project_id: int, document_id: int) -> Document:
     """The document if the user may see its project (404 otherwise), in one query."""
     row = run_prepared(_DOCUMENT_FOR, {"user": user.id, "document": document_id,
                                        "project": project_id}).first()
-    if row is None or (row.member_role is None and user.role != "admin"):
+    if row is None:
+        raise NotFound("No such document.")
+    if row.member_role is None and user.role != "admin":
+        _refused(user, project_id, f"document:{document_id}", "not a member")
         raise NotFound("No such document.")
     return adopt(Document, row)
 

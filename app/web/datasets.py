@@ -9,6 +9,7 @@ import tempfile
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
+from app import security_log
 from app.services import projects
 from app.services.agreement import Scope, annotators_of
 from app.services.datasets import export, formats
@@ -109,6 +110,7 @@ def import_dataset(project_id: int):
         summary = import_file(project, form.format.data, upload.filename or "upload",
                               upload.read(), current_user)
     except ImportFailed as exc:
+        _log_import(project, upload.filename, "refused", problems=len(exc.problems))
         flash("Nothing was imported.", "error")
         for problem in exc.problems[:50]:
             flash(str(problem), "error")
@@ -118,6 +120,8 @@ def import_dataset(project_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.datasets", project_id=project.id))
+    _log_import(project, upload.filename, "ok", documents=summary.documents_added
+                + summary.documents_matched, accounts_created=len(summary.accounts))
     flash(f"Imported {summary.documents_added} new document(s) "
           f"({summary.documents_matched} already here): {summary.spans} spans, "
           f"{summary.passage_tags} passage tags and {summary.ratings} ratings by "
@@ -127,3 +131,8 @@ def import_dataset(project_id: int):
         slips = [projects.Slip(name, name, password) for name, password in summary.accounts]
         return render_template("web/slips.html", project=project, slips=slips)
     return redirect(url_for("web.project", project_id=project.id))
+
+
+def _log_import(project, filename: str | None, outcome: str, **details) -> None:
+    security_log.event("dataset_import", outcome, project_id=project.id,
+                       object=f"project:{project.id}", file=filename or "upload", **details)

@@ -137,3 +137,20 @@ def zipped(entries: dict[str, str | bytes]) -> bytes:
         for name, data in entries.items():
             archive.writestr(name, data)
     return out.getvalue()
+
+
+def enrol(project, *usernames: str) -> None:
+    """Make the named people students of the project (creating their accounts if need be):
+    an import attaches work only to the project's own members."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import User
+    from app.services import accounts, projects
+    from tests.conftest import PASSWORD
+
+    for username in usernames or ("aigerim", "daniyar"):
+        user = db.session.scalar(sa.select(User).where(User.username == username)) \
+            or accounts.new_user(username, PASSWORD)
+        projects.add_member(project, user, "student")
+    db.session.commit()

@@ -16,6 +16,7 @@ from app.models import Project
 from app.services.datasets import export, importing
 from app.services.datasets.formats import EXPORT_FORMATS, IMPORT_FORMATS, module
 from app.services.errors import ImportFailed
+from tests.datasets.sample import enrol
 
 
 @pytest.fixture
@@ -77,6 +78,7 @@ def _passage_tags_from_spans(records) -> set:
 def test_importable_formats_round_trip_through_a_new_project(demo, make, fmt):
     original = _records(demo)
     target = make.project(title=f"Imported {fmt}")
+    enrol(target, "aigerim", "daniyar", "madina")
     summary = importing.import_file(target, fmt, f"demo{module(fmt).EXTENSION}",
                                     _export(demo, fmt))
     assert summary.documents_added == 5
@@ -139,6 +141,7 @@ def _crlf_files(fmt: str) -> tuple[str, bytes]:
 @pytest.mark.parametrize("fmt", [f for f in IMPORT_FORMATS if f != "jsonl"])
 def test_a_crlf_source_with_emoji_lands_on_the_same_characters(app, make, fmt):
     project = make.project()
+    enrol(project, "aigerim")
     name, data = _crlf_files(fmt)
     importing.import_file(project, fmt, name, data)
     (record,) = _records(project)

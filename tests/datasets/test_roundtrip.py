@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from app.services.datasets import export, importing
 from app.services.datasets.formats import jsonl
 from app.services.errors import ImportFailed
 from app.services.gold import GOLD_USERNAME
-from tests.datasets.sample import sample_records
+from tests.datasets.sample import enrol, sample_records
 
 
 def _jsonl(records) -> bytes:
@@ -37,11 +38,13 @@ def _without_ids(data: bytes) -> list[dict]:
 
 def test_jsonl_export_import_export_gives_identical_bytes(app, make):
     first = make.project()
+    enrol(first)
     summary = importing.import_file(first, "jsonl", "sample.jsonl", _jsonl(sample_records()))
     assert summary.documents_added == 2 and summary.gold
     assert sorted(summary.annotators) == ["aigerim", "daniyar"]
     exported = _export(first)
     second = make.project()
+    enrol(second)
     importing.import_file(second, "jsonl", "again.jsonl", exported)
     again = _export(second)
     # Only the document ids differ (they belong to each project): the rest is the same.
@@ -51,6 +54,7 @@ def test_jsonl_export_import_export_gives_identical_bytes(app, make):
 
 def test_jsonl_import_stores_what_the_sample_holds(app, make):
     project = make.project()
+    enrol(project)
     importing.import_file(project, "jsonl", "sample.jsonl", _jsonl(sample_records()))
     expected = sample_records()
     for record in expected:
@@ -69,18 +73,22 @@ def test_jsonl_import_stores_what_the_sample_holds(app, make):
 def test_import_creates_accounts_and_memberships(app, make):
     project = make.project()
     summary = importing.import_file(project, "jsonl", "s.jsonl", _jsonl(sample_records()))
-    assert {name for name, _ in summary.accounts} == {"aigerim", "daniyar"}
-    user = db.session.scalar(sa.select(User).where(User.username == "aigerim"))
-    password = dict(summary.accounts)["aigerim"]
+    # New accounts are named after the file's names, with a random suffix of their own.
+    made = {name.rsplit("-", 1)[0]: name for name, _ in summary.accounts}
+    assert set(made) == {"aigerim", "daniyar"}
+    assert all(re.fullmatch(r"[a-z]+-[a-z2-9]{4}", name) for name in made.values())
+    user = db.session.scalar(sa.select(User).where(User.username == made["aigerim"]))
+    assert user.display_name == "aigerim"
+    password = dict(summary.accounts)[made["aigerim"]]
     assert user.check_password(password)
     assert user.id in {m.user_id for m in project.memberships}
 
 
-def test_import_matches_existing_accounts(app, make):
-    aigerim = make.user("aigerim")
+def test_import_matches_the_projects_members(app, make):
     project = make.project()
+    aigerim = make.member(project, username="aigerim")
     summary = importing.import_file(project, "jsonl", "s.jsonl", _jsonl(sample_records()))
-    assert [name for name, _ in summary.accounts] == ["daniyar"]
+    assert [name.rsplit("-", 1)[0] for name, _ in summary.accounts] == ["daniyar"]
     assert db.session.scalar(sa.select(sa.func.count(Span.id))
                              .where(Span.user_id == aigerim.id)) == 6
 
@@ -148,6 +156,7 @@ def test_pseudonyms_are_stable_and_hide_names(app, make):
 
 def test_filters_narrow_the_export(app, make):
     project = make.project()
+    enrol(project)
     importing.import_file(project, "jsonl", "s.jsonl", _jsonl(sample_records()))
     rows = [json.loads(x) for x in _export(project, annotators=("daniyar",),
                                            layers=("rhetoric",)).splitlines()]
@@ -161,6 +170,7 @@ def test_filters_narrow_the_export(app, make):
 
 def test_cli_export_then_import_into_another_project(app, make, runner, tmp_path):
     first = make.project(title="First")
+    enrol(first)
     importing.import_file(first, "jsonl", "s.jsonl", _jsonl(sample_records()))
     out = tmp_path / "class.jsonl"
     result = runner.invoke(args=["export", str(first.id), "--format", "jsonl", "--out",
@@ -170,6 +180,7 @@ def test_cli_export_then_import_into_another_project(app, make, runner, tmp_path
     card = (tmp_path / "class.card.md").read_text()
     assert "## Counts per label and annotator" in card and "Loaded language" in card
     second = make.project(title="Second")
+    enrol(second)
     result = runner.invoke(args=["import", "Second", str(out), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     assert "2 new document(s)" in result.output and "the gold key" in result.output

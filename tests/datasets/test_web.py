@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Document, Span
 from app.services.datasets import importing
 from app.services.datasets.formats import jsonl
-from tests.datasets.sample import sample_records
+from tests.datasets.sample import enrol, sample_records
 
 
 def _jsonl(records) -> bytes:
@@ -27,6 +27,7 @@ def _teacher_project(make, login_as):
 
 def test_teacher_downloads_an_export_with_filters(app, client, make, login_as):
     project, _ = _teacher_project(make, login_as)
+    enrol(project)
     importing.import_file(project, "jsonl", "s.jsonl", _jsonl(sample_records()))
     page = client.get(f"/projects/{project.id}/data")
     assert page.status_code == 200 and b"Download the export" in page.data

@@ -246,37 +246,59 @@ class _Importer:
     # --- annotators ------------------------------------------------------------------
 
     def user(self, name: Any, where: tuple[int | None, str], field: str) -> User | None:
+        """The account a file's annotator name stands for: the gold key, a member of this
+        project, or else a new student account of the project's own. Accounts of other
+        classes are never matched, nor is their existence told."""
         if not isinstance(name, str):
             self.problems.add(where, field, "an annotator's name must be text")
             return None
-        if name in self.users:
-            return self.users[name]
+        key = name if name in (GOLD, GOLD_USERNAME) else accounts.normalize_username(name)
+        if key in self.users:  # "Amina" and "amina" are one person, as usernames are
+            return self.users[key]
         user: User | None = None
         if name in (GOLD, GOLD_USERNAME):
             user = gold_user()
             self.summary.gold = True
         else:
             username = accounts.normalize_username(name)
-            user = db.session.scalar(sa.select(User).where(User.username == username))
+            user = self._member(username)
             if user is not None and user.role == SYSTEM_ROLE:
                 self.problems.add(where, field, f"'{name}' is not an annotator's name")
                 user = None
             elif user is None:
-                try:
-                    password = accounts.generate_password()
-                    user = accounts.new_user(username, password, "student", name)
-                    db.session.flush()
-                    self.summary.accounts.append((user.username, password))
-                except Invalid as error:
-                    self.problems.add(where, field, f"'{name}': {error.message}")
-                    user = None
+                user = self._new_account(username, name, where, field)
             if user is not None:
                 if user.id not in self.members:
                     projects.add_member(self.project, user, "student")
                     self.members.add(user.id)
                 if user.username not in self.summary.annotators:
                     self.summary.annotators.append(user.username)
-        self.users[name] = user
+        self.users[key] = user
+        return user
+
+    def _member(self, username: str) -> User | None:
+        if not self.members:
+            return None
+        return db.session.scalar(sa.select(User).where(User.username == username,
+                                                       User.id.in_(self.members)))
+
+    def _new_account(self, username: str, name: str, where: tuple[int | None, str],
+                     field: str) -> User | None:
+        """A new student named after `username` with a random suffix ("amina-k7q2"), so the
+        name it gets never depends on which accounts exist elsewhere on the server."""
+        try:
+            base = accounts.check_username(username)[:accounts.MAX_USERNAME - 5]
+        except Invalid as error:
+            self.problems.add(where, field, f"'{name}': {error.message}")
+            return None
+        password = accounts.generate_password()
+        while True:
+            candidate = f"{base}-{accounts.random_suffix(4)}"
+            if not accounts.username_taken(candidate):
+                break
+        user = accounts.new_user(candidate, password, "student", name)
+        db.session.flush()
+        self.summary.accounts.append((user.username, password))
         return user
 
     # --- annotations -----------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""Which passwords a person may choose: long enough, and not one that is guessed first.
+
+"Guessed first" is zxcvbn's list of the 30,000 most common passwords (ranked by frequency
+in leaked password sets; the list its strength estimator is built on), the person's own
+username and the site's name, ignoring case and the digits or symbols people add around
+them ("Password1!", "amina2024", "sourcemark!").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from app.services.errors import Invalid
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 200
+SITE_NAME = "sourcemark"
+# What people add before or after a word to "strengthen" it.
+_DECORATION = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """zxcvbn's 30,000 most common passwords, lower case (loaded once, on first use)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def is_guessable(password: str, username: str = "") -> bool:
+    """True if the password is a common one, the username or the site's name, perhaps with
+    digits or symbols around it."""
+    folded = password.casefold()
+    personal = {SITE_NAME} | ({username.casefold()} if username else set())
+    for candidate in {folded, _DECORATION.sub("", folded)}:
+        if candidate in personal or candidate in common_passwords():
+            return True
+    return False
+
+
+def check_password(password: str, username: str = "") -> str:
+    """Return the password, or raise Invalid (field `password`) with the rule it breaks."""
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.",
+                      {"password": f"at least {MIN_PASSWORD} characters"})
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(f"The password is too long ({MAX_PASSWORD} characters at most).",
+                      {"password": f"{MAX_PASSWORD} characters at most"})
+    if is_guessable(password, username):
+        raise Invalid("This password is among the first ones anybody would try (a common "
+                      "password, your username or the site's name): choose another, for "
+                      "example three words you will remember.",
+                      {"password": "too common"})
+    return password
