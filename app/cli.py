@@ -135,9 +135,6 @@ def import_documents(project: str, paths: tuple[Path, ...]) -> None:
     try:
         added = import_files(target, files, current_app.config["DOCUMENT_MAX_BYTES"])
     except ImportFailed as exc:
-        security_log.event("dataset_import", "refused", project_id=target.id,
-                           object=f"project:{target.id}", file=path.name, via="cli",
-                           problems=len(exc.problems))
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         _fail("Nothing was imported.")

@@ -16,13 +16,24 @@ from typing import Any
 logger = logging.getLogger("sourcemark.security")
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record comes (as logging's last resort)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def init_app(app: Any) -> None:
     """Send the security log to stderr once per process, one bare JSON line per record."""
     logger.setLevel(logging.INFO)
-    if not any(getattr(h, "_sourcemark", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._sourcemark = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
 
 

@@ -37,7 +37,7 @@ ACCESS = {
     "api.list_tokens": "user", "api.create_token": "user",
     "web.new_project": "teacher_role", "api.create_project": "teacher_role",
     "web.revoke_token": "token_owner", "api.revoke_token": "token_owner",
-    "web.admin": "admin",
+    "web.admin": "admin", "web.create_invitation": "admin",
     # Class pages every member reads.
     "web.project": "member", "web.document": "member", "web.annotate": "member",
     "web.codebook": "member", "web.document_history": "member",

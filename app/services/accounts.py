@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-
 from flask import current_app, has_app_context
 
 from app import security_log

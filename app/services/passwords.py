@@ -32,7 +32,8 @@ def is_guessable(password: str, username: str = "") -> bool:
     """True if the password is a common one, the username or the site's name, perhaps with
     digits or symbols around it."""
     folded = password.casefold()
-    personal = {SITE_NAME} | ({username.casefold()} if username else set())
+    name = username.casefold()
+    personal = {SITE_NAME, name, _DECORATION.sub("", name)} - {""}
     for candidate in {folded, _DECORATION.sub("", folded)}:
         if candidate in personal or candidate in common_passwords():
             return True

@@ -7,6 +7,7 @@ bp = Blueprint("web", __name__)
 
 # Route modules attach themselves to bp.
 from app.web import (  # noqa: E402,F401
+    admin,
     agreement,
     annotate,
     claims,

@@ -63,6 +63,13 @@ class SettingsForm(FlaskForm):
     submit = SubmitField("Save settings")
 
 
+class InvitationForm(FlaskForm):
+    note = StringField("For whom (only you see this)", validators=[Length(max=200)])
+    days = IntegerField("Valid for (days)", default=7,
+                        validators=[DataRequired(), NumberRange(min=1, max=90)])
+    submit = SubmitField("Create an invitation link")
+
+
 class ActionForm(FlaskForm):
     """A button that posts (with its CSRF token) and carries nothing else."""
 

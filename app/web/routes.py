@@ -22,7 +22,6 @@ from app.web.forms import (
     MemberRoleForm,
     ProjectForm,
     RosterForm,
-    SettingsForm,
     TokenForm,
     UploadForm,
 )
@@ -235,19 +234,6 @@ def end_other_sessions():
         ended = accounts.sign_out_everywhere(current_user, keep_token=current_login_token())
         flash(f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.", "info")
     return redirect(url_for("web.api_tokens", _anchor="sessions"))
-
-
-@bp.route("/admin", methods=["GET", "POST"])
-@login_required
-def admin():
-    if current_user.role != "admin":
-        abort(404)
-    form = SettingsForm(teacher_signup=accounts.teacher_signup_open())
-    if form.validate_on_submit():
-        accounts.set_setting("teacher_signup", "on" if form.teacher_signup.data else "off")
-        flash("Settings saved.", "info")
-        return redirect(url_for("web.admin"))
-    return render_template("web/admin.html", form=form)
 
 
 @bp.route("/projects/<int:project_id>/documents/<int:document_id>/delete",
