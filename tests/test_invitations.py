@@ -31,22 +31,17 @@ def _teachers() -> list[str]:
     return list(db.session.scalars(sa.select(User.username).where(User.role == "teacher")))
 
 
-def test_production_closes_teacher_sign_up_by_default(production, client):
+def test_production_closes_teacher_sign_up_until_an_admin_opens_it(app, client, runner):
+    assert client.get("/signup").status_code == 200  # development: open
+    app.config["PRODUCTION"] = True
     assert accounts.teacher_signup_open() is False
     assert client.get("/signup").status_code == 404
+    assert b"Create a teacher account" not in client.get("/login").data
     token = csrf_token(client, "/login")
     response = client.post("/signup", data={
         "username": "intruder", "password": "long enough pw", "confirm": "long enough pw",
         "csrf_token": token})
     assert response.status_code == 404 and _teachers() == []
-
-
-def test_development_keeps_teacher_sign_up_open(app, client):
-    assert not app.config["PRODUCTION"]
-    assert client.get("/signup").status_code == 200
-
-
-def test_an_admin_can_open_sign_up_in_production(production, client, runner):
     assert runner.invoke(args=["settings", "set", "teacher_signup", "on"]).exit_code == 0
     assert _sign_up(client, "sadykova").status_code == 302
 

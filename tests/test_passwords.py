@@ -81,8 +81,3 @@ def test_cli_refuses_weak_passwords(runner, make):
     db.session.refresh(user)
     assert user.check_password(PASSWORD)
 
-
-def test_demo_loads_with_its_public_passwords(runner):
-    result = runner.invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "teacher-demo" in result.output
