@@ -260,10 +260,11 @@ def test_label_use_follows_the_filters(study):
 def _with_gold(make):
     from app.services.datasets import importing
     from app.services.datasets.formats import jsonl
-    from tests.datasets.sample import sample_records
+    from tests.datasets.sample import enrol, sample_records
 
     teacher = make.user("goldteacher", role="teacher")
     project = make.project(teacher)
+    enrol(project, "aigerim", "daniyar", "aliya")
     data = "".join(jsonl.dump(r) + "\n" for r in sample_records()).encode()
     importing.import_file(project, "jsonl", "s.jsonl", data)
     return project, teacher

@@ -17,7 +17,7 @@ class NewAccountForm(FlaskForm):
     display_name = StringField("Your name (shown to your classes)", validators=[Length(max=120)])
     username = StringField("Username", validators=[DataRequired(), Length(min=2, max=32)],
                            render_kw={"autocomplete": "username"})
-    password = PasswordField("Password (8 characters or more, not a common one)",
+    password = PasswordField("Password (8 characters or more)",
                              validators=[DataRequired(), Length(min=8, max=200)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Password again",
