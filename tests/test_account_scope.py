@@ -78,6 +78,18 @@ def test_one_name_in_two_cases_is_one_new_account(app, make):
     assert len([n for n in summary.annotators if n.startswith("aigerim-")]) == 1
 
 
+def test_a_second_import_finds_the_account_the_first_one_made(app, make):
+    class_b = make.project(title="Class B")
+    first, second = sample_records()
+    made = importing.import_file(class_b, "jsonl", "1.jsonl", _jsonl([first]))
+    again = importing.import_file(class_b, "jsonl", "2.jsonl", _jsonl([second]))
+    assert again.accounts == [] or all(not n.startswith("aigerim-") for n, _ in again.accounts)
+    aigerim = next(n for n in made.annotators if n.startswith("aigerim-"))
+    assert aigerim in again.annotators
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.username.startswith("aigerim"))) == 1
+
+
 def test_an_export_filter_knows_only_the_project_s_annotators(app, make):
     _other_class(make)
     class_b = make.project(title="Class B")

@@ -261,7 +261,7 @@ class _Importer:
             self.summary.gold = True
         else:
             username = accounts.normalize_username(name)
-            user = self._member(username)
+            user = self._member(username, name)
             if user is not None and user.role == SYSTEM_ROLE:
                 self.problems.add(where, field, f"'{name}' is not an annotator's name")
                 user = None
@@ -276,11 +276,20 @@ class _Importer:
         self.users[key] = user
         return user
 
-    def _member(self, username: str) -> User | None:
+    def _member(self, username: str, name: str) -> User | None:
+        """The project's member of this username, or else the account an earlier import
+        made for this name in this project ("amina-k7q2", named "amina")."""
         if not self.members:
             return None
-        return db.session.scalar(sa.select(User).where(User.username == username,
-                                                       User.id.in_(self.members)))
+        base = username[:accounts.MAX_USERNAME - 5]
+        found = db.session.scalars(sa.select(User).where(
+            User.id.in_(self.members),
+            (User.username == username)
+            | User.username.startswith(f"{base}-", autoescape=True)).order_by(User.id)).all()
+        exact = [user for user in found if user.username == username]
+        made = [user for user in found if len(user.username) == len(base) + 5
+                and user.display_name == name.strip()[:120]]
+        return (exact or made or [None])[0]
 
     def _new_account(self, username: str, name: str, where: tuple[int | None, str],
                      field: str) -> User | None:
