@@ -8,8 +8,10 @@ them ("Password1!", "amina2024", "sourcemark!").
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import cache
+from pathlib import Path
 
 from app.services.errors import Invalid
 
@@ -23,9 +25,18 @@ _DECORATION = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 @cache
 def common_passwords() -> frozenset[str]:
     """zxcvbn's 30,000 most common passwords, lower case (loaded once, on first use)."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
-    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+    # Only the list's file is read, not the zxcvbn package: importing that builds ranked
+    # dictionaries of all its word lists, some 17 MB per app worker; this keeps about 3.
+    package = importlib.util.find_spec("zxcvbn")
+    path = Path(package.submodule_search_locations[0]) / "frequency_lists.py" \
+        if package and package.submodule_search_locations else None
+    spec = importlib.util.spec_from_file_location("_zxcvbn_frequency_lists", path) \
+        if path else None
+    if spec is None or spec.loader is None:
+        raise RuntimeError("The zxcvbn package is missing: pip install 'zxcvbn>=4.5,<5'.")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(word.lower() for word in module.FREQUENCY_LISTS["passwords"])
 
 
 def is_guessable(password: str, username: str = "") -> bool:
