@@ -69,6 +69,12 @@ def build_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {},  # create_app adds pool_pre_ping for servers
         # Size cap of one document's text, in bytes of UTF-8 (issue: 2 MB by default).
         "DOCUMENT_MAX_BYTES": int(os.environ.get("SOURCEMARK_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)),
+        # A larger import is written this many documents per transaction, hidden until it
+        # is complete, so it never holds the database's writer for long.
+        "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "200")),
+        # An import that has not moved for this long was abandoned (a crash): the next
+        # import deletes what it had stored.
+        "IMPORT_STALE_MINUTES": int(os.environ.get("SOURCEMARK_IMPORT_STALE_MINUTES", "30")),
         # Whole request cap for uploads (several files at once).
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -274,6 +274,24 @@ class Label(db.Model):
     layer: Mapped[CodebookLayer] = relationship(back_populates="labels")
 
 
+class ImportBatch(db.Model):
+    """A large import under way. Its documents are written in several short transactions,
+    each tagged with the batch and hidden everywhere, until one last short transaction
+    publishes them all; deleting the batch (a failed or abandoned import) deletes them."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Moved on by every stored part: a batch left still for long was abandoned (a crash).
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class Document(db.Model):
     """A text in a project. `text` is canonical and fixed at import; `text_sha256` proves it."""
 
@@ -308,6 +326,10 @@ class Document(db.Model):
     archived_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
+    # Set while an import is still storing the document: hidden like an archived one, and
+    # deleted with the batch if the import does not finish.
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
 
     project: Mapped[Project] = relationship(back_populates="documents")
     passages: Mapped[list[Passage]] = relationship(
@@ -322,15 +344,29 @@ def _text_is_fixed(target: Document, value: str, oldvalue: Any, initiator: Any) 
         raise ValueError("a document's text is fixed at import and cannot be changed")
 
 
+# What an ORM query sees of documents, by what it asked to include.
+_SHOWN = {
+    (False, False): lambda cls: cls.archived_at.is_(None) & cls.import_batch_id.is_(None),
+    (True, False): lambda cls: cls.import_batch_id.is_(None),
+    (False, True): lambda cls: cls.archived_at.is_(None),
+}
+
+
 @sa.event.listens_for(sa.orm.Session, "do_orm_execute")
 def _hide_archived(state: sa.orm.ORMExecuteState) -> None:
-    """Archived documents leave every ORM query (lists, joins, subqueries, relationships,
-    reports, exports) unless it asks for them with `execution_options(include_archived=True)`.
+    """Archived documents, and those of an import not yet published, leave every ORM query
+    (lists, joins, subqueries, relationships, reports, exports) unless it asks for them with
+    `execution_options(include_archived=True)` or `include_pending=True`.
     Refreshing an object already loaded (a column load) is never filtered."""
-    if state.is_select and not state.is_column_load \
-            and not state.execution_options.get("include_archived", False):
-        state.statement = state.statement.options(sa.orm.with_loader_criteria(
-            Document, lambda cls: cls.archived_at.is_(None), include_aliases=True))
+    if not state.is_select or state.is_column_load:
+        return
+    options = state.execution_options
+    # One criterion for both: a second with_loader_criteria of an entity replaces the first.
+    criteria = _SHOWN.get((bool(options.get("include_archived", False)),
+                           bool(options.get("include_pending", False))))
+    if criteria is not None:
+        state.statement = state.statement.options(
+            sa.orm.with_loader_criteria(Document, criteria, include_aliases=True))
 
 
 class Passage(db.Model):

@@ -173,7 +173,8 @@ _DOCUMENT_FOR = (
     .outerjoin(Membership, (Membership.project_id == Document.project_id)
                & (Membership.user_id == sa.bindparam("user")))
     .where(Document.id == sa.bindparam("document"),
-           Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None))
+           Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None),
+           Document.import_batch_id.is_(None))
 )
 
 

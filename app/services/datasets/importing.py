@@ -33,7 +33,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import accounts, history, projects
+from app.services import accounts, history, imports, projects
 from app.services.annotations import MAX_NOTE, SOURCE_LAYER
 from app.services.attributes import clean_attributes
 from app.services.datasets.core import GOLD, text_hash
@@ -239,8 +239,7 @@ class _Importer:
             created_by_id=self.actor.id if self.actor else None)
         document.passages = [Passage(index=i, start=s, end=e)
                              for i, (s, e) in enumerate(passages)]
-        db.session.add(document)
-        return document
+        return document  # stored by import_records, in parts when there are many
 
     # --- annotators ------------------------------------------------------------------
 
@@ -495,15 +494,27 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
                    actor: User | None = None) -> ImportSummary:
     """Store the records' documents and annotations in the project: all, or nothing
     (ImportFailed lists every problem, each naming the file, line or record and field)."""
+    imports.clean_stale()
     importer = _Importer(project, file, actor)
     try:
         docs = importer.documents(records)
         if importer.problems.items:
             raise ImportFailed(importer.problems.items)
-        importer.annotations(docs)
-        if importer.problems.items:
-            raise ImportFailed(importer.problems.items)
-        db.session.commit()
+
+        def annotate() -> None:
+            importer.annotations(docs)
+            if importer.problems.items:
+                raise ImportFailed(importer.problems.items)
+
+        # New texts are written in short transactions and hidden; the annotations, new
+        # accounts and the log are written with the last one, which shows it all at once.
+        imports.import_in_parts(project.id, [doc.document for doc in docs if doc.new],
+                                actor.id if actor else None, file, annotate)
+    except imports.Clash as clash:
+        raise ImportFailed([
+            Problem(file, "the same text was imported into this project by another import "
+                    "meanwhile", line=doc.where[0], field=f"{doc.where[1]}text")
+            for doc in docs if doc.new and doc.document.text_sha256 in clash.hashes]) from None
     except Exception:
         db.session.rollback()
         raise
