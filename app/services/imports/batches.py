@@ -10,7 +10,7 @@ short transaction publishes the batch: it clears the tag on its documents (and w
 else the import adds, such as the annotation log). A failed import deletes its batch, and
 the foreign keys delete every row stored under it; a batch a crash left behind is deleted
 by the next import once it has not moved for IMPORT_STALE_MINUTES, or by
-`flask imports clean`.
+`flask documents clean-imports`.
 """
 
 from __future__ import annotations
@@ -137,15 +137,15 @@ class Batch:
     def discard(self) -> None:
         """Delete the batch and everything stored under it (a few short transactions)."""
         db.session.rollback()
-        for document in self.documents:
-            if document in db.session:
-                db.session.expunge(document)
         discard(self.id)
 
 
 def discard(batch_id: int) -> None:
     """Delete an import batch and its documents (their passages and annotations follow
     them by the foreign keys), a part per transaction."""
+    for obj in list(db.session.identity_map.values()):  # their ids may be given out again
+        if isinstance(obj, Document) and obj.import_batch_id == batch_id:
+            db.session.expunge(obj)
     table = Document.__table__
     while True:
         ids = db.session.scalars(
@@ -200,6 +200,6 @@ def import_in_parts(project_id: int, documents: Sequence[Document], actor_id: in
     except BaseException:
         try:
             batch.discard()
-        except Exception:  # the next import, or `flask imports clean`, deletes it later
+        except Exception:  # the next import, or `flask documents clean-imports`, deletes it later
             current_app.logger.exception("could not discard import batch %s", batch.id)
         raise
