@@ -72,6 +72,9 @@ def build_config(instance_path: Path) -> dict:
         # A larger import is written this many documents per transaction, hidden until it
         # is complete, so it never holds the database's writer for long.
         "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "200")),
+        # … or at most this many characters of text per transaction.
+        "IMPORT_PART_CHARACTERS": int(os.environ.get("SOURCEMARK_IMPORT_PART_CHARACTERS",
+                                                     str(1 << 20))),
         # An import that has not moved for this long was abandoned (a crash): the next
         # import deletes what it had stored.
         "IMPORT_STALE_MINUTES": int(os.environ.get("SOURCEMARK_IMPORT_STALE_MINUTES", "30")),
