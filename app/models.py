@@ -275,9 +275,10 @@ class Label(db.Model):
 
 
 class ImportBatch(db.Model):
-    """A large import under way. Its documents are written in several short transactions,
-    each tagged with the batch and hidden everywhere, until one last short transaction
-    publishes them all; deleting the batch (a failed or abandoned import) deletes them."""
+    """A large import. Its documents are written in several short transactions and stay
+    hidden everywhere until one last short transaction publishes the batch (sets
+    `published_at`); an unpublished batch that fails or is abandoned is deleted with its
+    documents."""
 
     __tablename__ = "import_batch"
 
@@ -290,6 +291,7 @@ class ImportBatch(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Moved on by every stored part: a batch left still for long was abandoned (a crash).
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Document(db.Model):
@@ -326,10 +328,11 @@ class Document(db.Model):
     archived_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
-    # Set while an import is still storing the document: hidden like an archived one, and
-    # deleted with the batch if the import does not finish.
+    # The large import that stored it: hidden like an archived document until that import
+    # is published. Publishing marks the batch only: rewriting thousands of rows with
+    # their texts would hold the database's writer for long.
     import_batch_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("import_batch.id"), index=True)
 
     project: Mapped[Project] = relationship(back_populates="documents")
     passages: Mapped[list[Passage]] = relationship(
@@ -344,10 +347,18 @@ def _text_is_fixed(target: Document, value: str, oldvalue: Any, initiator: Any) 
         raise ValueError("a document's text is fixed at import and cannot be changed")
 
 
+def published(document: Any = None) -> Any:
+    """The condition that a document's import (if any) is published, for statements that
+    skip the ORM's criteria (prepared Core statements name it themselves)."""
+    cls = document if document is not None else Document
+    return ~sa.exists().where(ImportBatch.id == cls.import_batch_id,
+                              ImportBatch.published_at.is_(None))
+
+
 # What an ORM query sees of documents, by what it asked to include.
 _SHOWN = {
-    (False, False): lambda cls: cls.archived_at.is_(None) & cls.import_batch_id.is_(None),
-    (True, False): lambda cls: cls.import_batch_id.is_(None),
+    (False, False): lambda cls: cls.archived_at.is_(None) & published(cls),
+    (True, False): lambda cls: published(cls),
     (False, True): lambda cls: cls.archived_at.is_(None),
 }
 

@@ -124,10 +124,13 @@ def stored(url: str, folder: Path, project: int) -> dict[str, int]:
     with app.app_context():
         shown = db.session.scalar(sa.select(sa.func.count(Document.id))
                                   .where(Document.project_id == project))
-        hidden = db.session.scalar(sa.select(sa.func.count(Document.id))
-                                   .where(Document.import_batch_id.is_not(None))
-                                   .execution_options(include_pending=True))
-        batches = db.session.scalar(sa.select(sa.func.count(ImportBatch.id)))
+        unpublished = ImportBatch.published_at.is_(None)
+        hidden = db.session.scalar(
+            sa.select(sa.func.count(Document.id))
+            .join(ImportBatch, ImportBatch.id == Document.import_batch_id).where(unpublished)
+            .execution_options(include_pending=True))
+        batches = db.session.scalar(sa.select(sa.func.count(ImportBatch.id))
+                                    .where(unpublished))
         db.session.remove()
         db.engine.dispose()
     return {"shown": shown, "hidden": hidden, "batches": batches}

@@ -58,6 +58,19 @@ def every(model, *where):
         include_archived=True, include_pending=True)).all()
 
 
+def pending(*where):
+    """Documents stored by an import not yet published."""
+    return db.session.scalars(
+        sa.select(Document).join(ImportBatch, ImportBatch.id == Document.import_batch_id)
+        .where(ImportBatch.published_at.is_(None), *where)
+        .execution_options(include_archived=True, include_pending=True)).all()
+
+
+def batches_left():
+    """Import batches neither published nor cleaned up."""
+    return every(ImportBatch, ImportBatch.published_at.is_(None))
+
+
 def on_each_part(monkeypatch, action):
     """Run `action(n)` between the parts of an import (n counts from 1)."""
     calls = []
@@ -86,9 +99,9 @@ def test_the_documents_of_an_unfinished_import_are_hidden_everywhere(
     def look(part):
         if part != 1:
             return
-        pending = every(Document, Document.import_batch_id.is_not(None))
-        seen["pending"] = len(pending)
-        some = pending[0]
+        stored = pending()
+        seen["pending"] = len(stored)
+        some = stored[0]
         seen["list"] = [d["id"] for d in client.get(f"{base}/documents",
                                                     headers=teacher_auth).json["documents"]]
         seen["get"] = client.get(f"{base}/documents/{some.id}", headers=teacher_auth).status_code
@@ -111,8 +124,8 @@ def test_the_documents_of_an_unfinished_import_are_hidden_everywhere(
                     "passages": passages}
     listed = client.get(f"{base}/documents", headers=teacher_auth).json["documents"]
     assert [d["id"] for d in listed] == [document.id] + [d.id for d in added]
-    assert every(ImportBatch) == []
-    assert every(Document, Document.import_batch_id.is_not(None)) == []
+    assert batches_left() == []
+    assert pending() == []
 
 
 @pytest.mark.parametrize("failure", ["clash", "crash"])
@@ -135,7 +148,7 @@ def test_an_import_failing_in_its_last_part_leaves_nothing(make, monkeypatch, se
         assert raised.value.problems[0].file == "text4.txt"
     kept = {document.id} | ({d.id for d in every(Document, Document.source_name == "other.txt")})
     assert {d.id for d in every(Document)} == kept
-    assert every(ImportBatch) == []
+    assert batches_left() == []
     assert {p.document_id for p in every(Passage)} == kept
 
 
@@ -150,15 +163,14 @@ def test_a_dataset_import_failing_after_its_texts_were_stored_leaves_nothing(
     rows[4]["annotators"]["newcomer"] = {"spans": [{"layer": "rhetoric", "label": "nope",
                                                     "start": 0, "end": 5}]}
     events = len(every(AnnotationEvent))
-    pending = []
-    on_each_part(monkeypatch, lambda part: pending.append(
-        len(every(Document, Document.import_batch_id.is_not(None)))))
+    hidden = []
+    on_each_part(monkeypatch, lambda part: hidden.append(len(pending())))
     with pytest.raises(ImportFailed) as raised:
         import_records(project, rows, "work.jsonl", teacher)
     assert "has no label 'nope'" in str(raised.value.problems[0])
-    assert pending[:3] == [2, 4, 5]  # the texts were stored before the annotations failed
+    assert hidden[:3] == [2, 4, 5]  # the texts were stored before the annotations failed
     assert {d.id for d in every(Document)} == {document.id}
-    assert every(ImportBatch) == []
+    assert batches_left() == []
     assert every(Span) == []
     assert every(User, User.username == "newcomer") == []
     assert len(every(AnnotationEvent)) == events
@@ -189,7 +201,7 @@ def test_a_dataset_import_shows_its_texts_and_annotations_only_once_complete(
     assert summary.documents_added == 4 and summary.documents_matched == 1
     assert len(list(records(project, Filters()))) == 5
     assert len(every(Span, Span.document_id == document.id)) == 1
-    assert every(ImportBatch) == []
+    assert batches_left() == []
 
 
 def test_a_text_another_import_is_storing_is_refused(make, monkeypatch, setting):
@@ -229,9 +241,9 @@ def test_a_stale_import_is_cleaned_by_the_command_and_a_fresh_one_kept(runner, s
     result = runner.invoke(args=["documents", "clean-imports"])
     assert result.exit_code == 0, result.output
     assert "Deleted 1 unfinished import(s)." in result.output
-    assert [b.id for b in every(ImportBatch)] == [fresh]
+    assert [b.id for b in batches_left()] == [fresh]
     assert stale != fresh
-    kept = {document.id} | {d.id for d in every(Document, Document.import_batch_id == fresh)}
+    kept = {document.id} | {d.id for d in pending(Document.import_batch_id == fresh)}
     assert len(kept) == 2
     assert {d.id for d in every(Document)} == kept
     assert {p.document_id for p in every(Passage)} == kept
@@ -241,7 +253,7 @@ def test_the_next_import_cleans_a_stale_one(setting):
     project, document, teacher, *_ = setting
     abandoned_import(project, 3, minutes_ago=45)
     (added,) = import_files(project, [("one.txt", b"One more.\n")], MB, teacher)
-    assert every(ImportBatch) == []
+    assert batches_left() == []
     assert {d.id for d in every(Document)} == {document.id, added.id}
 
 
@@ -279,7 +291,7 @@ def test_a_save_is_not_blocked_for_the_whole_import(app, client, monkeypatch, se
             f"/api/v1/projects/{project.id}/documents/{document.id}/spans",
             headers=student_auth, json=span_body(document))
         waited = time.monotonic() - started
-        still_importing = worker.is_alive() and bool(every(ImportBatch))
+        still_importing = worker.is_alive() and bool(batches_left())
     finally:
         saved.set()
         worker.join(60)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document, Passage, Project, User
+from app.models import Document, ImportBatch, Passage, Project, User
 from app.services import imports
 from app.services.errors import ImportFailed
 from app.services.texts import (
@@ -199,10 +199,11 @@ def _duplicates(project: Project, drafts: Sequence[DocumentDraft]) -> list[Probl
     way) or that repeat an earlier draft."""
     problems: list[Problem] = []
     existing = {
-        sha: (title, archived is not None, pending is not None)
-        for sha, title, archived, pending in db.session.execute(
+        sha: (title, archived is not None, batch is not None and published is None)
+        for sha, title, archived, batch, published in db.session.execute(
             sa.select(Document.text_sha256, Document.title, Document.archived_at,
-                      Document.import_batch_id)
+                      Document.import_batch_id, ImportBatch.published_at)
+            .outerjoin(ImportBatch, ImportBatch.id == Document.import_batch_id)
             .where(Document.project_id == project.id)
             .execution_options(include_archived=True, include_pending=True)
         ).all()

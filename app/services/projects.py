@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import adopt, db, run_prepared
-from app.models import Document, Membership, Passage, Project, User
+from app.models import Document, Membership, Passage, Project, User, published
 from app.services import accounts
 from app.services.codebooks import install_default_codebook
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -174,7 +174,7 @@ _DOCUMENT_FOR = (
                & (Membership.user_id == sa.bindparam("user")))
     .where(Document.id == sa.bindparam("document"),
            Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None),
-           Document.import_batch_id.is_(None))
+           published())
 )
 
 

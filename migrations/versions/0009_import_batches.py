@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('touched_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_import_batch_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_import_batch_project_id_project'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batch'))
@@ -35,7 +36,7 @@ def upgrade():
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.add_column(sa.Column('import_batch_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_document_import_batch_id'), ['import_batch_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_document_import_batch_id_import_batch'), 'import_batch', ['import_batch_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(batch_op.f('fk_document_import_batch_id_import_batch'), 'import_batch', ['import_batch_id'], ['id'])
 
 
 def downgrade():

@@ -3,18 +3,19 @@
 One transaction for a whole import would hold the database's writer for as long as the
 import runs (on SQLite every other write, a student's save included, queues behind it). So
 an import too large for one part writes its documents in parts, each its own short
-transaction, tagged with an import batch: such documents are hidden everywhere an archived
-one is (the ORM-wide criterion in app.models and the prepared look-ups), and the unique
-(project, text) key still sees them, so two imports cannot store the same text. One last
-short transaction publishes the batch: it clears the tag on its documents (and writes what
-else the import adds, such as the annotation log). A failed import deletes its batch, and
-the foreign keys delete every row stored under it; a batch a crash left behind is deleted
-by the next import once it has not moved for IMPORT_STALE_MINUTES, or by
-`flask documents clean-imports`.
+transaction, under an import batch: until the batch is published its documents are hidden
+everywhere an archived one is (the ORM-wide criterion and `published()` in app.models, which
+the prepared look-ups name), while the unique (project, text) key still sees them, so two
+imports cannot store the same text. One last short transaction publishes the batch: it
+marks the batch row (one row, however many documents) and writes what else the import adds
+(annotations, the annotation log). A failed import deletes its documents and its batch; a
+batch a crash left behind is deleted by the next import once it has not moved for
+IMPORT_STALE_MINUTES, or by `flask documents clean-imports`.
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,14 +24,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Document, ImportBatch, utcnow
 from app.services.errors import ImportFailed
 from app.services.texts import Problem
 
-PART_DOCUMENTS = 200        # documents per transaction …
+PART_DOCUMENTS = 100        # documents per transaction …
 PART_CHARACTERS = 1 << 20   # … or this many characters of text, whichever comes first
 STALE_MINUTES = 30
 DELETE_PART = 200           # documents deleted per transaction when a batch is discarded
@@ -98,7 +98,6 @@ class Batch:
         self.id = batch_id
         self.project_id = project_id
         self.source = source
-        self.documents: list[Document] = []
 
     @classmethod
     def begin(cls, project_id: int, actor_id: int | None, source: str) -> Batch:
@@ -114,25 +113,21 @@ class Batch:
             for document in part:
                 document.import_batch_id = self.id
             db.session.add_all(part)
-            with _telling_clashes(self.project_id, part):
+            with _telling_clashes(self.project_id, part), _collecting_after():
                 db.session.execute(sa.update(ImportBatch.__table__).where(
                     ImportBatch.id == self.id).values(touched_at=utcnow()))
                 db.session.commit()
-            self.documents.extend(part)
             between_parts()
 
     def publish(self) -> None:
         """Show every document of the batch, in the caller's transaction (it commits)."""
-        db.session.execute(sa.update(Document.__table__)
-                           .where(Document.import_batch_id == self.id)
-                           .values(import_batch_id=None))
-        gone = db.session.execute(sa.delete(ImportBatch.__table__)
-                                  .where(ImportBatch.id == self.id)).rowcount
-        if not gone:  # cleaned up as abandoned, and its documents with it
+        marked = db.session.execute(
+            sa.update(ImportBatch.__table__)
+            .where(ImportBatch.id == self.id, ImportBatch.published_at.is_(None))
+            .values(published_at=utcnow(), touched_at=utcnow())).rowcount
+        if not marked:  # cleaned up as abandoned, and its documents with it
             raise ImportFailed([Problem(self.source, "the import stood still for too long "
                                         "and was cleaned up; nothing was imported")])
-        for document in self.documents:
-            set_committed_value(document, "import_batch_id", None)
 
     def discard(self) -> None:
         """Delete the batch and everything stored under it (a few short transactions)."""
@@ -140,23 +135,40 @@ class Batch:
         discard(self.id)
 
 
+@contextmanager
+def _collecting_after() -> Iterator[None]:
+    """Hold Python's cyclic garbage collection while a part is written: over the many
+    objects of a large import a full collection takes a second or more, and it would
+    hold the database's writer all that time. It runs once the part is committed."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def discard(batch_id: int) -> None:
-    """Delete an import batch and its documents (their passages and annotations follow
-    them by the foreign keys), a part per transaction."""
+    """Delete an unpublished import batch and its documents (their passages and
+    annotations follow them by the foreign keys), a part per transaction."""
     for obj in list(db.session.identity_map.values()):  # their ids may be given out again
         if isinstance(obj, Document) and obj.import_batch_id == batch_id:
             db.session.expunge(obj)
     table = Document.__table__
+    pending = sa.select(ImportBatch.id).where(ImportBatch.id == batch_id,
+                                              ImportBatch.published_at.is_(None))
     while True:
         ids = db.session.scalars(
-            sa.select(table.c.id).where(table.c.import_batch_id == batch_id)
+            sa.select(table.c.id).where(table.c.import_batch_id.in_(pending))
             .limit(_setting("IMPORT_DELETE_PART", DELETE_PART))).all()
         if not ids:
             break
         db.session.execute(sa.delete(table).where(table.c.id.in_(ids)))
         db.session.commit()
         between_parts()
-    db.session.execute(sa.delete(ImportBatch.__table__).where(ImportBatch.id == batch_id))
+    db.session.execute(sa.delete(ImportBatch.__table__).where(
+        ImportBatch.id == batch_id, ImportBatch.published_at.is_(None)))
     db.session.commit()
 
 
@@ -165,8 +177,8 @@ def clean_stale(minutes: int | None = None) -> int:
     returns how many."""
     minutes = _setting("IMPORT_STALE_MINUTES", STALE_MINUTES) if minutes is None else minutes
     cutoff = utcnow() - timedelta(minutes=minutes)
-    stale = db.session.scalars(sa.select(ImportBatch.id)
-                               .where(ImportBatch.touched_at <= cutoff)).all()
+    stale = db.session.scalars(sa.select(ImportBatch.id).where(
+        ImportBatch.published_at.is_(None), ImportBatch.touched_at <= cutoff)).all()
     db.session.commit()  # end the read, so each discard below is its own transaction
     for batch_id in stale:
         discard(batch_id)
