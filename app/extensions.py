@@ -148,7 +148,8 @@ event.listen(Engine, "begin", lambda conn: _release(conn.info))
 event.listen(Pool, "checkin", lambda dbapi_connection, record: _release(record.info))
 
 
-def run_prepared(statement: Any, params: dict[str, Any] | None = None) -> Any:
+def run_prepared(statement: Any, params: dict[str, Any] | list[dict[str, Any]] | None = None
+                 ) -> Any:
     """Execute a Core statement built once at import (bound parameters, cached compilation)
     on the session's connection and transaction, without the ORM's per-statement work.
 

@@ -152,6 +152,9 @@ class _Importer:
         self.members = {m.user_id for m in projects.members(project)}
         self.id_map: dict[int, int] = {}
         self.max_bytes = current_app.config["DOCUMENT_MAX_BYTES"]
+        # Rows written in bulk once every record is checked (see `annotations`).
+        self.later: dict[str, list[Any]] = {"spans": [], "tags": [], "progress": [],
+                                            "events": []}
 
     # --- documents -------------------------------------------------------------------
 
@@ -284,8 +287,20 @@ class _Importer:
         for doc in docs:
             if isinstance(doc.record.get("id"), int):
                 self.id_map[doc.record["id"]] = doc.document.id
-        for doc in docs:
-            self._annotate(doc)
+        # Check everything, then write it in bulk: a write takes the database's writer (on
+        # SQLite, until the commit), so none goes out while the checks still run.
+        with db.session.no_autoflush:
+            for doc in docs:
+                self._annotate(doc)
+        if self.problems.items:
+            return
+        db.session.flush()
+        for model, key in ((Span, "spans"), (PassageTag, "tags"),
+                           (DocumentProgress, "progress")):
+            if self.later[key]:  # plain Core: no ORM objects, none of its per-row work
+                db.session.execute(sa.insert(model.__table__), self.later[key])
+        # Bulk inserts pass the session's change log by: one event says what came in.
+        history.record_many(self.later["events"], "import", "import")
 
     def _annotate(self, doc: _Doc) -> None:
         record, where = doc.record, doc.where
@@ -428,29 +443,25 @@ class _Importer:
         if self.problems.items:
             return  # nothing will be stored: skip the writes, keep checking
         now = utcnow()
-        if span_rows:
-            db.session.execute(sa.insert(Span), [dict(r, created_at=now, updated_at=now)
-                                                 for r in span_rows])
+        self.later["spans"].extend(dict(r, created_at=now, updated_at=now) for r in span_rows)
         passage_ids = {p.index: p.id for p in document.passages}
-        if tag_rows:
-            db.session.execute(sa.insert(PassageTag), [
-                {"passage_id": passage_ids[index], "document_id": document.id,
-                 "user_id": user.id, "label_id": label_id, "updated_at": now,
-                 "codebook_version": self.words.version}
-                for index, (label_id, _) in sorted(tag_rows.items())])
+        self.later["tags"].extend(
+            {"passage_id": passage_ids[index], "document_id": document.id,
+             "user_id": user.id, "label_id": label_id, "updated_at": now,
+             "codebook_version": self.words.version}
+            for index, (label_id, _) in sorted(tag_rows.items()))
         if rating:
             db.session.add(DocumentRating(document_id=document.id, user_id=user.id,
                                           values=rating, codebook_version=self.words.version,
                                           updated_at=now))
         if user.role != SYSTEM_ROLE:
             done = given.get("done") is True
-            db.session.add(DocumentProgress(document_id=document.id, user_id=user.id,
-                                            done_at=now if done else None,
-                                            last_activity_at=now))
-        # Bulk inserts pass the session's change log by: one event says what came in.
-        history.record(document, user.id, "import", "import", after={
+            self.later["progress"].append({"document_id": document.id, "user_id": user.id,
+                                           "done_at": now if done else None,
+                                           "last_activity_at": now})
+        self.later["events"].append((document, user.id, {
             "spans": len(span_rows), "passage_tags": len(tag_rows),
-            "ratings": 1 if rating else 0, "source": self.file})
+            "ratings": 1 if rating else 0, "source": self.file}))
         self.summary.spans += len(span_rows)
         self.summary.passage_tags += len(tag_rows)
         self.summary.ratings += 1 if rating else 0

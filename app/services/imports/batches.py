@@ -179,7 +179,8 @@ def clean_stale(minutes: int | None = None) -> int:
     cutoff = utcnow() - timedelta(minutes=minutes)
     stale = db.session.scalars(sa.select(ImportBatch.id).where(
         ImportBatch.published_at.is_(None), ImportBatch.touched_at <= cutoff)).all()
-    db.session.commit()  # end the read, so each discard below is its own transaction
+    if stale:
+        db.session.commit()  # end the read, so each discard below is its own transaction
     for batch_id in stale:
         discard(batch_id)
     return len(stale)
