@@ -71,7 +71,7 @@ def build_config(instance_path: Path) -> dict:
         "DOCUMENT_MAX_BYTES": int(os.environ.get("SOURCEMARK_DOCUMENT_MAX_BYTES", 2 * 1024 * 1024)),
         # A larger import is written this many documents per transaction, hidden until it
         # is complete, so it never holds the database's writer for long.
-        "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "100")),
+        "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "25")),
         # … or at most this many characters of text per transaction.
         "IMPORT_PART_CHARACTERS": int(os.environ.get("SOURCEMARK_IMPORT_PART_CHARACTERS",
                                                      str(1 << 20))),
