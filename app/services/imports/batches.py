@@ -192,7 +192,9 @@ def import_in_parts(project_id: int, documents: Sequence[Document], actor_id: in
     transaction when they fit in one part, else part by part under a batch, with `finish`
     and the publishing in the last transaction. Raises Clash for texts another import
     stored meanwhile."""
-    if sum(1 for _ in zip(parts(documents), range(2))) <= 1:
+    split = parts(documents)
+    next(split, None)
+    if next(split, None) is None:  # one part at most: one transaction, as ever
         try:
             with _telling_clashes(project_id, documents):
                 db.session.add_all(documents)
