@@ -143,6 +143,18 @@ def import_documents(project: str, paths: tuple[Path, ...]) -> None:
     click.echo(f"Imported {len(added)} document(s) into '{target.title}'.")
 
 
+@documents_cli.command("clean-imports")
+@click.option("--minutes", type=click.IntRange(min=0), default=None,
+              help="Delete imports that have not moved for this long (default: "
+                   "IMPORT_STALE_MINUTES).")
+def clean_imports(minutes: int | None) -> None:
+    """Delete what unfinished imports (a crash, a killed process) left hidden."""
+    from app.services.imports import clean_stale
+
+    cleaned = clean_stale(minutes)
+    click.echo(f"Deleted {cleaned} unfinished import(s).")
+
+
 @demo_cli.command("load")
 def load_demo() -> None:
     """Create the demo project, its teacher and students, and the seed texts (idempotent)."""

@@ -96,6 +96,15 @@ def build_config(instance_path: Path) -> dict:
         # Size caps (one document's text in bytes of UTF-8, zip archives, JSON nesting)
         # and counts (documents, labels, members): see LIMITS.
         **_limits(),
+        # A larger import is written this many documents per transaction, hidden until it
+        # is complete, so it never holds the database's writer for long.
+        "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "25")),
+        # … or at most this many characters of text per transaction.
+        "IMPORT_PART_CHARACTERS": int(os.environ.get("SOURCEMARK_IMPORT_PART_CHARACTERS",
+                                                     str(1 << 20))),
+        # An import that has not moved for this long was abandoned (a crash): the next
+        # import deletes what it had stored.
+        "IMPORT_STALE_MINUTES": int(os.environ.get("SOURCEMARK_IMPORT_STALE_MINUTES", "30")),
         # Whole request cap for uploads (several files at once).
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -166,7 +166,8 @@ def lock_for_check(a: int, b: int) -> None:
         connection.info["sqlite_writer"] = (queue, queue.acquire())
 
 
-def run_prepared(statement: Any, params: dict[str, Any] | None = None) -> Any:
+def run_prepared(statement: Any, params: dict[str, Any] | list[dict[str, Any]] | None = None
+                 ) -> Any:
     """Execute a Core statement built once at import (bound parameters, cached compilation)
     on the session's connection and transaction, without the ORM's per-statement work.
 

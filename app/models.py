@@ -298,6 +298,26 @@ class Label(db.Model):
     layer: Mapped[CodebookLayer] = relationship(back_populates="labels")
 
 
+class ImportBatch(db.Model):
+    """A large import. Its documents are written in several short transactions and stay
+    hidden everywhere until one last short transaction publishes the batch (sets
+    `published_at`); an unpublished batch that fails or is abandoned is deleted with its
+    documents."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Moved on by every stored part: a batch left still for long was abandoned (a crash).
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Document(db.Model):
     """A text in a project. `text` is canonical and fixed at import; `text_sha256` proves it."""
 
@@ -332,6 +352,11 @@ class Document(db.Model):
     archived_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
+    # The large import that stored it: hidden like an archived document until that import
+    # is published. Publishing marks the batch only: rewriting thousands of rows with
+    # their texts would hold the database's writer for long.
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batch.id"), index=True)
 
     project: Mapped[Project] = relationship(back_populates="documents")
     passages: Mapped[list[Passage]] = relationship(
@@ -346,15 +371,37 @@ def _text_is_fixed(target: Document, value: str, oldvalue: Any, initiator: Any) 
         raise ValueError("a document's text is fixed at import and cannot be changed")
 
 
+def published(document: Any = None) -> Any:
+    """The condition that a document's import (if any) is published, for statements that
+    skip the ORM's criteria (prepared Core statements name it themselves)."""
+    cls = document if document is not None else Document
+    return ~sa.exists().where(ImportBatch.id == cls.import_batch_id,
+                              ImportBatch.published_at.is_(None))
+
+
+# What an ORM query sees of documents, by what it asked to include.
+_SHOWN = {
+    (False, False): lambda cls: cls.archived_at.is_(None) & published(cls),
+    (True, False): lambda cls: published(cls),
+    (False, True): lambda cls: cls.archived_at.is_(None),
+}
+
+
 @sa.event.listens_for(sa.orm.Session, "do_orm_execute")
 def _hide_archived(state: sa.orm.ORMExecuteState) -> None:
-    """Archived documents leave every ORM query (lists, joins, subqueries, relationships,
-    reports, exports) unless it asks for them with `execution_options(include_archived=True)`.
+    """Archived documents, and those of an import not yet published, leave every ORM query
+    (lists, joins, subqueries, relationships, reports, exports) unless it asks for them with
+    `execution_options(include_archived=True)` or `include_pending=True`.
     Refreshing an object already loaded (a column load) is never filtered."""
-    if state.is_select and not state.is_column_load \
-            and not state.execution_options.get("include_archived", False):
-        state.statement = state.statement.options(sa.orm.with_loader_criteria(
-            Document, lambda cls: cls.archived_at.is_(None), include_aliases=True))
+    if not state.is_select or state.is_column_load:
+        return
+    options = state.execution_options
+    # One criterion for both: a second with_loader_criteria of an entity replaces the first.
+    criteria = _SHOWN.get((bool(options.get("include_archived", False)),
+                           bool(options.get("include_pending", False))))
+    if criteria is not None:
+        state.statement = state.statement.options(
+            sa.orm.with_loader_criteria(Document, criteria, include_aliases=True))
 
 
 class Passage(db.Model):

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from app import jsonsafe
 from app.extensions import db
-from app.models import Document, Passage, Project, User
-from app.services import quotas
+from app.models import Document, ImportBatch, Passage, Project, User
+from app.services import imports, quotas
 from app.services.errors import ImportFailed
 from app.services.texts import (
     Problem,
@@ -198,24 +198,26 @@ def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Docum
     return drafts
 
 
-def store_documents(project: Project, drafts: Sequence[DocumentDraft],
-                    user: User | None = None) -> list[Document]:
-    """Add checked drafts to a project with their passages, in one transaction."""
-    quotas.check_import_size(len(drafts), "(upload)")
-    quotas.check_project_room(project, len(drafts), "(upload)")
+def _duplicates(project: Project, drafts: Sequence[DocumentDraft]) -> list[Problem]:
+    """Drafts whose text the project holds (in its list, its archive or an import under
+    way) or that repeat an earlier draft."""
     problems: list[Problem] = []
     existing = {
-        sha: (title, archived is not None) for sha, title, archived in db.session.execute(
-            sa.select(Document.text_sha256, Document.title, Document.archived_at)
+        sha: (title, archived is not None, batch is not None and published is None)
+        for sha, title, archived, batch, published in db.session.execute(
+            sa.select(Document.text_sha256, Document.title, Document.archived_at,
+                      Document.import_batch_id, ImportBatch.published_at)
+            .outerjoin(ImportBatch, ImportBatch.id == Document.import_batch_id)
             .where(Document.project_id == project.id)
-            .execution_options(include_archived=True)
+            .execution_options(include_archived=True, include_pending=True)
         ).all()
     }
     seen: dict[str, DocumentDraft] = {}
     for draft in drafts:
         if draft.sha256 in existing:
-            title, archived = existing[draft.sha256]
+            title, archived, pending = existing[draft.sha256]
             where = "in this project's archive (restore it from there)" if archived else \
+                "being imported into this project by another import" if pending else \
                 "already in this project"
             problems.append(Problem(draft.source_name, f"the same text is {where} as "
                                     f"'{title}'", line=draft.line))
@@ -224,6 +226,18 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
                                     f"upload (also in {seen[draft.sha256].source_name})",
                                     line=draft.line))
         seen[draft.sha256] = draft
+    return problems
+
+
+def store_documents(project: Project, drafts: Sequence[DocumentDraft],
+                    user: User | None = None) -> list[Document]:
+    """Add checked drafts to a project with their passages: all of them or none. A large
+    batch is written in short transactions and shown at once by a last one (see
+    app.services.imports), so it never holds the database's writer for long."""
+    imports.clean_stale()
+    quotas.check_import_size(len(drafts), "(upload)")
+    quotas.check_project_room(project, len(drafts), "(upload)")
+    problems = _duplicates(project, drafts)
     if problems:
         raise ImportFailed(problems)
     position = db.session.scalar(
@@ -232,23 +246,27 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
         )
     )
     documents = []
+    for draft in drafts:
+        position += 1
+        document = Document(
+            project_id=project.id, title=draft.title, text=draft.text,
+            text_sha256=draft.sha256, char_count=len(draft.text), publisher=draft.publisher,
+            author=draft.author, published=draft.published, url=draft.url,
+            source_name=draft.source_name, notes=draft.notes, position=position,
+            created_by_id=user.id if user else None,
+        )
+        spans = split_passages(draft.text)
+        document.passages = [Passage(index=i, start=s, end=e) for i, (s, e) in enumerate(spans)]
+        documents.append(document)
+    source = drafts[0].source_name if drafts else ""
     try:
-        for draft in drafts:
-            position += 1
-            document = Document(
-                project=project, title=draft.title, text=draft.text, text_sha256=draft.sha256,
-                char_count=len(draft.text), publisher=draft.publisher, author=draft.author,
-                published=draft.published, url=draft.url, source_name=draft.source_name,
-                notes=draft.notes, position=position, created_by_id=user.id if user else None,
-            )
-            spans = split_passages(draft.text)
-            document.passages = [Passage(index=i, start=s, end=e) for i, (s, e) in enumerate(spans)]
-            db.session.add(document)
-            documents.append(document)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        imports.import_in_parts(project.id, documents, user.id if user else None, source)
+    except imports.Clash as clash:
+        raise ImportFailed([
+            Problem(draft.source_name, "the same text was imported into this project by "
+                    "another import meanwhile", line=draft.line)
+            for draft in drafts if draft.sha256 in clash.hashes]) from None
+    db.session.expire(project, ["documents"])  # read again, with the new ones, when asked
     return documents
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app import security_log
 from app.extensions import adopt, db, run_prepared
-from app.models import Document, Membership, Passage, Project, User
+from app.models import Document, Membership, Passage, Project, User, published
 from app.services import accounts, quotas
 from app.services.codebooks import install_default_codebook
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -187,7 +187,8 @@ _DOCUMENT_FOR = (
     .outerjoin(Membership, (Membership.project_id == Document.project_id)
                & (Membership.user_id == sa.bindparam("user")))
     .where(Document.id == sa.bindparam("document"),
-           Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None))
+           Document.project_id == sa.bindparam("project"), Document.archived_at.is_(None),
+           published())
 )
 
 

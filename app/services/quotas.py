@@ -37,11 +37,11 @@ def check_file_name(name: str) -> None:
 
 def documents_in(project: Project) -> int:
     """How many documents the project holds, archived ones included (they count: they can
-    come back)."""
+    come back), and those of imports under way (two imports at once share the room)."""
     with db.session.no_autoflush:
         return db.session.scalar(
             sa.select(sa.func.count(Document.id)).where(Document.project_id == project.id)
-            .execution_options(include_archived=True)) or 0
+            .execution_options(include_archived=True, include_pending=True)) or 0
 
 
 def check_import_size(count: int, file: str) -> None:

@@ -33,7 +33,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import accounts, history, projects, quotas
+from app.services import accounts, history, imports, projects, quotas
 from app.services.annotations import MAX_NOTE, SOURCE_LAYER
 from app.services.attributes import clean_attributes
 from app.services.datasets.core import GOLD, text_hash
@@ -153,6 +153,9 @@ class _Importer:
         self.members = {m.user_id for m in projects.members(project)}
         self.id_map: dict[int, int] = {}
         self.max_bytes = current_app.config["DOCUMENT_MAX_BYTES"]
+        # Rows written in bulk once every record is checked (see `annotations`).
+        self.later: dict[str, list[Any]] = {"spans": [], "tags": [], "progress": [],
+                                            "events": []}
 
     # --- documents -------------------------------------------------------------------
 
@@ -240,8 +243,7 @@ class _Importer:
             created_by_id=self.actor.id if self.actor else None)
         document.passages = [Passage(index=i, start=s, end=e)
                              for i, (s, e) in enumerate(passages)]
-        db.session.add(document)
-        return document
+        return document  # stored by import_records, in parts when there are many
 
     # --- annotators ------------------------------------------------------------------
 
@@ -317,8 +319,20 @@ class _Importer:
         for doc in docs:
             if isinstance(doc.record.get("id"), int):
                 self.id_map[doc.record["id"]] = doc.document.id
-        for doc in docs:
-            self._annotate(doc)
+        # Check everything, then write it in bulk: a write takes the database's writer (on
+        # SQLite, until the commit), so none goes out while the checks still run.
+        with db.session.no_autoflush:
+            for doc in docs:
+                self._annotate(doc)
+        if self.problems.items:
+            return
+        db.session.flush()
+        for model, key in ((Span, "spans"), (PassageTag, "tags"),
+                           (DocumentProgress, "progress")):
+            if self.later[key]:  # plain Core: no ORM objects, none of its per-row work
+                db.session.execute(sa.insert(model.__table__), self.later[key])
+        # Bulk inserts pass the session's change log by: one event says what came in.
+        history.record_many(self.later["events"], "import", "import")
 
     def _annotate(self, doc: _Doc) -> None:
         record, where = doc.record, doc.where
@@ -461,29 +475,25 @@ class _Importer:
         if self.problems.items:
             return  # nothing will be stored: skip the writes, keep checking
         now = utcnow()
-        if span_rows:
-            db.session.execute(sa.insert(Span), [dict(r, created_at=now, updated_at=now)
-                                                 for r in span_rows])
+        self.later["spans"].extend(dict(r, created_at=now, updated_at=now) for r in span_rows)
         passage_ids = {p.index: p.id for p in document.passages}
-        if tag_rows:
-            db.session.execute(sa.insert(PassageTag), [
-                {"passage_id": passage_ids[index], "document_id": document.id,
-                 "user_id": user.id, "label_id": label_id, "updated_at": now,
-                 "codebook_version": self.words.version}
-                for index, (label_id, _) in sorted(tag_rows.items())])
+        self.later["tags"].extend(
+            {"passage_id": passage_ids[index], "document_id": document.id,
+             "user_id": user.id, "label_id": label_id, "updated_at": now,
+             "codebook_version": self.words.version}
+            for index, (label_id, _) in sorted(tag_rows.items()))
         if rating:
             db.session.add(DocumentRating(document_id=document.id, user_id=user.id,
                                           values=rating, codebook_version=self.words.version,
                                           updated_at=now))
         if user.role != SYSTEM_ROLE:
             done = given.get("done") is True
-            db.session.add(DocumentProgress(document_id=document.id, user_id=user.id,
-                                            done_at=now if done else None,
-                                            last_activity_at=now))
-        # Bulk inserts pass the session's change log by: one event says what came in.
-        history.record(document, user.id, "import", "import", after={
+            self.later["progress"].append({"document_id": document.id, "user_id": user.id,
+                                           "done_at": now if done else None,
+                                           "last_activity_at": now})
+        self.later["events"].append((document, user.id, {
             "spans": len(span_rows), "passage_tags": len(tag_rows),
-            "ratings": 1 if rating else 0, "source": self.file})
+            "ratings": 1 if rating else 0, "source": self.file}))
         self.summary.spans += len(span_rows)
         self.summary.passage_tags += len(tag_rows)
         self.summary.ratings += 1 if rating else 0
@@ -527,6 +537,7 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
                    actor: User | None = None) -> ImportSummary:
     """Store the records' documents and annotations in the project: all, or nothing
     (ImportFailed lists every problem, each naming the file, line or record and field)."""
+    imports.clean_stale()
     importer = _Importer(project, file, actor)
     quotas.check_import_size(len(records), file)
     held = quotas.documents_in(project)
@@ -535,10 +546,21 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
         if importer.problems.items:
             raise ImportFailed(importer.problems.items)
         quotas.check_project_room(project, importer.summary.documents_added, file, held)
-        importer.annotations(docs)
-        if importer.problems.items:
-            raise ImportFailed(importer.problems.items)
-        db.session.commit()
+
+        def annotate() -> None:
+            importer.annotations(docs)
+            if importer.problems.items:
+                raise ImportFailed(importer.problems.items)
+
+        # New texts are written in short transactions and hidden; the annotations, new
+        # accounts and the log are written with the last one, which shows it all at once.
+        imports.import_in_parts(project.id, [doc.document for doc in docs if doc.new],
+                                actor.id if actor else None, file, annotate)
+    except imports.Clash as clash:
+        raise ImportFailed([
+            Problem(file, "the same text was imported into this project by another import "
+                    "meanwhile", line=doc.where[0], field=f"{doc.where[1]}text")
+            for doc in docs if doc.new and doc.document.text_sha256 in clash.hashes]) from None
     except Exception:
         db.session.rollback()
         raise
