@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import (
     AnnotationEvent,
     Document,
+    DocumentRating,
     ImportBatch,
     Membership,
     Passage,
@@ -300,3 +301,48 @@ def test_a_save_is_not_blocked_for_the_whole_import(app, client, monkeypatch, se
     assert still_importing
     assert waited < 3
     assert outcome["added"] == 200
+
+
+def test_a_dataset_import_checks_every_annotation_before_its_first_write(
+        monkeypatch, setting):
+    """New accounts included: a write takes the database's writer (SQLite's, until the
+    commit), so none may go out while the annotations are still being checked."""
+    from app.services.datasets import importing
+
+    project, document, teacher, *_ = setting
+    work = {"spans": [{"layer": "rhetoric", "label": "loaded_language", "start": 0,
+                       "end": 5}], "rating": {"reliability": 3}}
+    rows = [{"text": f"Dataset text {i}.\n", "annotators": {f"newcomer{i % 3}": work,
+                                                            "s1": work}}
+            for i in range(6)]
+    order: list[str] = []
+    checking = []
+
+    def note_write(conn, cursor, statement, parameters, context, executemany):
+        if checking and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            order.append("write")
+
+    original = importing._Importer._annotate
+
+    def annotate(self, doc):
+        checking.append(1)
+        order.append("check")
+        return original(self, doc)
+
+    monkeypatch.setattr(importing._Importer, "_annotate", annotate)
+    sa.event.listen(db.engine, "before_cursor_execute", note_write)
+    try:
+        summary = import_records(project, rows, "work.jsonl", teacher)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note_write)
+    assert order.count("check") == 6
+    last_check = len(order) - 1 - order[::-1].index("check")
+    assert "write" not in order[:last_check], order
+    assert len(summary.accounts) == 3 and summary.spans == 12
+    names = {u.username.rsplit("-", 1)[0] for u in every(User, User.role == "student")}
+    assert {"newcomer0", "newcomer1", "newcomer2"} <= names
+    assert len(every(Span)) == 12
+    assert len(every(DocumentRating)) == 12
+    events = every(AnnotationEvent, AnnotationEvent.project_id == project.id,
+                   AnnotationEvent.action == "import")
+    assert len(events) == 12 and all(e.owner_id is not None for e in events)

@@ -153,9 +153,12 @@ class _Importer:
         self.members = {m.user_id for m in projects.members(project)}
         self.id_map: dict[int, int] = {}
         self.max_bytes = current_app.config["DOCUMENT_MAX_BYTES"]
-        # Rows written in bulk once every record is checked (see `annotations`).
+        self.new_usernames: set[str] = set()  # accounts made, not yet written
+        self.new_members = 0
+        # Rows written in bulk once every record is checked (see `annotations`); their
+        # "user_id" holds the User until then (a new account has no id before it is written).
         self.later: dict[str, list[Any]] = {"spans": [], "tags": [], "progress": [],
-                                            "events": []}
+                                            "ratings": [], "events": []}
 
     # --- documents -------------------------------------------------------------------
 
@@ -270,9 +273,17 @@ class _Importer:
             elif user is None:
                 user = self._new_account(username, name, where, field)
             if user is not None:
-                if user.id not in self.members:
+                if user.id is None or user.id not in self.members:  # None: new, not written
+                    try:
+                        quotas.check_members(self.project, self.new_members + 1)
+                    except Invalid as error:
+                        self.problems.add(where, field, f"'{name}': {error.message}")
+                        self.users[key] = None
+                        return None
                     projects.add_member(self.project, user, "student")
-                    self.members.add(user.id)
+                    self.new_members += 1
+                    if user.id is not None:
+                        self.members.add(user.id)
                 if user.username not in self.summary.annotators:
                     self.summary.annotators.append(user.username)
         self.users[key] = user
@@ -305,10 +316,12 @@ class _Importer:
         password = accounts.generate_password()
         while True:
             candidate = f"{base}-{accounts.random_suffix(4)}"
-            if not accounts.username_taken(candidate):
+            if candidate not in self.new_usernames and not accounts.username_taken(candidate):
                 break
         user = accounts.new_user(candidate, password, "student", name)
-        db.session.flush()
+        # Not flushed: written with the annotations once every check has passed (a write
+        # would hold the database's writer through all the checks still to come).
+        self.new_usernames.add(candidate)
         self.summary.accounts.append((user.username, password))
         return user
 
@@ -326,13 +339,17 @@ class _Importer:
                 self._annotate(doc)
         if self.problems.items:
             return
-        db.session.flush()
+        db.session.flush()  # the new accounts and memberships: now they have their ids
         for model, key in ((Span, "spans"), (PassageTag, "tags"),
-                           (DocumentProgress, "progress")):
+                           (DocumentProgress, "progress"), (DocumentRating, "ratings")):
             if self.later[key]:  # plain Core: no ORM objects, none of its per-row work
+                for row in self.later[key]:
+                    row["user_id"] = row["user_id"].id
                 db.session.execute(sa.insert(model.__table__), self.later[key])
         # Bulk inserts pass the session's change log by: one event says what came in.
-        history.record_many(self.later["events"], "import", "import")
+        history.record_many([(document, user.id, after)
+                             for document, user, after in self.later["events"]],
+                            "import", "import")
 
     def _annotate(self, doc: _Doc) -> None:
         record, where = doc.record, doc.where
@@ -365,6 +382,8 @@ class _Importer:
             self._work(doc, user, given, tags.get(name, {}), field)
 
     def _has_work(self, document: Document, user: User) -> bool:
+        if user.id is None:  # a new account has no work anywhere
+            return False
         for model in (Span, PassageTag, DocumentRating):
             if db.session.scalar(sa.select(model.id).where(
                     model.document_id == document.id, model.user_id == user.id).limit(1)):
@@ -461,7 +480,7 @@ class _Importer:
                 self.problems.add(where, f"{span_field}.attributes", error.message)
                 continue
             span_rows.append({
-                "document_id": document.id, "user_id": user.id, "layer_id": layer.id,
+                "document_id": document.id, "user_id": user, "layer_id": layer.id,
                 "label_id": label.id, "client_id": uuid.uuid4().hex, "start": bounds[0],
                 "end": bounds[1], "note": note.strip(), "attributes": attributes,
                 "codebook_version": self.words.version})
@@ -479,19 +498,19 @@ class _Importer:
         passage_ids = {p.index: p.id for p in document.passages}
         self.later["tags"].extend(
             {"passage_id": passage_ids[index], "document_id": document.id,
-             "user_id": user.id, "label_id": label_id, "updated_at": now,
+             "user_id": user, "label_id": label_id, "updated_at": now,
              "codebook_version": self.words.version}
             for index, (label_id, _) in sorted(tag_rows.items()))
         if rating:
-            db.session.add(DocumentRating(document_id=document.id, user_id=user.id,
-                                          values=rating, codebook_version=self.words.version,
-                                          updated_at=now))
+            self.later["ratings"].append({
+                "document_id": document.id, "user_id": user, "values": rating,
+                "codebook_version": self.words.version, "updated_at": now})
         if user.role != SYSTEM_ROLE:
             done = given.get("done") is True
-            self.later["progress"].append({"document_id": document.id, "user_id": user.id,
+            self.later["progress"].append({"document_id": document.id, "user_id": user,
                                            "done_at": now if done else None,
                                            "last_activity_at": now})
-        self.later["events"].append((document, user.id, {
+        self.later["events"].append((document, user, {
             "spans": len(span_rows), "passage_tags": len(tag_rows),
             "ratings": 1 if rating else 0, "source": self.file}))
         self.summary.spans += len(span_rows)
