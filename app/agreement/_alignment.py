@@ -29,12 +29,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
 # Splits of candidates of more than this many annotators are checked only unit against rest
 # (the full check costs 2^n per candidate; it only shrinks the program, never changes it).
 _MAX_SPLIT_CHECK = 8
+# A relaxed value this close to 0 or 1 counts as integral.
+_INTEGRAL = 1e-7
+# Tolerance on reduced costs, against rounding in the LP solver.
+_SLACK = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,15 +273,51 @@ def _survives_splits(members: np.ndarray, count: np.ndarray, keys: np.ndarray,
 
 
 def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
-    """Indices of the candidates of an exact minimum-cost partition of the units."""
-    from scipy.optimize import LinearConstraint, milp
+    """Indices of the candidates of an exact minimum-cost partition of the units.
+
+    The linear relaxation comes first (HiGHS); when it is integral it is optimal. Otherwise its
+    duals y bound any partition using candidate S by LP + (c_S - y(S)), so the candidates whose
+    reduced cost exceeds the gap between a feasible partition (rounded from the relaxation)
+    and the LP value cannot be in an optimal partition; the 0/1 program runs on the others.
+    """
+    from scipy.optimize import linprog
     from scipy.sparse import csc_array
 
     rows_of, columns = np.nonzero(members.T >= 0)  # (annotator, candidate) pairs
     units = members.T[rows_of, columns]
     matrix = csc_array((np.ones(len(units)), (units, columns)), shape=(size, len(costs)))
+    # x <= 1 follows from the equalities; leaving it out keeps every reduced cost >= 0.
+    relaxed = linprog(costs, A_eq=matrix, b_eq=np.ones(size), bounds=(0, None), method="highs")
+    if relaxed.x is None:  # pragma: no cover - singletons make the program always feasible
+        raise RuntimeError(f"the alignment program failed: {relaxed.message}")
+    x = relaxed.x
+    if np.all((x < _INTEGRAL) | (x > 1.0 - _INTEGRAL)):
+        return np.flatnonzero(x > 0.5)
+    upper = float(costs[_round(members, costs, x, size, matrix)].sum())
+    reduced = costs - matrix.T @ relaxed.eqlin.marginals
+    keep = np.flatnonzero(reduced <= upper - relaxed.fun + _SLACK)
+    return keep[_milp(costs[keep], matrix[:, keep])]
+
+
+def _milp(costs: np.ndarray, matrix: Any) -> np.ndarray:
+    """Indices of the columns of an exact 0/1 partition of least cost."""
+    from scipy.optimize import LinearConstraint, milp
+
     result = milp(costs, integrality=np.ones(len(costs)), bounds=(0, 1),
-                  constraints=LinearConstraint(matrix, 1, 1))
+                  constraints=LinearConstraint(matrix, 1, 1), options={"mip_rel_gap": 0.0})
     if result.x is None:  # pragma: no cover - singletons make the program always feasible
         raise RuntimeError(f"the alignment program failed: {result.message}")
     return np.flatnonzero(result.x > 0.5)
+
+
+def _round(members: np.ndarray, costs: np.ndarray, x: np.ndarray, size: int,
+           matrix: Any) -> np.ndarray:
+    """A good partition (candidate indices): the candidates the relaxation takes whole, and
+    the best partition of the units left over (a small 0/1 program)."""
+    whole = np.flatnonzero(x > 1.0 - _INTEGRAL)
+    covered = np.zeros(size, dtype=bool)
+    covered[members[whole][members[whole] >= 0]] = True
+    clash = (covered[np.maximum(members, 0)] & (members >= 0)).any(axis=1)
+    rest = np.flatnonzero(~clash)
+    free = np.flatnonzero(~covered)
+    return np.concatenate((whole, rest[_milp(costs[rest], matrix[free][:, rest])]))
