@@ -36,6 +36,9 @@ import numpy as np
 # Splits of candidates of more than this many annotators are checked only unit against rest
 # (the full check costs 2^n per candidate; it only shrinks the program, never changes it).
 _MAX_SPLIT_CHECK = 8
+# Up to this many units, the partition is found by recursion over the sets of units left (a
+# solver call would cost more than the whole search).
+_SMALL = 14
 # A relaxed value this close to 0 or 1 counts as integral.
 _INTEGRAL = 1e-7
 # Tolerance on reduced costs, against rounding in the LP solver.
@@ -280,6 +283,8 @@ def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
     reduced cost exceeds the gap between a feasible partition (rounded from the relaxation)
     and the LP value cannot be in an optimal partition; the 0/1 program runs on the others.
     """
+    if size <= _SMALL:
+        return _solve_small(members, costs, size)
     from scipy.optimize import linprog
     from scipy.sparse import csc_array
 
@@ -297,6 +302,43 @@ def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
     reduced = costs - matrix.T @ relaxed.eqlin.marginals
     keep = np.flatnonzero(reduced <= upper - relaxed.fun + _SLACK)
     return keep[_milp(costs[keep], matrix[:, keep])]
+
+
+def _solve_small(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
+    """Exact minimum-cost partition by recursion on the units left: the lowest one left must
+    be covered by a candidate containing it that uses only units left."""
+    masks = [sum(1 << int(u) for u in row if u >= 0) for row in members.tolist()]
+    by_unit: list[list[int]] = [[] for _ in range(size)]
+    for column, mask in enumerate(masks):
+        by_unit[(mask & -mask).bit_length() - 1].append(column)
+    cost_list = costs.tolist()
+    best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+
+    def solve(left: int) -> float:
+        known = best.get(left)
+        if known is not None:
+            return known[0]
+        value, pick = float("inf"), -1
+        # Candidates are indexed by their lowest unit, so with units below `low` gone, those
+        # of `low` are the ones that can cover it.
+        low = (left & -left).bit_length() - 1
+        for column in by_unit[low]:
+            mask = masks[column]
+            if mask & left == mask:
+                total = cost_list[column] + solve(left & ~mask)
+                if total < value:
+                    value, pick = total, column
+        best[left] = (value, pick)
+        return value
+
+    left = (1 << size) - 1
+    solve(left)
+    chosen = []
+    while left:
+        column = best[left][1]
+        chosen.append(column)
+        left &= ~masks[column]
+    return np.array(chosen, dtype=np.intp)
 
 
 def _milp(costs: np.ndarray, matrix: Any) -> np.ndarray:
