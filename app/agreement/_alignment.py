@@ -114,7 +114,7 @@ def best_alignment(c: Continuum, dis: Dissimilarity) -> Alignment:
     pairs = n * (n - 1) // 2
     members, totals, sizes = _candidates(c, dis)
     costs = (totals + dis.delta_empty * (pairs - sizes * (sizes - 1) / 2.0)) / pairs
-    chosen = _solve(members, costs, c.size)
+    chosen = _solve_by_component(members, costs, c.size)
     disorders = costs[chosen]
     per_annotator = c.size / n
     return Alignment(members[chosen], disorders, float(disorders.sum() / per_annotator))
@@ -273,6 +273,36 @@ def _survives_splits(members: np.ndarray, count: np.ndarray, keys: np.ndarray,
         ok &= ~(relevant & (cross >= base + delta_empty * size_a * size_b))
     keep[big] = ok
     return keep
+
+
+def _solve_by_component(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
+    """`_solve` on each connected group of units (units are connected when a candidate holds
+    both): no candidate straddles two groups, so their best partitions are independent."""
+    if size <= _SMALL:
+        return _solve(members, costs, size)
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    present = members >= 0
+    first = members.max(axis=1)  # any member links the others to it
+    rows = np.broadcast_to(first[:, None], members.shape)[present]
+    graph = coo_array((np.ones(rows.size), (rows, members[present])), shape=(size, size))
+    count, group = connected_components(graph, directed=False)
+    if count == 1:
+        return _solve(members, costs, size)
+    column_group = group[first]
+    order = np.argsort(column_group, kind="stable")
+    bounds = np.searchsorted(column_group[order], np.arange(count + 1))
+    local = np.empty(size, dtype=np.intp)
+    unit_counts = np.bincount(group, minlength=count)
+    local[np.argsort(group, kind="stable")] = np.concatenate(
+        [np.arange(k) for k in unit_counts])
+    chosen = []
+    for g in range(count):
+        columns = order[bounds[g]:bounds[g + 1]]
+        sub = np.where(members[columns] >= 0, local[np.maximum(members[columns], 0)], -1)
+        chosen.append(columns[_solve(sub, costs[columns], int(unit_counts[g]))])
+    return np.concatenate(chosen)
 
 
 def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
