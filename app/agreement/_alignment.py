@@ -275,11 +275,12 @@ def _survives_splits(members: np.ndarray, count: np.ndarray, keys: np.ndarray,
     return keep
 
 
-def _solve_by_component(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
+def _solve_by_component(members: np.ndarray, costs: np.ndarray, size: int,
+                        relax: bool = True) -> np.ndarray:
     """`_solve` on each connected group of units (units are connected when a candidate holds
     both): no candidate straddles two groups, so their best partitions are independent."""
     if size <= _SMALL:
-        return _solve(members, costs, size)
+        return _solve(members, costs, size, relax)
     from scipy.sparse import coo_array
     from scipy.sparse.csgraph import connected_components
 
@@ -289,29 +290,39 @@ def _solve_by_component(members: np.ndarray, costs: np.ndarray, size: int) -> np
     graph = coo_array((np.ones(rows.size), (rows, members[present])), shape=(size, size))
     count, group = connected_components(graph, directed=False)
     if count == 1:
-        return _solve(members, costs, size)
-    column_group = group[first]
-    order = np.argsort(column_group, kind="stable")
-    bounds = np.searchsorted(column_group[order], np.arange(count + 1))
-    local = np.empty(size, dtype=np.intp)
+        return _solve(members, costs, size, relax)
     unit_counts = np.bincount(group, minlength=count)
-    local[np.argsort(group, kind="stable")] = np.concatenate(
-        [np.arange(k) for k in unit_counts])
+    # Small groups by recursion, one by one; the large ones together in one program (a
+    # solver call has a fixed cost).
+    large = unit_counts[group] > _SMALL
+    local = np.empty(size, dtype=np.intp)
+    key = np.where(large, -1, group)
+    by_key = np.argsort(key, kind="stable")
+    sizes = np.bincount(key[by_key] + 1)
+    local[by_key] = np.arange(size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    column_key = key[first]
+    order = np.argsort(column_key, kind="stable")
+    keys, starts = np.unique(column_key[order], return_index=True)
+    ends = np.append(starts[1:], len(order))
     chosen = []
-    for g in range(count):
-        columns = order[bounds[g]:bounds[g + 1]]
+    for k, lo, hi in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        columns = order[lo:hi]
         sub = np.where(members[columns] >= 0, local[np.maximum(members[columns], 0)], -1)
-        chosen.append(columns[_solve(sub, costs[columns], int(unit_counts[g]))])
+        units = int(large.sum()) if k < 0 else int(unit_counts[k])
+        chosen.append(columns[_solve(sub, costs[columns], units, relax)])
     return np.concatenate(chosen)
 
 
-def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
+def _solve(members: np.ndarray, costs: np.ndarray, size: int, relax: bool = True
+           ) -> np.ndarray:
     """Indices of the candidates of an exact minimum-cost partition of the units.
 
     The linear relaxation comes first (HiGHS); when it is integral it is optimal. Otherwise its
     duals y bound any partition using candidate S by LP + (c_S - y(S)), so the candidates whose
     reduced cost exceeds the gap between a feasible partition (rounded from the relaxation)
-    and the LP value cannot be in an optimal partition; the 0/1 program runs on the others.
+    and the LP value cannot be in an optimal partition. The candidates left fall apart into
+    small groups of units, each solved by recursion or, if large, by the 0/1 program
+    (`relax=False`: straight to it, the relaxation being known).
     """
     if size <= _SMALL:
         return _solve_small(members, costs, size)
@@ -321,6 +332,8 @@ def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
     rows_of, columns = np.nonzero(members.T >= 0)  # (annotator, candidate) pairs
     units = members.T[rows_of, columns]
     matrix = csc_array((np.ones(len(units)), (units, columns)), shape=(size, len(costs)))
+    if not relax:
+        return _milp(costs, matrix)
     # x <= 1 follows from the equalities; leaving it out keeps every reduced cost >= 0.
     relaxed = linprog(costs, A_eq=matrix, b_eq=np.ones(size), bounds=(0, None), method="highs")
     if relaxed.x is None:  # pragma: no cover - singletons make the program always feasible
@@ -328,10 +341,11 @@ def _solve(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
     x = relaxed.x
     if np.all((x < _INTEGRAL) | (x > 1.0 - _INTEGRAL)):
         return np.flatnonzero(x > 0.5)
-    upper = float(costs[_round(members, costs, x, size, matrix)].sum())
+    upper = float(costs[_round(members, costs, x, size)].sum())
     reduced = costs - matrix.T @ relaxed.eqlin.marginals
+    # The optimal partitions lie among the kept candidates, so they still cover every unit.
     keep = np.flatnonzero(reduced <= upper - relaxed.fun + _SLACK)
-    return keep[_milp(costs[keep], matrix[:, keep])]
+    return keep[_solve_by_component(members[keep], costs[keep], size, relax=False)]
 
 
 def _solve_small(members: np.ndarray, costs: np.ndarray, size: int) -> np.ndarray:
@@ -382,14 +396,15 @@ def _milp(costs: np.ndarray, matrix: Any) -> np.ndarray:
     return np.flatnonzero(result.x > 0.5)
 
 
-def _round(members: np.ndarray, costs: np.ndarray, x: np.ndarray, size: int,
-           matrix: Any) -> np.ndarray:
+def _round(members: np.ndarray, costs: np.ndarray, x: np.ndarray, size: int) -> np.ndarray:
     """A good partition (candidate indices): the candidates the relaxation takes whole, and
-    the best partition of the units left over (a small 0/1 program)."""
+    the best partition of the units left over."""
     whole = np.flatnonzero(x > 1.0 - _INTEGRAL)
     covered = np.zeros(size, dtype=bool)
     covered[members[whole][members[whole] >= 0]] = True
     clash = (covered[np.maximum(members, 0)] & (members >= 0)).any(axis=1)
     rest = np.flatnonzero(~clash)
-    free = np.flatnonzero(~covered)
-    return np.concatenate((whole, rest[_milp(costs[rest], matrix[free][:, rest])]))
+    local = np.cumsum(~covered) - 1
+    sub = np.where(members[rest] >= 0, local[np.maximum(members[rest], 0)], -1)
+    left = int((~covered).sum())
+    return np.concatenate((whole, rest[_solve_by_component(sub, costs[rest], left, False)]))
