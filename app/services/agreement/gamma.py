@@ -14,7 +14,7 @@ from app.services.agreement.figures import SEED, figure
 
 Unit = tuple[str, int, int, str]  # coder, start, end, label
 
-MAX_GAMMA_CODERS = 6
+MAX_GAMMA_CODERS = 5
 
 
 def gamma_figure(units: list[Unit], coders: list[str]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ DEFINITIONS: list[tuple[str, str]] = [
      "draw each annotator's number of spans, gaps, lengths and labels from the observed "
      "ones until the expected disorder is known within 5% (at least 30, fixed seed). "
      "Overall over the documents laid end to end, and per document; each span counts as "
-     "marked (overlaps are not merged). Computed for up to six annotators: the exact "
+     "marked (overlaps are not merged). Computed for up to five annotators: the exact "
      "alignment grows too fast beyond."),
     ("Span F1",
      "Per pair of annotators over the documents both worked on, the first as reference "
