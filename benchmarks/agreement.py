@@ -29,6 +29,7 @@ Run: .venv/bin/python benchmarks/agreement.py [--runs 5]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -152,10 +153,20 @@ def pygamma_fast(units: list[tuple[str, int, int, str]], runs: int) -> tuple[flo
     warm = pa.Continuum()  # compiles pygamma's numba code outside the timing
     for coder, start, end, label in units[:3] + units[100:103]:
         warm.add(coder, Segment(start, end), label)
-    warm.compute_gamma(dissimilarity, fast=True)
-    np.random.seed(0)
-    seconds, result = timed(lambda: continuum.compute_gamma(dissimilarity, fast=True),
-                            max(1, min(runs, 3)), warm_up=False)
+    # GLPK, pygamma's solver here, writes its log to the process's stdout: silenced, so that
+    # the figures stay one per line.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            warm.compute_gamma(dissimilarity, fast=True)
+            np.random.seed(0)
+            seconds, result = timed(lambda: continuum.compute_gamma(dissimilarity, fast=True),
+                                    max(1, min(runs, 3)), warm_up=False)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
     return seconds, float(result.gamma)  # type: ignore[attr-defined]
 
 
