@@ -335,7 +335,10 @@ def _solve(members: np.ndarray, costs: np.ndarray, size: int, relax: bool = True
     if not relax:
         return _milp(costs, matrix)
     # x <= 1 follows from the equalities; leaving it out keeps every reduced cost >= 0.
-    relaxed = linprog(costs, A_eq=matrix, b_eq=np.ones(size), bounds=(0, None), method="highs")
+    # Dual simplex without presolve: a third faster on these programs (presolve finds little
+    # to remove in a set partitioning problem whose columns are all distinct).
+    relaxed = linprog(costs, A_eq=matrix, b_eq=np.ones(size), bounds=(0, None),
+                      method="highs-ds", options={"presolve": False})
     if relaxed.x is None:  # pragma: no cover - singletons make the program always feasible
         raise RuntimeError(f"the alignment program failed: {relaxed.message}")
     x = relaxed.x
