@@ -12,6 +12,11 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
   apart: the count matrix must hold the values in use, not every value between);
 - overlap-mode span F1 for every pair of 30 annotators, each marking 2,000 spans (5 labels)
   over 200,000 characters with jittered boundaries (435 pairs, a maximum matching each);
+- Mathet's gamma for 5 annotators x 100 spans (jittered, sometimes relabelled copies of the
+  same spans), the exact alignment and 30+ random continua (precision 5%), and the ratio to
+  pygamma-agreement's `fast` mode (its defaults: 30 random continua) in the same run when it is
+  installed (target: ours at least 100x faster); pygamma's runs are fewer (at most 3), as one
+  takes seconds;
 - the full report of a class (30 students x 20 documents of ~40 passages: every passage
   tagged, rhetoric and claim spans with shifted boundaries, every document rated), read
   from a SQLite database as the agreement page does (target: under one second).
@@ -24,6 +29,7 @@ Run: .venv/bin/python benchmarks/agreement.py [--runs 5]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -37,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.agreement import (  # noqa: E402
     bootstrap_alpha,
+    gamma,
     krippendorff_alpha,
     pairwise_span_f1,
     unitizing_alpha,
@@ -46,10 +53,11 @@ CODERS, ITEMS, LABELS, MISSING = 30, 100_000, 5, 0.10
 ANNOTATORS, DOCUMENTS, SPANS, DOC_LENGTH = 5, 1_000, 50, 10_000
 
 
-def timed(function: Callable[[], object], runs: int) -> tuple[float, object]:
+def timed(function: Callable[[], object], runs: int, warm_up: bool = True
+          ) -> tuple[float, object]:
     """Median wall time in seconds over `runs` calls after one untimed warm-up call (which
     pays for first-touch page faults of large temporaries), and the last result."""
-    result = function()
+    result = function() if warm_up else None
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -107,6 +115,59 @@ def span_sets(rng: np.random.Generator, coders: int = 30, spans: int = 2_000
         out[f"c{coder:02d}"] = [(int(b), int(e), f"l{int(k)}") for b, e, k, m
                                 in zip(begin, end, labels, keep, strict=True) if m]
     return out
+
+
+def gamma_study(rng: np.random.Generator, annotators: int = 5, spans: int = 100
+                ) -> list[tuple[str, int, int, str]]:
+    """Slots of 200 characters with one true span each; every annotator marks all of them,
+    boundaries jittered by up to 8 characters and 10% of labels changed."""
+    slot = 200
+    base = np.arange(spans) * slot
+    true_start = base + rng.integers(10, 60, spans)
+    true_end = true_start + rng.integers(20, 120, spans)
+    true_label = rng.integers(0, 3, spans)
+    units = []
+    for coder in range(annotators):
+        start = np.clip(true_start + rng.integers(-8, 9, spans), base, None)
+        end = np.clip(true_end + rng.integers(-8, 9, spans), start + 1, base + slot)
+        label = np.where(rng.random(spans) < 0.1, rng.integers(0, 3, spans), true_label)
+        units.extend((f"c{coder}", int(b), int(e), f"l{int(k)}")
+                     for b, e, k in zip(start, end, label, strict=True))
+    return units
+
+
+def pygamma_fast(units: list[tuple[str, int, int, str]], runs: int) -> tuple[float, float] | None:
+    """Median seconds and gamma of pygamma-agreement's fast mode, or None if not installed."""
+    try:
+        import logging
+
+        import pygamma_agreement as pa
+        from pyannote.core import Segment
+    except ImportError:
+        return None
+    logging.disable(logging.WARNING)  # one warning per solve without the optional CBC solver
+    continuum = pa.Continuum()
+    for coder, start, end, label in units:
+        continuum.add(coder, Segment(start, end), label)
+    dissimilarity = pa.CombinedCategoricalDissimilarity()
+    warm = pa.Continuum()  # compiles pygamma's numba code outside the timing
+    for coder, start, end, label in units[:3] + units[100:103]:
+        warm.add(coder, Segment(start, end), label)
+    # GLPK, pygamma's solver here, writes its log to the process's stdout: silenced, so that
+    # the figures stay one per line.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            warm.compute_gamma(dissimilarity, fast=True)
+            np.random.seed(0)
+            seconds, result = timed(lambda: continuum.compute_gamma(dissimilarity, fast=True),
+                                    max(1, min(runs, 3)), warm_up=False)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    return seconds, float(result.gamma)  # type: ignore[attr-defined]
 
 
 def class_report(runs: int) -> tuple[float, dict]:
@@ -234,6 +295,17 @@ def main() -> None:
     matched = sum(s.true_positives for s in scores.values())  # type: ignore[union-attr]
     print(f"span_f1_overlap_30_coders_2000_spans_all_pairs: {f1_time * 1000:.0f} ms")
     print(f"span_f1_overlap_true_positives_all_pairs: {matched}")
+
+    study = gamma_study(rng)
+    gamma_time, result = timed(lambda: gamma(study, seed=0), runs)
+    print(f"gamma_5x100_ms: {gamma_time * 1000:.0f} ms")
+    print(f"gamma_5x100_value: {result.gamma:.4f} ({result.samples} random continua)")  # type: ignore[attr-defined]
+    theirs = pygamma_fast(study, runs)
+    if theirs is not None:
+        their_time, their_gamma = theirs
+        print(f"gamma_5x100_pygamma_fast_ms: {their_time * 1000:.0f} ms")
+        print(f"gamma_5x100_pygamma_fast_value: {their_gamma:.4f}")
+        print(f"gamma_speedup_vs_pygamma_fast: {their_time / gamma_time:.1f} x")
 
     report_time, report = class_report(runs)
     assert len(report["annotators"]) == 30 and len(report["documents"]) == 20

@@ -97,8 +97,9 @@ def test_span_layer_has_u_alpha_and_pairwise_f1(study):
 def test_undefined_figures_say_why(study):
     project, *_ = study
     claim = build_report(project)["layers"]["claim"]
-    (u_alpha,) = claim["coefficients"]
+    u_alpha, gamma = claim["coefficients"]
     assert u_alpha["value"] is None and "coder" in u_alpha["undefined"]
+    assert gamma["value"] is None and "empty" in gamma["undefined"]
     assert claim["warnings"]
 
 
@@ -441,8 +442,9 @@ def test_one_annotator_marking_is_still_a_comparison(make):
 def test_nobody_marking_a_layer_is_undefined_and_says_so(make):
     project, *_ = _plain_study(make, {})
     rhetoric = build_report(project)["layers"]["rhetoric"]
-    (overall,) = rhetoric["coefficients"]
+    overall, gamma = rhetoric["coefficients"]
     assert overall["value"] is None and "no coder marked any unit" in overall["undefined"]
+    assert gamma["value"] is None and "no annotator marked any unit" in gamma["undefined"]
     assert rhetoric["warnings"] == ["Nobody marked a span in this layer."]
 
 

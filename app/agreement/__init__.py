@@ -15,7 +15,9 @@ numpy array, for missing; string labels allowed for nominal data):
 Spans over a text:
 - `unitizing_alpha` - Krippendorff's u-alpha over one continuum (Krippendorff 2004);
 - `span_f1` - pairwise span precision, recall and F1; `pairwise_span_f1` for every pair;
-  `overlap_pairs` - the spans overlap mode pairs (a maximum matching).
+  `overlap_pairs` - the spans overlap mode pairs (a maximum matching);
+- `gamma` - Mathet, Widlöcher & Métivier's (2015) gamma: units aligned across annotators, their
+  positional and categorical dissimilarity against that of random continua (`GammaResult`).
 
 A coefficient that the data cannot define raises `Undefined` (a ValueError) saying why.
 """
@@ -33,17 +35,21 @@ from app.agreement.coefficients import (
     percent_agreement,
     scott_pi,
 )
+from app.agreement.gamma import GammaResult, UnitaryAlignment, gamma
 from app.agreement.spans import SpanScores, overlap_pairs, pairwise_span_f1, span_f1
 from app.agreement.unitizing import unitizing_alpha, unitizing_disagreement
 
 __all__ = [
     "LEVELS",
+    "GammaResult",
     "Interval",
     "SpanScores",
     "Undefined",
+    "UnitaryAlignment",
     "bootstrap_alpha",
     "cohen_kappa",
     "fleiss_kappa",
+    "gamma",
     "gwet_ac1",
     "interpret_alpha",
     "krippendorff_alpha",

@@ -1,6 +1,7 @@
 """A span layer (rhetoric, unsupported claims): u-alpha overall, per label and per document,
-and pairwise span F1. The coders are the annotators who worked on the documents, whether or
-not they marked anything in the layer: finding nothing is an observation too."""
+gamma overall and per document, and pairwise span F1. The coders are the annotators who
+worked on the documents, whether or not they marked anything in the layer: finding nothing
+is an observation too."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app import agreement as engine
 from app.extensions import db
 from app.models import Document, Span
 from app.services.agreement.figures import figure
+from app.services.agreement.gamma import gamma_figure
 from app.services.vocabulary import Vocabulary
 
 Unit = tuple[str, int, int, str]  # coder, start, end, label
@@ -50,18 +52,21 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
         sa.select(Span.document_id, Span.user_id, Span.start, Span.end, Span.label_id)
         .where(Span.document_id.in_(list(offsets)), Span.layer_id == layer_id,
                Span.user_id.in_(list(users)))).all()
-    pooled = merge_overlaps([(users[uid], offsets[doc] + s, offsets[doc] + e, label_key[lab])
-                             for doc, uid, s, e, lab in rows])
+    # gamma aligns each span as marked; u-alpha needs an annotator's spans of a label merged.
+    raw = [(users[uid], offsets[doc] + s, offsets[doc] + e, label_key[lab])
+           for doc, uid, s, e, lab in rows]
+    pooled = merge_overlaps(raw)
     coders = [name for name in users.values() if covered.get(name)]
     marked = {unit[0] for unit in pooled}
     common = {"n_items": len(pooled), "n_pairable": len(pooled), "n_coders": len(coders)}
     section: dict[str, Any] = {
         "coefficients": [figure("u_alpha", lambda: _u_alpha(pooled, total, coders),
-                                **common)],
+                                **common), gamma_figure(raw, coders)],
         "coders": coders,
         "marked_nothing": [c for c in coders if c not in marked],
         "labels": [],
         "documents": [],
+        "documents_gamma": [],
         "pairs": [],
         "warnings": [],
     }
@@ -85,6 +90,8 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
             "u_alpha", lambda mine=mine, doc=doc, readers=readers: engine.unitizing_alpha(
                 mine, 0, doc.char_count, coders=readers), n_items=len(mine),
             n_pairable=len(mine), n_coders=len(readers))})
+        section["documents_gamma"].append({"document_id": doc.id, "title": doc.title,
+                                           **gamma_figure(per_document[doc.id], readers)})
     worked = set().union(*(covered[c] for c in coders)) if coders else set()
     if len(coders) >= 2 and any(covered[c] != worked for c in coders):
         section["warnings"].append(
