@@ -179,9 +179,18 @@ document.addEventListener("keydown", (event) => {
   const typing = event.target.closest?.("input, textarea, select");
   if (event.key === "Escape") {
     $("label-menu").hidden = true;
-    $("help").hidden = true;
+    if (!$("help").hidden) {
+      showHelp(false);
+      return;
+    }
     $("tooltip").hidden = true;
     if (!typing) openSpan(null);
+    return;
+  }
+  if (!$("help").hidden) {
+    // The list is a modal dialog: the page's keys wait until it is closed.
+    if (event.key === "?") showHelp(false);
+    else if (event.key === "Tab") keepFocusIn($("help"), event);
     return;
   }
   if (typing || !$("conflict").hidden) return;
@@ -260,10 +269,41 @@ function selectByKeyboard(event) {
   return true;
 }
 
-function toggleHelp() {
+let helpOpener = null;
+
+function showHelp(open) {
   const help = $("help");
-  help.hidden = !help.hidden;
-  $("help-toggle").setAttribute("aria-expanded", String(!help.hidden));
+  if (open === !help.hidden) return;
+  help.hidden = !open;
+  $("help-toggle").setAttribute("aria-expanded", String(open));
+  if (open) {
+    helpOpener = document.activeElement;
+    help.focus();
+  } else {
+    // Back where the reader was, as a dialog does when it closes.
+    (helpOpener && helpOpener.isConnected ? helpOpener : $("help-toggle")).focus();
+    helpOpener = null;
+  }
+}
+
+function toggleHelp() {
+  showHelp($("help").hidden);
+}
+
+function keepFocusIn(container, event) {
+  const focusable = [...container.querySelectorAll("button, a[href], input, select, textarea")]
+    .filter((el) => !el.disabled);
+  const first = focusable[0], last = focusable[focusable.length - 1];
+  if (!first) return;
+  const inside = container.contains(document.activeElement);
+  if (event.shiftKey && (document.activeElement === first || !inside)) {
+    last.focus();
+    event.preventDefault();
+  } else if (!event.shiftKey && (document.activeElement === last || !inside ||
+                                 document.activeElement === container)) {
+    first.focus();
+    event.preventDefault();
+  }
 }
 
 // --- mouse -----------------------------------------------------------------------------------
@@ -313,6 +353,7 @@ for (const button of document.querySelectorAll(".layer-button")) {
 }
 $("undo").addEventListener("click", () => { store.undo(); updateProgress(); });
 $("help-toggle").addEventListener("click", toggleHelp);
+$("help-close").addEventListener("click", () => showHelp(false));
 $("done-toggle").addEventListener("click", () => {
   commitNote();
   commitRating();
