@@ -23,6 +23,20 @@ class ProjectForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class NewProjectForm(ProjectForm):
+    """A new project: also its language, which picks the default codebook's words."""
+
+    language = SelectField("Language of the class (its codebook and its pages)", choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.i18n import current, languages
+
+        self.language.choices = [SelectChoice(code, name) for code, name in languages().items()]
+        if not self.language.data:
+            self.language.data = current()
+
+
 class EditProjectForm(ProjectForm):
     """The project's settings once it exists: its text, and what students see of others."""
 

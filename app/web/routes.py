@@ -20,6 +20,7 @@ from app.web.forms import (
     JoinCodeForm,
     JoiningForm,
     MemberRoleForm,
+    NewProjectForm,
     ProjectForm,
     RosterForm,
     TokenForm,
@@ -61,11 +62,11 @@ def join_project():
 def new_project():
     if current_user.role not in {"teacher", "admin"}:
         abort(403)
-    form = ProjectForm()
+    form = NewProjectForm()
     if form.validate_on_submit():
         try:
             project = projects.create_project(current_user, form.title.data,
-                                              form.instructions.data)
+                                              form.instructions.data, form.language.data)
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
