@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.security import current_login_token
@@ -70,7 +71,8 @@ def new_project():
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Project created. Students join with the code {project.join_code}.", "info")
+            flash(_("Project created. Students join with the code %(code)s.",
+                    code=project.join_code), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return render_template("web/project_form.html", form=form, project=None)
 
