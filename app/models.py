@@ -342,6 +342,8 @@ class Document(db.Model):
     url: Mapped[str] = mapped_column(sa.String(2000), default="")
     source_name: Mapped[str] = mapped_column(sa.String(255), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The text's language (ISO 639-1), detected at import or set by a teacher; "" unknown.
+    language: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     text: Mapped[str] = mapped_column(sa.Text)
     text_sha256: Mapped[str] = mapped_column(sa.String(64))
     char_count: Mapped[int] = mapped_column()

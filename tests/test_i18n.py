@@ -121,3 +121,54 @@ def test_login_still_works_in_every_language(client, make):
         client.set_cookie("sourcemark_lang", code)
         assert login(client, "erlan").status_code == 302
         client.post("/logout", data={"csrf_token": csrf_token(client, "/projects")})
+
+
+# --- a document's language ------------------------------------------------------------------
+
+KAZAKH = ("Жаңаөзендегі ереуіл 2011 жылдың көктемінде басталды. Мұнайшылар жалақыны "
+          "көтеруді талап етті.\n\nЖелтоқсанда алаңда оқ атылды.\n")
+RUSSIAN = ("Забастовка в Жанаозене началась весной 2011 года. Нефтяники требовали повысить "
+           "зарплату.\n\nВ декабре на площади стреляли.\n")
+ARABIC = ("بدأ الإضراب في جاناوزين في ربيع عام 2011 واستمر عدة أشهر. طالب عمال النفط "
+          "برفع الأجور.\n\nفي ديسمبر أطلقت الشرطة النار في الساحة.\n")
+
+
+def test_import_detects_the_language_of_each_text(make):
+    project = make.project()
+    assert make.document(project, KAZAKH, "kk.txt").language == "kk"
+    assert make.document(project, RUSSIAN, "ru.txt").language == "ru"
+    assert make.document(project, ARABIC, "ar.txt").language == "ar"
+    assert make.document(project, "Hundreds of oil workers held a third day of protests "
+                         "in western Kazakhstan.\n", "en.txt").language == "en"
+
+
+def test_a_text_too_short_to_tell_has_no_language(make):
+    assert make.document(make.project(), "14 died.\n", "short.txt").language == ""
+
+
+def test_the_reading_page_gives_the_text_its_language_and_direction(client, make, login_as):
+    teacher = make.user("nurlan", role="teacher")
+    project = make.project(teacher)
+    arabic = make.document(project, ARABIC, "ar.txt")
+    short = make.document(project, "14 died.\n", "short.txt")
+    login_as(teacher)
+    html = client.get(f"/projects/{project.id}/documents/{arabic.id}").get_data(as_text=True)
+    assert '<div class="passages" lang="ar" dir="rtl">' in html
+    html = client.get(f"/projects/{project.id}/documents/{short.id}").get_data(as_text=True)
+    assert '<div class="passages" dir="auto">' in html
+
+
+def test_a_teacher_sets_or_clears_a_documents_language(client, make, login_as):
+    teacher = make.user("saule", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, "14 died.\n", "short.txt")
+    token = login_as(teacher)
+    url = f"/projects/{project.id}/documents/{document.id}/edit"
+    data = {"title": "Short", "language": "kk", "csrf_token": token}
+    assert client.post(url, data=data).status_code == 302
+    db.session.refresh(document)
+    assert document.language == "kk"
+    response = client.post(url, data={**data, "language": "not-a-language!"})
+    assert response.status_code == 200
+    db.session.refresh(document)
+    assert document.language == "kk"

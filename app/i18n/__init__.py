@@ -15,6 +15,8 @@ from babel import Locale
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale, lazy_gettext
 
+from app.i18n import detect
+
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 DEFAULT = "en"
 COOKIE = "sourcemark_lang"
@@ -94,6 +96,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
     from app.i18n.cli import translations_cli
+
+    detect.listen()
     from app.i18n.views import bp
 
     app.register_blueprint(bp)
@@ -103,7 +107,7 @@ def init_app(app: Flask) -> None:
     def language_context() -> dict:
         code = current()
         return {"ui_lang": code, "ui_dir": direction(code), "ui_languages": languages(),
-                "role_name": role_name}
+                "role_name": role_name, "document_dir": detect.direction}
 
     @app.after_request
     def vary_on_language(response):

@@ -187,11 +187,20 @@ class QuestionForm(FlaskForm):
 class DocumentMetaForm(FlaskForm):
     """What is known about a document; its text is fixed."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.i18n import current
+        from app.i18n.detect import choices
+
+        self.language.choices = [SelectChoice("", _l("Not known")),
+                                 *(SelectChoice(code, name) for code, name in choices(current()))]
+
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     publisher = StringField(_l("Publisher"), validators=[Length(max=200)])
     author = StringField(_l("Author"), validators=[Length(max=200)])
     published = StringField(_l("Published"), validators=[Length(max=32)],
                             render_kw={"placeholder": "2011-12-19, 2011-12, 2011"})
     url = StringField(_l("Address (URL)"), validators=[Length(max=2000)])
+    language = SelectField(_l("Language of the text"), choices=[], validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
     submit = SubmitField(_l("Save"))

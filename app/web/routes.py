@@ -297,7 +297,7 @@ def edit_document(project_id: int, document_id: int):
         try:
             update_metadata(document, {key: getattr(form, key).data or "" for key in
                                        ("title", "publisher", "author", "published", "url",
-                                        "notes")})
+                                        "language", "notes")})
         except ServiceError as exc:
             flash(exc.message, "error")
             for key, message in exc.fields.items():

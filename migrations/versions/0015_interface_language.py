@@ -1,4 +1,4 @@
-"""interface language: the user's choice and the project's language
+"""languages: the user's choice, the project's language and each document's
 
 Revision ID: 0015
 Revises: 0009
@@ -21,9 +21,13 @@ def upgrade():
         batch_op.add_column(sa.Column('locale', sa.String(length=16), server_default='', nullable=False))
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=16), server_default='en', nullable=False))
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('language', sa.String(length=16), server_default='', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_column('language')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_column('language')
     with op.batch_alter_table('user', schema=None) as batch_op:
