@@ -66,6 +66,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.web import bp as web_bp
 
     security.init_app(app)
+    from app import i18n
+
+    i18n.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

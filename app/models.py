@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The interface language the user chose in the header ("": follow the browser).
+    locale: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -195,6 +197,8 @@ class Project(db.Model):
     reveal: Mapped[str] = mapped_column(sa.String(16), default="never",
                                         server_default="never")
     reveal_anonymous: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The class's language: its pages' language for a browser that asks for none we offer.
+    language: Mapped[str] = mapped_column(sa.String(16), default="en", server_default="en")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
@@ -338,6 +342,8 @@ class Document(db.Model):
     url: Mapped[str] = mapped_column(sa.String(2000), default="")
     source_name: Mapped[str] = mapped_column(sa.String(255), default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The text's language (ISO 639-1), detected at import or set by a teacher; "" unknown.
+    language: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     text: Mapped[str] = mapped_column(sa.Text)
     text_sha256: Mapped[str] = mapped_column(sa.String(64))
     char_count: Mapped[int] = mapped_column()

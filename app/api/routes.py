@@ -102,7 +102,8 @@ def create_project():
     if current_user.role not in {"teacher", "admin"}:
         raise Forbidden("Only teachers create projects.")  # before reading the body
     body = parse(s.ProjectCreate)
-    project = projects.create_project(current_user, body.title, body.instructions)
+    project = projects.create_project(current_user, body.title, body.instructions,
+                                      body.language)
     return answer(_project_out(project, "teacher", 0), 201)
 
 

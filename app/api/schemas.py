@@ -29,6 +29,8 @@ class ErrorBody(BaseModel):
 class ProjectCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
     instructions: str = Field(default="", max_length=20000)
+    language: str = Field(default="en", max_length=16,
+                          description="The class's language: its default codebook's and its pages'")
 
 
 class ProjectUpdate(Strict):

@@ -1,30 +1,31 @@
 """Forms of the sign-in pages."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)],
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class NewAccountForm(FlaskForm):
-    display_name = StringField("Your name (shown to your classes)", validators=[Length(max=120)])
-    username = StringField("Username", validators=[DataRequired(), Length(min=2, max=32)],
+    display_name = StringField(_l("Your name (shown to your classes)"), validators=[Length(max=120)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=32)],
                            render_kw={"autocomplete": "username"})
-    password = PasswordField("Password (8 characters or more)",
+    password = PasswordField(_l("Password (8 characters or more)"),
                              validators=[DataRequired(), Length(min=8, max=200)],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Password again",
+    confirm = PasswordField(_l("Password again"),
                             validators=[DataRequired(),
-                                        EqualTo("password", "The passwords differ.")],
+                                        EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class SignupForm(NewAccountForm):
@@ -32,6 +33,6 @@ class SignupForm(NewAccountForm):
 
 
 class JoinForm(NewAccountForm):
-    code = StringField("Class code", validators=[DataRequired(), Length(max=20)],
+    code = StringField(_l("Class code"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"placeholder": "ABCD-2345", "autocapitalize": "characters"})
-    submit = SubmitField("Join the class")
+    submit = SubmitField(_l("Join the class"))

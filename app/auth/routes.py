@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
@@ -66,7 +67,7 @@ def login():
         if user is not None:
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash("Wrong username or password.", "error")
+        flash(_("Wrong username or password."), "error")
         status = 401
     return render_template("auth/login.html", form=form,
                            signup_open=accounts.teacher_signup_open()), status
@@ -80,7 +81,7 @@ def logout():
         accounts.close_session(token)  # a copy of the cookie signs nobody in any more
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -103,7 +104,7 @@ def signup():
             _field_errors(form, exc)
         else:
             _start_session(user)
-            flash("Welcome! Create your first class project.", "info")
+            flash(_("Welcome! Create your first class project."), "info")
             return redirect(url_for("web.new_project"))
     return render_template("auth/signup.html", form=form)
 
@@ -126,6 +127,6 @@ def join():
         else:
             _start_session(user)
             project = projects.project_by_code(form.code.data)
-            flash(f"Welcome to {project.title}!", "info")
+            flash(_("Welcome to %(project)s!", project=project.title), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return render_template("auth/join.html", form=form)

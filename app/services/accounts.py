@@ -201,3 +201,9 @@ def sign_out_everywhere(user: User, keep_token: str | None = None) -> int:
     ended = db.session.execute(query).rowcount
     db.session.commit()
     return ended
+
+
+def set_locale(user: User, code: str) -> None:
+    """Remember the interface language the user chose ("" to follow the browser)."""
+    user.locale = code
+    db.session.commit()

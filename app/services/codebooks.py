@@ -21,15 +21,51 @@ from app.services.errors import Conflict, Invalid, NotFound
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "codebook" / "default.yaml"
 
 
+def codebook_languages() -> list[str]:
+    """The languages the default codebook is written in (English first)."""
+    return ["en", *sorted(p.suffixes[0][1:] for p in DEFAULT_PATH.parent.glob("default.*.yaml"))]
+
+
 @cache
-def _default() -> dict[str, Any]:
+def _default(language: str = "en") -> dict[str, Any]:
     with DEFAULT_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["codebook"]
+        data = yaml.safe_load(handle)["codebook"]
+    if language != "en":
+        with DEFAULT_PATH.with_suffix(f".{language}.yaml").open(encoding="utf-8") as handle:
+            _translate(data, yaml.safe_load(handle)["codebook"])
+    return data
 
 
-def default_codebook() -> dict[str, Any]:
-    """A fresh copy of the default codebook as a plain dict."""
-    return copy.deepcopy(_default())
+def _translate(data: dict[str, Any], words: dict[str, Any]) -> None:
+    """Lay a translation's words over the codebook, by key (names, definitions, anchors)."""
+    for field in ("name", "description"):
+        if field in words:
+            data[field] = words[field]
+    for layer in data["layers"]:
+        spoken = (words.get("layers") or {}).get(layer["key"]) or {}
+        layer["name"] = spoken.get("name", layer["name"])
+        for group in layer.get("groups") or []:
+            group["name"] = (spoken.get("groups") or {}).get(group["key"], group["name"])
+        for label in [*(layer.get("labels") or []),
+                      *(layer.get("extended_labels_off_by_default") or [])]:
+            said = (spoken.get("labels") or {}).get(label["key"]) or {}
+            label.update({k: v for k, v in said.items() if k in {"name", "definition"}})
+    form, form_words = data.get("document_form") or {}, words.get("document_form") or {}
+    form["name"] = form_words.get("name", form.get("name"))
+    for field in form.get("fields") or []:
+        said = (form_words.get("fields") or {}).get(field["key"]) or {}
+        field["name"] = said.get("name", field["name"])
+        for part in ("anchors", "poles"):
+            if part in said:
+                field[part] = {**field.get(part, {}), **said[part]}
+        for item in field.get("items") or []:
+            item["text"] = (said.get("items") or {}).get(item["key"], item["text"])
+
+
+def default_codebook(language: str = "en") -> dict[str, Any]:
+    """A fresh copy of the default codebook as a plain dict, in `language` where it is
+    written in it (else English)."""
+    return copy.deepcopy(_default(language if language in codebook_languages() else "en"))
 
 
 def _label(spec: dict[str, Any], position: int, active: bool) -> Label:
@@ -78,8 +114,9 @@ def build_codebook(data: dict[str, Any]) -> Codebook:
 
 
 def install_default_codebook(project: Project) -> Codebook:
-    """Give a project its own copy of the default codebook (not committed)."""
-    codebook = build_codebook(default_codebook())
+    """Give a project its own copy of the default codebook, in the project's language (not
+    committed)."""
+    codebook = build_codebook(default_codebook(project.language or "en"))
     project.codebook = codebook
     db.session.add(codebook)
     return codebook

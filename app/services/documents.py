@@ -308,7 +308,7 @@ def import_seeds(project: Project, seeds_dir: Path, max_bytes: int,
 
 def update_metadata(document: Document, values: dict[str, str]) -> Document:
     """Change what is known about a document (title, publisher, author, date, address,
-    notes); its text never changes. Every field is checked before anything is stored."""
+    language, notes); its text never changes. Every field is checked before anything is stored."""
     from app.services.errors import Invalid
 
     changes: dict[str, str] = {}
@@ -325,6 +325,13 @@ def update_metadata(document: Document, values: dict[str, str]) -> Document:
                 changes[key] = check(values[key] or "", document.source_name)
             except TextError as error:
                 fields[key] = error.problem.message
+    if "language" in values:
+        from app.i18n.detect import known
+
+        language = (values["language"] or "").strip()
+        if language and not known(language):
+            fields["language"] = "not a language code"
+        changes["language"] = language
     if "notes" in values:
         notes = (values["notes"] or "").strip()
         if len(notes) > 5000:

@@ -43,12 +43,25 @@ def check_title(title: str) -> str:
     return title
 
 
-def create_project(owner: User, title: str, instructions: str = "") -> Project:
-    """A new project owned by a teacher (or admin), with its own copy of the default codebook."""
+def check_language(language: str) -> str:
+    """A language the interface offers (the project's pages and its default codebook)."""
+    from app.i18n import supported
+
+    code = supported(language)
+    if code is None:
+        raise Invalid(f"Unknown language {language!r}.", {"language": "unknown"})
+    return code
+
+
+def create_project(owner: User, title: str, instructions: str = "",
+                   language: str = "en") -> Project:
+    """A new project owned by a teacher (or admin), with its own copy of the default codebook
+    in the project's language."""
     if owner.role not in {"teacher", "admin"}:
         raise Forbidden("Only teachers create projects.")
     project = Project(title=check_title(title), instructions=(instructions or "").strip(),
-                      join_code=new_join_code(), created_by_id=owner.id)
+                      join_code=new_join_code(), created_by_id=owner.id,
+                      language=check_language(language))
     project.memberships.append(Membership(user=owner, role="teacher"))
     db.session.add(project)
     install_default_codebook(project)

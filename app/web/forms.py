@@ -1,5 +1,6 @@
 """Forms of the pages."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
@@ -18,9 +19,24 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class ProjectForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    instructions = TextAreaField("Instructions for students", validators=[Length(max=20000)])
-    submit = SubmitField("Save")
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    instructions = TextAreaField(_l("Instructions for students"),
+                                 validators=[Length(max=20000)])
+    submit = SubmitField(_l("Save"))
+
+
+class NewProjectForm(ProjectForm):
+    """A new project: also its language, which picks the default codebook's words."""
+
+    language = SelectField(_l("Language of the class (its codebook and its pages)"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.i18n import current, languages
+
+        self.language.choices = [SelectChoice(code, name) for code, name in languages().items()]
+        if not self.language.data:
+            self.language.data = current()
 
 
 class EditProjectForm(ProjectForm):
@@ -34,9 +50,9 @@ class EditProjectForm(ProjectForm):
 
 
 class JoinCodeForm(FlaskForm):
-    code = StringField("Class code", validators=[DataRequired(), Length(max=20)],
+    code = StringField(_l("Class code"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"placeholder": "ABCD-2345"})
-    submit = SubmitField("Join")
+    submit = SubmitField(_l("Join"))
 
 
 class UploadForm(FlaskForm):
@@ -171,11 +187,20 @@ class QuestionForm(FlaskForm):
 class DocumentMetaForm(FlaskForm):
     """What is known about a document; its text is fixed."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    publisher = StringField("Publisher", validators=[Length(max=200)])
-    author = StringField("Author", validators=[Length(max=200)])
-    published = StringField("Published", validators=[Length(max=32)],
-                            render_kw={"placeholder": "2011-12-19, 2011-12 or 2011"})
-    url = StringField("Address (URL)", validators=[Length(max=2000)])
-    notes = TextAreaField("Notes", validators=[Length(max=5000)])
-    submit = SubmitField("Save")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.i18n import current
+        from app.i18n.detect import choices
+
+        self.language.choices = [SelectChoice("", _l("Not known")),
+                                 *(SelectChoice(code, name) for code, name in choices(current()))]
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    publisher = StringField(_l("Publisher"), validators=[Length(max=200)])
+    author = StringField(_l("Author"), validators=[Length(max=200)])
+    published = StringField(_l("Published"), validators=[Length(max=32)],
+                            render_kw={"placeholder": "2011-12-19, 2011-12, 2011"})
+    url = StringField(_l("Address (URL)"), validators=[Length(max=2000)])
+    language = SelectField(_l("Language of the text"), choices=[], validate_choice=False)
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("Save"))

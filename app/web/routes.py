@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.security import current_login_token
@@ -20,6 +21,7 @@ from app.web.forms import (
     JoinCodeForm,
     JoiningForm,
     MemberRoleForm,
+    NewProjectForm,
     ProjectForm,
     RosterForm,
     TokenForm,
@@ -61,15 +63,16 @@ def join_project():
 def new_project():
     if current_user.role not in {"teacher", "admin"}:
         abort(403)
-    form = ProjectForm()
+    form = NewProjectForm()
     if form.validate_on_submit():
         try:
             project = projects.create_project(current_user, form.title.data,
-                                              form.instructions.data)
+                                              form.instructions.data, form.language.data)
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Project created. Students join with the code {project.join_code}.", "info")
+            flash(_("Project created. Students join with the code %(code)s.",
+                    code=project.join_code), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return render_template("web/project_form.html", form=form, project=None)
 
@@ -294,7 +297,7 @@ def edit_document(project_id: int, document_id: int):
         try:
             update_metadata(document, {key: getattr(form, key).data or "" for key in
                                        ("title", "publisher", "author", "published", "url",
-                                        "notes")})
+                                        "language", "notes")})
         except ServiceError as exc:
             flash(exc.message, "error")
             for key, message in exc.fields.items():

@@ -1,0 +1,174 @@
+"""The interface's languages: catalogues complete and compiled, the language each request is
+served in, and the switch in the header."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from app.extensions import db
+from app.i18n import catalogues
+from tests.conftest import csrf_token, login
+
+LANGUAGES = ("ru", "kk")
+
+
+@pytest.fixture(scope="module")
+def template():
+    return catalogues.extract()
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_every_message_of_the_code_is_translated(template, code):
+    lacking = catalogues.missing(code, template)
+    assert not lacking, (f"{code} lacks {len(lacking)} translations (run `flask translations "
+                         f"extract`, translate, `flask translations compile`): {lacking[:10]}")
+
+
+def test_compiled_catalogues_are_up_to_date():
+    for path, content in catalogues.compiled().items():
+        assert path.exists(), f"{path} is missing: run `flask translations compile`"
+        assert path.read_bytes() == content, f"{path} is stale: run `flask translations compile`"
+
+
+def test_russian_catalogue_has_three_plural_forms_for_the_browser():
+    data = json.loads((catalogues.JS_DIR / "ru.json").read_text("utf-8"))
+    assert data["plural"] == ["one", "few", "many"]
+    kk = json.loads((catalogues.JS_DIR / "kk.json").read_text("utf-8"))
+    assert kk["plural"] == ["one", "other"]
+
+
+def _html_lang(html: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', html).group(1)
+
+
+def test_browser_language_chooses_the_interface(client):
+    html = client.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+                      ).get_data(as_text=True)
+    assert _html_lang(html) == "ru"
+    assert "Войти" in html and "Имя пользователя" in html
+    html = client.get("/login", headers={"Accept-Language": "kk"}).get_data(as_text=True)
+    assert _html_lang(html) == "kk" and "Кіру" in html
+
+
+def test_english_when_the_browser_asks_for_no_language_we_offer(client):
+    html = client.get("/login", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    assert _html_lang(html) == "en" and ">Sign in<" in html
+
+
+def test_switch_sets_a_cookie_that_wins_over_the_browser(client):
+    token = csrf_token(client, "/login")
+    response = client.post("/language", data={"language": "kk", "next": "/join",
+                                              "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/join")
+    html = client.get("/join", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert _html_lang(html) == "kk" and "Сыныпқа қосылу" in html
+
+
+def test_switch_refuses_an_unknown_language_and_a_foreign_next(client):
+    token = csrf_token(client, "/login")
+    assert client.post("/language", data={"language": "xx", "csrf_token": token}
+                       ).status_code == 400
+    response = client.post("/language", data={"language": "ru", "next": "https://evil.example/",
+                                              "csrf_token": token})
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_signed_in_users_choice_is_kept_on_the_account(client, make, login_as):
+    user = make.user("dana")
+    token = login_as(user)
+    client.post("/language", data={"language": "ru", "next": "/projects", "csrf_token": token})
+    db.session.refresh(user)
+    assert user.locale == "ru"
+    client.delete_cookie("sourcemark_lang")
+    html = client.get("/projects", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _html_lang(html) == "ru" and "Мои проекты" in html
+
+
+def test_flash_and_form_errors_are_translated(client):
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"username": "nobody", "password": "wrong-password",
+                                           "csrf_token": token},
+                           headers={"Accept-Language": "ru"})
+    assert "Неверное имя пользователя или пароль." in response.get_data(as_text=True)
+    response = client.post("/join", data={"csrf_token": csrf_token(client, "/join")},
+                           headers={"Accept-Language": "ru"})
+    # WTForms' own messages come in the page's language too.
+    assert "Обязательное поле." in response.get_data(as_text=True)
+
+
+def test_project_language_when_the_browser_names_none_we_offer(client, make, login_as, app):
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    project.language = "kk"
+    db.session.commit()
+    login_as(teacher)
+    html = client.get(f"/projects/{project.id}", headers={"Accept-Language": "de"}
+                      ).get_data(as_text=True)
+    assert _html_lang(html) == "kk"
+
+
+def test_responses_vary_on_the_language(client):
+    response = client.get("/login")
+    assert "Accept-Language" in response.headers.get("Vary", "")
+
+
+def test_login_still_works_in_every_language(client, make):
+    make.user("erlan")
+    for code in ("ru", "kk", "en"):
+        client.set_cookie("sourcemark_lang", code)
+        assert login(client, "erlan").status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/projects")})
+
+
+# --- a document's language ------------------------------------------------------------------
+
+KAZAKH = ("Жаңаөзендегі ереуіл 2011 жылдың көктемінде басталды. Мұнайшылар жалақыны "
+          "көтеруді талап етті.\n\nЖелтоқсанда алаңда оқ атылды.\n")
+RUSSIAN = ("Забастовка в Жанаозене началась весной 2011 года. Нефтяники требовали повысить "
+           "зарплату.\n\nВ декабре на площади стреляли.\n")
+ARABIC = ("بدأ الإضراب في جاناوزين في ربيع عام 2011 واستمر عدة أشهر. طالب عمال النفط "
+          "برفع الأجور.\n\nفي ديسمبر أطلقت الشرطة النار في الساحة.\n")
+
+
+def test_import_detects_the_language_of_each_text(make):
+    project = make.project()
+    assert make.document(project, KAZAKH, "kk.txt").language == "kk"
+    assert make.document(project, RUSSIAN, "ru.txt").language == "ru"
+    assert make.document(project, ARABIC, "ar.txt").language == "ar"
+    assert make.document(project, "Hundreds of oil workers held a third day of protests "
+                         "in western Kazakhstan.\n", "en.txt").language == "en"
+
+
+def test_a_text_too_short_to_tell_has_no_language(make):
+    assert make.document(make.project(), "14 died.\n", "short.txt").language == ""
+
+
+def test_the_reading_page_gives_the_text_its_language_and_direction(client, make, login_as):
+    teacher = make.user("nurlan", role="teacher")
+    project = make.project(teacher)
+    arabic = make.document(project, ARABIC, "ar.txt")
+    short = make.document(project, "14 died.\n", "short.txt")
+    login_as(teacher)
+    html = client.get(f"/projects/{project.id}/documents/{arabic.id}").get_data(as_text=True)
+    assert '<div class="passages" lang="ar" dir="rtl">' in html
+    html = client.get(f"/projects/{project.id}/documents/{short.id}").get_data(as_text=True)
+    assert '<div class="passages" dir="auto">' in html
+
+
+def test_a_teacher_sets_or_clears_a_documents_language(client, make, login_as):
+    teacher = make.user("saule", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, "14 died.\n", "short.txt")
+    token = login_as(teacher)
+    url = f"/projects/{project.id}/documents/{document.id}/edit"
+    data = {"title": "Short", "language": "kk", "csrf_token": token}
+    assert client.post(url, data=data).status_code == 302
+    db.session.refresh(document)
+    assert document.language == "kk"
+    response = client.post(url, data={**data, "language": "not-a-language!"})
+    assert response.status_code == 200
+    db.session.refresh(document)
+    assert document.language == "kk"
