@@ -327,10 +327,17 @@ class SourceFigures(BaseModel):
     published: int
     voices: int
     words: int
+    text_words: float = Field(description="The source's words of text: per document, its "
+                              "words averaged over the document's annotators, summed")
+    min_words: float = Field(description="Rates are given only from this much text on")
     rhetoric: int
     rhetoric_per_1000: float | None
+    rhetoric_low: float | None
+    rhetoric_high: float | None
     claims: int
     claims_per_1000: float | None
+    claims_low: float | None
+    claims_high: float | None
     reliability: RatingSummary
     slant: RatingSummary
 

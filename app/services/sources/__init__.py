@@ -45,8 +45,10 @@ from app.services.sources.profiles import (
     comparison,
     figures,
     interval_alpha,
+    min_words,
     profile_detail,
     ratings_of,
+    readers,
     summary,
 )
 
@@ -54,7 +56,7 @@ __all__ = [
     "ALIAS_STATUSES", "ENTITY_KINDS", "SCALES", "SOURCE", "SPOKEN", "UNNAMED", "Corpus",
     "Profile", "Resolver", "Said", "SourceSpan", "Speaker", "Voice", "build_profiles",
     "comparison", "create_entity", "figures", "gather", "get_entity", "innermost_speaker",
-    "interval_alpha", "link_name", "normalize_name", "profile_detail", "ratings_of",
-    "resolver", "review_alias", "source_spans", "speaker_names", "summary", "unlink",
+    "interval_alpha", "link_name", "min_words", "normalize_name", "profile_detail", "ratings_of",
+    "readers", "resolver", "review_alias", "source_spans", "speaker_names", "summary", "unlink",
     "word_count",
 ]

@@ -70,6 +70,8 @@ class Profile:
     voices: list[Voice] = field(default_factory=list)    # its quoted words, per annotator
     said: list[Said] = field(default_factory=list)       # rhetoric and claims attributed
     words: int = 0                                       # its words, summed over readings
+    # its words in each reading: document -> annotator -> words
+    readings: dict[int, dict[int, int]] = field(default_factory=dict)
 
     @property
     def documents(self) -> set[int]:
@@ -78,9 +80,26 @@ class Profile:
     def count(self, layer: str) -> int:
         return sum(1 for s in self.said if s.layer == layer)
 
-    def rate(self, layer: str) -> float | None:
-        """Spans of the layer per 1,000 of its words (over every annotator's reading)."""
-        return 1000 * self.count(layer) / self.words if self.words else None
+    def text_words(self, readers: dict[int, int]) -> float:
+        """How much text the source has: per document, its words averaged over the
+        document's readers (`readers`: document -> how many annotators read it), summed.
+        Ten students reading the same five words make five words of text, not fifty."""
+        return sum(sum(by_user.values()) / max(readers.get(document, 1), len(by_user))
+                   for document, by_user in self.readings.items())
+
+    def rate(self, layer: str, text_words: float, min_words: float) -> dict[str, Any]:
+        """Spans of the layer per 1,000 of its words over every annotator's reading, with
+        the exact (Garwood) 95% Poisson interval; no value below `min_words` of text."""
+        count = self.count(layer)
+        if not self.words or text_words < min_words:
+            return {"value": None, "low": None, "high": None, "count": count}
+        from scipy.stats import chi2
+
+        per = 1000 / self.words
+        low = chi2.ppf(0.025, 2 * count) / 2 if count else 0.0
+        high = chi2.ppf(0.975, 2 * count + 2) / 2
+        return {"value": count * per, "low": float(low) * per, "high": float(high) * per,
+                "count": count}
 
 
 def build_profiles(corpus: Corpus) -> dict[str, Profile]:
@@ -102,11 +121,27 @@ def build_profiles(corpus: Corpus) -> dict[str, Profile]:
         profile = of(said.speaker)
         if profile is not None:
             profile.said.append(said)
-    for counts in corpus.words.values():
+    for (document_id, user_id), counts in corpus.words.items():
         for ref, n in counts.items():
-            if ref in profiles:
+            if ref in profiles and n:
                 profiles[ref].words += n
+                profiles[ref].readings.setdefault(document_id, {})[user_id] = n
     return profiles
+
+
+def readers(corpus: Corpus) -> dict[int, int]:
+    """How many annotators read each document (worked on it in the source layer or not)."""
+    out: dict[int, int] = {}
+    for document_id, _user in corpus.words:
+        out[document_id] = out.get(document_id, 0) + 1
+    return out
+
+
+def min_words() -> float:
+    """The text a source needs before its rates are shown (SOURCEMARK_SOURCES_MIN_WORDS)."""
+    from flask import current_app
+
+    return float(current_app.config.get("SOURCES_MIN_WORDS", 100))
 
 
 def ratings_of(project: Project, document_ids: set[int]) -> dict[str, dict[int, dict[int, float]]]:
@@ -130,16 +165,23 @@ def ratings_of(project: Project, document_ids: set[int]) -> dict[str, dict[int, 
     return out
 
 
-def figures(project: Project, profile: Profile, ratings: dict | None = None) -> dict[str, Any]:
-    """The numbers of one profile (plain data for pages, API and exports)."""
+def figures(project: Project, profile: Profile, ratings: dict | None = None,
+            read_by: dict[int, int] | None = None) -> dict[str, Any]:
+    """The numbers of one profile (plain data for pages, API and exports). Rates per 1,000
+    words come with their 95% interval, and only for a source with enough text."""
     ratings = ratings if ratings is not None else ratings_of(project, profile.documents)
+    text = profile.text_words(read_by or {})
+    floor = min_words()
+    rhetoric, claims = profile.rate("rhetoric", text, floor), profile.rate("claim", text, floor)
     out: dict[str, Any] = {
         "ref": profile.speaker.ref, "kind": profile.speaker.kind,
         "name": profile.speaker.label, "documents": len(profile.documents),
         "published": len(profile.published), "voices": len(profile.voices),
-        "words": profile.words,
-        "rhetoric": profile.count("rhetoric"), "rhetoric_per_1000": profile.rate("rhetoric"),
-        "claims": profile.count("claim"), "claims_per_1000": profile.rate("claim"),
+        "words": profile.words, "text_words": round(text, 1), "min_words": floor,
+        "rhetoric": profile.count("rhetoric"), "rhetoric_per_1000": rhetoric["value"],
+        "rhetoric_low": rhetoric["low"], "rhetoric_high": rhetoric["high"],
+        "claims": profile.count("claim"), "claims_per_1000": claims["value"],
+        "claims_low": claims["low"], "claims_high": claims["high"],
     }
     for key in ("reliability", "slant"):
         table = {doc: row for doc, row in ratings[key].items() if doc in profile.documents}
@@ -152,10 +194,12 @@ def figures(project: Project, profile: Profile, ratings: dict | None = None) -> 
 
 def comparison(project: Project) -> list[dict[str, Any]]:
     """Every publisher and speaker of the project with its figures."""
-    profiles = build_profiles(gather(project))
+    corpus = gather(project)
+    profiles = build_profiles(corpus)
     everything = set().union(*(p.documents for p in profiles.values())) if profiles else set()
     ratings = ratings_of(project, everything)
-    return [figures(project, p, ratings) for p in profiles.values()]
+    read_by = readers(corpus)
+    return [figures(project, p, ratings, read_by) for p in profiles.values()]
 
 
 def _clusters(voices: list[Voice]) -> list[list[Voice]]:
@@ -183,7 +227,7 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
 
     words = vocabulary(project.id)
     ratings = ratings_of(project, profile.documents)
-    out = figures(project, profile, ratings)
+    out = figures(project, profile, ratings, readers(corpus))
     statements = []
     for group in _clusters(profile.voices):
         common = Counter((v.span.start, v.span.end) for v in group).most_common(1)[0][0]
