@@ -432,6 +432,11 @@ class VerdictSet(Loose):
     verdict: str
     evidence_url: str = Field(default="", max_length=2000)
     evidence_span_id: StrictInt | None = Field(default=None, ge=1)
+    evidence_passage: str = Field(default="", max_length=2000,
+                                  description="A passage's link: …/documents/<id>#p<index>")
+    evidence_document_id: StrictInt | None = Field(default=None, ge=1)
+    evidence_start: StrictInt | None = Field(default=None, ge=0)
+    evidence_end: StrictInt | None = Field(default=None, ge=1)
     note: str = Field(default="", max_length=2000)
     version: StrictInt | None = Field(default=None, ge=1)
 
@@ -441,6 +446,9 @@ class VerdictOut(BaseModel):
     verdict: str
     evidence_url: str
     evidence_span_id: int | None
+    evidence_document_id: int | None
+    evidence_start: int | None
+    evidence_end: int | None
     note: str
     version: int
     updated_at: str
