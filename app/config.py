@@ -125,6 +125,8 @@ def build_config(instance_path: Path) -> dict:
         "LOGIN_MAX_DELAY_SECONDS": _int("SOURCEMARK_LOGIN_MAX_DELAY_SECONDS", 900),
         "LOGIN_FORGET_SECONDS": _int("SOURCEMARK_LOGIN_FORGET_SECONDS", 86400),
         "LOGIN_ADDRESS_MAX_FAILURES": _int("SOURCEMARK_LOGIN_ADDRESS_MAX_FAILURES", 500),
+        # A source's rates (rhetoric and claims per 1,000 words) need this much text.
+        "SOURCES_MIN_WORDS": _int("SOURCEMARK_SOURCES_MIN_WORDS", 100),
         "LOGIN_WINDOW_SECONDS": _int("SOURCEMARK_LOGIN_WINDOW_SECONDS", 900),
         # Sign-ups (teachers and students joining) per client address in the window.
         "SIGNUP_MAX_PER_ADDRESS": _int("SOURCEMARK_SIGNUP_MAX_PER_ADDRESS", 300),

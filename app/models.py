@@ -755,6 +755,11 @@ class ClaimVerdict(db.Model):
     evidence_url: Mapped[str] = mapped_column(sa.String(2000), default="")
     evidence_span_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("span.id", ondelete="SET NULL"))
+    # Or words of a document of the project as evidence, by their code point range.
+    evidence_document_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="SET NULL"))
+    evidence_start: Mapped[int | None] = mapped_column()
+    evidence_end: Mapped[int | None] = mapped_column()
     note: Mapped[str] = mapped_column(sa.Text, default="")
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -277,3 +277,77 @@ def test_the_board_asks_the_teacher_before_verdicts_go(client, judged, login_as)
     assert verdict_count() == 2
     response = client.post(url, data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302 and verdict_count() == 0
+
+
+# --- evidence as words, not ids ---------------------------------------------------------------
+
+def _board_with_claim(make):
+    from app.services import claims as claim_service
+
+    teacher = make.user("tz", role="teacher")
+    project = make.project(teacher)
+    first = make.document(project, "Officials said 14 people died.\n\nWitnesses counted 70.\n",
+                          "a.txt")
+    second = make.document(project, "A hospital listed 64 dead.\n\nThe count rose later.\n",
+                           "b.txt")
+    student = make.member(project, username="sz")
+    question = claim_service.create_question(project, teacher, "How many died?", "number")
+    link = claim_service.file_claim(project, teacher, question.id, {
+        "document_id": first.id, "start": 0, "end": 29, "text": first.text[:29],
+        "value": "14"})
+    return project, first, second, student, question, link
+
+
+def test_a_verdict_takes_a_pasted_passage_link_as_evidence(make):
+    from app.services import claims as claim_service
+
+    project, first, second, student, question, link = _board_with_claim(make)
+    verdict = claim_service.set_verdict(project, student, link.id, {
+        "verdict": "refuted",
+        "evidence_passage": f"https://school.example/projects/{project.id}/documents/"
+                            f"{second.id}#p0"})
+    assert (verdict.evidence_document_id, verdict.evidence_start, verdict.evidence_end) == (
+        second.id, 0, len("A hospital listed 64 dead."))
+    board = claim_service.board(project, question, student)
+    (row,) = board["rows"]
+    assert {"text": "A hospital listed 64 dead.", "document": second, "by": "sz"} in \
+        row["evidence"]
+
+
+def test_a_verdict_takes_copied_words_and_refuses_words_outside_the_project(make):
+    from app.services import claims as claim_service
+    from app.services.errors import Invalid, NotFound
+
+    project, first, second, student, question, link = _board_with_claim(make)
+    verdict = claim_service.set_verdict(project, student, link.id, {
+        "verdict": "refuted", "evidence_document_id": second.id, "evidence_start": 18,
+        "evidence_end": 25})
+    assert second.text[verdict.evidence_start:verdict.evidence_end] == "64 dead"
+    elsewhere = make.document(make.project(), "Another class's text.\n", "x.txt")
+    with pytest.raises(NotFound):
+        claim_service.set_verdict(project, student, link.id, {
+            "verdict": "refuted", "version": verdict.version,
+            "evidence_document_id": elsewhere.id, "evidence_start": 0, "evidence_end": 5})
+    with pytest.raises(Invalid):
+        claim_service.set_verdict(project, student, link.id, {
+            "verdict": "refuted", "version": verdict.version,
+            "evidence_document_id": second.id, "evidence_start": 5, "evidence_end": 5000})
+    with pytest.raises(Invalid):
+        claim_service.set_verdict(project, student, link.id, {
+            "verdict": "refuted", "version": verdict.version,
+            "evidence_passage": "https://example.org/some/page"})
+    with pytest.raises(NotFound):
+        claim_service.set_verdict(project, student, link.id, {
+            "verdict": "refuted", "version": verdict.version,
+            "evidence_passage": f"/projects/{project.id}/documents/{second.id}#p99"})
+
+
+def test_the_board_asks_for_no_span_id_and_the_reading_page_links_each_passage(
+        client, make, login_as):
+    project, first, second, student, question, link = _board_with_claim(make)
+    login_as(student)
+    html = client.get(f"/projects/{project.id}/claims/{question.id}").get_data(as_text=True)
+    assert "span id" not in html.lower()
+    assert 'name="evidence_passage"' in html
+    page = client.get(f"/projects/{project.id}/documents/{second.id}").get_data(as_text=True)
+    assert 'href="#p1"' in page

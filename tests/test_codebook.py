@@ -534,7 +534,7 @@ def test_student_sees_guidelines_without_edit_forms(client, make, project, login
     label = label_of(project, "source", "news_report")
     assert label.definition.replace("'", "&#39;") in page
     assert "Hundreds of oil workers held a third day of protests" in page
-    assert "000_52683757a7824f21.txt" in page
+    assert "Example from the sample texts" in page  # no raw file name
     assert f'data-color="{label.color}"' in page
     assert re.search(r"<kbd[^>]*>n</kbd>", page)
     assert "Retired" in page and "Appeal to values" in page
@@ -669,3 +669,30 @@ def test_page_posts_need_the_csrf_token(client, project, login_as):
     response = client.post(f"{PAGE.format(project.id)}/labels/{label.id}", data={"name": "X"})
     assert response.status_code == 400
     assert project.codebook.version == 1
+
+
+def test_rating_conditions_read_as_words():
+    from app.web.codebook import condition_words
+
+    fields = [{"key": "reliability", "name": "Reliability"}, {"key": "slant", "name": "Slant"}]
+    assert condition_words("reliability <= 2 or abs(slant) == 3", fields) == \
+        "Reliability is 2 or less, or Slant is −3 or +3"
+    assert condition_words("slant == -2", fields) == "Slant is −2"
+    # Another shape stays as written rather than being misread.
+    assert condition_words("reliability + slant > 3", fields) == "reliability + slant > 3"
+    assert condition_words("unknown <= 2", fields) == "unknown <= 2"
+
+
+def test_codebook_page_names_examples_by_document_title_not_file(client, make, login_as):
+    from pathlib import Path
+
+    from app.services.documents import import_seeds
+
+    teacher = make.user("tc", role="teacher")
+    project = make.project(teacher)
+    import_seeds(project, Path(__file__).resolve().parent.parent / "seeds", 2 * 1024 * 1024)
+    login_as(teacher)
+    html = client.get(f"/projects/{project.id}/codebook").get_data(as_text=True)
+    assert "000_52683757a7824f21.txt" not in html
+    assert "abs(slant)" not in html
+    assert "Example from <a href=" in html

@@ -109,8 +109,9 @@ def test_a_teachers_new_link_replaces_the_names_old_meaning(klass):
     assert sources.resolver(project.id).alias["the minister"] == second.id
 
 
-def test_profiles_attribute_rhetoric_and_claims_through_voices(klass):
+def test_profiles_attribute_rhetoric_and_claims_through_voices(klass, app):
     project, document, teacher, student = klass
+    app.config["SOURCES_MIN_WORDS"] = 5
     mark(student, document, "source", "official_statement",
          "The minister said bandits attacked the police.", role="voice", speaker="the minister")
     mark(student, document, "rhetoric", "name_calling", "bandits")
@@ -175,3 +176,70 @@ def test_the_teacher_edits_a_documents_publisher_and_bad_fields_change_nothing(
     assert (stored.title, stored.publisher, stored.published) == ("New title", "RFE/RL",
                                                                   "2011-12-19")
     assert any(f["ref"] == "publisher:rfe/rl" for f in sources.comparison(project))
+
+
+def test_rates_wait_for_enough_text_and_say_how_much_there_is(klass, app):
+    project, document, teacher, student = klass
+    mark(student, document, "source", "official_statement",
+         "The minister said bandits attacked the police.", role="voice", speaker="the minister")
+    mark(student, document, "rhetoric", "name_calling", "bandits")
+    found = {f["ref"]: f for f in sources.comparison(project)}
+    minister = found["name:the minister"]
+    assert minister["text_words"] == 7 and minister["min_words"] == 100
+    assert minister["rhetoric"] == 1
+    assert minister["rhetoric_per_1000"] is None and minister["rhetoric_low"] is None
+    app.config["SOURCES_MIN_WORDS"] = 5
+    minister = {f["ref"]: f for f in sources.comparison(project)}["name:the minister"]
+    assert minister["rhetoric_per_1000"] == pytest.approx(1000 / 7)
+    # The exact Poisson interval of one event: 0.0253 to 5.57 events.
+    assert minister["rhetoric_low"] == pytest.approx(0.0253 * 1000 / 7, rel=1e-2)
+    assert minister["rhetoric_high"] == pytest.approx(5.572 * 1000 / 7, rel=1e-2)
+
+
+def test_text_words_count_a_passage_once_however_many_students_read_it(klass, make):
+    project, document, teacher, student = klass
+    other = make.member(project, username="s2")
+    for who in (student, other):
+        mark(who, document, "source", "official_statement",
+             "The minister said bandits attacked the police.", role="voice",
+             speaker="the minister")
+    minister = {f["ref"]: f for f in sources.comparison(project)}["name:the minister"]
+    assert minister["words"] == 14 and minister["text_words"] == 7
+
+
+def test_the_rate_ranking_puts_much_text_before_a_few_loud_words(app):
+    from app.web.sources import SORTS
+
+    few = {"name": "few", "rhetoric_per_1000": 200.0, "rhetoric_low": 5.0}
+    many = {"name": "many", "rhetoric_per_1000": 40.0, "rhetoric_low": 30.0}
+    none = {"name": "none", "rhetoric_per_1000": None, "rhetoric_low": None}
+    assert [r["name"] for r in sorted([few, none, many], key=SORTS["rhetoric"])] == [
+        "many", "few", "none"]
+
+
+def test_chart_names_never_overlap_each_other_or_leave_the_chart():
+    from app.web.sources import chart
+
+    def row(i, r, s):
+        summary = {"mean": None, "low": None, "high": None, "n": 3}
+        return {"kind": "publisher", "documents": 2, "ref": f"p{i}",
+                "name": f"A publisher with a long name number {i}",
+                "reliability": {**summary, "mean": r}, "slant": {**summary, "mean": s}}
+
+    # Twenty sources crowded into one corner and along the right edge.
+    rows = [row(i, 6.9 - (i % 4) * 0.05, 2.9 - (i // 4) * 0.05) for i in range(20)]
+    drawn = chart(rows)
+    boxes = []
+    for p in drawn["points"]:
+        if p["lx"] is None:
+            continue
+        width = 6.5 * len(p["label"])
+        left = p["lx"] - (width if p["anchor"] == "end" else 0)
+        box = (left, p["ly"] - 11, left + width, p["ly"] + 3)
+        assert box[0] >= 0 and box[2] <= drawn["width"]
+        assert box[1] >= 0 and box[3] <= drawn["height"]
+        for other in boxes:
+            assert box[2] < other[0] or other[2] < box[0] or box[3] < other[1] or \
+                other[3] < box[1], "two names overlap"
+        boxes.append(box)
+    assert boxes, "at least some names are drawn"

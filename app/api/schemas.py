@@ -329,10 +329,17 @@ class SourceFigures(BaseModel):
     published: int
     voices: int
     words: int
+    text_words: float = Field(description="The source's words of text: per document, its "
+                              "words averaged over the document's annotators, summed")
+    min_words: float = Field(description="Rates are given only from this much text on")
     rhetoric: int
     rhetoric_per_1000: float | None
+    rhetoric_low: float | None
+    rhetoric_high: float | None
     claims: int
     claims_per_1000: float | None
+    claims_low: float | None
+    claims_high: float | None
     reliability: RatingSummary
     slant: RatingSummary
 
@@ -427,6 +434,11 @@ class VerdictSet(Loose):
     verdict: str
     evidence_url: str = Field(default="", max_length=2000)
     evidence_span_id: StrictInt | None = Field(default=None, ge=1)
+    evidence_passage: str = Field(default="", max_length=2000,
+                                  description="A passage's link: …/documents/<id>#p<index>")
+    evidence_document_id: StrictInt | None = Field(default=None, ge=1)
+    evidence_start: StrictInt | None = Field(default=None, ge=0)
+    evidence_end: StrictInt | None = Field(default=None, ge=1)
     note: str = Field(default="", max_length=2000)
     version: StrictInt | None = Field(default=None, ge=1)
 
@@ -436,6 +448,9 @@ class VerdictOut(BaseModel):
     verdict: str
     evidence_url: str
     evidence_span_id: int | None
+    evidence_document_id: int | None
+    evidence_start: int | None
+    evidence_end: int | None
     note: str
     version: int
     updated_at: str

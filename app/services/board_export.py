@@ -21,8 +21,9 @@ SOURCE_SCHEMA = "sourcemark.source/1"
 CLAIM_SCHEMA = "sourcemark.claim/1"
 
 
-FIGURES = ("ref", "kind", "name", "documents", "published", "voices", "words", "rhetoric",
-           "rhetoric_per_1000", "claims", "claims_per_1000")
+FIGURES = ("ref", "kind", "name", "documents", "published", "voices", "words", "text_words",
+           "min_words", "rhetoric", "rhetoric_per_1000", "rhetoric_low", "rhetoric_high",
+           "claims", "claims_per_1000", "claims_low", "claims_high")
 
 
 def source_record(figures: dict[str, Any]) -> dict[str, Any]:

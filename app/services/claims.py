@@ -12,6 +12,7 @@ Krippendorff's alpha like any other layer's.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -234,6 +235,7 @@ def set_verdict(project: Project, user: User, link_id: int, data: dict[str, Any]
         document = db.session.get(Document, span.document_id) if span else None
         if span is None or document is None or document.project_id != project.id:
             raise NotFound("The evidence span is not in this project.")
+    words = evidence_words(project, data)
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
         raise Invalid("A note is text of at most 2,000 characters.", {"note": "too long"})
@@ -251,14 +253,55 @@ def set_verdict(project: Project, user: User, link_id: int, data: dict[str, Any]
                                verdict_dict(current))
         current.version += 1
     current.verdict, current.evidence_url, current.evidence_span_id = verdict, url, span_id
+    (current.evidence_document_id, current.evidence_start,
+     current.evidence_end) = words or (None, None, None)
     current.note, current.updated_at = note.strip(), utcnow()
     db.session.commit()
     return current
 
 
+_PASSAGE_LINK = re.compile(r"/projects/(\d+)/documents/(\d+)(?:/annotate)?/?(?:\?[^#]*)?#p(\d+)$")
+
+
+def evidence_words(project: Project, data: dict[str, Any]) -> tuple[int, int, int] | None:
+    """Words of a document of the project given as evidence: a pasted link to a passage
+    (`…/documents/3#p5`, the reading page's address of passage 5), or a document and a code
+    point range (what "Copy as evidence" on the annotation page holds). None without one."""
+    link = (data.get("evidence_passage") or "").strip()
+    if link:
+        match = _PASSAGE_LINK.search(link)
+        if match is None:
+            raise Invalid("Paste the link of a passage: open the document, pick the passage's "
+                          "¶ mark and copy its address (it ends in #p and a number).",
+                          {"evidence_passage": "a passage's link"})
+        project_id, document_id, index = (int(g) for g in match.groups())
+        document = db.session.get(Document, document_id)
+        if project_id != project.id or document is None or document.project_id != project.id \
+                or document.archived_at is not None:
+            raise NotFound("That passage is not in a document of this project.")
+        passage = next((p for p in document.passages if p.index == index), None)
+        if passage is None:
+            raise NotFound(f"“{document.title}” has no passage {index}.")
+        return document.id, passage.start, passage.end
+    document_id = data.get("evidence_document_id")
+    if document_id is None:
+        return None
+    start, end = data.get("evidence_start"), data.get("evidence_end")
+    document = db.session.get(Document, document_id) if isinstance(document_id, int) else None
+    if document is None or document.project_id != project.id or document.archived_at is not None:
+        raise NotFound("The evidence is not in a document of this project.")
+    if not (isinstance(start, int) and isinstance(end, int) and
+            0 <= start < end <= document.char_count):
+        raise Invalid("The evidence's words are outside the document.",
+                      {"evidence_start": "in the document"})
+    return document.id, start, end
+
+
 def verdict_dict(verdict: ClaimVerdict) -> dict[str, Any]:
     return {"link_id": verdict.link_id, "verdict": verdict.verdict,
             "evidence_url": verdict.evidence_url, "evidence_span_id": verdict.evidence_span_id,
+            "evidence_document_id": verdict.evidence_document_id,
+            "evidence_start": verdict.evidence_start, "evidence_end": verdict.evidence_end,
             "note": verdict.note, "version": verdict.version,
             "updated_at": verdict.updated_at.isoformat()}
 
@@ -356,6 +399,12 @@ def board(project: Project, question: ClaimQuestion, user: User | None = None
             if verdict.evidence_url:
                 evidence.append({"url": verdict.evidence_url,
                                  "by": names.get(verdict.user_id, "?")})
+            if verdict.evidence_document_id is not None:
+                source = db.session.get(Document, verdict.evidence_document_id)
+                if source is not None:
+                    evidence.append({"document": source, "by": names.get(verdict.user_id, "?"),
+                                     "text": source.text[verdict.evidence_start:
+                                                         verdict.evidence_end]})
             span = evidence_spans.get(verdict.evidence_span_id)
             if span is not None:
                 source = db.session.get(Document, span.document_id)

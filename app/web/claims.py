@@ -105,7 +105,9 @@ def claim_verdict(project_id: int, link_id: int):
     link = claims.get_link(project, link_id)
     data = {"verdict": request.form.get("verdict"),
             "evidence_url": request.form.get("evidence_url", "").strip(),
-            "evidence_span_id": _int("evidence_span_id"),
+            "evidence_passage": request.form.get("evidence_passage", ""),
+            "evidence_document_id": _int("evidence_document_id"),
+            "evidence_start": _int("evidence_start"), "evidence_end": _int("evidence_end"),
             "note": request.form.get("note", ""), "version": _int("version")}
     try:
         claims.set_verdict(project, current_user, link_id, data)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -16,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from app.extensions import db
 from app.models import CodebookLayer, Label, Project
 from app.services import codebooks, projects
 from app.services.errors import NotFound, ServiceError
@@ -68,6 +71,47 @@ def _submitted(form: FlaskForm, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: form[name].data for name in names if form[name].name in request.form}
 
 
+def _example_documents(project: Project, codebook) -> dict[str, Any]:
+    """The project's documents the codebook's examples come from, by their file name."""
+    files = {label.example_file for layer in codebook.layers for label in layer.labels
+             if label.example_file}
+    if not files:
+        return {}
+    from app.models import Document
+
+    return {document.source_name: document for document in db.session.scalars(
+        sa.select(Document).where(Document.project_id == project.id,
+                                  Document.source_name.in_(files),
+                                  Document.archived_at.is_(None)))}
+
+
+_COMPARISON = re.compile(r"^(abs\()?\s*(\w+)\s*(\))?\s*(<=|>=|==|<|>)\s*(-?\d+)$")
+_SAID = {"<=": "{} or less", ">=": "{} or more", "==": "{}", "<": "below {}", ">": "above {}"}
+
+
+def condition_words(expression: str, fields: list[dict]) -> str:
+    """A rating form's condition in words ("reliability <= 2 or abs(slant) == 3" reads
+    "Reliability is 2 or less, or Slant is −3 or +3"); the expression itself when it is of
+    another shape."""
+    names = {f.get("key"): f.get("name") or f.get("key") for f in fields}
+    parts = []
+    for clause in re.split(r"\s+or\s+", expression.strip()):
+        match = _COMPARISON.match(clause.strip())
+        if match is None or match.group(2) not in names or bool(match.group(1)) != bool(
+                match.group(3)):
+            return expression
+        absolute, key, _, op, number = match.groups()
+        value = int(number)
+        if absolute and op == "==" and value > 0:
+            said = f"−{value} or +{value}"
+        elif absolute:
+            return expression
+        else:
+            said = _SAID[op].format(str(value).replace("-", "−"))
+        parts.append(f"{names[key]} is {said}")
+    return ", or ".join(parts)
+
+
 def _teacher_codebook(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     if project.codebook is None:
@@ -101,7 +145,9 @@ def codebook_page(project_id: int):
         raise NotFound("This project has no codebook.")
     teacher = projects.project_role(project, current_user) == "teacher"
     context: dict[str, Any] = {"project": project, "codebook": codebook, "teacher": teacher,
-                               "slant": codebooks.slant_field(codebook)}
+                               "slant": codebooks.slant_field(codebook),
+                               "example_documents": _example_documents(project, codebook),
+                               "condition_words": condition_words}
     if teacher:
         slant = context["slant"] or {}
         context.update(

@@ -13,8 +13,12 @@ from app.web.forms import ActionForm, EntityForm, LinkNameForm
 
 SORTS = {  # the most telling first: densest rhetoric, most reliable, documents …
     "name": lambda f: f["name"].casefold(),
-    "rhetoric": lambda f: (f["rhetoric_per_1000"] is None, -(f["rhetoric_per_1000"] or 0)),
-    "claims": lambda f: (f["claims_per_1000"] is None, -(f["claims_per_1000"] or 0)),
+    # Rates rank by the low end of their interval: a high rate from little text is not
+    # yet evidence of much rhetoric, and sources without enough text come last.
+    "rhetoric": lambda f: (f["rhetoric_low"] is None, -(f["rhetoric_low"] or 0),
+                           -(f["rhetoric_per_1000"] or 0)),
+    "claims": lambda f: (f["claims_low"] is None, -(f["claims_low"] or 0),
+                         -(f["claims_per_1000"] or 0)),
     "reliability": lambda f: (f["reliability"]["mean"] is None,
                               -(f["reliability"]["mean"] or 0)),
     "slant": lambda f: (f["slant"]["mean"] is None, f["slant"]["mean"] or 0),
@@ -58,32 +62,43 @@ def chart(rows: list[dict]) -> dict:
             "y1": y(max(-3, s["low"])) if s["low"] is not None else y(s["mean"]),
             "y2": y(min(3, s["high"])) if s["high"] is not None else y(s["mean"]),
         })
-    _place_labels(points, width)
+    _place_labels(points, width, height)
     ticks_x = [{"v": v, "at": x(v)} for v in range(1, 8)]
     ticks_y = [{"v": v, "at": y(v)} for v in range(-3, 4)]
     return {"width": width, "height": height, "pad": pad, "points": points,
             "ticks_x": ticks_x, "ticks_y": ticks_y}
 
 
-def _place_labels(points: list[dict], width: float) -> None:
-    """Put each point's name where it overlaps no name placed before it: above or below,
-    right or left of the point (about 6.5 units a character at the chart's font size)."""
+# Where a name may go around its point: offsets of the text's baseline start, and its anchor.
+_LABEL_SPOTS = ((9, -8, "start"), (9, 16, "start"), (-9, -8, "end"), (-9, 16, "end"),
+                (9, -22, "start"), (9, 30, "start"), (-9, -22, "end"), (-9, 30, "end"))
+
+
+def _place_labels(points: list[dict], width: float, height: float) -> None:
+    """Put each point's name where it overlaps no other name and no point and stays inside
+    the chart (about 6.5 units a character at the chart's font size). A name with no such
+    place is left off the chart: the point keeps it as its accessible name and tooltip, and
+    the table below lists it."""
+    dots = [(p["x"] - 6, p["y"] - 6, p["x"] + 6, p["y"] + 6) for p in points]
     placed: list[tuple[float, float, float, float]] = []
+
+    def clear(box: tuple[float, float, float, float]) -> bool:
+        return all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1]
+                   for b in (*placed, *dots))
+
     for point in sorted(points, key=lambda p: (p["x"], p["y"])):
         name = point["row"]["name"]
-        text_width = 6.5 * min(len(name), 34)
         point["label"] = name if len(name) <= 34 else name[:33] + "…"
-        for dx, dy, anchor in ((9, -8, "start"), (9, 16, "start"), (-9, -8, "end"),
-                               (-9, 16, "end"), (9, -22, "start"), (9, 30, "start")):
+        text_width = 6.5 * len(point["label"])
+        point["lx"] = None
+        for dx, dy, anchor in _LABEL_SPOTS:
             left = point["x"] + dx - (text_width if anchor == "end" else 0)
             box = (left, point["y"] + dy - 11, left + text_width, point["y"] + dy + 3)
-            inside = box[0] >= 0 and box[2] <= width
-            clear = all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1]
-                        for b in placed)
-            if inside and clear:
+            inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+            if inside and clear(box):
+                placed.append(box)
+                point.update(lx=point["x"] + dx, ly=point["y"] + dy, anchor=anchor)
                 break
-        placed.append(box)
-        point.update(lx=point["x"] + dx, ly=point["y"] + dy, anchor=anchor)
 
 
 @bp.get("/projects/<int:project_id>/sources")
@@ -100,7 +115,7 @@ def sources_page(project_id: int):
     if slant:
         poles = slant.get("poles")
     return render_template("web/sources.html", project=project, rows=rows, order=order,
-                           chart=chart(rows), poles=poles)
+                           chart=chart(rows), poles=poles, min_words=sources.min_words())
 
 
 @bp.get("/projects/<int:project_id>/sources/profile")
