@@ -35,3 +35,17 @@ class JoinForm(NewAccountForm):
     code = StringField("Class code", validators=[DataRequired(), Length(max=20)],
                        render_kw={"placeholder": "ABCD-2345", "autocapitalize": "characters"})
     submit = SubmitField("Join the class")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password (or the one on your login slip)",
+                            validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password (8 characters or more)",
+                             validators=[DataRequired(), Length(min=8, max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired(),
+                                        EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Change the password")

@@ -201,3 +201,11 @@ def sign_out_everywhere(user: User, keep_token: str | None = None) -> int:
     ended = db.session.execute(query).rowcount
     db.session.commit()
     return ended
+
+
+def set_time_zone(user: User, zone: str) -> None:
+    """The zone the user reads times in; "" follows their browser."""
+    from app import zones
+
+    user.time_zone = zones.check_zone(zone) if zone else ""
+    db.session.commit()
