@@ -195,9 +195,10 @@ def copy_project(actor: User, source: Project, title: str) -> Project:
                       join_code=projects.new_join_code(), created_by_id=actor.id,
                       reveal=source.reveal, reveal_anonymous=source.reveal_anonymous,
                       time_zone=source.time_zone)
-    project.memberships.append(Membership(user=actor, role="teacher"))
-    if source.codebook is not None:
-        project.codebook = _copy_codebook(source.codebook)
+    source_codebook = source.codebook  # loaded before the new rows join the session
+    project.memberships.append(Membership(user_id=actor.id, role="teacher"))
+    if source_codebook is not None:
+        project.codebook = _copy_codebook(source_codebook)
     db.session.add(project)
     db.session.commit()
     security_log.event("project_copied", project_id=project.id,
