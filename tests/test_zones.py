@@ -100,3 +100,18 @@ def test_the_viewers_zone_is_their_setting_else_their_browser_else_the_project(
     bad = client.post("/account/time-zone", data={"time_zone": "Mars/Olympus",
                                                   "csrf_token": token})
     assert bad.status_code == 400 and "time zone" in bad.get_data(as_text=True)
+
+
+def test_the_api_reads_and_sets_a_projects_zone(client, make, login_as):
+    teacher = make.user("teacher", role="teacher")
+    token = login_as(teacher)
+    headers = {"X-CSRFToken": token}
+    made = client.post("/api/v1/projects", json={"title": "Almaty", "time_zone": "Asia/Almaty"},
+                       headers=headers)
+    assert made.status_code == 201 and made.get_json()["time_zone"] == "Asia/Almaty"
+    project_id = made.get_json()["id"]
+    bad = client.patch(f"/api/v1/projects/{project_id}", json={"time_zone": "Mars/Olympus"},
+                       headers=headers)
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["fields"] == {"time_zone": "unknown time zone"}
+    assert db.session.get(Project, project_id).time_zone == "Asia/Almaty"

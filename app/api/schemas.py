@@ -29,12 +29,14 @@ class ErrorBody(BaseModel):
 class ProjectCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
     instructions: str = Field(default="", max_length=20000)
+    time_zone: str = Field(default="UTC", max_length=64)  # IANA; due dates end there
 
 
 class ProjectUpdate(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, max_length=20000)
     join_enabled: bool | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class JoinRequest(Strict):
@@ -43,6 +45,7 @@ class JoinRequest(Strict):
 
 class RosterRequest(Strict):
     roster: str = Field(min_length=1, max_length=20000)
+    expire: bool = False  # each password works once: the student then chooses their own
 
 
 class TokenCreate(Strict):
@@ -80,6 +83,7 @@ class ProjectOut(BaseModel):
     instructions: str
     role: str
     created_at: datetime
+    time_zone: str
     join_code: str | None = None
     join_enabled: bool | None = None
     document_count: int | None = None

@@ -85,6 +85,7 @@ def change_password(user: User, password: str) -> None:
     """Set a user's password (checked like a chosen one) and sign them out everywhere."""
     check_password(password, user.username)
     user.set_password(password)
+    user.must_change_password = False
     db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
     db.session.commit()
     security_log.event("password_changed", object=f"user:{user.id}",

@@ -189,3 +189,21 @@ def test_a_student_changes_their_own_password(almaty: Page, live_app: Flask):
     sign_out(page)
     sign_in(page, student, NEW)
     assert not problems, "\n".join(problems)
+
+
+def test_an_admin_gives_a_teacher_a_new_password(almaty: Page, live_app: Flask, teacher):
+    page = almaty
+    with live_app.app_context():
+        admin = accounts.create_user(f"a-{secrets.token_hex(3)}", PASSWORD, "admin").username
+    sign_in(page, admin, PASSWORD)
+    page.goto("/admin")
+    problems = axe(page, "admin page with teachers' accounts")
+    row = page.locator("#accounts tr", has_text=teacher)
+    row.get_by_label("must change it").uncheck()
+    row.get_by_role("button", name=f"New password for {teacher}").click()
+    expect(page.get_by_role("heading", name=re.compile("A new login slip"))).to_be_visible()
+    password = page.locator(".slip dd.code").nth(1).inner_text()
+    problems += axe(page, "a teacher's new slip")
+    sign_out(page)
+    sign_in(page, teacher, password)  # straight in: this one does not expire
+    assert not problems, "\n".join(problems)

@@ -23,18 +23,11 @@ def change_own_password(user: User, current: str, new: str, keep_token: str | No
                       {"password": "same as the current one"})
     user.set_password(new)
     user.must_change_password = False
-    ended = db.session.execute(_other_sessions(user, keep_token)).rowcount
-    db.session.commit()
+    # One commit: the new password and the end of the other sessions.
+    ended = accounts.sign_out_everywhere(user, keep_token=keep_token)
     security_log.event("password_changed", user=user, object=f"user:{user.id}",
                        ended_sessions=ended)
     return ended
-
-
-def _other_sessions(user: User, keep_token: str | None) -> sa.Delete:
-    query = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
-    if keep_token:
-        query = query.where(LoginSession.token_hash != accounts._token_hash(keep_token))
-    return query
 
 
 def teaches(teacher: User, student: User) -> bool:
