@@ -73,8 +73,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
-    from app import cli, errors
+    from app import cli, errors, zones
 
     errors.init_app(app)
+    zones.init_app(app)
     cli.init_app(app)
     return app

@@ -63,6 +63,12 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The interface language the user chose in the header ("": follow the browser).
     locale: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    # Set when a teacher or admin hands out a password that expires at first sign-in: the
+    # user then chooses their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
+    # The IANA zone times are shown in ("" follows the browser, else the project).
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -199,6 +205,8 @@ class Project(db.Model):
     reveal_anonymous: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # The class's language: its pages' language for a browser that asks for none we offer.
     language: Mapped[str] = mapped_column(sa.String(16), default="en", server_default="en")
+    # The IANA zone the class works in: a due date ends at the end of its day there.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="project", cascade="all, delete-orphan"

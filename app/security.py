@@ -130,11 +130,34 @@ def refuse_unstorable_text() -> None:
                           "surrogate); remove it and send again.", {where: "invalid character"})
 
 
+# What a user whose password expired may still do: choose a new one, or sign out.
+_WHILE_PASSWORD_EXPIRED = {"static", "auth.change_password", "auth.logout"}
+
+
+def require_password_change():
+    """A user signed in with a password that expired at first sign-in chooses their own
+    before anything else: pages redirect to the form, the API answers 403."""
+    from flask_login import current_user
+
+    if request.endpoint in _WHILE_PASSWORD_EXPIRED or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.path.startswith("/api/"):
+        from app.errors import api_error
+
+        return api_error("password_change_required",
+                         "Choose your own password first: the one you were given has "
+                         "expired. Open /account/password in the browser.", 403)
+    return redirect(url_for("auth.change_password"))
+
+
 def init_app(app: Flask) -> None:
     from app import security_log
 
     security_log.init_app(app)
     app.before_request(refuse_unstorable_text)
+    app.before_request(require_password_change)
 
     login_manager.anonymous_user = Anonymous
     login_manager.login_view = "auth.login"

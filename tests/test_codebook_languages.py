@@ -51,8 +51,9 @@ def test_translations_name_only_keys_the_codebook_has(language):
     layers = {layer["key"]: layer for layer in english["layers"]}
     for key, spoken in words["codebook"]["layers"].items():
         assert key in layers
-        labels = {label["key"] for label in [*layers[key].get("labels", []),
-                                             *layers[key].get("extended_labels_off_by_default", [])]}
+        layer = layers[key]
+        labels = {label["key"] for label in [*layer.get("labels", []),
+                                             *layer.get("extended_labels_off_by_default", [])]}
         assert set(spoken.get("labels", {})) <= labels
         assert set(spoken.get("groups", {})) <= {g["key"] for g in layers[key].get("groups", [])}
     fields = {field["key"] for field in english["document_form"]["fields"]}

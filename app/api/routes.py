@@ -62,7 +62,7 @@ def _project_out(project: Project, role: str, count: int | None = None) -> s.Pro
     teacher = role == "teacher"
     return s.ProjectOut(
         id=project.id, title=project.title, instructions=project.instructions, role=role,
-        created_at=project.created_at,
+        created_at=project.created_at, time_zone=project.time_zone,
         join_code=project.join_code if teacher else None,
         join_enabled=project.join_enabled if teacher else None,
         document_count=count,
@@ -103,7 +103,7 @@ def create_project():
         raise Forbidden("Only teachers create projects.")  # before reading the body
     body = parse(s.ProjectCreate)
     project = projects.create_project(current_user, body.title, body.instructions,
-                                      body.language)
+                                      body.time_zone, language=body.language)
     return answer(_project_out(project, "teacher", 0), 201)
 
 
@@ -124,15 +124,16 @@ def get_project(project_id: int):
                                len(project.documents)))
 
 
-@route(bp, "/projects/<int:project_id>", "PATCH", "Change a project's title or instructions",
-       tag="projects", body=s.ProjectUpdate, response=s.ProjectOut, errors=(403,))
+@route(bp, "/projects/<int:project_id>", "PATCH",
+       "Change a project's title, instructions or time zone", tag="projects",
+       body=s.ProjectUpdate, response=s.ProjectOut, errors=(403,))
 @login_required
 def update_project(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     body = parse(s.ProjectUpdate)
     projects.update_project(project, body.title if body.title is not None else project.title,
                             body.instructions if body.instructions is not None
-                            else project.instructions)
+                            else project.instructions, body.time_zone)
     if body.join_enabled is not None:
         projects.set_joining(project, body.join_enabled)
     return answer(_project_out(project, "teacher", len(project.documents)))
@@ -166,7 +167,8 @@ def list_members(project_id: int):
 @login_required
 def add_roster(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
-    slips = projects.add_roster(project, parse(s.RosterRequest).roster)
+    body = parse(s.RosterRequest)
+    slips = projects.add_roster(project, body.roster, expire=body.expire)
     return answer(s.SlipList(slips=[s.SlipOut(**vars(slip)) for slip in slips]), 201)
 
 

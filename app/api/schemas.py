@@ -31,12 +31,14 @@ class ProjectCreate(Strict):
     instructions: str = Field(default="", max_length=20000)
     language: str = Field(default="en", max_length=16,
                           description="The class's language: its default codebook's and its pages'")
+    time_zone: str = Field(default="UTC", max_length=64)  # IANA; due dates end there
 
 
 class ProjectUpdate(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     instructions: str | None = Field(default=None, max_length=20000)
     join_enabled: bool | None = None
+    time_zone: str | None = Field(default=None, max_length=64)
 
 
 class JoinRequest(Strict):
@@ -45,6 +47,7 @@ class JoinRequest(Strict):
 
 class RosterRequest(Strict):
     roster: str = Field(min_length=1, max_length=20000)
+    expire: bool = False  # each password works once: the student then chooses their own
 
 
 class TokenCreate(Strict):
@@ -82,6 +85,7 @@ class ProjectOut(BaseModel):
     instructions: str
     role: str
     created_at: datetime
+    time_zone: str
     join_code: str | None = None
     join_enabled: bool | None = None
     document_count: int | None = None

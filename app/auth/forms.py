@@ -15,7 +15,8 @@ class LoginForm(FlaskForm):
 
 
 class NewAccountForm(FlaskForm):
-    display_name = StringField(_l("Your name (shown to your classes)"), validators=[Length(max=120)])
+    display_name = StringField(_l("Your name (shown to your classes)"),
+                               validators=[Length(max=120)])
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=32)],
                            render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password (8 characters or more)"),
@@ -36,3 +37,17 @@ class JoinForm(NewAccountForm):
     code = StringField(_l("Class code"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"placeholder": "ABCD-2345", "autocapitalize": "characters"})
     submit = SubmitField(_l("Join the class"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password (or the one on your login slip)",
+                            validators=[DataRequired(), Length(max=200)],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password (8 characters or more)",
+                             validators=[DataRequired(), Length(min=8, max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired(),
+                                        EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Change the password")

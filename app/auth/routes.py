@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import JoinForm, LoginForm, SignupForm
+from app.auth.forms import ChangePasswordForm, JoinForm, LoginForm, SignupForm
 from app.security import current_login_token
 from app.services import accounts, invitations, projects, signin
 from app.services.errors import ServiceError, TooManyAttempts
+from app.services.people import passwords as people_passwords
 
 
 def _safe_next(target: str | None) -> str:
@@ -130,3 +131,26 @@ def join():
             flash(_("Welcome to %(project)s!", project=project.title), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return render_template("auth/join.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Choose a new password (the current one is asked); other browsers are signed out."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ended = people_passwords.change_own_password(
+                current_user, form.current.data, form.password.data, current_login_token())
+        except ServiceError as exc:
+            _field_errors(form, exc)
+            status = exc.status
+        else:
+            flash("Your password is changed." + (
+                f" Signed out of {ended} other browser{'s' if ended != 1 else ''}."
+                if ended else ""), "info")
+            return redirect(url_for("web.projects"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form), status

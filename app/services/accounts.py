@@ -85,6 +85,7 @@ def change_password(user: User, password: str) -> None:
     """Set a user's password (checked like a chosen one) and sign them out everywhere."""
     check_password(password, user.username)
     user.set_password(password)
+    user.must_change_password = False
     db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
     db.session.commit()
     security_log.event("password_changed", object=f"user:{user.id}",
@@ -206,4 +207,12 @@ def sign_out_everywhere(user: User, keep_token: str | None = None) -> int:
 def set_locale(user: User, code: str) -> None:
     """Remember the interface language the user chose ("" to follow the browser)."""
     user.locale = code
+    db.session.commit()
+
+
+def set_time_zone(user: User, zone: str) -> None:
+    """The zone the user reads times in; "" follows their browser."""
+    from app import zones
+
+    user.time_zone = zones.check_zone(zone) if zone else ""
     db.session.commit()

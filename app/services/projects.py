@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app import security_log
+from app import security_log, zones
 from app.extensions import adopt, db, run_prepared
 from app.models import Document, Membership, Passage, Project, User, published
 from app.services import accounts, quotas
 from app.services.codebooks import install_default_codebook
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.people.usernames import from_name
 
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_ROSTER = 200
@@ -54,13 +54,14 @@ def check_language(language: str) -> str:
 
 
 def create_project(owner: User, title: str, instructions: str = "",
-                   language: str = "en") -> Project:
+                   time_zone: str = zones.DEFAULT, language: str = "en") -> Project:
     """A new project owned by a teacher (or admin), with its own copy of the default codebook
     in the project's language."""
     if owner.role not in {"teacher", "admin"}:
         raise Forbidden("Only teachers create projects.")
     project = Project(title=check_title(title), instructions=(instructions or "").strip(),
                       join_code=new_join_code(), created_by_id=owner.id,
+                      time_zone=zones.check_zone(time_zone),
                       language=check_language(language))
     project.memberships.append(Membership(user=owner, role="teacher"))
     db.session.add(project)
@@ -69,9 +70,13 @@ def create_project(owner: User, title: str, instructions: str = "",
     return project
 
 
-def update_project(project: Project, title: str, instructions: str) -> Project:
+def update_project(project: Project, title: str, instructions: str,
+                   time_zone: str | None = None) -> Project:
+    """Change the project's text (and its time zone, when one is given)."""
     project.title = check_title(title)
     project.instructions = (instructions or "").strip()
+    if time_zone is not None:
+        project.time_zone = zones.check_zone(time_zone)
     db.session.commit()
     return project
 
@@ -255,16 +260,9 @@ class Slip:
     password: str
 
 
-def _slug(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    parts = re.findall(r"[a-z0-9]+", ascii_name.lower())
-    if not parts:
-        return "student"
-    slug = parts[0] if len(parts) == 1 else f"{parts[0]}.{parts[-1][:1]}"
-    return slug[:28]
-
-
 def _free_username(base: str, taken: set[str]) -> str:
+    """The base, or the base with the smallest number after it that nobody on the server
+    (nor earlier in this roster) has."""
     candidate, n = base, 1
     while candidate in taken or accounts.username_taken(candidate) or len(candidate) < 2:
         n += 1
@@ -273,11 +271,13 @@ def _free_username(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def add_roster(project: Project, roster: str) -> list[Slip]:
+def add_roster(project: Project, roster: str, *, expire: bool = False) -> list[Slip]:
     """Create student accounts from a pasted roster and add them to the project.
 
-    One student a line: `Full Name`, or `Full Name, username` to choose the username.
-    All accounts are made, or none.
+    One student a line: `Full Name`, or `Full Name, username` to choose the username;
+    usernames made from names are transliterated from any script. All accounts are made,
+    or none. With `expire`, each generated password works once: the student then chooses
+    their own.
     """
     lines = [line.strip() for line in (roster or "").splitlines() if line.strip()]
     if not lines:
@@ -304,9 +304,10 @@ def add_roster(project: Project, roster: str) -> list[Slip]:
                                    {"roster": f"line {number}"})
                 taken.add(username)
             else:
-                username = _free_username(_slug(name), taken)
+                username = _free_username(from_name(name), taken)
             password = accounts.generate_password()
             user = accounts.new_user(username, password, "student", name)
+            user.must_change_password = expire
             add_member(project, user, "student")
             slips.append(Slip(display_name=name, username=username, password=password))
         db.session.commit()

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from app.services import accounts, invitations
 from app.services.errors import ServiceError
+from app.services.people import passwords
 from app.web import bp
-from app.web.forms import InvitationForm, SettingsForm
+from app.web.forms import InvitationForm, ResetPasswordForm, SettingsForm
 
 
 def _admin_only() -> None:
@@ -18,7 +19,8 @@ def _admin_only() -> None:
 
 def _page(form: SettingsForm, invite_form: InvitationForm, link: str | None = None):
     return render_template("web/admin.html", form=form, invite_form=invite_form, link=link,
-                           invitations=invitations.pending())
+                           invitations=invitations.pending(), teachers=passwords.teachers(),
+                           reset_form=ResetPasswordForm(formdata=None))
 
 
 @bp.route("/admin", methods=["GET", "POST"])

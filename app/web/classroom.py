@@ -4,12 +4,13 @@ what the project page shows of them (the teacher's Assignments card, a student's
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app import zones
 from app.models import Project, utcnow
 from app.services import classroom, projects
 from app.services.errors import ServiceError
@@ -26,23 +27,9 @@ STATUS_CLASSES = {
 
 # --- formatting --------------------------------------------------------------------------------
 
-def end_of_day(day: date) -> datetime:
-    """A due date is the end of that day, UTC."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
-
-
-def day(moment: datetime | None) -> str:
-    """A short date: "5 Mar", with the year when it is not this year."""
-    if moment is None:
-        return ""
-    moment = moment.astimezone(UTC)
-    text = f"{moment.day} {moment:%b}"
-    return text if moment.year == utcnow().year else f"{text} {moment.year}"
-
-
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
     """How long ago, for recent times ("just now", "5 min ago", "3 h ago", "2 d ago");
-    a short date for older ones."""
+    a short date in the viewer's zone for older ones."""
     if moment is None:
         return ""
     seconds = ((now or utcnow()) - moment).total_seconds()
@@ -54,7 +41,7 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
         return f"{int(seconds // 3600)} h ago"
     if seconds < 7 * 86400:
         return f"{int(seconds // 86400)} d ago"
-    return day(moment)
+    return zones.show(moment, zones.viewer_zone(), "date", now)
 
 
 def width_class(share: float | None) -> str:
@@ -72,7 +59,7 @@ def per_student_text(per_student: dict[str, int]) -> str:
     return f"Each student has {low} to {high} {noun}."
 
 
-HELPERS = {"ago": ago, "day": day, "width_class": width_class, "status_classes": STATUS_CLASSES}
+HELPERS = {"ago": ago, "width_class": width_class, "status_classes": STATUS_CLASSES}
 
 
 # --- the project page ----------------------------------------------------------------------------
@@ -110,7 +97,8 @@ def project_page(project: Project, role: str | None) -> dict[str, Any]:
         view["assignments"] = summary
         view["assign_form"] = AssignForm(
             mode=summary["mode"], k=summary["k_high"] if summary["mode"] == "k" else 2,
-            due=summary["due"].date() if summary["due"] else None)
+            due=zones.local_date(summary["due"], project.time_zone) if summary["due"]
+            else None)
         view["clear_form"] = ActionForm()
     elif role == "student":
         view["mine"] = classroom.assigned_ids(project.id, current_user.id)
@@ -139,7 +127,7 @@ def assign_documents(project_id: int):
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "error")
         return _back(project)
-    due_at = end_of_day(form.due.data) if form.due.data else None
+    due_at = zones.end_of_day(form.due.data, project.time_zone) if form.due.data else None
     try:
         result = classroom.assign(project, form.mode.data, form.k.data, due_at)
     except ServiceError as exc:
@@ -148,7 +136,7 @@ def assign_documents(project_id: int):
     message = (f"Assignments saved: {result.created} new, {result.kept} kept, "
                f"{result.removed} removed. {per_student_text(result.per_student)}")
     if due_at:
-        message += f" Due {due_at:%d %B %Y} (end of the day, UTC)."
+        message += f" Due {form.due.data:%d %B %Y} (end of the day, {project.time_zone})."
     flash(message, "info")
     return _back(project)
 

@@ -18,11 +18,26 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
+def zone_choices(first: tuple[str, str] | None = None) -> list[SelectChoice]:
+    from app.zones import zone_names
+
+    return ([SelectChoice(*first)] if first else []) + [SelectChoice(z, z.replace("_", " "))
+                                                        for z in zone_names()]
+
+
 class ProjectForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField(_l("Instructions for students"),
                                  validators=[Length(max=20000)])
+    # Filled with the browser's zone by app.js on a new project (validate_choice is off: the
+    # service names an unknown zone in its 400).
+    time_zone = SelectField(_l("Time zone of the class (due dates end at midnight there)"),
+                            default="UTC", validate_choice=False)
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = zone_choices()
 
 
 class NewProjectForm(ProjectForm):
@@ -65,7 +80,20 @@ class RosterForm(FlaskForm):
     roster = TextAreaField("One student a line: Full Name, or Full Name, username",
                            validators=[DataRequired(), Length(max=20000)],
                            render_kw={"rows": 6})
+    expire = BooleanField("Students choose their own password the first time they sign in",
+                          default=True)
     submit = SubmitField("Create accounts and print login slips")
+
+
+class TimeZoneForm(FlaskForm):
+    """The zone a user reads times in ("" follows the browser)."""
+
+    time_zone = SelectField("Show times in", validate_choice=False)
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = zone_choices(("", "this browser's time zone"))
 
 
 class TokenForm(FlaskForm):
@@ -117,7 +145,8 @@ class AssignForm(FlaskForm):
     k = IntegerField("Students per document (k)", default=2,
                      validators=[Optional(), NumberRange(min=1, max=1000)],
                      render_kw={"min": 1, "inputmode": "numeric"})
-    due = DateField("Due date (optional; the end of that day, UTC)", validators=[Optional()])
+    due = DateField("Due date (optional; the end of that day in the project's time zone)",
+                    validators=[Optional()])
     submit = SubmitField("Assign")
 
 
@@ -204,3 +233,32 @@ class DocumentMetaForm(FlaskForm):
     language = SelectField(_l("Language of the text"), choices=[], validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
     submit = SubmitField(_l("Save"))
+
+
+class ResetPasswordForm(FlaskForm):
+    """A teacher (or admin) gives someone a new generated password and a new slip."""
+
+    expire = BooleanField("Make them choose their own password when they sign in with it",
+                          default=True)
+    submit = SubmitField("New password")
+
+
+class RemoveMemberForm(FlaskForm):
+    """A student taken out of a project: what happens to their work, asked again."""
+
+    how = RadioField("Their work in this project", default="keep", choices=[
+        SelectChoice("keep", "stays under their name"),
+        SelectChoice("pseudonymise", "stays, pseudonymised: under a “former-…” name that "
+                                     "cannot sign in")])
+    confirm = HiddenField()
+    submit = SubmitField("Remove from the project")
+
+
+class MoveMemberForm(FlaskForm):
+    target = SelectField("Move to", coerce=int, choices=[])
+    submit = SubmitField("Move")
+
+
+class CopyProjectForm(FlaskForm):
+    title = StringField("Title of the new project", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Copy the codebook and settings into a new project")

@@ -17,13 +17,15 @@ from app.web.classroom import project_page
 from app.web.forms import (
     ActionForm,
     ConfirmForm,
+    CopyProjectForm,
     EditProjectForm,
     JoinCodeForm,
     JoiningForm,
     MemberRoleForm,
     NewProjectForm,
-    ProjectForm,
+    ResetPasswordForm,
     RosterForm,
+    TimeZoneForm,
     TokenForm,
     UploadForm,
 )
@@ -67,9 +69,11 @@ def new_project():
     if form.validate_on_submit():
         try:
             project = projects.create_project(current_user, form.title.data,
-                                              form.instructions.data, form.language.data)
+                                              form.instructions.data, form.time_zone.data,
+                                              form.language.data)
         except ServiceError as exc:
             flash(exc.message, "error")
+            return render_template("web/project_form.html", form=form, project=None), exc.status
         else:
             flash(_("Project created. Students join with the code %(code)s.",
                     code=project.join_code), "info")
@@ -82,16 +86,21 @@ def new_project():
 def edit_project(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     form = EditProjectForm(obj=project)
+    copy_form = CopyProjectForm(formdata=None, title=f"{project.title} (copy)")
     if form.validate_on_submit():
         try:
-            projects.update_project(project, form.title.data, form.instructions.data)
+            projects.update_project(project, form.title.data, form.instructions.data,
+                                    form.time_zone.data)
             classroom.set_reveal(project, form.reveal.data, bool(form.reveal_anonymous.data))
         except ServiceError as exc:
             flash(exc.message, "error")
+            return render_template("web/project_form.html", form=form, project=project,
+                                   copy_form=copy_form), exc.status
         else:
             flash("Project saved.", "info")
             return redirect(url_for("web.project", project_id=project.id))
-    return render_template("web/project_form.html", form=form, project=project)
+    return render_template("web/project_form.html", form=form, project=project,
+                           copy_form=copy_form)
 
 
 @bp.get("/projects/<int:project_id>")
@@ -109,6 +118,7 @@ def project(project_id: int):
         progress=annotations.progress_by_document(project.id, current_user),
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
         joining_form=JoiningForm(enabled=project.join_enabled), role_form=MemberRoleForm(),
+        reset_form=ResetPasswordForm(),
         **room,
     )
 
@@ -150,12 +160,14 @@ def add_roster(project_id: int):
     form = RosterForm()
     if form.validate_on_submit():
         try:
-            slips = projects.add_roster(project, form.roster.data)
+            slips = projects.add_roster(project, form.roster.data,
+                                        expire=bool(form.expire.data))
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
             # Shown once: only the password hashes are kept.
-            return render_template("web/slips.html", project=project, slips=slips)
+            return render_template("web/slips.html", project=project, slips=slips,
+                                   expires=bool(form.expire.data))
     return redirect(url_for("web.project", project_id=project.id))
 
 
@@ -218,6 +230,7 @@ def api_tokens():
     return render_template("web/tokens.html", form=form, secret=secret,
                            tokens=tokens.user_tokens(current_user), action_form=ActionForm(),
                            sessions=accounts.sessions_of(current_user),
+                           zone_form=TimeZoneForm(time_zone=current_user.time_zone),
                            this_session=current_user.login_token_hash())
 
 

@@ -47,6 +47,7 @@ ROLE_PAGES_MISSING = {
         "web.document_archive", "web.agreement", "web.confusion", "web.confusion_cell",
         "web.label_passages", "web.span_confusion", "web.span_confusion_cell",
         "web.span_differences", "web.reveal", "web.sources_page", "web.source_profile",
+        "web.member",
     },
 }
 SIGNED_OUT_PAGES = ["/login", "/join", "/signup"]

@@ -4,3 +4,15 @@ for (const el of document.querySelectorAll("[data-color]")) {
   const color = el.dataset.color;
   if (/^#[0-9a-fA-F]{6}$/.test(color)) el.style.borderLeftColor = color;
 }
+
+// Times are shown in the viewer's zone: the server reads the browser's from this cookie.
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (browserZone && !document.cookie.split("; ").includes(`tz=${encodeURIComponent(browserZone)}`)) {
+  document.cookie = `tz=${encodeURIComponent(browserZone)}; path=/; max-age=31536000; samesite=lax`;
+}
+// A new project's time zone starts as the teacher's browser's.
+for (const select of document.querySelectorAll("select[data-browser-zone='fill']")) {
+  if (browserZone && [...select.options].some((o) => o.value === browserZone)) {
+    select.value = browserZone;
+  }
+}
