@@ -90,6 +90,10 @@ export class Palette {
       if (node && event.target === node && !this.clicking) this.pick([Number(node.dataset.passageId)]);
     });
     root?.addEventListener("pointerdown", () => { this.clicking = true; });
+    root?.addEventListener("mousedown", (event) => {
+      // Shift+click picks a run of passages: the browser would extend a text selection instead.
+      if (event.shiftKey && this.anchor !== null && this.getLayer() === "source" && this.mode === "passage") event.preventDefault();
+    });
     root?.addEventListener("pointerup", () => setTimeout(() => { this.clicking = false; }, 0));
   }
 
