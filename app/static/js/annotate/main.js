@@ -14,6 +14,7 @@ import { keepFocusIn } from "./dialogs.js";
 import { renderNotSaved } from "./notsaved.js";
 import { initPalette, openPalette } from "./palette.js";
 import { Renderer } from "./render.js";
+import { hideSheet, showSheet } from "./sheet.js";
 import { Store } from "./store.js";
 import { Submit } from "./submit.js";
 import { CodepointText, trimRange } from "./text.js";
@@ -63,8 +64,8 @@ const submit = new Submit({
     },
     openSpan(clientId) {
       setLayer(store.spans.get(clientId).layer);
-      openSpan(clientId);
       document.querySelector(`#passages .seg[data-ids~="${clientId}"]`)?.scrollIntoView({ block: "center" });
+      openSpan(clientId);
     },
     showRating() {
       showTab("rating");
@@ -102,8 +103,9 @@ function setLayer(key) {
 }
 
 // `reveal`: the annotator asked for this span (clicked, tapped, made it), so the Span tab is
-// shown (a bottom sheet on narrow screens); a refresh after a save never switches the tab.
-function openSpan(clientId, { reveal = true } = {}) {
+// shown; a refresh after a save never switches the tab. `sheet`: on a narrow screen the panel
+// opens over the text (not for a span just made: marking goes on).
+function openSpan(clientId, { reveal = true, sheet = reveal } = {}) {
   if (pendingNote && pendingNote.clientId !== clientId) commitNote();
   const span = store.spans.get(clientId);
   const previous = selectedId && store.spans.get(selectedId);
@@ -111,14 +113,12 @@ function openSpan(clientId, { reveal = true } = {}) {
   if (previous) renderer.renderRanges([previous]);
   if (!span) {
     clearSpanPanel($("span-form"));
-    $("side-panel").classList.remove("sheet-open");
+    hideSheet($("side-panel"));
     return;
   }
   renderer.renderRanges([span]);
-  if (reveal) {
-    showTab("span");
-    $("side-panel").classList.add("sheet-open");
-  }
+  if (reveal) showTab("span");
+  if (sheet) showSheet($("side-panel"), document.querySelector(`#passages .seg[data-ids~="${clientId}"]`));
   fillSpanPanel({ form: $("span-form"), span, layer: layers.get(span.layer), labelOf: (s) => renderer.label(s), cp });
   offerPaste();
 }
@@ -180,7 +180,7 @@ function createFromSelection(labelKey, range = renderer.selectionRange()) {
   if (end <= start) return false;
   const span = store.createSpan({ layer: activeLayer, label: labelKey, start, end, text: cp.slice(start, end) });
   window.getSelection().removeAllRanges();
-  if (span) openSpan(span.client_id);
+  if (span) openSpan(span.client_id, { sheet: false });
   return true;
 }
 

@@ -50,6 +50,7 @@ export class Submit {
     this.dialog = document.getElementById("submit-dialog");
     this.opener = null;
     this.locked = null;
+    this.watcher = null;
     this.button.addEventListener("click", () => this.start());
     document.getElementById("submit-cancel").addEventListener("click", () => this.hide());
     document.getElementById("submit-confirm").addEventListener("click", () => this.confirm());
@@ -76,10 +77,21 @@ export class Submit {
       this.locked = locked;
       document.getElementById("locked-note").hidden = !locked;
       document.body.toggleAttribute("data-readonly", locked);
-      for (const form of ["span-form", "rating-form"]) {
-        for (const input of document.getElementById(form).querySelectorAll("input, select, textarea, button")) input.disabled = locked;
-      }
+      this.disableInputs();
       this.onLock(locked);
+    }
+  }
+
+  /** Disable (or enable) the span panel's and rating form's inputs, and keep them so while
+   *  the panels are drawn anew (a span opened, the form reloaded). */
+  disableInputs() {
+    const forms = ["span-form", "rating-form"].map((id) => document.getElementById(id));
+    for (const form of forms) {
+      for (const input of form.querySelectorAll("input, select, textarea, button")) input.disabled = this.locked;
+    }
+    if (!this.watcher) {
+      this.watcher = new MutationObserver(() => { if (this.locked) this.disableInputs(); });
+      for (const form of forms) this.watcher.observe(form, { childList: true, subtree: true });
     }
   }
 
