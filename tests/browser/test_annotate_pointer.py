@@ -253,3 +253,37 @@ def test_a_whole_seed_is_annotated_and_submitted_by_touch_alone(browser: Browser
         assert errors == []
     finally:
         page.context.close()
+
+
+def test_the_palette_is_a_toolbar_from_the_keyboard(page: Page, seeded: Seeded):
+    """Alt+L moves focus into the palette, arrows move, Enter applies, Escape goes back."""
+    sign_in(page, seeded.username)
+    open_page(page, seeded)
+    page.keyboard.press("Alt+1")
+    passage = page.locator("#passages .passage").nth(3)
+    passage.focus()
+    expect(page.locator("#palette-target")).to_have_text("Tag passage 4 as:")
+    page.keyboard.press("Alt+L")
+    palette = page.get_by_role("toolbar", name="Labels: Source type")
+    expect(palette.get_by_role("button", name="News reporting")).to_be_focused()
+    assert palette.locator('button[tabindex="0"]').count() == 1  # one Tab stop
+    page.keyboard.press("ArrowRight")
+    expect(palette.get_by_role("button", name="Official")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(passage).to_be_focused()
+    assert stored(page, seeded)["passage_tags"] == []
+    page.keyboard.press("Alt+L")  # back on the label last left
+    expect(palette.get_by_role("button", name="Official")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(passage).to_be_focused()
+    expect(passage).to_have_attribute("data-tag", "official_statement")
+    page.keyboard.press("Shift+F10")
+    page.keyboard.press("Home")
+    expect(palette.get_by_role("button", name="Tag the passage")).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # "Mark a quoted voice"
+    expect(palette.get_by_role("button", name="Mark a quoted voice")).to_have_attribute(
+        "aria-pressed", "true")
+    expect(page.locator("#palette-target")).to_contain_text("Select the quoted words")
+    saved(page)
+    assert [t["label"] for t in stored(page, seeded)["passage_tags"]] == ["official_statement"]
