@@ -8,18 +8,20 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.test_annotate import sign_in
 from tests.browser.test_annotate_pointer import Seeded, open_page, seeded  # noqa: F401
+from tests.browser.test_annotate_submit import api, span_body
 
 pytestmark = pytest.mark.browser
 
 # Buttons, links and inputs of the page's own tools (text links in a sentence are exempt).
 TARGETS_JS = """() => [...document.querySelectorAll(
-    '.annotate-toolbar button, #palette button, .tabs button, #rating-form input, #side-panel select')]
+    '.annotate-toolbar button, #palette button, .tabs button, #rating-form input,'
+    + ' #side-panel select, #span-form input, #span-form button')]
   .filter((el) => el.getClientRects().length)
   .map((el) => { const r = el.getBoundingClientRect();
                  const box = el.closest('label.scale-option') || el;
                  const b = box.getBoundingClientRect();
-                 return [el.textContent.trim() || el.outerHTML.slice(0, 60), Math.max(r.width, b.width),
-                         Math.max(r.height, b.height)]; })"""
+                 return [el.textContent.trim() || el.outerHTML.slice(0, 60),
+                         Math.max(r.width, b.width), Math.max(r.height, b.height)]; })"""
 
 
 def phone(browser: Browser, live_server: str, width: int, height: int):
@@ -82,8 +84,16 @@ def test_pointer_targets_are_at_least_24_px(browser: Browser, live_server: str,
     try:
         sign_in(page, seeded.username)
         open_page(page, seeded)
-        page.get_by_role("tab", name="Rating").tap()
+        voice = span_body(seeded, "source", "testimony", "We are not looters!")
+        api(page, seeded, "POST", "/spans", voice)
+        open_page(page, seeded)
         small = [t for t in page.evaluate(TARGETS_JS) if t[1] < 24 or t[2] < 24]
+        page.keyboard.press("Alt+1")
+        page.locator(f'#passages .seg[data-s="{voice["start"]}"]').tap()  # the span editor
+        expect(page.locator("#span-form")).to_be_visible()
+        small += [t for t in page.evaluate(TARGETS_JS) if t[1] < 24 or t[2] < 24]
+        page.get_by_role("tab", name="Rating").tap()
+        small += [t for t in page.evaluate(TARGETS_JS) if t[1] < 24 or t[2] < 24]
         assert small == []
     finally:
         page.context.close()

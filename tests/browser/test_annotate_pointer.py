@@ -230,7 +230,8 @@ def test_a_whole_seed_is_annotated_and_submitted_by_touch_alone(browser: Browser
         box = sheet.bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] + 1
         marked = page.locator(f'#passages .seg[data-s="{start}"]').bounding_box()
-        assert marked is not None and 0 <= marked["y"] and marked["y"] + marked["height"] <= box["y"]
+        assert marked is not None
+        assert 0 <= marked["y"] and marked["y"] + marked["height"] <= box["y"]
         page.locator("#span-note").tap()
         page.keyboard.type("exaggerates the scale")  # the on-screen keyboard
         page.get_by_role("button", name="Close the span").tap()

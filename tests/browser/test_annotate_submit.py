@@ -35,9 +35,11 @@ def test_submitting_lists_what_is_missing_then_the_page_is_read_only(
         page: Page, seeded: Seeded):  # noqa: F811
     sign_in(page, seeded.username)
     open_page(page, seeded)
-    ids = page.eval_on_selector_all("#passages .passage", "els => els.map(e => +e.dataset.passageId)")
+    ids = page.eval_on_selector_all("#passages .passage",
+                                    "els => els.map(e => +e.dataset.passageId)")
     for passage_id in ids[:2]:
-        api(page, seeded, "PUT", f"/passages/{passage_id}/tag", {"label": "news_report", "version": None})
+        api(page, seeded, "PUT", f"/passages/{passage_id}/tag",
+            {"label": "news_report", "version": None})
     claim = "Officials said 14 people were killed"
     api(page, seeded, "POST", "/spans", span_body(seeded, "claim", "claim.contradicted", claim))
     api(page, seeded, "PUT", "/rating", {"values": {"reliability": 2, "slant": 0}, "version": None})
@@ -78,7 +80,7 @@ def test_submitting_lists_what_is_missing_then_the_page_is_read_only(
     expect(page.locator("#palette-labels button").first).to_have_attribute("aria-disabled", "true")
     # Keys change nothing either: no request is even sent.
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.method) if "/api/" in request.url else None)
+    page.on("request", lambda r: sent.append(r.method) if "/api/" in r.url else None)
     page.keyboard.press("Alt+1")
     page.locator("#passages .passage").nth(5).focus()
     page.keyboard.press("n")
@@ -88,7 +90,8 @@ def test_submitting_lists_what_is_missing_then_the_page_is_read_only(
     page.reload()  # and so after a reload
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     expect(banner).to_be_visible()
-    expect(page.locator('#rating-form input[name="rating-reliability"][value="2"]')).to_be_disabled()
+    reliability = page.locator('#rating-form input[name="rating-reliability"][value="2"]')
+    expect(reliability).to_be_disabled()
 
 
 def test_the_side_panel_never_switches_tab_on_its_own(page: Page, seeded: Seeded,  # noqa: F811
