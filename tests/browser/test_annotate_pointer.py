@@ -288,3 +288,24 @@ def test_the_palette_is_a_toolbar_from_the_keyboard(page: Page, seeded: Seeded):
     expect(page.locator("#palette-target")).to_contain_text("Select the quoted words")
     saved(page)
     assert [t["label"] for t in stored(page, seeded)["passage_tags"]] == ["official_statement"]
+
+
+def test_a_label_key_on_selected_text_does_what_the_palette_shows(page: Page, seeded: Seeded):
+    """In the source layer a key, like a click, tags the passage unless "quoted voice" is on."""
+    sign_in(page, seeded.username)
+    open_page(page, seeded)
+    page.keyboard.press("Alt+1")
+    needle = "We are not looters!"
+    start = seeded.text.index(needle)
+    page.evaluate(SELECT_JS, [start, start + len(needle)])
+    expect(page.locator("#palette-target")).to_have_text("Tag passage 6 as:")
+    page.keyboard.press("t")
+    saved(page)
+    body = stored(page, seeded)
+    assert (body["spans"], [t["label"] for t in body["passage_tags"]]) == ([], ["testimony"])
+    page.get_by_role("button", name="Mark a quoted voice").click()
+    page.evaluate(SELECT_JS, [start, start + len(needle)])
+    page.keyboard.press("f")
+    saved(page)
+    (span,) = stored(page, seeded)["spans"]
+    assert (span["layer"], span["label"], span["text"]) == ("source", "forum_post", needle)

@@ -250,8 +250,9 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const label = event.key.length === 1 ? labelForKey(activeLayer, event.key.toLowerCase()) : null;
-  // A label key with text selected marks a span: that comes before any other use of the key.
-  if (label && createFromSelection(label.key)) {
+  // A label key with text selected applies the label as the palette shows (in the source
+  // layer: a tag or a quoted voice, as its switch says): that comes before any other use.
+  if (label && renderer.selectionRange() && palette.apply(label.key)) {
     event.preventDefault();
     return;
   }
