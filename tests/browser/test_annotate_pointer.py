@@ -286,6 +286,9 @@ def test_the_palette_is_a_toolbar_from_the_keyboard(page: Page, seeded: Seeded):
     expect(palette.get_by_role("button", name="Mark a quoted voice")).to_have_attribute(
         "aria-pressed", "true")
     expect(page.locator("#palette-target")).to_contain_text("Select the quoted words")
+    page.keyboard.press("Alt+2")  # another layer's labels: focus stays in the palette
+    expect(page.get_by_role("toolbar", name="Labels: Rhetoric (persuasion techniques)")
+           .get_by_role("button", name="Loaded language")).to_be_focused()
     saved(page)
     assert [t["label"] for t in stored(page, seeded)["passage_tags"]] == ["official_statement"]
 

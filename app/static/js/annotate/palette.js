@@ -66,6 +66,7 @@ export class Palette {
     // Clicking a label must not take the text selection away (as a mouse press would).
     this.root.addEventListener("mousedown", (event) => { if (event.target.closest("button")) event.preventDefault(); });
     this.root.addEventListener("pointerdown", () => { this.holding = true; });
+    this.root.addEventListener("pointercancel", () => { this.holding = false; }); // a swipe along the labels
     this.root.addEventListener("click", (event) => {
       const button = event.target.closest("button");
       this.holding = false;
@@ -101,6 +102,7 @@ export class Palette {
 
   /** Draw the active layer's labels (on start and on every layer switch). */
   render() {
+    const hadFocus = this.root.contains(document.activeElement);
     const layer = this.layers.get(this.getLayer());
     this.root.setAttribute("aria-label", `Labels: ${layer.name}`);
     const buttons = layer.labels.filter((l) => l.active).map((label) => {
@@ -114,6 +116,7 @@ export class Palette {
     this.labelsBox.replaceChildren(...buttons);
     this.modeBox.hidden = this.getLayer() !== "source";
     this.update();
+    if (hadFocus) this.labelsBox.querySelector("button")?.focus(); // its button was redrawn
   }
 
   /** Say what a label would apply to, and mark the buttons' names accordingly. */
