@@ -11,7 +11,9 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
   server would measure itself. The same figures from eight Python threads are printed too
   (`…_python_threads`), and they are what the main lines fall back to without wrk;
 - the latency of 8 clients that each create four spans a second;
-- the time from navigation to the highlighted text in headless Chromium.
+- the time from navigation to the highlighted text in headless Chromium;
+- the taps it takes to give each of the 31 passages of seed 000 a source type on a phone
+  (390x844, touch): tap a passage, tap a label in the palette, counted as Playwright taps.
 
 Every acknowledged create is checked in the database afterwards (none missing).
 Targets: render under 100 ms, p95 under 25 ms with 8 clients, highlights under 500 ms.
@@ -41,8 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FORUM = "002_58f5ba6ad2df0acd.txt"
+TAGGED = "000_52683757a7824f21.txt"  # 31 passages
 SPANS = 1000
 CREATES_PER_CLIENT = 150
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -89,7 +94,10 @@ def build_database(folder: Path) -> dict:
             projects.add_member(project, writer, "student")
             db.session.commit()
             secrets.append(tokens.create_token(writer, "bench")[1])
+        tagged = db.session.scalar(db.select(Document).where(Document.project_id == project.id,
+                                                             Document.source_name == TAGGED))
         info = {"url": url, "project": project.id, "forum": forum.id, "tokens": secrets,
+                "tagged": tagged.id, "tagged_passages": len(tagged.passages),
                 "text": forum.text, "bounds": bounds}
         db.engine.dispose()
     return info
@@ -284,8 +292,7 @@ def measure_highlights(port: int, info: dict, runs: int) -> float | None:
         return None
     from playwright.sync_api import sync_playwright
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = CHROMIUM_ARGS
     url = f"http://127.0.0.1:{port}"
     times = []
     with sync_playwright() as p:
@@ -304,6 +311,44 @@ def measure_highlights(port: int, info: dict, runs: int) -> float | None:
             times.append(float(page.get_attribute("body", "data-ready-ms")))
         browser.close()
     return statistics.median(times[1:])  # the first load also warms the cache
+
+
+def measure_taps(port: int, info: dict) -> int | None:
+    """Taps to tag every passage of seed 000 by touch at 390x844 (each checked as stored)."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    from playwright.sync_api import expect, sync_playwright
+
+    url = f"http://127.0.0.1:{port}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                      is_mobile=True)
+        page = context.new_page()
+        page.goto(url + "/login")
+        page.fill("#username", "bench7")
+        page.fill("#password", "bench-password")
+        page.click("input[type=submit]")
+        page.wait_for_url("**/projects")
+        page.goto(f"{url}/projects/{info['project']}/documents/{info['tagged']}/annotate")
+        page.wait_for_selector("body[data-ready]")
+        taps = 0
+        if page.get_attribute('.layer-button[data-layer="source"]', "aria-checked") != "true":
+            page.tap('.layer-button[data-layer="source"]')
+            taps += 1
+        passages = page.locator("#passages .passage")
+        label = page.locator('#palette-labels button[data-label="news_report"]')
+        for index in range(passages.count()):
+            passages.nth(index).tap(position={"x": 20, "y": 8})
+            label.tap()
+            taps += 2
+        expect(page.locator("#save-state")).to_have_text("All changes saved", timeout=30_000)
+        api = f"/api/v1/projects/{info['project']}/documents/{info['tagged']}/annotations"
+        stored = page.request.get(url + api).json()["passage_tags"]
+        browser.close()
+    if len(stored) != info["tagged_passages"]:
+        raise RuntimeError(f"{len(stored)} of {info['tagged_passages']} passages tagged")
+    return taps
 
 
 def main() -> None:
@@ -354,6 +399,9 @@ def main() -> None:
             highlights = measure_highlights(port, info, runs)
             if highlights is not None:
                 print(f"highlights_visible_1000_spans: {highlights:.0f} ms", flush=True)
+            taps = measure_taps(port, info)
+            if taps is not None:
+                print(f"taps_to_tag_{info['tagged_passages']}_passages: {taps} taps", flush=True)
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -334,6 +334,19 @@ def test_annotate_page_tells_the_script_a_submitted_document_is_locked(
     assert data["submission_locks"] is False and data["locked"] is False
 
 
+def test_annotate_page_names_the_teachers_who_can_reopen_a_submission(client, klass, make,
+                                                                     login_as):
+    second = make.member(klass.project, role="teacher", username="aardvark")
+    second.display_name = "Ms Abai"
+    db.session.commit()
+    assert classroom.teacher_names(klass.project) == ["Ms Abai", "teacher"]
+    login_as(klass.students[0])
+    html = client.get(f"/projects/{klass.project.id}/documents/{klass.documents[0].id}/annotate"
+                      ).get_data(as_text=True)
+    banner = re.search(r'<p id="locked-note"[^>]*>(.*?)</p>', html, re.S)
+    assert banner and "your teacher (Ms Abai, teacher) can reopen it" in banner.group(1)
+
+
 def test_a_students_previous_and_next_stay_within_their_assignments(client, klass, login_as):
     classroom.assign(klass.project, "k", 1)
     student = klass.students[2]

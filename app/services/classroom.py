@@ -52,6 +52,14 @@ class AssignResult:
     per_student: dict[str, int] = field(default_factory=dict)
 
 
+def teacher_names(project: Project) -> list[str]:
+    """Display names of the project's teachers (who can reopen a submitted document)."""
+    teachers = db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.project_id == project.id, Membership.role == "teacher"))
+    return sorted(user.name for user in teachers)
+
+
 def students(project: Project) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id)

@@ -139,10 +139,9 @@ def test_selected_text_is_labelled_and_found_at_the_same_characters_after_reload
     cafe = select(page, setting, "Café")
     page.keyboard.press("l")  # loaded language, by its shortcut
     family = select(page, setting, "👩\u200d👩\u200d👧")
-    page.locator("#passages").dispatch_event("mouseup")
-    menu = page.locator("#label-menu")
-    expect(menu).to_be_visible()
-    menu.get_by_role("menuitem", name=re.compile("Exaggeration")).click()
+    palette = page.get_by_role("toolbar", name=re.compile("Labels"))
+    expect(palette.locator("#palette-target")).to_contain_text("👩\u200d👩\u200d👧")
+    palette.get_by_role("button", name=re.compile("Exaggeration")).click()
     saved(page)
 
     stored = {(s["start"], s["end"], s["label"], s["text"])
@@ -284,22 +283,24 @@ def test_failed_saves_are_retried_and_survive_a_reload_without_duplicates(
         ("claim.unverifiable_number", "14 people were killed")]
 
 
-def test_rating_form_and_done(page: Page, setting: Setting, browser_errors):
-    browser_errors.allow(r"status of 400")  # "done" refused while the form is incomplete
+def test_rating_form_and_done(page: Page, setting: Setting):
     sign_in(page, setting.username)
     open_document(page, setting)
-    page.get_by_role("button", name="Mark done").click()
-    expect(page.locator("#save-state")).to_contain_text("Reliability", timeout=10_000)
+    page.get_by_role("button", name="Submit to teacher").click()
+    dialog = page.get_by_role("dialog", name="Submit to your teacher?")
+    expect(dialog).to_contain_text("The rating form needs: Reliability")
+    expect(dialog.get_by_role("button", name=re.compile("Submit"))).to_be_disabled()
+    dialog.get_by_role("button", name="Open the rating form").click()
     expect(page.locator("#rating-panel")).to_be_visible()
     page.locator('input[name="rating-reliability"][value="5"]').check()
     page.locator('input[name="rating-slant"][value="cannot_tell"]').check()
     page.locator('select[data-field="genre"]').select_option("reporting")
     saved(page)
-    page.get_by_role("button", name="Mark done").click()
+    page.get_by_role("button", name="Submit to teacher").click()
+    dialog.get_by_role("button", name="Submit anyway").click()  # passages are untagged
     saved(page)
     # A student's submission locks the document until a teacher reopens it.
     submitted = page.get_by_role("button", name=re.compile("Submitted"))
-    expect(submitted).to_have_attribute("aria-pressed", "true")
     expect(submitted).to_be_disabled()
     expect(page.locator("#locked-note")).to_be_visible()
     body = annotations(page, setting)

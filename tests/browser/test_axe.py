@@ -22,6 +22,8 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 from app.models import Project
 from app.services import demo
+from tests.browser.test_annotate import PASSWORD, SELECT_JS
+from tests.browser.test_annotate_pointer import Seeded, open_page, seeded  # noqa: F401
 from tests.browser.test_pages import STUDENT, TEACHER, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
@@ -175,6 +177,8 @@ def test_annotate_page_states_have_no_wcag_violations(page: Page, demo_project, 
     page.goto(url)
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     problems = []
+    if page.locator("#locked-note").is_visible():  # the demo student submitted it
+        problems += describe("annotate, submitted (read-only)", run_axe(page))
     for key, layer in (("Alt+1", "source"), ("Alt+2", "rhetoric"), ("Alt+3", "claims")):
         page.keyboard.press(key)
         problems += describe(f"annotate, layer {layer}", run_axe(page))
@@ -183,7 +187,8 @@ def test_annotate_page_states_have_no_wcag_violations(page: Page, demo_project, 
     if first_span.count():
         first_span.click()
         expect(page.locator("#span-form")).to_be_visible()
-        problems += describe("annotate, span editor", run_axe(page))
+        problems += describe("annotate, span editor (a bottom sheet on a phone)", run_axe(page))
+        page.keyboard.press("Escape")
     page.get_by_role("tab", name="Rating").click()
     expect(page.locator("#rating-panel")).to_be_visible()
     problems += describe("annotate, rating tab", run_axe(page))
@@ -200,4 +205,38 @@ def test_annotate_page_states_have_no_wcag_violations(page: Page, demo_project, 
     expect(help_dialog).to_be_hidden()
     expect(toggle).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")
+    assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_annotate_page_while_working_has_no_wcag_violations(page: Page, seeded: Seeded,  # noqa: F811
+                                                            size: str):
+    """A document not yet submitted: the palette with passages picked and with focus, a
+    quoted voice offered, the span editor (a bottom sheet on a phone), the submit dialog."""
+    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size], strict=True)))
+    sign_in(page, seeded.username, PASSWORD)
+    open_page(page, seeded)
+    problems = []
+    page.keyboard.press("Alt+1")
+    page.locator("#passages .passage").nth(1).click()
+    page.locator("#passages .passage").nth(3).click(modifiers=["Shift"])
+    page.keyboard.press("Alt+L")
+    expect(page.locator("#palette-labels button").first).to_be_focused()
+    problems += describe("annotate, palette focused, passages picked", run_axe(page))
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Mark a quoted voice").click()
+    start = seeded.text.index("We are not looters!")
+    page.evaluate(SELECT_JS, [start, start + len("We are not looters!")])
+    expect(page.locator("#palette-target")).to_contain_text("quoted voice")
+    problems += describe("annotate, a quoted voice offered", run_axe(page))
+    page.locator("#palette-labels button").nth(2).click()
+    page.keyboard.press("Escape")
+    page.locator(f'#passages .seg[data-s="{start}"]').click()
+    expect(page.locator("#span-form")).to_be_visible()
+    problems += describe("annotate, span editor open", run_axe(page))
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Submit to teacher").click()
+    submit = page.get_by_role("dialog", name="Submit to your teacher?")
+    expect(submit).to_be_visible()
+    problems += describe("annotate, submit dialog", run_axe(page))
     assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)

@@ -8,12 +8,15 @@ import {
   renderGuidelines,
   renderKeyLegend,
   renderRatingForm,
-  showLabelMenu,
   showTooltip,
 } from "./panel.js";
+import { keepFocusIn } from "./dialogs.js";
 import { renderNotSaved } from "./notsaved.js";
+import { initPalette, openPalette } from "./palette.js";
 import { Renderer } from "./render.js";
+import { hideSheet, showSheet } from "./sheet.js";
 import { Store } from "./store.js";
+import { Submit } from "./submit.js";
 import { CodepointText, trimRange } from "./text.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
@@ -43,20 +46,46 @@ const store = new Store({
 const renderer = new Renderer({
   cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId,
 });
+const palette = initPalette({
+  root: $("palette"), passages, layers, getLayer: () => activeLayer,
+  selectionRange: () => renderer.selectionRange(), textOf: (start, end) => cp.slice(start, end),
+  onMark: (labelKey, range) => createFromSelection(labelKey, range),
+  onTag: (ids, labelKey) => { for (const id of ids) store.setTag(id, labelKey); },
+  isReadOnly: () => store.locked,
+});
+const submit = new Submit({
+  locks: data.submission_locks, store, passages, codebook, labels, cp,
+  commit: () => { commitNote(); commitRating(); },
+  actions: {
+    focusPassage(passage) {
+      setLayer("source");
+      passage.el.focus({ preventScroll: true });
+      passage.el.scrollIntoView({ block: "center" });
+    },
+    openSpan(clientId) {
+      setLayer(store.spans.get(clientId).layer);
+      document.querySelector(`#passages .seg[data-ids~="${clientId}"]`)?.scrollIntoView({ block: "center" });
+      openSpan(clientId);
+    },
+    showRating() {
+      showTab("rating");
+      $("rating-panel").scrollIntoView({ block: "nearest" });
+      $("rating-form").querySelector("input, select, textarea")?.focus({ preventScroll: true });
+    },
+  },
+  onLock(locked) {
+    store.locked = locked;
+    palette.update();
+  },
+});
 
 // --- drawing ---------------------------------------------------------------------------------
 
 function updateProgress() {
   const tagged = passages.filter((p) => store.tags.has(p.id)).length;
   $("progress-text").textContent = `${tagged} of ${passages.length} passages tagged · ${store.spans.size} spans`;
-  const done = $("done-toggle");
-  done.setAttribute("aria-pressed", String(store.done));
-  // A student's submission is locked until the teacher reopens it (the server says 423).
-  const locked = Boolean(data.submission_locks && store.done);
-  done.textContent = locked ? "Submitted ✓" : store.done ? "Done ✓ (reopen)" : "Mark done";
-  done.disabled = locked;
-  $("locked-note").hidden = !locked;
-  $("undo").disabled = store.undoStack.length === 0;
+  submit.update();
+  $("undo").disabled = store.locked || store.undoStack.length === 0;
 }
 
 function setLayer(key) {
@@ -67,13 +96,16 @@ function setLayer(key) {
     button.setAttribute("aria-checked", String(button.dataset.layer === key));
   }
   document.body.dataset.layer = key;
-  $("label-menu").hidden = true;
   const selected = renderer.selectionRange();
   renderer.renderAll();
   if (selected) renderer.select(selected); // select, switch layers, then pick the label
+  palette.render();
 }
 
-function openSpan(clientId) {
+// `reveal`: the annotator asked for this span (clicked, tapped, made it), so the Span tab is
+// shown; a refresh after a save never switches the tab. `sheet`: on a narrow screen the panel
+// opens over the text (not for a span just made: marking goes on).
+function openSpan(clientId, { reveal = true, sheet = reveal } = {}) {
   if (pendingNote && pendingNote.clientId !== clientId) commitNote();
   const span = store.spans.get(clientId);
   const previous = selectedId && store.spans.get(selectedId);
@@ -81,10 +113,12 @@ function openSpan(clientId) {
   if (previous) renderer.renderRanges([previous]);
   if (!span) {
     clearSpanPanel($("span-form"));
+    hideSheet($("side-panel"));
     return;
   }
   renderer.renderRanges([span]);
-  showTab("span");
+  if (reveal) showTab("span");
+  if (sheet) showSheet($("side-panel"), document.querySelector(`#passages .seg[data-ids~="${clientId}"]`));
   fillSpanPanel({ form: $("span-form"), span, layer: layers.get(span.layer), labelOf: (s) => renderer.label(s), cp });
   offerPaste();
 }
@@ -97,7 +131,7 @@ store.addEventListener("change", (event) => {
     for (const id of ids) if (passageById.has(id)) renderer.renderTag(passageById.get(id));
   }
   if (selectedId) {
-    if (store.spans.has(selectedId)) openSpan(selectedId);
+    if (store.spans.has(selectedId)) openSpan(selectedId, { reveal: false });
     else openSpan(null);
   }
   updateProgress();
@@ -121,10 +155,6 @@ document.addEventListener("visibilitychange", () => { if (!document.hidden) stor
 const showNotSaved = () => renderNotSaved($("not-saved"), store.notSaved, { passages, labels, layerNames }, (id) => store.dismiss(id));
 store.addEventListener("notsaved", showNotSaved);
 
-store.addEventListener("refused", (event) => {
-  if (event.detail.op.kind === "done" || event.detail.op.kind === "rating") showTab("rating");
-});
-
 store.addEventListener("rating", () => renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values));
 
 store.addEventListener("conflict", (event) => {
@@ -144,15 +174,13 @@ store.addEventListener("conflict", (event) => {
 
 // --- creating spans and tags -----------------------------------------------------------------
 
-function createFromSelection(labelKey) {
-  const range = renderer.selectionRange();
+function createFromSelection(labelKey, range = renderer.selectionRange()) {
   if (!range) return false;
   const [start, end] = trimRange(cp, range.start, range.end);
   if (end <= start) return false;
   const span = store.createSpan({ layer: activeLayer, label: labelKey, start, end, text: cp.slice(start, end) });
   window.getSelection().removeAllRanges();
-  $("label-menu").hidden = true;
-  openSpan(span.client_id);
+  if (span) openSpan(span.client_id, { sheet: false });
   return true;
 }
 
@@ -178,7 +206,6 @@ function labelForKey(layerKey, key) {
 document.addEventListener("keydown", (event) => {
   const typing = event.target.closest?.("input, textarea, select");
   if (event.key === "Escape") {
-    $("label-menu").hidden = true;
     if (!$("help").hidden) {
       showHelp(false);
       return;
@@ -194,6 +221,12 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (typing || !$("conflict").hidden) return;
+  // The label palette takes the focus: Alt+L, or the platform's menu keys.
+  if ((event.altKey && event.code === "KeyL") || (event.shiftKey && event.key === "F10") || event.key === "ContextMenu") {
+    openPalette();
+    event.preventDefault();
+    return;
+  }
   if (event.altKey && /^Digit[1-9]$/.test(event.code)) {
     const layer = codebook.layers[Number(event.code.slice(5)) - 1];
     if (layer) {
@@ -217,8 +250,9 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const label = event.key.length === 1 ? labelForKey(activeLayer, event.key.toLowerCase()) : null;
-  // A label key with text selected marks a span: that comes before any other use of the key.
-  if (label && createFromSelection(label.key)) {
+  // A label key with text selected applies the label as the palette shows (in the source
+  // layer: a tag or a quoted voice, as its switch says): that comes before any other use.
+  if (label && renderer.selectionRange() && palette.apply(label.key)) {
     event.preventDefault();
     return;
   }
@@ -290,22 +324,6 @@ function toggleHelp() {
   showHelp($("help").hidden);
 }
 
-function keepFocusIn(container, event) {
-  const focusable = [...container.querySelectorAll("button, a[href], input, select, textarea")]
-    .filter((el) => !el.disabled);
-  const first = focusable[0], last = focusable[focusable.length - 1];
-  if (!first) return;
-  const inside = container.contains(document.activeElement);
-  if (event.shiftKey && (document.activeElement === first || !inside)) {
-    last.focus();
-    event.preventDefault();
-  } else if (!event.shiftKey && (document.activeElement === last || !inside ||
-                                 document.activeElement === container)) {
-    first.focus();
-    event.preventDefault();
-  }
-}
-
 // --- mouse -----------------------------------------------------------------------------------
 
 function spansAt(seg) {
@@ -321,14 +339,6 @@ function innermostAt(seg) {
 }
 
 const passagesRoot = $("passages");
-passagesRoot.addEventListener("mouseup", () => {
-  setTimeout(() => {
-    const range = renderer.selectionRange();
-    if (!range) return;
-    const selection = window.getSelection().getRangeAt(0).getBoundingClientRect();
-    showLabelMenu($("label-menu"), layers.get(activeLayer), selection, (key) => createFromSelection(key));
-  }, 0);
-});
 passagesRoot.addEventListener("click", (event) => {
   const seg = event.target.closest(".seg");
   if (seg && window.getSelection().isCollapsed) openSpan(innermostAt(seg));
@@ -342,9 +352,6 @@ for (const type of ["mouseover", "focusin"]) {
 passagesRoot.addEventListener("mouseout", (event) => {
   if (event.target.closest?.(".seg")) $("tooltip").hidden = true;
 });
-document.addEventListener("mousedown", (event) => {
-  if (!event.target.closest("#label-menu")) $("label-menu").hidden = true;
-});
 
 // --- toolbar and panels ----------------------------------------------------------------------
 
@@ -354,11 +361,7 @@ for (const button of document.querySelectorAll(".layer-button")) {
 $("undo").addEventListener("click", () => { store.undo(); updateProgress(); });
 $("help-toggle").addEventListener("click", toggleHelp);
 $("help-close").addEventListener("click", () => showHelp(false));
-$("done-toggle").addEventListener("click", () => {
-  commitNote();
-  commitRating();
-  store.setDone(!store.done);
-});
+$("sheet-close").addEventListener("click", () => openSpan(null));
 
 function showTab(name) {
   for (const tab of document.querySelectorAll('[role="tab"]')) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));

@@ -44,7 +44,7 @@ export function renderGuidelines(container, codebook) {
 }
 
 export function renderKeyLegend(container, codebook) {
-  const parts = [];
+  const parts = [el("p", {}, "Every label is also in the palette: click or tap it, or press ", el("kbd", { text: "Alt+L" }), " to go there.")];
   for (const layer of codebook.layers) {
     const items = layer.labels.filter((l) => l.active).map((label) =>
       el("li", {}, el("kbd", { text: label.shortcut }), " ", swatch(label.color), " ", label.name));

@@ -33,6 +33,7 @@ export class Store extends EventTarget {
     this.tags = new Map(); // passage id -> label as this tab sees it
     this.rating = null; // {values}
     this.done = false;
+    this.locked = false; // a submitted student's document: nothing changes until reopened
     // What the server last acknowledged: the versions that writes must name.
     this.known = new Map(); // client_id -> {id, version}
     this.tagVersions = new Map(); // passage id -> version
@@ -93,6 +94,7 @@ export class Store extends EventTarget {
   // --- actions -----------------------------------------------------------------------------
 
   createSpan(fields, { undoable = true } = {}) {
+    if (this.locked) return null;
     const body = { client_id: newClientId(), note: "", attributes: {}, ...fields };
     const span = { ...body, pending: true };
     this.spans.set(body.client_id, span);
@@ -104,7 +106,7 @@ export class Store extends EventTarget {
 
   updateSpan(clientId, changes, { undoable = true } = {}) {
     const span = this.spans.get(clientId);
-    if (!span) return;
+    if (!span || this.locked) return;
     const before = {};
     for (const key of Object.keys(changes)) before[key] = span[key];
     if (undoable) this.undoStack.push({ kind: "update", clientId, before });
@@ -116,7 +118,7 @@ export class Store extends EventTarget {
 
   deleteSpan(clientId, { undoable = true } = {}) {
     const span = this.spans.get(clientId);
-    if (!span) return;
+    if (!span || this.locked) return;
     this.spans.delete(clientId);
     if (undoable) this.undoStack.push({ kind: "delete", span: { ...span } });
     this.enqueue({ kind: "delete", clientId });
@@ -125,7 +127,7 @@ export class Store extends EventTarget {
 
   setTag(passageId, label, { undoable = true } = {}) {
     const before = this.tags.get(passageId) || null;
-    if (before === label) return;
+    if (before === label || this.locked) return;
     if (undoable) this.undoStack.push({ kind: "tag", passageId, before });
     if (label) this.tags.set(passageId, label);
     else this.tags.delete(passageId);
@@ -134,6 +136,7 @@ export class Store extends EventTarget {
   }
 
   saveRating(values) {
+    if (this.locked) return;
     this.rating = { values };
     // Only the newest form matters: unsent older saves are dropped (not the one in flight).
     this.outbox = this.outbox.filter((op, i) => op.kind !== "rating" || (i === 0 && this.sending));
@@ -147,6 +150,7 @@ export class Store extends EventTarget {
   }
 
   undo() {
+    if (this.locked) return false;
     const action = this.undoStack.pop();
     if (!action) return false;
     if (action.kind === "create") this.deleteSpan(action.clientId, { undoable: false });
