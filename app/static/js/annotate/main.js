@@ -11,10 +11,15 @@ import {
   showLabelMenu,
   showTooltip,
 } from "./panel.js";
+import { announce, quote } from "./announce.js";
+import { Caret, keepClearOf } from "./caret.js";
+import { EditBurst } from "./coalesce.js";
 import { renderNotSaved } from "./notsaved.js";
 import { Renderer } from "./render.js";
 import { Store } from "./store.js";
+import { SpanList } from "./spanlist.js";
 import { CodepointText, trimRange } from "./text.js";
+import { WordFind } from "./wordfind.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -41,7 +46,23 @@ const store = new Store({
   documentId: data.document.id, initial: data.annotations, query: data.query,
 });
 const renderer = new Renderer({
-  cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId,
+  cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId, layerNames,
+});
+const toolbar = document.querySelector(".annotate-toolbar");
+keepClearOf(toolbar);
+const caret = new Caret({
+  cp, passages, renderer, toolbar,
+  onMove: (range, text) => { if ($("word-find").hidden) announce(describeCaret(range, text)); },
+});
+const wordFind = new WordFind({
+  box: $("word-find"), input: $("word-find-input"), status: $("word-find-status"), caret, passages, cp,
+});
+const burst = new EditBurst(store);
+const spanList = new SpanList({
+  root: $("span-list"), summary: $("span-list-summary"), more: $("span-list-more"), store, cp,
+  labelOf: (s) => renderer.label(s), getLayer: () => activeLayer, layerName: (key) => layerNames[key] || key,
+  onJump: (id) => jumpToSpan(id), onEdit: (id) => { jumpToSpan(id); $("span-label").focus(); },
+  onDelete: (id) => deleteSpan(id),
 });
 
 // --- drawing ---------------------------------------------------------------------------------
@@ -71,10 +92,13 @@ function setLayer(key) {
   const selected = renderer.selectionRange();
   renderer.renderAll();
   if (selected) renderer.select(selected); // select, switch layers, then pick the label
+  caret.paint();
+  spanList.reset();
 }
 
 function openSpan(clientId) {
   if (pendingNote && pendingNote.clientId !== clientId) commitNote();
+  if (burst.pending && burst.pending.clientId !== clientId) burst.commit();
   const span = store.spans.get(clientId);
   const previous = selectedId && store.spans.get(selectedId);
   selectedId = span ? clientId : null;
@@ -100,6 +124,7 @@ store.addEventListener("change", (event) => {
     if (store.spans.has(selectedId)) openSpan(selectedId);
     else openSpan(null);
   }
+  caret.refresh();
   updateProgress();
 });
 
@@ -151,6 +176,8 @@ function createFromSelection(labelKey) {
   if (end <= start) return false;
   const span = store.createSpan({ layer: activeLayer, label: labelKey, start, end, text: cp.slice(start, end) });
   window.getSelection().removeAllRanges();
+  caret.release();
+  announce(`Marked ${quote(span.text)} as ${renderer.label(span).name}`);
   $("label-menu").hidden = true;
   openSpan(span.client_id);
   return true;
@@ -164,9 +191,7 @@ function focusedPassage() {
 function movePassage(step) {
   const current = focusedPassage();
   const index = current ? passages.indexOf(current) + step : 0;
-  const target = passages[Math.max(0, Math.min(passages.length - 1, index))];
-  target.el.focus();
-  target.el.scrollIntoView({ block: "nearest" });
+  caret.focusPassage(passages[Math.max(0, Math.min(passages.length - 1, index))]);
 }
 
 function labelForKey(layerKey, key) {
@@ -184,6 +209,7 @@ document.addEventListener("keydown", (event) => {
       return;
     }
     $("tooltip").hidden = true;
+    if (!typing && focusedPassage() && caret.clear()) return;
     if (!typing) openSpan(null);
     return;
   }
@@ -203,11 +229,15 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
-    if (store.undo()) event.preventDefault();
+    burst.commit();
+    if (store.undo()) {
+      event.preventDefault();
+      announce("Undone");
+    }
     updateProgress();
     return;
   }
-  if (event.shiftKey && ["ArrowRight", "ArrowLeft"].includes(event.key) && selectByKeyboard(event)) {
+  if (!event.altKey && !event.metaKey && caretKey(event)) {
     event.preventDefault();
     return;
   }
@@ -233,7 +263,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (event.key === "Delete" && selectedId) {
-    store.deleteSpan(selectedId);
+    deleteSpan(selectedId);
     return;
   }
   if (event.key === "Enter" && event.target.classList?.contains("seg")) {
@@ -242,31 +272,74 @@ document.addEventListener("keydown", (event) => {
   }
   const passage = focusedPassage();
   if (activeLayer === "source" && passage) {
+    const number = passages.indexOf(passage) + 1;
     if (event.key === "Backspace") {
       store.setTag(passage.id, null);
+      announce(`Removed the source type of passage ${number}`);
       event.preventDefault();
     } else if (label) {
       store.setTag(passage.id, label.key);
+      announce(`Tagged passage ${number} as ${label.name}`);
       event.preventDefault();
     }
   }
 });
 
-// Keyboard selection: on a focused passage, Shift+→/← extends the selection by a character
-// (with Ctrl, by a word) from the passage's start, as far as the browser's selection allows.
-function selectByKeyboard(event) {
-  const selection = window.getSelection();
+// The word caret in the focused passage (see caret.js): ←/→ by word, Shift to select,
+// Home/End, [ and ] to set the selection's start and end, / to find a word, Enter to open.
+function caretKey(event) {
   const passage = focusedPassage();
-  const inside = selection.rangeCount && passagesRoot.contains(selection.anchorNode);
-  if (!inside) {
-    if (!passage) return false;
-    const first = passage.el.querySelector("[data-s]")?.firstChild;
-    if (!first) return false;
-    selection.collapse(first, 0);
-  }
-  const direction = event.key === "ArrowRight" ? "forward" : "backward";
-  selection.modify("extend", direction, event.ctrlKey ? "word" : "character");
+  if (!passage || event.target !== passage.el) return false;
+  const extend = event.shiftKey;
+  if (event.key === "ArrowRight" || event.key === "ArrowLeft") return caret.move(event.key === "ArrowRight" ? 1 : -1, extend);
+  if (event.ctrlKey) return false;
+  if (event.key === "Home" || event.key === "End") return caret.edge(event.key === "Home" ? -1 : 1, extend);
+  if (event.key === "[") caret.setStart();
+  else if (event.key === "]") caret.setEnd();
+  else if (event.key === "/") wordFind.open();
+  else if (event.key === "Enter") {
+    const range = caret.range();
+    const id = range && innermostIn(range);
+    if (!id) return false;
+    openSpan(id);
+    announce(`Opened ${renderer.label(store.spans.get(id)).name}: the span's details are in the side panel`);
+  } else return false;
   return true;
+}
+
+/** What the caret is on, for a screen reader: the words, and the spans around them. */
+function describeCaret(range, text) {
+  const around = [...store.spans.values()].filter((s) => s.start <= range.start && s.end >= range.end && s.layer === activeLayer);
+  const names = around.map((s) => renderer.label(s).name);
+  const words = range.count > 1 ? `${range.count} words selected: ${quote(text)}` : text;
+  return names.length ? `${words}, in ${names.join(", ")}` : words;
+}
+
+/** The innermost span of the active layer (else any layer) around a range. */
+function innermostIn(range) {
+  const around = [...store.spans.values()].filter((s) => s.start <= range.start && s.end >= range.end);
+  const mine = around.filter((s) => s.layer === activeLayer);
+  const pool = mine.length ? mine : around;
+  if (!pool.length) return null;
+  return pool.reduce((a, b) => (b.end - b.start < a.end - a.start ? b : a)).client_id;
+}
+
+function deleteSpan(clientId) {
+  const span = store.spans.get(clientId);
+  if (!span) return;
+  store.deleteSpan(clientId);
+  announce(`Deleted ${renderer.label(span).name} on ${quote(cp.slice(span.start, span.end))}`);
+}
+
+/** Show a span in its passage (the caret on its first word) and open it in the panel. */
+function jumpToSpan(clientId) {
+  const span = store.spans.get(clientId);
+  if (!span) return;
+  const passage = passages[Math.max(0, passages.findIndex((p) => p.end > span.start))];
+  openSpan(clientId);
+  caret.enter(passage);
+  passage.el.focus({ preventScroll: true });
+  caret.placeAt(passage, span.start, { select: false });
 }
 
 let helpOpener = null;
@@ -329,6 +402,10 @@ passagesRoot.addEventListener("mouseup", () => {
     showLabelMenu($("label-menu"), layers.get(activeLayer), selection, (key) => createFromSelection(key));
   }, 0);
 });
+passagesRoot.addEventListener("focusin", (event) => {
+  const node = event.target.closest?.(".passage");
+  if (node) caret.enter(passageById.get(Number(node.dataset.passageId)));
+});
 passagesRoot.addEventListener("click", (event) => {
   const seg = event.target.closest(".seg");
   if (seg && window.getSelection().isCollapsed) openSpan(innermostAt(seg));
@@ -351,7 +428,11 @@ document.addEventListener("mousedown", (event) => {
 for (const button of document.querySelectorAll(".layer-button")) {
   button.addEventListener("click", () => setLayer(button.dataset.layer));
 }
-$("undo").addEventListener("click", () => { store.undo(); updateProgress(); });
+$("undo").addEventListener("click", () => {
+  burst.commit();
+  if (store.undo()) announce("Undone");
+  updateProgress();
+});
 $("help-toggle").addEventListener("click", toggleHelp);
 $("help-close").addEventListener("click", () => showHelp(false));
 $("done-toggle").addEventListener("click", () => {
@@ -363,6 +444,7 @@ $("done-toggle").addEventListener("click", () => {
 function showTab(name) {
   for (const tab of document.querySelectorAll('[role="tab"]')) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   for (const panel of document.querySelectorAll(".tab-panel")) panel.hidden = panel.dataset.panel !== name;
+  spanList.setVisible(name === "list");
 }
 for (const tab of document.querySelectorAll('[role="tab"]')) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 
@@ -395,7 +477,7 @@ $("span-note").addEventListener("input", () => {
   noteTimer = setTimeout(commitNote, 500);
 });
 $("span-note").addEventListener("blur", commitNote);
-$("span-delete").addEventListener("click", () => { if (selectedId) store.deleteSpan(selectedId); });
+$("span-delete").addEventListener("click", () => { if (selectedId) deleteSpan(selectedId); });
 
 // Evidence across documents: copy any span, paste it into a claim's evidence list.
 const CLIPBOARD = "sourcemark:evidence";
@@ -449,7 +531,7 @@ for (const button of document.querySelectorAll("[data-bound]")) {
     if (button.dataset.bound === "start") start += Number(button.dataset.delta);
     else end += Number(button.dataset.delta);
     if (start < 0 || end > cp.length || end <= start) return;
-    store.updateSpan(selectedId, { start, end, text: cp.slice(start, end) });
+    burst.update(selectedId, { start, end, text: cp.slice(start, end) });
   });
 }
 
@@ -469,6 +551,7 @@ $("rating-form").addEventListener("input", () => {
 });
 $("rating-form").addEventListener("focusout", commitRating);
 window.addEventListener("pagehide", () => {
+  burst.commit();
   commitNote();
   commitRating();
 });
