@@ -204,14 +204,6 @@ export class Caret {
     else CSS.highlights.delete("word-caret");
   }
 
-  /** After a redraw the DOM nodes are new: the selection and the caret are set on them again. */
-  refresh() {
-    if (!this.passage) return;
-    const range = this.range();
-    if (range && this.selected && !window.getSelection().isCollapsed) this.renderer.select(range);
-    this.paint();
-  }
-
   domRange({ start, end }) {
     const locate = (point, after) => {
       for (const seg of this.passage.el.querySelectorAll("[data-s]")) {

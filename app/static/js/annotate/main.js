@@ -13,6 +13,7 @@ import {
 } from "./panel.js";
 import { announce, quote } from "./announce.js";
 import { Caret, keepClearOf } from "./caret.js";
+import { caretCommands } from "./caretkeys.js";
 import { EditBurst } from "./coalesce.js";
 import { renderNotSaved } from "./notsaved.js";
 import { Renderer } from "./render.js";
@@ -58,6 +59,10 @@ const wordFind = new WordFind({
   box: $("word-find"), input: $("word-find-input"), status: $("word-find-status"), caret, passages, cp,
 });
 const burst = new EditBurst(store);
+const { caretKey, describeCaret, jumpToSpan } = caretCommands({
+  caret, wordFind, store, renderer, passages, openSpan: (id) => openSpan(id), getLayer: () => activeLayer,
+  focusedPassage: () => focusedPassage(),
+});
 const spanList = new SpanList({
   root: $("span-list"), summary: $("span-list-summary"), more: $("span-list-more"), store, cp,
   labelOf: (s) => renderer.label(s), getLayer: () => activeLayer, layerName: (key) => layerNames[key] || key,
@@ -96,7 +101,7 @@ function setLayer(key) {
   spanList.reset();
 }
 
-function openSpan(clientId) {
+function openSpan(clientId, { show = true } = {}) {
   if (pendingNote && pendingNote.clientId !== clientId) commitNote();
   if (burst.pending && burst.pending.clientId !== clientId) burst.commit();
   const span = store.spans.get(clientId);
@@ -108,23 +113,27 @@ function openSpan(clientId) {
     return;
   }
   renderer.renderRanges([span]);
-  showTab("span");
+  if (show) showTab("span");
   fillSpanPanel({ form: $("span-form"), span, layer: layers.get(span.layer), labelOf: (s) => renderer.label(s), cp });
   offerPaste();
 }
 
 store.addEventListener("change", (event) => {
   const { spans = [], passages: ids = [], all } = event.detail;
+  // A save acknowledged while text is selected redraws its passage: the selection stays.
+  const selection = renderer.selectionRange();
   if (all) renderer.renderAll();
   else {
     renderer.renderRanges(spans);
     for (const id of ids) if (passageById.has(id)) renderer.renderTag(passageById.get(id));
   }
   if (selectedId) {
-    if (store.spans.has(selectedId)) openSpan(selectedId);
+    // Kept up to date where it is: a save never switches the side panel's tab.
+    if (store.spans.has(selectedId)) openSpan(selectedId, { show: false });
     else openSpan(null);
   }
-  caret.refresh();
+  if (selection && !renderer.selectionRange()) renderer.select(selection);
+  caret.paint(); // the caret's underline, on the new nodes
   updateProgress();
 });
 
@@ -285,61 +294,11 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// The word caret in the focused passage (see caret.js): ←/→ by word, Shift to select,
-// Home/End, [ and ] to set the selection's start and end, / to find a word, Enter to open.
-function caretKey(event) {
-  const passage = focusedPassage();
-  if (!passage || event.target !== passage.el) return false;
-  const extend = event.shiftKey;
-  if (event.key === "ArrowRight" || event.key === "ArrowLeft") return caret.move(event.key === "ArrowRight" ? 1 : -1, extend);
-  if (event.ctrlKey) return false;
-  if (event.key === "Home" || event.key === "End") return caret.edge(event.key === "Home" ? -1 : 1, extend);
-  if (event.key === "[") caret.setStart();
-  else if (event.key === "]") caret.setEnd();
-  else if (event.key === "/") wordFind.open();
-  else if (event.key === "Enter") {
-    const range = caret.range();
-    const id = range && innermostIn(range);
-    if (!id) return false;
-    openSpan(id);
-    announce(`Opened ${renderer.label(store.spans.get(id)).name}: the span's details are in the side panel`);
-  } else return false;
-  return true;
-}
-
-/** What the caret is on, for a screen reader: the words, and the spans around them. */
-function describeCaret(range, text) {
-  const around = [...store.spans.values()].filter((s) => s.start <= range.start && s.end >= range.end && s.layer === activeLayer);
-  const names = around.map((s) => renderer.label(s).name);
-  const words = range.count > 1 ? `${range.count} words selected: ${quote(text)}` : text;
-  return names.length ? `${words}, in ${names.join(", ")}` : words;
-}
-
-/** The innermost span of the active layer (else any layer) around a range. */
-function innermostIn(range) {
-  const around = [...store.spans.values()].filter((s) => s.start <= range.start && s.end >= range.end);
-  const mine = around.filter((s) => s.layer === activeLayer);
-  const pool = mine.length ? mine : around;
-  if (!pool.length) return null;
-  return pool.reduce((a, b) => (b.end - b.start < a.end - a.start ? b : a)).client_id;
-}
-
 function deleteSpan(clientId) {
   const span = store.spans.get(clientId);
   if (!span) return;
   store.deleteSpan(clientId);
   announce(`Deleted ${renderer.label(span).name} on ${quote(cp.slice(span.start, span.end))}`);
-}
-
-/** Show a span in its passage (the caret on its first word) and open it in the panel. */
-function jumpToSpan(clientId) {
-  const span = store.spans.get(clientId);
-  if (!span) return;
-  const passage = passages[Math.max(0, passages.findIndex((p) => p.end > span.start))];
-  openSpan(clientId);
-  caret.enter(passage);
-  passage.el.focus({ preventScroll: true });
-  caret.placeAt(passage, span.start, { select: false });
 }
 
 let helpOpener = null;

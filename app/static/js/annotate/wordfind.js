@@ -26,6 +26,7 @@ export class WordFind {
     this.saved = null;
     if (!saved) return;
     if (!keep) Object.assign(this.caret, saved);
+    else if (this.caret.index >= 0) this.caret.selected = true;
     const passage = this.caret.passage || saved.passage;
     this.caret.enter(passage);
     passage.el.focus({ preventScroll: true });
@@ -66,7 +67,8 @@ export class WordFind {
         const word = words[wi];
         const end = Math.min(word.start + length, passage.end);
         if (this.cp.slice(word.start, end).toLocaleLowerCase() !== query) continue;
-        this.caret.placeAt(passage, word.start);
+        // Not yet the browser's selection: that would take the typing out of the find box.
+        this.caret.placeAt(passage, word.start, { select: false });
         const index = Number(passage.el.dataset.index) + 1;
         this.status.textContent = `Passage ${index}: ${this.cp.slice(word.start, word.end)}`;
         return;
