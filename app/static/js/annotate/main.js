@@ -159,7 +159,10 @@ store.addEventListener("refused", (event) => {
   if (event.detail.op.kind === "done" || event.detail.op.kind === "rating") showTab("rating");
 });
 
-store.addEventListener("rating", () => renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values));
+// Not while an edit waits to be saved: redrawing the form then would drop what was just chosen.
+store.addEventListener("rating", () => {
+  if (!ratingPending) renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values);
+});
 
 store.addEventListener("conflict", (event) => {
   const { current, mine, keepMine, keepTheirs } = event.detail;
