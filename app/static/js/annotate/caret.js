@@ -70,7 +70,8 @@ export class Caret {
   focusPassage(passage) {
     this.enter(passage);
     passage.el.focus({ preventScroll: true });
-    passage.el.scrollIntoView({ block: "nearest" });
+    passage.el.scrollIntoView({ block: "nearest" }); // within the scroll padding (keepClearOf)
+    reveal(passage.el.getBoundingClientRect(), this.toolbar); // and if the toolbar just grew
   }
 
   /** The focus came to a passage (by key, click or tap). */
