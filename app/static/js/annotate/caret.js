@@ -189,6 +189,11 @@ export class Caret {
     const range = this.range();
     if (!range) return;
     if (this.selected) this.renderer.select(range);
+    else {
+      // An older selection in the text must not be what the next label key marks.
+      const selection = window.getSelection();
+      if (selection.rangeCount && this.passage.el.parentElement.contains(selection.anchorNode)) selection.removeAllRanges();
+    }
     this.paint();
     const rect = this.domRange(range)?.getBoundingClientRect();
     if (rect && (rect.width || rect.height)) reveal(rect, this.toolbar);

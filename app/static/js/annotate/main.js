@@ -189,7 +189,9 @@ function createFromSelection(labelKey) {
   const span = store.createSpan({ layer: activeLayer, label: labelKey, start, end, text: cp.slice(start, end) });
   window.getSelection().removeAllRanges();
   caret.release();
-  announce(`Marked ${quote(span.text)} as ${renderer.label(span).name}`);
+  // In the source layer a marked span is a quoted voice, not the passage's tag: say so.
+  const as = activeLayer === "source" ? `a quoted voice, ${renderer.label(span).name}` : renderer.label(span).name;
+  announce(`Marked ${quote(span.text)} as ${as}`);
   $("label-menu").hidden = true;
   openSpan(span.client_id);
   return true;

@@ -8,7 +8,8 @@ export class WordFind {
     this.saved = null;
     input.addEventListener("input", () => this.search(1, true));
     input.addEventListener("keydown", (event) => this.key(event));
-    input.addEventListener("blur", () => { if (!this.box.hidden) this.close(false); });
+    // Gone elsewhere (a click, Tab): the caret goes back, the focus stays where it went.
+    input.addEventListener("blur", () => { if (!this.box.hidden) this.close(false, false); });
   }
 
   open() {
@@ -20,7 +21,7 @@ export class WordFind {
     this.input.focus();
   }
 
-  close(keep) {
+  close(keep, refocus = true) {
     const saved = this.saved;
     this.box.hidden = true;
     this.saved = null;
@@ -29,6 +30,10 @@ export class WordFind {
     else if (this.caret.index >= 0) this.caret.selected = true;
     const passage = this.caret.passage || saved.passage;
     this.caret.enter(passage);
+    if (!refocus) {
+      this.caret.paint();
+      return;
+    }
     passage.el.focus({ preventScroll: true });
     if (this.caret.range() && this.caret.selected) this.caret.show();
     else this.caret.paint();
