@@ -14,9 +14,13 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
 - the time from navigation to the highlighted text in headless Chromium;
 - the taps it takes to give each of the 31 passages of seed 000 a source type on a phone
   (390x844, touch): tap a passage, tap a label in the palette, counted as Playwright taps.
+- the time to open the list of the 1,000 spans ("All spans");
+- the key presses that mark a six-word span in the middle of a passage with the keyboard alone
+  (the sequence of tests/browser/test_annotate_keyboard.py, pressed in Chromium and checked).
 
 Every acknowledged create is checked in the database afterwards (none missing).
-Targets: render under 100 ms, p95 under 25 ms with 8 clients, highlights under 500 ms.
+Targets: render under 100 ms, p95 under 25 ms with 8 clients, highlights under 500 ms,
+at most 12 keys for the span.
 Run: .venv/bin/python benchmarks/annotate.py [--runs 5]
 """
 
@@ -96,9 +100,12 @@ def build_database(folder: Path) -> dict:
             secrets.append(tokens.create_token(writer, "bench")[1])
         tagged = db.session.scalar(db.select(Document).where(Document.project_id == project.id,
                                                              Document.source_name == TAGGED))
+        seed_000 = db.session.scalar(db.select(Document).where(
+            Document.project_id == project.id, Document.source_name.startswith("000_")))
         info = {"url": url, "project": project.id, "forum": forum.id, "tokens": secrets,
                 "tagged": tagged.id, "tagged_passages": len(tagged.passages),
-                "text": forum.text, "bounds": bounds}
+                "text": forum.text, "bounds": bounds, "seed_000": seed_000.id,
+                "seed_000_text": seed_000.text}
         db.engine.dispose()
     return info
 
@@ -286,8 +293,12 @@ def wrk_creates(port: int, info: dict, script: Path, clients: int) -> tuple[dict
             int(requests) / (int(micros) / 1e6))
 
 
-def measure_highlights(port: int, info: dict, runs: int) -> float | None:
-    """Median ms from navigation to highlights drawn, in headless Chromium."""
+MID_PASSAGE_SPAN = "held a third day of protests"  # seed 000, a six-word span mid-passage
+
+
+def measure_highlights(port: int, info: dict, runs: int) -> dict[str, float] | None:
+    """Median ms from navigation to highlights drawn, and to the list of all spans shown, in
+    headless Chromium; and the keys that mark a mid-passage span (pressed, then checked)."""
     if not Path("/usr/bin/chromium").exists():
         return None
     from playwright.sync_api import sync_playwright
@@ -304,13 +315,53 @@ def measure_highlights(port: int, info: dict, runs: int) -> float | None:
         page.click("input[type=submit]")
         page.wait_for_url("**/projects")
         target = f"{url}/projects/{info['project']}/documents/{info['forum']}/annotate"
+        lists = []
         for _ in range(runs + 1):
             page.goto(target)
             page.wait_for_selector("body[data-ready-ms]")
             assert page.locator("#passages .seg").count() > 0
             times.append(float(page.get_attribute("body", "data-ready-ms")))
+            page.keyboard.press("Alt+2")
+            lists.append(page.evaluate("""() => {
+              const started = performance.now();
+              document.querySelector('[role="tab"][data-tab="list"]').click();
+              document.getElementById('span-list').getBoundingClientRect();  // laid out
+              return performance.now() - started;
+            }"""))
+            assert page.locator("#span-list li").count() > 0
+        keys = keys_for_mid_passage_span(page, url, info)
         browser.close()
-    return statistics.median(times[1:])  # the first load also warms the cache
+    # The first load also warms the cache.
+    return {"highlights": statistics.median(times[1:]), "list": statistics.median(lists[1:]),
+            "keys": keys}
+
+
+def keys_for_mid_passage_span(page, url: str, info: dict) -> int:
+    """Press the keys that mark MID_PASSAGE_SPAN in seed 000 from focus on the document;
+    check the span was stored exactly; return how many keys it took."""
+    from tests.browser.keys import keys_to_mark
+
+    document = info["seed_000"]
+    page.goto(f"{url}/projects/{info['project']}/documents/{document}/annotate")
+    page.wait_for_selector("body[data-ready-ms]")
+    page.evaluate("() => sessionStorage.clear()")
+    page.reload()
+    page.wait_for_selector("body[data-ready-ms]")
+    page.locator("#passages .passage[tabindex='0']").focus()
+    text = info["seed_000_text"]
+    bounds = page.eval_on_selector_all(
+        "#passages .passage", "els => els.map(e => [+e.dataset.start, +e.dataset.end])")
+    start = text.index(MID_PASSAGE_SPAN)
+    end = start + len(MID_PASSAGE_SPAN)
+    keys = keys_to_mark(text, bounds, start, end, "Alt+2", "l")
+    for key in keys:
+        page.keyboard.press(key)
+    page.wait_for_function(
+        "() => document.getElementById('save-state').textContent === 'All changes saved'")
+    api = f"{url}/api/v1/projects/{info['project']}/documents/{document}/annotations"
+    spans = page.request.get(api).json()["spans"]
+    assert any((s["start"], s["end"]) == (start, end) for s in spans), "the span was not marked"
+    return len(keys)
 
 
 def measure_taps(port: int, info: dict) -> int | None:
@@ -396,9 +447,11 @@ def main() -> None:
             for q in (50, 95, 99):
                 value = statistics.median(percentile(lat, q) for lat, _ in results)
                 print(f"span_create_p{q}_8_clients_4_per_s: {value:.1f} ms", flush=True)
-            highlights = measure_highlights(port, info, runs)
-            if highlights is not None:
-                print(f"highlights_visible_1000_spans: {highlights:.0f} ms", flush=True)
+            browser = measure_highlights(port, info, runs)
+            if browser is not None:
+                print(f"highlights_visible_1000_spans: {browser['highlights']:.0f} ms", flush=True)
+                print(f"span_list_open_1000_spans: {browser['list']:.0f} ms", flush=True)
+                print(f"keys_to_mark_mid_passage_span: {browser['keys']}", flush=True)
             taps = measure_taps(port, info)
             if taps is not None:
                 print(f"taps_to_tag_{info['tagged_passages']}_passages: {taps} taps", flush=True)

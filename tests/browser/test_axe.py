@@ -189,6 +189,17 @@ def test_annotate_page_states_have_no_wcag_violations(page: Page, demo_project, 
         expect(page.locator("#span-form")).to_be_visible()
         problems += describe("annotate, span editor (a bottom sheet on a phone)", run_axe(page))
         page.keyboard.press("Escape")
+    page.get_by_role("tab", name="All spans").click()
+    expect(page.locator("#span-list li").first).to_be_visible()
+    problems += describe("annotate, span list", run_axe(page))
+    page.locator("#passages .passage").first.focus()
+    page.keyboard.press("ArrowRight")  # the word caret
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("/")  # find a word
+    expect(page.locator("#word-find")).to_be_visible()
+    page.keyboard.type("the")
+    problems += describe("annotate, caret and word find", run_axe(page))
+    page.keyboard.press("Escape")
     page.get_by_role("tab", name="Rating").click()
     expect(page.locator("#rating-panel")).to_be_visible()
     problems += describe("annotate, rating tab", run_axe(page))

@@ -11,13 +11,19 @@ import {
   showTooltip,
 } from "./panel.js";
 import { keepFocusIn } from "./dialogs.js";
+import { announce, quote } from "./announce.js";
+import { Caret, keepClearOf } from "./caret.js";
+import { caretCommands } from "./caretkeys.js";
+import { EditBurst } from "./coalesce.js";
 import { renderNotSaved } from "./notsaved.js";
 import { initPalette, openPalette } from "./palette.js";
 import { Renderer } from "./render.js";
 import { hideSheet, showSheet } from "./sheet.js";
 import { Store } from "./store.js";
 import { Submit } from "./submit.js";
+import { SpanList } from "./spanlist.js";
 import { CodepointText, trimRange } from "./text.js";
+import { WordFind } from "./wordfind.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -44,7 +50,27 @@ const store = new Store({
   documentId: data.document.id, initial: data.annotations, query: data.query,
 });
 const renderer = new Renderer({
-  cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId,
+  cp, passages, store, labels, getLayer: () => activeLayer, getSelected: () => selectedId, layerNames,
+});
+const toolbar = document.querySelector(".annotate-toolbar");
+keepClearOf(toolbar);
+const caret = new Caret({
+  cp, passages, renderer, toolbar,
+  onMove: (range, text) => { if ($("word-find").hidden) announce(describeCaret(range, text)); },
+});
+const wordFind = new WordFind({
+  box: $("word-find"), input: $("word-find-input"), status: $("word-find-status"), caret, passages, cp,
+});
+const burst = new EditBurst(store);
+const { caretKey, describeCaret, jumpToSpan } = caretCommands({
+  caret, wordFind, store, renderer, passages, openSpan: (id) => openSpan(id), getLayer: () => activeLayer,
+  focusedPassage: () => focusedPassage(),
+});
+const spanList = new SpanList({
+  root: $("span-list"), summary: $("span-list-summary"), more: $("span-list-more"), store, cp,
+  labelOf: (s) => renderer.label(s), getLayer: () => activeLayer, layerName: (key) => layerNames[key] || key,
+  onJump: (id) => jumpToSpan(id), onEdit: (id) => { jumpToSpan(id); $("span-label").focus(); },
+  onDelete: (id) => deleteSpan(id),
 });
 const palette = initPalette({
   root: $("palette"), passages, layers, getLayer: () => activeLayer,
@@ -100,6 +126,8 @@ function setLayer(key) {
   renderer.renderAll();
   if (selected) renderer.select(selected); // select, switch layers, then pick the label
   palette.render();
+  caret.paint();
+  spanList.reset();
 }
 
 // `reveal`: the annotator asked for this span (clicked, tapped, made it), so the Span tab is
@@ -107,6 +135,7 @@ function setLayer(key) {
 // opens over the text (not for a span just made: marking goes on).
 function openSpan(clientId, { reveal = true, sheet = reveal } = {}) {
   if (pendingNote && pendingNote.clientId !== clientId) commitNote();
+  if (burst.pending && burst.pending.clientId !== clientId) burst.commit();
   const span = store.spans.get(clientId);
   const previous = selectedId && store.spans.get(selectedId);
   selectedId = span ? clientId : null;
@@ -125,15 +154,20 @@ function openSpan(clientId, { reveal = true, sheet = reveal } = {}) {
 
 store.addEventListener("change", (event) => {
   const { spans = [], passages: ids = [], all } = event.detail;
+  // A save acknowledged while text is selected redraws its passage: the selection stays.
+  const selection = renderer.selectionRange();
   if (all) renderer.renderAll();
   else {
     renderer.renderRanges(spans);
     for (const id of ids) if (passageById.has(id)) renderer.renderTag(passageById.get(id));
   }
   if (selectedId) {
+    // Kept up to date where it is: a save never switches the side panel's tab.
     if (store.spans.has(selectedId)) openSpan(selectedId, { reveal: false });
     else openSpan(null);
   }
+  if (selection && !renderer.selectionRange()) renderer.select(selection);
+  caret.paint(); // the caret's underline, on the new nodes
   updateProgress();
 });
 
@@ -155,7 +189,10 @@ document.addEventListener("visibilitychange", () => { if (!document.hidden) stor
 const showNotSaved = () => renderNotSaved($("not-saved"), store.notSaved, { passages, labels, layerNames }, (id) => store.dismiss(id));
 store.addEventListener("notsaved", showNotSaved);
 
-store.addEventListener("rating", () => renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values));
+// Not while an edit waits to be saved: redrawing the form then would drop what was just chosen.
+store.addEventListener("rating", () => {
+  if (!ratingPending) renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values);
+});
 
 store.addEventListener("conflict", (event) => {
   const { current, mine, keepMine, keepTheirs } = event.detail;
@@ -180,7 +217,11 @@ function createFromSelection(labelKey, range = renderer.selectionRange()) {
   if (end <= start) return false;
   const span = store.createSpan({ layer: activeLayer, label: labelKey, start, end, text: cp.slice(start, end) });
   window.getSelection().removeAllRanges();
-  if (span) openSpan(span.client_id, { sheet: false });
+  caret.release();
+  // In the source layer a marked span is a quoted voice, not the passage's tag: say so.
+  const as = activeLayer === "source" ? `a quoted voice, ${renderer.label(span).name}` : renderer.label(span).name;
+  announce(`Marked ${quote(span.text)} as ${as}`);
+  openSpan(span.client_id, { sheet: false });
   return true;
 }
 
@@ -192,9 +233,7 @@ function focusedPassage() {
 function movePassage(step) {
   const current = focusedPassage();
   const index = current ? passages.indexOf(current) + step : 0;
-  const target = passages[Math.max(0, Math.min(passages.length - 1, index))];
-  target.el.focus();
-  target.el.scrollIntoView({ block: "nearest" });
+  caret.focusPassage(passages[Math.max(0, Math.min(passages.length - 1, index))]);
 }
 
 function labelForKey(layerKey, key) {
@@ -211,6 +250,7 @@ document.addEventListener("keydown", (event) => {
       return;
     }
     $("tooltip").hidden = true;
+    if (!typing && focusedPassage() && caret.clear()) return;
     if (!typing) openSpan(null);
     return;
   }
@@ -236,11 +276,15 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
-    if (store.undo()) event.preventDefault();
+    burst.commit();
+    if (store.undo()) {
+      event.preventDefault();
+      announce("Undone");
+    }
     updateProgress();
     return;
   }
-  if (event.shiftKey && ["ArrowRight", "ArrowLeft"].includes(event.key) && selectByKeyboard(event)) {
+  if (!event.altKey && !event.metaKey && caretKey(event)) {
     event.preventDefault();
     return;
   }
@@ -267,7 +311,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (event.key === "Delete" && selectedId) {
-    store.deleteSpan(selectedId);
+    deleteSpan(selectedId);
     return;
   }
   if (event.key === "Enter" && event.target.classList?.contains("seg")) {
@@ -276,31 +320,24 @@ document.addEventListener("keydown", (event) => {
   }
   const passage = focusedPassage();
   if (activeLayer === "source" && passage) {
+    const number = passages.indexOf(passage) + 1;
     if (event.key === "Backspace") {
       store.setTag(passage.id, null);
+      announce(`Removed the source type of passage ${number}`);
       event.preventDefault();
     } else if (label) {
       store.setTag(passage.id, label.key);
+      announce(`Tagged passage ${number} as ${label.name}`);
       event.preventDefault();
     }
   }
 });
 
-// Keyboard selection: on a focused passage, Shift+→/← extends the selection by a character
-// (with Ctrl, by a word) from the passage's start, as far as the browser's selection allows.
-function selectByKeyboard(event) {
-  const selection = window.getSelection();
-  const passage = focusedPassage();
-  const inside = selection.rangeCount && passagesRoot.contains(selection.anchorNode);
-  if (!inside) {
-    if (!passage) return false;
-    const first = passage.el.querySelector("[data-s]")?.firstChild;
-    if (!first) return false;
-    selection.collapse(first, 0);
-  }
-  const direction = event.key === "ArrowRight" ? "forward" : "backward";
-  selection.modify("extend", direction, event.ctrlKey ? "word" : "character");
-  return true;
+function deleteSpan(clientId) {
+  const span = store.spans.get(clientId);
+  if (!span) return;
+  store.deleteSpan(clientId);
+  announce(`Deleted ${renderer.label(span).name} on ${quote(cp.slice(span.start, span.end))}`);
 }
 
 let helpOpener = null;
@@ -339,6 +376,10 @@ function innermostAt(seg) {
 }
 
 const passagesRoot = $("passages");
+passagesRoot.addEventListener("focusin", (event) => {
+  const node = event.target.closest?.(".passage");
+  if (node) caret.enter(passageById.get(Number(node.dataset.passageId)));
+});
 passagesRoot.addEventListener("click", (event) => {
   const seg = event.target.closest(".seg");
   if (seg && window.getSelection().isCollapsed) openSpan(innermostAt(seg));
@@ -358,7 +399,11 @@ passagesRoot.addEventListener("mouseout", (event) => {
 for (const button of document.querySelectorAll(".layer-button")) {
   button.addEventListener("click", () => setLayer(button.dataset.layer));
 }
-$("undo").addEventListener("click", () => { store.undo(); updateProgress(); });
+$("undo").addEventListener("click", () => {
+  burst.commit();
+  if (store.undo()) announce("Undone");
+  updateProgress();
+});
 $("help-toggle").addEventListener("click", toggleHelp);
 $("help-close").addEventListener("click", () => showHelp(false));
 $("sheet-close").addEventListener("click", () => openSpan(null));
@@ -366,6 +411,7 @@ $("sheet-close").addEventListener("click", () => openSpan(null));
 function showTab(name) {
   for (const tab of document.querySelectorAll('[role="tab"]')) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   for (const panel of document.querySelectorAll(".tab-panel")) panel.hidden = panel.dataset.panel !== name;
+  spanList.setVisible(name === "list");
 }
 for (const tab of document.querySelectorAll('[role="tab"]')) tab.addEventListener("click", () => showTab(tab.dataset.tab));
 
@@ -398,7 +444,7 @@ $("span-note").addEventListener("input", () => {
   noteTimer = setTimeout(commitNote, 500);
 });
 $("span-note").addEventListener("blur", commitNote);
-$("span-delete").addEventListener("click", () => { if (selectedId) store.deleteSpan(selectedId); });
+$("span-delete").addEventListener("click", () => { if (selectedId) deleteSpan(selectedId); });
 
 // Evidence across documents: copy any span, paste it into a claim's evidence list.
 const CLIPBOARD = "sourcemark:evidence";
@@ -452,7 +498,7 @@ for (const button of document.querySelectorAll("[data-bound]")) {
     if (button.dataset.bound === "start") start += Number(button.dataset.delta);
     else end += Number(button.dataset.delta);
     if (start < 0 || end > cp.length || end <= start) return;
-    store.updateSpan(selectedId, { start, end, text: cp.slice(start, end) });
+    burst.update(selectedId, { start, end, text: cp.slice(start, end) });
   });
 }
 
@@ -472,6 +518,7 @@ $("rating-form").addEventListener("input", () => {
 });
 $("rating-form").addEventListener("focusout", commitRating);
 window.addEventListener("pagehide", () => {
+  burst.commit();
   commitNote();
   commitRating();
 });

@@ -10,13 +10,14 @@ export function hexToRgba(hex, alpha) {
 }
 
 export class Renderer {
-  constructor({ cp, passages, store, labels, getLayer, getSelected }) {
+  constructor({ cp, passages, store, labels, getLayer, getSelected, layerNames = {} }) {
     this.cp = cp;
     this.passages = passages; // [{id, start, end, el}] in text order
     this.store = store;
     this.labels = labels; // "layer:label" -> label (with name, color, layer)
     this.getLayer = getLayer;
     this.getSelected = getSelected;
+    this.layerNames = layerNames;
   }
 
   label(span) {
@@ -60,6 +61,7 @@ export class Renderer {
   renderTag(passage) {
     const label = this.store.tags.get(passage.id);
     const el = passage.el;
+    this.renderTagText(passage, label);
     if (label) {
       const info = this.labels.get(`source:${label}`) || { name: label, color: "#888888" };
       el.dataset.tag = label;
@@ -74,8 +76,44 @@ export class Renderer {
     }
   }
 
+  /** The passage's source type as text (shown, and read by screen readers) at its start. */
+  renderTagText(passage, label) {
+    let tag = passage.el.firstElementChild?.classList.contains("passage-tag") ? passage.el.firstElementChild : null;
+    const wanted = label || this.getLayer() === "source";
+    if (!wanted) {
+      tag?.remove();
+      return;
+    }
+    if (!tag) {
+      tag = document.createElement("span");
+      tag.className = "passage-tag";
+      tag.dataset.at = passage.start; // a selection that ends in it is at the passage's start
+      passage.el.prepend(tag);
+    }
+    const name = label ? (this.labels.get(`source:${label}`) || { name: label }).name : null;
+    const hidden = document.createElement("span");
+    hidden.className = "sr-only";
+    hidden.textContent = name ? "Source type: " : "No source type yet.";
+    tag.replaceChildren(hidden, ...(name ? [name] : []));
+    tag.classList.toggle("untagged", !name);
+  }
+
+  /** Words for screen readers after a span's last piece: its label, layer and note. */
+  spanNames(spans, segEnd) {
+    const ending = spans.filter((s) => s.end === segEnd);
+    if (!ending.length) return null;
+    const names = ending.map((s) => {
+      const layer = this.layerNames[s.layer] || s.layer;
+      return `${this.label(s).name}, ${layer}${s.note ? ", has a note" : ""}`;
+    });
+    const el = document.createElement("span");
+    el.className = "sr-only seg-name";
+    el.dataset.at = segEnd;
+    el.textContent = ` (${names.join("; ")})`;
+    return el;
+  }
+
   renderPassage(passage, spans) {
-    this.renderTag(passage);
     const layer = this.getLayer();
     const selected = this.getSelected();
     const fragment = document.createDocumentFragment();
@@ -86,13 +124,15 @@ export class Renderer {
       el.textContent = this.cp.slice(seg.start, seg.end);
       if (seg.spans.length) this.decorate(el, seg.spans, layer, selected);
       fragment.appendChild(el);
+      const names = seg.spans.length ? this.spanNames(seg.spans, seg.end) : null;
+      if (names) fragment.appendChild(names);
     }
     passage.el.replaceChildren(fragment);
+    this.renderTag(passage);
   }
 
   decorate(el, spans, layer, selected) {
     el.classList.add("seg");
-    el.tabIndex = 0;
     el.dataset.ids = spans.map((s) => s.client_id).join(" ");
     const mine = spans.filter((s) => s.layer === layer);
     const others = spans.length - mine.length;
@@ -113,6 +153,9 @@ export class Renderer {
   /** Code-point offset of a DOM position inside the passages, or null outside them. */
   offsetOf(node, offset) {
     if (!node) return null;
+    // Text for screen readers only (a span's name, the passage's tag) stands at one offset.
+    const at = (node.nodeType === Node.TEXT_NODE ? node.parentElement : node)?.closest?.("[data-at]");
+    if (at) return Number(at.dataset.at);
     if (node.nodeType === Node.TEXT_NODE) {
       const seg = node.parentElement?.closest("[data-s]");
       if (!seg) return null;
@@ -132,6 +175,7 @@ export class Renderer {
     if (passageEl) {
       const child = passageEl.childNodes[offset];
       if (child?.dataset?.s !== undefined) return Number(child.dataset.s);
+      if (child?.dataset?.at !== undefined) return Number(child.dataset.at);
       return Number(passageEl.dataset.end);
     }
     return null;

@@ -169,7 +169,12 @@ export class Store extends EventTarget {
   }
 
   enqueue(op) {
-    this.outbox.push(op);
+    // Edits of a span waiting behind another send are one PATCH (one version), not several.
+    // The first op may be in flight or held by a conflict, so it is never merged into.
+    const last = this.outbox[this.outbox.length - 1];
+    if (op.kind === "update" && this.outbox.length > 1 && last.kind === "update" && last.clientId === op.clientId) {
+      Object.assign(last.changes, op.changes);
+    } else this.outbox.push(op);
     this.saveOutbox();
     // Signed out, the notice stays up: the new change waits with the others.
     if (!["conflict", "signed-out"].includes(this.state)) this.setState("saving", "Saving…");
