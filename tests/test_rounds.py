@@ -1,0 +1,158 @@
+"""Rounds: named sets of documents with dates, the test–retest freeze, the report by round
+with its codebook changes, and each student's agreement with the gold key over rounds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AnnotationEvent, PassageTag, RoundWork, Span
+from app.services import codebooks, rounds
+from app.services.errors import Conflict, Invalid
+from app.services.rounds.report import by_round
+from app.services.vocabulary import vocabulary
+
+TEXT = ("Officials said 14 people died.\n\nA witness saw police shoot.\n\n"
+        "Forum users blamed foreigners.\n\nThe paper counted 15 dead.\n")
+OTHER = ("The ministry said all was calm.\n\nA resident heard shots.\n\n"
+         "Bloggers blamed provocateurs.\n\nThe agency counted 16 dead.\n")
+FIRST = {"ana": ["official_statement", "testimony", "forum_post", "news_report"],
+         "ben": ["official_statement", "testimony", "news_report", "news_report"]}
+
+
+def tag(project, document, user, labels):
+    """Give each passage of the document the user's source type (None skips one)."""
+    words = vocabulary(project.id)
+    for passage, label in zip(document.passages, labels, strict=True):
+        if label:
+            db.session.add(PassageTag(passage_id=passage.id, document_id=document.id,
+                                      user_id=user.id, codebook_version=words.version,
+                                      label_id=words.labels[("source", label)].id))
+    db.session.commit()
+
+
+def span(project, document, user, start, end, label="loaded_language"):
+    words = vocabulary(project.id)
+    db.session.add(Span(document_id=document.id, user_id=user.id,
+                        layer_id=words.layers["rhetoric"].id,
+                        label_id=words.labels[("rhetoric", label)].id,
+                        client_id=uuid.uuid4().hex, start=start, end=end,
+                        codebook_version=words.version))
+    db.session.commit()
+
+
+@pytest.fixture
+def course(make):
+    """Two students tag a document in a first round; a second round reuses it (a retest)
+    and adds another."""
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    first = make.document(project, TEXT, "first.txt")
+    second = make.document(project, OTHER, "second.txt")
+    students = {name: make.member(project, username=name) for name in FIRST}
+    for name, labels in FIRST.items():
+        tag(project, first, students[name], labels)
+    one = rounds.create_round(project, "Calibration", [first.id],
+                              datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 8, tzinfo=UTC))
+    two = rounds.create_round(project, "After discussion", [first.id, second.id])
+    return project, teacher, first, second, students, one, two
+
+
+def test_round_needs_a_name_known_documents_and_ordered_dates(course, make):
+    project, _, first, _, _, _, _ = course
+    elsewhere = make.document(make.project(), TEXT, "elsewhere.txt")
+    with pytest.raises(Invalid) as error:
+        rounds.create_round(project, " ", [elsewhere.id], datetime(2026, 9, 8, tzinfo=UTC),
+                            datetime(2026, 9, 1, tzinfo=UTC))
+    assert error.value.fields == {"name": "required", "documents": "unknown",
+                                  "due_at": "before start"}
+    with pytest.raises(Invalid) as error:
+        rounds.create_round(project, "Calibration", [first.id])
+    assert error.value.fields == {"name": "taken"}
+    with pytest.raises(Invalid) as error:
+        rounds.create_round(project, "Third", [])
+    assert error.value.fields == {"documents": "required"}
+    assert [r.name for r in rounds.rounds_of(project)] == ["Calibration", "After discussion"]
+
+
+def test_starting_a_retest_freezes_the_earlier_work_and_clears_it(course):
+    project, teacher, first, second, students, one, two = course
+    before = db.session.scalar(sa.select(sa.func.count(AnnotationEvent.id)))
+    result = rounds.start_round(two, teacher)
+    assert result == {"documents": 1, "annotators": 2}
+    frozen = db.session.scalars(sa.select(RoundWork).order_by(RoundWork.user_id)).all()
+    assert [(w.round_id, w.document_id) for w in frozen] == [(one.id, first.id)] * 2
+    assert len(frozen[0].work["tags"]) == 4
+    # The live work is gone (and logged), so the retest starts afresh.
+    assert db.session.scalar(sa.select(sa.func.count(PassageTag.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(AnnotationEvent.id))) == before + 8
+    assert rounds.start_round(two, teacher) == {"documents": 0, "annotators": 0}
+    with pytest.raises(Conflict):
+        rounds.delete_round(one)
+
+
+def test_report_by_round_keeps_each_rounds_work_and_the_retest(course):
+    project, teacher, first, second, students, one, two = course
+    rounds.start_round(two, teacher)
+    # The retest: ana tags as before, ben changes his mind on two passages.
+    tag(project, first, students["ana"], FIRST["ana"])
+    tag(project, first, students["ben"], ["official_statement", "news_report", "forum_post",
+                                          "news_report"])
+    report = by_round(project)
+    calibration, after = report["rounds"]
+    assert calibration["documents"] == [first.id]
+    assert after["documents"] == [first.id, second.id]
+    first_alpha = calibration["headline"][0]
+    assert first_alpha["layer"] == "source_passages"
+    assert first_alpha["n_items"] == 4 and first_alpha["n_coders"] == 2
+    # Round one's figures come from its frozen work: ana and ben differ on the third
+    # passage there, and on the second in the retest.
+    def differing(entry):
+        return [d["passage_index"] for d in entry["layers"]["source_passages"]["disagreements"]]
+
+    assert (differing(calibration), differing(after)) == ([2], [1])
+    (pair,) = report["retest"]
+    assert pair["rounds"] == ["Calibration", "After discussion"]
+    people = {row["annotator"]: row for row in pair["layers"]["source_passages"]["annotators"]}
+    assert people["ana"]["value"] == pytest.approx(1.0)
+    assert people["ben"]["value"] < 1.0
+    assert report["series"]["rounds"] == ["Calibration", "After discussion"]
+    overall = {line["key"]: line["values"] for line in report["series"]["overall"]}
+    assert overall["source_passages"] == [first_alpha["value"], after["headline"][0]["value"]]
+
+
+def test_a_codebook_change_between_rounds_is_listed_beside_the_later_round(course):
+    project, teacher, first, second, students, one, two = course
+    label = codebooks.get_label(project.codebook,
+                                vocabulary(project.id).labels[("source", "testimony")].id)
+    codebooks.update_label(label, definition="Someone who saw it says what they saw.")
+    version = project.codebook.version
+    tag(project, second, students["ana"], FIRST["ana"])
+    tag(project, second, students["ben"], FIRST["ben"])
+    calibration, after = by_round(project)["rounds"]
+    assert calibration["codebook_changes"] == []
+    assert [c["summary"] for c in after["codebook_changes"]] == [
+        f"'Interview / testimony' definition changed in version {version}"]
+    assert after["codebook_versions"] == [version]
+    # Labels that moved name the change that could explain it.
+    movers = after["movers"]["gained"] + after["movers"]["lost"]
+    assert all("codebook_changes" in m for m in movers)
+
+
+def test_a_round_under_two_codebook_versions_has_figures_for_each(course):
+    project, teacher, first, second, students, one, two = course
+    for name in FIRST:  # the first half before the codebook changes, the rest after
+        tag(project, second, students[name], FIRST[name][:2] + [None, None])
+    label = codebooks.get_label(project.codebook,
+                                vocabulary(project.id).labels[("source", "testimony")].id)
+    codebooks.update_label(label, definition="Someone who saw it says what they saw.")
+    for name in FIRST:
+        tag(project, second, students[name], [None, None] + FIRST[name][2:])
+    after = by_round(project)["rounds"][1]
+    assert after["codebook_versions"] == [1, 2]
+    assert [(v["version"], v["headline"][0]["n_items"]) for v in after["by_version"]] == [
+        (1, 2), (2, 2)]
