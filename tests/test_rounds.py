@@ -156,3 +156,70 @@ def test_a_round_under_two_codebook_versions_has_figures_for_each(course):
     assert after["codebook_versions"] == [1, 2]
     assert [(v["version"], v["headline"][0]["n_items"]) for v in after["by_version"]] == [
         (1, 2), (2, 2)]
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+def test_teacher_makes_a_round_on_the_page_and_bad_input_is_a_400(course, client, login_as):
+    project, teacher, first, second, students, one, two = course
+    token = login_as(teacher)
+    url = f"/projects/{project.id}/rounds"
+    page = client.get(url).get_data(as_text=True)
+    assert "Calibration" in page and "Start this round" in page
+    response = client.post(url, data={"csrf_token": token, "name": "Calibration",
+                                      "documents": [str(second.id)]})
+    assert response.status_code == 400
+    assert "already has a round named" in response.get_data(as_text=True)
+    response = client.post(url, data={"csrf_token": token, "name": "Third",
+                                      "starts": "2026-10-09", "due": "2026-10-01",
+                                      "documents": [str(second.id)]})
+    assert response.status_code == 400
+    assert "cannot come before its start" in response.get_data(as_text=True)
+    assert len(rounds.rounds_of(project)) == 2
+    response = client.post(url, data={"csrf_token": token, "name": "Third",
+                                      "starts": "2026-10-01", "due": "2026-10-09",
+                                      "documents": [str(second.id)]})
+    assert response.status_code == 302
+    third = rounds.rounds_of(project)[-1]
+    assert (third.name, rounds.document_ids(third)) == ("Third", [second.id])
+    assert third.due_at == datetime(2026, 10, 9, 23, 59, 59, tzinfo=UTC)
+
+
+def test_assigning_a_round_gives_its_documents_its_due_date(course, client, login_as):
+    from app.models import Assignment
+
+    project, teacher, first, second, students, one, two = course
+    token = login_as(teacher)
+    response = client.post(f"/projects/{project.id}/rounds/{one.id}/assign",
+                           data={"csrf_token": token, "mode": "all"})
+    assert response.status_code == 302
+    rows = db.session.execute(sa.select(Assignment.document_id, Assignment.due_at,
+                                        Assignment.round_id)).all()
+    assert {tuple(r) for r in rows} == {(first.id, one.due_at, one.id)}
+    assert len(rows) == 2
+
+
+def test_students_cannot_manage_rounds(course, client, login_as):
+    project, teacher, first, second, students, one, two = course
+    token = login_as(students["ana"])
+    assert client.get(f"/projects/{project.id}/rounds").status_code == 403
+    assert client.post(f"/projects/{project.id}/rounds/{two.id}/start",
+                       data={"csrf_token": token}).status_code == 403
+    assert two.started_at is None
+
+
+def test_agreement_by_round_page_shows_figures_chart_and_changes(course, client, login_as):
+    project, teacher, first, second, students, one, two = course
+    rounds.start_round(two, teacher)
+    label = codebooks.get_label(project.codebook,
+                                vocabulary(project.id).labels[("source", "testimony")].id)
+    codebooks.update_label(label, definition="Someone who saw it says what they saw.")
+    tag(project, first, students["ana"], FIRST["ana"])
+    tag(project, first, students["ben"], FIRST["ana"])
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement/rounds").get_data(as_text=True)
+    assert page.count("<svg") >= 2 and "<polyline" in page
+    assert "Agreement over rounds as a table" in page
+    assert "definition changed in version 2" in page
+    assert "Test–retest" in page and ">ben<" in page
+    assert "style=" not in page and "<script>" not in page

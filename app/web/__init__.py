@@ -17,6 +17,7 @@ from app.web import (  # noqa: E402,F401
     datasets,
     feedback,
     history,
+    rounds,
     routes,
     sources,
 )

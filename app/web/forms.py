@@ -9,12 +9,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class ProjectForm(FlaskForm):
@@ -179,3 +181,15 @@ class DocumentMetaForm(FlaskForm):
     url = StringField("Address (URL)", validators=[Length(max=2000)])
     notes = TextAreaField("Notes", validators=[Length(max=5000)])
     submit = SubmitField("Save")
+
+
+class RoundForm(FlaskForm):
+    """A round: its name, dates and documents."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
+                       render_kw={"placeholder": "Round 1: calibration"})
+    starts = DateField("Starts (optional)", validators=[Optional()])
+    due = DateField("Due (optional; the end of that day, UTC)", validators=[Optional()])
+    documents = SelectMultipleField("Documents", coerce=int, option_widget=CheckboxInput(),
+                                    widget=ListWidget(prefix_label=False))
+    submit = SubmitField("Save the round")
