@@ -223,3 +223,31 @@ def test_agreement_by_round_page_shows_figures_chart_and_changes(course, client,
     assert "definition changed in version 2" in page
     assert "Test–retest" in page and ">ben<" in page
     assert "style=" not in page and "<script>" not in page
+
+
+# --- a student's agreement with the key over rounds ------------------------------------------
+
+def test_student_feedback_shows_agreement_with_the_key_over_rounds(course, client, login_as):
+    from app.services.gold import gold_user
+
+    project, teacher, first, second, students, one, two = course
+    key = gold_user()
+    tag(project, first, key, FIRST["ana"])
+    tag(project, second, key, FIRST["ana"])
+    project.reveal = "after_submit"
+    db.session.commit()
+    rounds.start_round(two, teacher)  # ben's first try (3 of 4 as the key) is kept
+    tag(project, first, students["ben"], FIRST["ana"])  # the retest: all 4 as the key
+    tag(project, second, students["ben"], FIRST["ben"])  # 3 of 4
+    from app.services.rounds.progress import over_rounds
+
+    figures = over_rounds(project, students["ben"])
+    assert [(r["name"], r["agreed"], r["compared"]) for r in figures] == [
+        ("Calibration", 3, 4), ("After discussion", 7, 8)]
+    # His own page withholds what the reveal policy has not opened: nothing submitted yet.
+    assert [r["compared"] for r in over_rounds(project, students["ben"], for_student=True)] \
+        == [0, 0]
+    login_as(students["ben"])
+    page = client.get(f"/projects/{project.id}/feedback/ben").get_data(as_text=True)
+    assert "You and the key over the rounds" in page and "<svg" in page
+    assert "agreement with the key by round as a table" in page
