@@ -251,3 +251,33 @@ def test_student_feedback_shows_agreement_with_the_key_over_rounds(course, clien
     page = client.get(f"/projects/{project.id}/feedback/ben").get_data(as_text=True)
     assert "You and the key over the rounds" in page and "<svg" in page
     assert "agreement with the key by round as a table" in page
+
+
+# --- the command line and the API ------------------------------------------------------------
+
+def test_cli_and_api_give_the_same_report_by_round(course, client, login_as, runner):
+    import json
+
+    project, teacher, first, second, students, one, two = course
+    rounds.start_round(two, teacher)
+    tag(project, first, students["ana"], FIRST["ana"])
+    tag(project, first, students["ben"], FIRST["ana"])
+    result = runner.invoke(args=["agreement", str(project.id), "--by", "round", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    text = runner.invoke(args=["agreement", str(project.id), "--by", "round"]).output
+    assert "Calibration: 1 documents, 2 annotators" in text and "Test-retest" in text
+    login_as(teacher)
+    response = client.get(f"/api/v1/projects/{project.id}/agreement?by=round")
+    assert response.status_code == 200
+    assert response.get_json() == printed
+    assert [r["name"] for r in printed["rounds"]] == ["Calibration", "After discussion"]
+    assert printed["retest"][0]["annotators"] == ["ana", "ben"]
+    bad = client.get(f"/api/v1/projects/{project.id}/agreement?by=week")
+    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"by": "unknown"}
+
+
+def test_api_report_by_round_is_for_teachers(course, client, login_as):
+    project, teacher, first, second, students, one, two = course
+    login_as(students["ana"])
+    assert client.get(f"/api/v1/projects/{project.id}/agreement").status_code == 403
