@@ -281,3 +281,33 @@ def test_api_report_by_round_is_for_teachers(course, client, login_as):
     project, teacher, first, second, students, one, two = course
     login_as(students["ana"])
     assert client.get(f"/api/v1/projects/{project.id}/agreement").status_code == 403
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+def test_demo_has_two_rounds_with_a_codebook_change_between_them(runner):
+    from app.models import Project, Setting
+    from app.services.rounds.progress import over_rounds
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "in two rounds with a codebook change between them" in result.output
+    project_id = db.session.scalar(sa.select(Setting.value).where(
+        Setting.key == "demo_project_id"))
+    project = db.session.get(Project, int(project_id))
+    report = by_round(project)
+    first, second = report["rounds"]
+    assert len(first["documents"]) == 2 and len(second["documents"]) == 3
+    assert [c["summary"] for c in second["codebook_changes"]] == [
+        "'Loaded language' definition changed in version 2"]
+    values = [[h["value"] for h in r["headline"]] for r in report["rounds"]]
+    assert all(v is not None for row in values for v in row) and values[0] != values[1]
+    from app.models import User
+
+    aigerim = db.session.scalar(sa.select(User).where(User.username == "aigerim"))
+    line = over_rounds(project, aigerim)
+    assert [r["compared_documents"] for r in line] == [2, 3]
+    assert line[0]["share"] != line[1]["share"]
+    again = runner.invoke(args=["demo", "load"])
+    assert "loaded already" in again.output
+    assert len(rounds.rounds_of(project)) == 2
