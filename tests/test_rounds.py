@@ -311,3 +311,25 @@ def test_demo_has_two_rounds_with_a_codebook_change_between_them(runner):
     again = runner.invoke(args=["demo", "load"])
     assert "loaded already" in again.output
     assert len(rounds.rounds_of(project)) == 2
+
+
+# --- the codebook's history ------------------------------------------------------------------
+
+def test_each_codebook_version_records_what_it_changed(make):
+    from app.services.codebook_changes import between
+
+    project = make.project()
+    codebook = project.codebook
+    label = codebooks.add_label(codebook, "rhetoric", "scare_quotes", "Scare quotes")
+    codebooks.update_label(label, name="Scare quotes (irony)", example="the “experts”")
+    codebooks.set_label_active(label, False)
+    codebooks.delete_label(label)
+    codebooks.update_label(codebooks.get_label(codebook, vocabulary(project.id).labels[
+        ("rhetoric", "loaded_language")].id), color="#123456")  # not a change of meaning
+    assert [(c["version"], c["label"], c["summary"]) for c in between(codebook.id, 0, 99)] == [
+        (2, "scare_quotes", "'Scare quotes' added in version 2"),
+        (3, "scare_quotes", "'Scare quotes (irony)' name and example changed in version 3"),
+        (4, "scare_quotes", "'Scare quotes (irony)' retired in version 4"),
+        (5, "scare_quotes", "'Scare quotes (irony)' deleted in version 5"),
+    ]  # the colour of version 6 changes no meaning
+    assert [c["version"] for c in between(codebook.id, 3, 4)] == [4]

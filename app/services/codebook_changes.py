@@ -53,10 +53,13 @@ def pending(codebook: Codebook) -> list[tuple[str, str, str]]:
 
 def record(codebook: Codebook, changes: list[tuple[str, str, str]]) -> None:
     """Keep the changes under the codebook's version as it stands after the pending bump
-    (read in SQL: a concurrent edit has its own version)."""
+    (read in SQL: a concurrent edit has its own version). Colours, shortcuts and order
+    change no meaning: such a version keeps no entry."""
+    if not changes:
+        return
     db.session.flush()
     version = db.session.scalar(sa.select(Codebook.version).where(Codebook.id == codebook.id))
-    for layer_key, label_key, summary in changes or [("", "", "the codebook changed")]:
+    for layer_key, label_key, summary in changes:
         db.session.add(CodebookChange(codebook_id=codebook.id, version=version,
                                       layer_key=layer_key, label_key=label_key,
                                       summary=summary[:500]))
