@@ -125,6 +125,10 @@ def _demo_rounds(project: Project) -> None:
     if first and second:
         rounds.create_round(project, "Round 1: calibration", first)
         rounds.create_round(project, "Round 2: after the discussion", second)
+        # A calibrating class compares with the key once a text is submitted, so each
+        # student's feedback shows how their agreement moved.
+        project.reveal = "after_submit"
+        db.session.commit()
 
 
 def load_demo(seeds_dir: Path, max_bytes: int) -> tuple[Project, list[DemoLogin], int]:

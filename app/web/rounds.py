@@ -12,7 +12,7 @@ from app.models import Project, Round
 from app.services import classroom, projects, rounds
 from app.services.agreement import Scope
 from app.services.errors import ServiceError
-from app.services.rounds.chart import line_chart
+from app.services.rounds.chart import PALETTE, line_chart, most_moved
 from app.services.rounds.report import by_round
 from app.web import bp
 from app.web.agreement import LAYER_TITLES, heat
@@ -140,7 +140,7 @@ def agreement_rounds(project_id: int):
     series = report["series"]
     charts = {"overall": line_chart(series["rounds"], series["overall"])}
     for layer, lines in series["labels"].items():
-        charts[layer] = line_chart(series["rounds"], lines)
+        charts[layer] = line_chart(series["rounds"], most_moved(lines))
     return render_template("web/agreement_rounds.html", project=project, report=report,
                            charts=charts, teacher=teacher, titles=LAYER_TITLES, heat=heat,
-                           day=day)
+                           day=day, most=PALETTE)

@@ -52,5 +52,20 @@ def line_chart(rounds: list[str], lines: list[dict[str, Any]]) -> dict[str, Any]
         tick = round(tick - (0.2 if span > 0.6 else 0.1), 1)
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT,
             "top": TOP, "bottom": HEIGHT - BOTTOM, "zero": y(0.0),
-            "rounds": [{"x": x(i), "name": name} for i, name in enumerate(rounds)],
+            # The end labels are anchored inward so that a long round name is not cut off.
+            "rounds": [{"x": x(i), "name": name,
+                        "anchor": "middle" if len(rounds) == 1 else "start" if i == 0
+                        else "end" if i == len(rounds) - 1 else "middle"}
+                       for i, name in enumerate(rounds)],
             "ticks": ticks, "lines": out_lines}
+
+
+def most_moved(lines: list[dict[str, Any]], limit: int = PALETTE) -> list[dict[str, Any]]:
+    """The lines with a value in two or more rounds, those that moved most first (first to
+    last value), at most `limit`: more lines than colours cannot be told apart."""
+    def moved(line: dict[str, Any]) -> float:
+        values = [v for v in line["values"] if v is not None]
+        return abs(values[-1] - values[0])
+
+    drawn = [line for line in lines if sum(v is not None for v in line["values"]) >= 2]
+    return sorted(drawn, key=moved, reverse=True)[:limit]
