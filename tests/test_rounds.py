@@ -333,3 +333,14 @@ def test_each_codebook_version_records_what_it_changed(make):
         (5, "scare_quotes", "'Scare quotes (irony)' deleted in version 5"),
     ]  # the colour of version 6 changes no meaning
     assert [c["version"] for c in between(codebook.id, 3, 4)] == [4]
+
+
+def test_assigning_a_round_without_students_says_why(make, client, login_as):
+    teacher = make.user("lonely", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, TEXT)
+    round_ = rounds.create_round(project, "One", [document.id])
+    token = login_as(teacher)
+    response = client.post(f"/projects/{project.id}/rounds/{round_.id}/assign",
+                           data={"csrf_token": token, "mode": "all"}, follow_redirects=True)
+    assert "The project has no students yet" in response.get_data(as_text=True)

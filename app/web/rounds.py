@@ -114,7 +114,11 @@ def round_assign(project_id: int, round_id: int):
                 flash(f"{field.label.text}: {error}", "error")
         return redirect(url_for("web.rounds_page", project_id=project.id))
     due = end_of_day(form.due.data) if form.due.data else round_.due_at
-    result = classroom.assign(project, form.mode.data, form.k.data, due, round_)
+    try:
+        result = classroom.assign(project, form.mode.data, form.k.data, due, round_)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.rounds_page", project_id=project.id))
     flash(f"Round '{round_.name}' assigned: {result.created} new, {result.kept} kept, "
           f"{result.removed} removed.", "info")
     return redirect(url_for("web.rounds_page", project_id=project.id))
