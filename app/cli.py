@@ -190,14 +190,26 @@ def _format_figure(figure: dict) -> str:
 @click.option("--document", "documents", multiple=True, type=int, help="Only these document ids.")
 @click.option("--annotator", "annotators", multiple=True, help="Only these usernames.")
 @click.option("--gold", is_flag=True, help="Count the gold key as one more rater ('gold').")
+@click.option("--by", "by", type=click.Choice(["round"]),
+              help="Each round's figures, how they moved, and the test-retest.")
 def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
-                      annotators: tuple[str, ...], gold: bool) -> None:
+                      annotators: tuple[str, ...], gold: bool, by: str | None) -> None:
     """Print the agreement report of PROJECT (id or title)."""
     import json
 
     from app.services.agreement import Scope, build_report
 
-    report = build_report(_project(project), Scope(documents or None, annotators or None, gold))
+    scope = Scope(documents or None, annotators or None, gold)
+    if by == "round":
+        from app.services.rounds.report import by_round
+
+        rounds_report = by_round(_project(project), scope)
+        if as_json:
+            click.echo(json.dumps(rounds_report, indent=1, ensure_ascii=False))
+        else:
+            _print_rounds(rounds_report)
+        return
+    report = build_report(_project(project), scope)
     if as_json:
         click.echo(json.dumps(report, indent=1, ensure_ascii=False))
         return
@@ -218,6 +230,33 @@ def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
     for field in layers["ratings"]["fields"]:
         for figure in field["coefficients"]:
             click.echo(f"  {field['field']:<32} {figure['name']:<15} {_format_figure(figure)}")
+
+
+def _print_rounds(report: dict) -> None:
+    """The report by round in words: headline figures, codebook changes, movers, retest."""
+    click.echo(f"{report['project']['title']}: {len(report['rounds'])} rounds, codebook "
+               f"version {report['codebook_version']}")
+    for entry in report["rounds"]:
+        click.echo(f"\n{entry['name']}: {len(entry['documents'])} documents, "
+                   f"{len(entry['annotators'])} annotators, codebook version(s) "
+                   f"{', '.join(map(str, entry['codebook_versions'])) or '-'}")
+        for change in entry["codebook_changes"]:
+            click.echo(f"  * {change['summary']}")
+        for figure in entry["headline"]:
+            click.echo(f"  {figure['title']:<30} {_format_figure(figure)}")
+        for part in entry["by_version"]:
+            for figure in part["headline"]:
+                click.echo(f"    version {part['version']}: {figure['title']:<30} "
+                           f"{_format_figure(figure)}")
+        for kind, sign in (("gained", "+"), ("lost", "-")):
+            for mover in (entry["movers"] or {}).get(kind, []):
+                click.echo(f"  {sign} {mover['name']}: {mover['before']:.3f} -> "
+                           f"{mover['after']:.3f}")
+    for pair in report["retest"]:
+        click.echo(f"\nTest-retest {pair['rounds'][0]} -> {pair['rounds'][1]}: "
+                   f"{len(pair['annotators'])} annotators")
+        for key, layer in pair["layers"].items():
+            click.echo(f"  {key:<30} {_format_figure(layer['pooled'])}")
 
 
 @click.command("export")

@@ -560,6 +560,88 @@ class Assignment(db.Model):
                                          index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The round the assignment was made for (a document in two rounds has one assignment
+    # per student: the later round takes it over with its own due date).
+    round_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="SET NULL"), index=True)
+
+
+class Round(db.Model):
+    """A named set of a project's documents annotated together, with its dates. A round may
+    reuse documents of an earlier one (a test–retest)."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "name"),
+        sa.CheckConstraint("due_at IS NULL OR starts_at IS NULL OR due_at >= starts_at",
+                           name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the teacher started a round that reuses documents: the earlier round's work on
+    # them was frozen (RoundWork) and the annotators begin those documents afresh.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    documents: Mapped[list[RoundDocument]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="RoundDocument.id")
+
+
+class RoundDocument(db.Model):
+    """A document of a round."""
+
+    __tablename__ = "round_document"
+    __table_args__ = (sa.UniqueConstraint("round_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="CASCADE"), index=True)
+
+    round: Mapped[Round] = relationship(back_populates="documents")
+
+
+class RoundWork(db.Model):
+    """One annotator's work on one document as it stood when a later round reusing the
+    document started: spans, passage tags, rating and whether it was submitted, each with
+    the codebook version it was made under. Frozen: never changed after it is written."""
+
+    __tablename__ = "round_work"
+    __table_args__ = (sa.UniqueConstraint("round_id", "document_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
+                                         index=True)
+    # {"spans": [[layer_id, label_id, start, end, codebook_version], …],
+    #  "tags": [[passage_id, label_id, codebook_version], …],
+    #  "rating": {"values": {…}, "codebook_version": n} | null, "done": bool}
+    work: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CodebookChange(db.Model):
+    """What one codebook version changed ("'Loaded language': definition"), kept so that a
+    change between rounds can be shown beside the figures it could explain."""
+
+    __tablename__ = "codebook_change"
+    __table_args__ = (sa.Index("ix_codebook_change_codebook_version", "codebook_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codebook_id: Mapped[int] = mapped_column(sa.ForeignKey("codebook.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column()
+    layer_key: Mapped[str] = mapped_column(sa.String(40), default="")
+    label_key: Mapped[str] = mapped_column(sa.String(80), default="")
+    summary: Mapped[str] = mapped_column(sa.String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class GoldKey(db.Model):

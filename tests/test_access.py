@@ -60,6 +60,11 @@ ACCESS = {
     "web.reveal": "revealed", "api.get_revealed": "revealed",
     # Teaching the class.
     "web.edit_project": "teacher", "api.update_project": "teacher",
+    # Rounds: teachers make them; every member reads the agreement by round (names of the
+    # retest only for teachers); the API's report names annotators, so it is for teachers.
+    "web.rounds_page": "teacher", "web.round_edit": "teacher", "web.round_start": "teacher",
+    "web.round_assign": "teacher", "web.round_delete": "teacher",
+    "web.agreement_rounds": "member", "api.agreement_report": "teacher",
     "web.new_join_code": "teacher", "api.new_join_code": "teacher",
     "web.set_joining": "teacher", "web.add_roster": "teacher", "api.add_roster": "teacher",
     "web.set_member_role": "teacher", "web.member": "teacher",
@@ -180,6 +185,10 @@ def world(app, make, client):
     links = [claims.file_claim(project, teacher, question.id, {
         "document_id": document.id, "start": start, "end": start + 7,
         "text": document.text[start:start + 7], "value": "1"}) for start in (0, 4, 8)]
+    from app.services import rounds
+
+    first_round = rounds.create_round(project, "Round 1", [document.id])
+    spare_round = rounds.create_round(project, "Round 2", [document.id])
     words = projects.get_project(teacher, project.id).codebook
     label = words.layers[1].labels[0]
     ids = {"project_id": project.id, "document_id": document.id, "span_id": kept,
@@ -188,7 +197,8 @@ def world(app, make, client):
            "event_id": event, "token_id": token.id, "filename": "css/app.css",
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
            "link_id": links[0].id, "spare_link_id": links[1].id,
-           "third_link_id": links[2].id, "fmt": "csv"}
+           "third_link_id": links[2].id, "fmt": "csv", "round_id": first_round.id,
+           "spare_round_id": spare_round.id}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
     return ids, people, (archived.id, archived_too.id)
@@ -204,6 +214,8 @@ def _fill(rule, ids: dict, archived_id: int) -> str:
         values["link_id"] = values["spare_link_id"]
     if rule.endpoint == "api.unfile_claim":
         values["link_id"] = values["third_link_id"]
+    if rule.endpoint == "web.round_delete":
+        values["round_id"] = values["spare_round_id"]
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
     return url + QUERY.get(rule.endpoint, "")
 

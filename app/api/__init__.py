@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 # Route modules attach themselves to bp.
-from app.api import annotations, codebook, routes, sources  # noqa: E402,F401
+from app.api import agreement, annotations, codebook, routes, sources  # noqa: E402,F401

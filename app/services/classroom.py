@@ -28,6 +28,8 @@ from app.models import (
     Passage,
     PassageTag,
     Project,
+    Round,
+    RoundDocument,
     Span,
     User,
     utcnow,
@@ -77,18 +79,22 @@ def _worked(project: Project) -> set[tuple[int, int]]:
 
 
 def assign(project: Project, mode: str, k: int | None = None,
-           due_at: datetime | None = None) -> AssignResult:
+           due_at: datetime | None = None, round_: Round | None = None) -> AssignResult:
     """Assign the project's documents to its students.
 
     `mode` "all": every student every document. `mode` "k": each document to `k` students,
     balanced: the least loaded students first (ties broken by a shuffle seeded with the
     project, so the same class gets the same draw). Running it again keeps every assignment
     a student has already worked on and redraws only the untouched ones. `due_at` applies to
-    every assignment of the project (None leaves none).
+    every assignment of the project (None leaves none). With `round_`, only the round's
+    documents are assigned (and their assignments marked as the round's); others stay.
     """
     people = students(project)
     documents = list(db.session.scalars(sa.select(Document).where(
         Document.project_id == project.id).order_by(Document.position, Document.id)))
+    in_round = _round_documents(round_)
+    if in_round is not None:
+        documents = [d for d in documents if d.id in in_round]
     if mode not in ("all", "k"):
         raise Invalid("Choose 'all' (everyone does every document) or 'k' (each document to "
                       "k students).", {"mode": "all or k"})
@@ -103,9 +109,10 @@ def assign(project: Project, mode: str, k: int | None = None,
                           {"k": f"1 to {len(people)}"})
     else:
         k = len(people)
-    existing = list(db.session.scalars(sa.select(Assignment).where(
-        Assignment.project_id == project.id)))
-    worked = _worked(project)
+    existing = [a for a in db.session.scalars(sa.select(Assignment).where(
+        Assignment.project_id == project.id)) if in_round is None or a.document_id in in_round]
+    worked = {(d, u) for d, u in _worked(project) if in_round is None or d in in_round}
+    round_id = round_.id if round_ is not None else None
     result = AssignResult()
     member_ids = {p.id for p in people}
     keep: dict[int, set[int]] = defaultdict(set)
@@ -114,6 +121,7 @@ def assign(project: Project, mode: str, k: int | None = None,
         if assignment.user_id in member_ids and (mode == "all" or pair in worked):
             keep[assignment.document_id].add(assignment.user_id)
             assignment.due_at = due_at
+            assignment.round_id = round_id
             result.kept += 1
         else:
             db.session.delete(assignment)
@@ -126,7 +134,7 @@ def assign(project: Project, mode: str, k: int | None = None,
         if user_id in member_ids and user_id not in keep[document_id] \
                 and any(d.id == document_id for d in documents):
             db.session.add(Assignment(project_id=project.id, document_id=document_id,
-                                      user_id=user_id, due_at=due_at))
+                                      user_id=user_id, due_at=due_at, round_id=round_id))
             keep[document_id].add(user_id)
             result.created += 1
     load = {p.id: sum(1 for ids in keep.values() if p.id in ids) for p in people}
@@ -140,13 +148,21 @@ def assign(project: Project, mode: str, k: int | None = None,
                       key=lambda p: (load[p.id], order[p.id]))
         for person in free[:needed]:
             db.session.add(Assignment(project_id=project.id, document_id=document.id,
-                                      user_id=person.id, due_at=due_at))
+                                      user_id=person.id, due_at=due_at, round_id=round_id))
             keep[document.id].add(person.id)
             load[person.id] += 1
             result.created += 1
     db.session.commit()
     result.per_student = {p.username: load[p.id] for p in people}
     return result
+
+
+def _round_documents(round_: Round | None) -> set[int] | None:
+    """The ids of a round's documents, or None for no round (every document)."""
+    if round_ is None:
+        return None
+    return set(db.session.scalars(sa.select(RoundDocument.document_id).where(
+        RoundDocument.round_id == round_.id)))
 
 
 def clear_assignments(project: Project) -> int:

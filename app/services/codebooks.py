@@ -15,7 +15,7 @@ import yaml
 
 from app.extensions import db
 from app.models import Codebook, CodebookLayer, Label, PassageTag, Project, Span, utcnow
-from app.services import quotas
+from app.services import codebook_changes, quotas
 from app.services.errors import Conflict, Invalid, NotFound
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "codebook" / "default.yaml"
@@ -288,8 +288,10 @@ def _transaction(codebook: Codebook, change: Callable[[], bool]) -> bool:
     try:
         changed = change()
         if changed:
+            changes = codebook_changes.pending(codebook)
             codebook.version = Codebook.version + 1  # in SQL: concurrent edits both count
             codebook.updated_at = utcnow()
+            codebook_changes.record(codebook, changes)
         db.session.commit()
         # Positions, flags and the version changed in SQL: read them afresh (label lists
         # are ordered by position when loaded).

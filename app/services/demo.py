@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,12 @@ DEMO_USERS = (
     ("madina", "Madina T.", "student", "student-demo"),
 )
 _SETTING = "demo_project_id"
+# The demo's rounds, by seed file; the codebook's 'Loaded language' is sharpened between them.
+DEMO_FIRST_ROUND = ("000_52683757a7824f21.txt", "001_e2d80d9f7a307687.txt")
+SHARPER_LOADED_LANGUAGE = (
+    "Emotionally charged words used to sway the reader rather than describe. Mark the "
+    "charged word or phrase itself, not the whole sentence; a neutral word in scare quotes "
+    "counts.")
 
 
 @dataclass(frozen=True)
@@ -59,13 +66,69 @@ def load_demo_annotations(project: Project, path: Path) -> str:
             sa.select(PassageTag.id).join(Document, Document.id == PassageTag.document_id)
             .where(Document.project_id == project.id, PassageTag.user_id == gold).limit(1)):
         return "Demo annotations: loaded already."
+    # Two rounds, as a class calibrates: the first texts, a sharper codebook, the rest.
+    # Evidence may name a span of any demo text, so each import carries every text, the
+    # other round's without annotations (a text the project holds only gains what a record
+    # brings).
+    records = [json.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    first = [r["source_name"] in DEMO_FIRST_ROUND for r in records]
     try:
-        summary = import_file(project, "jsonl", path.name, path.read_bytes())
+        summary = import_file(project, "jsonl", path.name, _jsonl(records, first))
+        _sharpen_codebook(project)
+        later = (import_file(project, "jsonl", path.name, _jsonl(records, [not f for f in first]))
+                 if not all(first) else None)
     except ImportFailed as exc:
         return f"Demo annotations not loaded: {exc.problems[0]}"
-    return (f"Demo annotations loaded: {summary.spans} spans, {summary.passage_tags} passage "
-            f"tags and {summary.ratings} ratings by {', '.join(summary.annotators)} and the "
-            "gold key.")
+    _demo_rounds(project)
+    spans = summary.spans + (later.spans if later else 0)
+    tags = summary.passage_tags + (later.passage_tags if later else 0)
+    ratings = summary.ratings + (later.ratings if later else 0)
+    return (f"Demo annotations loaded: {spans} spans, {tags} passage tags and {ratings} "
+            f"ratings by {', '.join(summary.annotators)} and the gold key, in two rounds "
+            "with a codebook change between them.")
+
+
+def _jsonl(records: list[dict], annotated: list[bool]) -> bytes:
+    """The records as JSONL, those not `annotated` as bare texts."""
+    out = []
+    for record, keep in zip(records, annotated, strict=True):
+        if not keep:
+            record = {**record, "annotators": {}, "gold": {},
+                      "passages": [{"start": p["start"], "end": p["end"]}
+                                   for p in record.get("passages", [])]}
+        out.append(json.dumps(record, ensure_ascii=False))
+    return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _sharpen_codebook(project: Project) -> None:
+    """The change the class made after discussing the first round's disagreements."""
+    from app.services import codebooks
+    from app.services.vocabulary import vocabulary
+
+    info = vocabulary(project.id).labels.get(("rhetoric", "loaded_language"))
+    if info is not None:
+        codebooks.update_label(codebooks.get_label(project.codebook, info.id),
+                               definition=SHARPER_LOADED_LANGUAGE)
+
+
+def _demo_rounds(project: Project) -> None:
+    """The demo's two rounds: the two 2011 reports first, then the other texts."""
+    from app.models import Document
+    from app.services import rounds
+
+    if rounds.rounds_of(project):
+        return
+    documents = list(db.session.scalars(sa.select(Document).where(
+        Document.project_id == project.id).order_by(Document.position, Document.id)))
+    first = [d.id for d in documents if d.source_name in DEMO_FIRST_ROUND]
+    second = [d.id for d in documents if d.id not in first]
+    if first and second:
+        rounds.create_round(project, "Round 1: calibration", first)
+        rounds.create_round(project, "Round 2: after the discussion", second)
+        # A calibrating class compares with the key once a text is submitted, so each
+        # student's feedback shows how their agreement moved.
+        project.reveal = "after_submit"
+        db.session.commit()
 
 
 def load_demo(seeds_dir: Path, max_bytes: int) -> tuple[Project, list[DemoLogin], int]:

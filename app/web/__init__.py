@@ -18,6 +18,7 @@ from app.web import (  # noqa: E402,F401
     feedback,
     history,
     members,
+    rounds,
     routes,
     sources,
 )

@@ -10,12 +10,14 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def zone_choices(first: tuple[str, str] | None = None) -> list[SelectChoice]:
@@ -262,3 +264,15 @@ class MoveMemberForm(FlaskForm):
 class CopyProjectForm(FlaskForm):
     title = StringField("Title of the new project", validators=[DataRequired(), Length(max=200)])
     submit = SubmitField("Copy the codebook and settings into a new project")
+
+
+class RoundForm(FlaskForm):
+    """A round: its name, dates and documents."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
+                       render_kw={"placeholder": "Round 1: calibration"})
+    starts = DateField("Starts (optional)", validators=[Optional()])
+    due = DateField("Due (optional; the end of that day, UTC)", validators=[Optional()])
+    documents = SelectMultipleField("Documents", coerce=int, option_widget=CheckboxInput(),
+                                    widget=ListWidget(prefix_label=False))
+    submit = SubmitField("Save the round")

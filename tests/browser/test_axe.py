@@ -50,6 +50,7 @@ ROLE_PAGES_MISSING = {
         "web.label_passages", "web.span_confusion", "web.span_confusion_cell",
         "web.span_differences", "web.reveal", "web.sources_page", "web.source_profile",
         "web.member",
+        "web.rounds_page", "web.round_edit", "web.agreement_rounds",
     },
 }
 SIGNED_OUT_PAGES = ["/login", "/join", "/signup"]
@@ -250,4 +251,29 @@ def test_annotate_page_while_working_has_no_wcag_violations(page: Page, seeded: 
     submit = page.get_by_role("dialog", name="Submit to your teacher?")
     expect(submit).to_be_visible()
     problems += describe("annotate, submit dialog", run_axe(page))
+    assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_rounds_states_have_no_wcag_violations(page: Page, demo_project, demo_work,
+                                               browser_errors, size: str):
+    browser_errors.allow("status of 400")  # the form with errors answers 400, as it should
+    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size], strict=True)))
+    sign_in(page, *TEACHER)
+    problems = []
+    page.goto(f"/projects/{demo_project.id}/agreement/rounds")
+    for summary in page.locator("details > summary").all():
+        summary.click()  # every chart's table and every round's figures open
+    problems += describe("agreement by round, everything open", run_axe(page))
+    page.goto(f"/projects/{demo_project.id}/rounds")
+    page.get_by_label("Name", exact=True).fill("Round 1: calibration")
+    page.get_by_role("button", name="Save the round").click()
+    expect(page.locator(".has-error").first).to_be_visible()
+    problems += describe("rounds, the form with errors", run_axe(page))
+    sign_out(page)
+    sign_in(page, *STUDENT)
+    page.goto(f"/projects/{demo_project.id}/feedback")
+    expect(page.locator("#rounds svg")).to_be_visible()
+    page.locator("#rounds details > summary").click()
+    problems += describe("feedback over rounds, table open", run_axe(page))
     assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)

@@ -18,20 +18,25 @@ from app.services.agreement.passages import effective_section, passages_section
 from app.services.agreement.people import (
     WORKED_ON,
     Scope,
+    annotators_in,
     annotators_of,
     coverage,
     documents_in,
 )
 from app.services.agreement.ratings import ratings_section
 from app.services.agreement.spans import merge_overlaps, units_section
+from app.services.agreement.work import LIVE, LiveWork, Work
 from app.services.vocabulary import vocabulary
 
 __all__ = [
     "BOOTSTRAP_SAMPLES",
+    "LIVE",
     "MIN_INTERVAL_UNITS",
     "SEED",
     "WORKED_ON",
+    "LiveWork",
     "Scope",
+    "Work",
     "annotators_of",
     "build_report",
     "coverage",
@@ -42,13 +47,18 @@ __all__ = [
 ]
 
 
-def build_report(project: Project, scope: Scope | None = None) -> dict[str, Any]:
-    """Every agreement figure of a project, per layer, as plain data."""
+def build_report(project: Project, scope: Scope | None = None,
+                 work: Work | None = None) -> dict[str, Any]:
+    """Every agreement figure of a project, per layer, as plain data; from `work` (a round's,
+    or one codebook version's) instead of every live annotation when given."""
     scope = scope or Scope()
     words = vocabulary(project.id)
-    users = annotators_of(project, scope)
     documents = documents_in(project, scope)
-    covered = coverage(documents, users)
+    if work is None:
+        work, users = LIVE, annotators_of(project, scope)
+    else:
+        users = annotators_in(work, [d.id for d in documents], scope)
+    covered = coverage(documents, users, work)
     return {
         "project": {"id": project.id, "title": project.title},
         "codebook_version": words.version,
@@ -56,10 +66,10 @@ def build_report(project: Project, scope: Scope | None = None) -> dict[str, Any]
         "documents": [{"id": d.id, "title": d.title} for d in documents],
         "methods": methods(),
         "layers": {
-            "source_passages": passages_section(documents, users, words),
-            "source_characters": effective_section(documents, users, words),
-            "rhetoric": units_section(documents, users, words, "rhetoric", covered),
-            "claim": units_section(documents, users, words, "claim", covered),
-            "ratings": ratings_section(documents, users, words),
+            "source_passages": passages_section(documents, users, words, work),
+            "source_characters": effective_section(documents, users, words, work),
+            "rhetoric": units_section(documents, users, words, "rhetoric", covered, work),
+            "claim": units_section(documents, users, words, "claim", covered, work),
+            "ratings": ratings_section(documents, users, words, work),
         },
     }

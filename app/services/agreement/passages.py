@@ -10,16 +10,17 @@ import sqlalchemy as sa
 
 from app import agreement as engine
 from app.extensions import db
-from app.models import Document, Passage, PassageTag, Span
+from app.models import Document, Passage
 from app.services.agreement.figures import counts, figure, nominal_block, warnings
 from app.services.agreement.people import layer_labels, offered_labels
+from app.services.agreement.work import LIVE, Work
 from app.services.vocabulary import Vocabulary
 
 MAX_LISTED = 500  # disagreements listed per layer
 
 
 def passages_section(documents: list[Document], users: dict[int, str],
-                     words: Vocabulary) -> dict[str, Any]:
+                     words: Vocabulary, work: Work = LIVE) -> dict[str, Any]:
     """Source type per passage: nominal figures, per document, and the disagreements. A
     passage an annotator left untagged is missing for them, not a disagreement."""
     labels = layer_labels(words, "source")
@@ -32,9 +33,7 @@ def passages_section(documents: list[Document], users: dict[int, str],
     column = {pid: i for i, (pid, _, _) in enumerate(passages)}
     row = {uid: i for i, uid in enumerate(users)}
     matrix = np.full((len(users), len(passages)), np.nan)
-    for pid, uid, label_id in db.session.execute(
-            sa.select(PassageTag.passage_id, PassageTag.user_id, PassageTag.label_id)
-            .where(PassageTag.document_id.in_(doc_ids))):
+    for pid, _, uid, label_id in work.tags(doc_ids):
         if uid in row and pid in column:
             matrix[row[uid], column[pid]] = code[label_id]
     coders = list(users.values())
@@ -63,27 +62,30 @@ def passages_section(documents: list[Document], users: dict[int, str],
 
 
 def effective_section(documents: list[Document], users: dict[int, str],
-                      words: Vocabulary) -> dict[str, Any]:
+                      words: Vocabulary, work: Work = LIVE) -> dict[str, Any]:
     """Source type per character, the innermost source span deciding (codebook §3.3)."""
     labels = layer_labels(words, "source")
     code = {words.labels[("source", key)].id: i for i, key in enumerate(labels)}
     source = words.layers["source"].id
     row = {uid: i for i, uid in enumerate(users)}
+    doc_ids = [d.id for d in documents]
+    bounds = {pid: (start, end) for pid, start, end in db.session.execute(
+        sa.select(Passage.id, Passage.start, Passage.end)
+        .where(Passage.document_id.in_(doc_ids)))}
+    tags_of: dict[int, list[tuple[int, int, int, int]]] = {d: [] for d in doc_ids}
+    for pid, doc_id, uid, label_id in work.tags(doc_ids):
+        tags_of[doc_id].append((uid, label_id, *bounds[pid]))
+    spans_of: dict[int, list[tuple[int, int, int, int]]] = {d: [] for d in doc_ids}
+    for doc_id, uid, start, end, label_id in work.spans(doc_ids, source):
+        spans_of[doc_id].append((uid, label_id, start, end))
     blocks = []
     for doc in documents:
         grid = np.full((len(users), doc.char_count), np.nan, dtype=np.float32)
-        tags = db.session.execute(
-            sa.select(PassageTag.user_id, PassageTag.label_id, Passage.start, Passage.end)
-            .join(Passage, Passage.id == PassageTag.passage_id)
-            .where(PassageTag.document_id == doc.id)).all()
-        for uid, label_id, start, end in tags:
+        for uid, label_id, start, end in tags_of[doc.id]:
             if uid in row:
                 grid[row[uid], start:end] = code[label_id]
-        spans = db.session.execute(
-            sa.select(Span.user_id, Span.label_id, Span.start, Span.end)
-            .where(Span.document_id == doc.id, Span.layer_id == source)).all()
         # Longest first, so the innermost span is painted last and wins.
-        for uid, label_id, start, end in sorted(spans, key=lambda s: s[2] - s[3]):
+        for uid, label_id, start, end in sorted(spans_of[doc.id], key=lambda s: s[2] - s[3]):
             if uid in row:
                 grid[row[uid], start:end] = code[label_id]
         paired = (~np.isnan(grid)).sum(axis=0) >= 2

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Document, DocumentProgress, DocumentRating, PassageTag, Project, Span, User
+from app.services.agreement.work import LIVE, Work
 from app.services.gold import GOLD_NAME, GOLD_USERNAME, SYSTEM_ROLE
 from app.services.vocabulary import Vocabulary
 
@@ -56,6 +57,19 @@ def annotators_of(project: Project, scope: Scope) -> dict[int, str]:
     return people
 
 
+def annotators_in(work: Work, doc_ids: list[int], scope: Scope) -> dict[int, str]:
+    """Everyone `work` holds on the documents (narrowed by the scope), as annotators_of."""
+    ids = {uid for uid, _ in work.workers(doc_ids)}
+    rows = db.session.execute(sa.select(User.id, User.username, User.role)
+                              .where(User.id.in_(ids)).order_by(User.username)).all()
+    wanted = set(scope.annotators) if scope.annotators else None
+    people = {uid: name for uid, name, role in rows
+              if role != SYSTEM_ROLE and (wanted is None or name in wanted)}
+    if scope.gold or (wanted and GOLD_NAME in wanted):
+        people.update({uid: GOLD_NAME for uid, name, _ in rows if name == GOLD_USERNAME})
+    return people
+
+
 def documents_in(project: Project, scope: Scope) -> list[Document]:
     """The project's documents the scope covers, in the project's order."""
     query = sa.select(Document).where(Document.project_id == project.id)
@@ -64,13 +78,14 @@ def documents_in(project: Project, scope: Scope) -> list[Document]:
     return list(db.session.scalars(query.order_by(Document.position, Document.id)))
 
 
-def coverage(documents: list[Document], users: dict[int, str]) -> dict[str, set[int]]:
+def coverage(documents: list[Document], users: dict[int, str],
+             work: Work = LIVE) -> dict[str, set[int]]:
     """The documents each annotator worked on (see WORKED_ON), by name."""
     ids = [d.id for d in documents]
     out: dict[str, set[int]] = {name: set() for name in users.values()}
     if not ids or not users:
         return out
-    for user_id, document_id in db.session.execute(sa.union(*_work(ids))).all():
+    for user_id, document_id in work.workers(ids):
         if user_id in users:
             out[users[user_id]].add(document_id)
     return out

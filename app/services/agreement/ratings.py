@@ -7,23 +7,20 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import sqlalchemy as sa
 
 from app import agreement as engine
-from app.extensions import db
-from app.models import Document, DocumentRating
+from app.models import Document
 from app.services.agreement.figures import alpha_with_interval, counts, figure, warnings
+from app.services.agreement.work import LIVE, Work
 from app.services.vocabulary import Vocabulary
 
 
 def ratings_section(documents: list[Document], users: dict[int, str],
-                    words: Vocabulary) -> dict[str, Any]:
+                    words: Vocabulary, work: Work = LIVE) -> dict[str, Any]:
     """Every field of the rating form; a field a rater left empty is missing for them."""
     column = {d.id: i for i, d in enumerate(documents)}
     row = {uid: i for i, uid in enumerate(users)}
-    ratings = db.session.execute(
-        sa.select(DocumentRating.document_id, DocumentRating.user_id, DocumentRating.values)
-        .where(DocumentRating.document_id.in_(list(column)))).all()
+    ratings = work.ratings(list(column))
 
     def matrix_of(read: Callable[[dict], Any]) -> np.ndarray:
         grid = np.full((len(users), len(documents)), np.nan)

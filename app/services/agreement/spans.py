@@ -8,13 +8,11 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-import sqlalchemy as sa
-
 from app import agreement as engine
-from app.extensions import db
-from app.models import Document, Span
+from app.models import Document
 from app.services.agreement.figures import figure
 from app.services.agreement.gamma import gamma_figure
+from app.services.agreement.work import LIVE, Work
 from app.services.vocabulary import Vocabulary
 
 Unit = tuple[str, int, int, str]  # coder, start, end, label
@@ -38,7 +36,8 @@ def merge_overlaps(units: list[Unit]) -> list[Unit]:
 
 
 def units_section(documents: list[Document], users: dict[int, str], words: Vocabulary,
-                  layer: str, covered: dict[str, set[int]]) -> dict[str, Any]:
+                  layer: str, covered: dict[str, set[int]], work: Work = LIVE
+                  ) -> dict[str, Any]:
     """A span layer: u-alpha overall, per label and per document; pairwise span F1, each
     pair over the documents both annotators worked on. `covered` maps each annotator to the
     documents they worked on: they are the coders, spans or none."""
@@ -48,10 +47,7 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
     for doc in documents:
         offsets[doc.id] = total
         total += doc.char_count
-    rows = db.session.execute(
-        sa.select(Span.document_id, Span.user_id, Span.start, Span.end, Span.label_id)
-        .where(Span.document_id.in_(list(offsets)), Span.layer_id == layer_id,
-               Span.user_id.in_(list(users)))).all()
+    rows = [row for row in work.spans(list(offsets), layer_id) if row[1] in users]
     # gamma aligns each span as marked; u-alpha needs an annotator's spans of a label merged.
     raw = [(users[uid], offsets[doc] + s, offsets[doc] + e, label_key[lab])
            for doc, uid, s, e, lab in rows]
