@@ -59,6 +59,7 @@ from xml.sax.saxutils import quoteattr
 
 from app import jsonsafe, limits
 from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans, owners
+from app.services.datasets.utf16 import Utf16
 from app.services.texts import Problem, TextError, check_size
 
 NAME = "label-studio"
@@ -226,23 +227,6 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class _Utf16:
-    """Converts UTF-16 code unit offsets (JavaScript string indices) to code points."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._at: dict[int, int] | None = None
-
-    def to_codepoint(self, units: int) -> int | None:
-        if self._at is None:
-            self._at, count = {}, 0
-            for index, char in enumerate(self.text):
-                self._at[count] = index
-                count += 2 if ord(char) > 0xFFFF else 1
-            self._at[count] = len(self.text)
-        return self._at.get(units)
-
-
 def _user_name(annotation: dict[str, Any]) -> str:
     user = annotation.get("completed_by")
     if isinstance(user, dict):
@@ -255,7 +239,7 @@ def _user_name(annotation: dict[str, Any]) -> str:
     return f"user{user}" if user is not None else "unknown"
 
 
-def _span_offsets(value: dict[str, Any], text: str, utf16: _Utf16, where: tuple[str, str],
+def _span_offsets(value: dict[str, Any], text: str, utf16: Utf16, where: tuple[str, str],
                   problems: list[Problem]) -> tuple[int, int] | None:
     file, field = where
     start, end, stored = value.get("start"), value.get("end"), value.get("text")
@@ -320,7 +304,7 @@ def _form_entry(from_name: str, result: dict[str, Any], ctx: ExportContext
     return f"'{from_name}' is neither a layer nor a field of the rating form"
 
 
-def _region_spans(result: dict[str, Any], text: str, utf16: _Utf16, ctx: ExportContext,
+def _region_spans(result: dict[str, Any], text: str, utf16: Utf16, ctx: ExportContext,
                   where: tuple[str, str], problems: list[Problem]) -> list[dict[str, Any]]:
     """The spans of a `labels` result: one for each of its labels."""
     file, field = where
@@ -351,7 +335,7 @@ def _region_spans(result: dict[str, Any], text: str, utf16: _Utf16, ctx: ExportC
             for layer, key in pairs]
 
 
-def _read_annotation(annotation: dict[str, Any], text: str, utf16: _Utf16, ctx: ExportContext,
+def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: ExportContext,
                      where: tuple[str, str], problems: list[Problem]
                      ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """(spans, rating) of one annotation: regions first, then per-region and
@@ -428,7 +412,7 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
     if not isinstance(annotations, list):
         problems.append(Problem(file, "annotations must be a list", field=f"{path}.{key}"))
         return None
-    utf16 = _Utf16(text)
+    utf16 = Utf16(text)
     for number, annotation in enumerate(annotations):
         where = f"{path}.{key}[{number}]"
         if not isinstance(annotation, dict):
