@@ -106,7 +106,13 @@ def gather_locations(record: dict[str, Any]) -> None:
 
 
 class FormatError(ImportFailed):
-    """A file could not be read; every problem names the file, line or record and field."""
+    """A file could not be read; every problem names the file, line or record and field.
+    `records` holds what could be read all the same, so that the importer can check those
+    too and every problem comes in one round."""
+
+    def __init__(self, problems: list[Problem], records: list[dict[str, Any]] | None = None):
+        super().__init__(problems)
+        self.records = records or []
 
 
 def problems_or_none(problems: list[Problem]) -> None:

@@ -14,8 +14,20 @@ a Unicode string (only a "narrow" Python 2 build, as on Windows, would count a c
 outside the Basic Multilingual Plane twice). brat's `.ann` is line-oriented and a span may
 not cross a line break, so a span that does is written as fragments split at the breaks
 (`T3	testimony 26 40;41 50`, with the fragments' texts joined by a space, as brat writes
-them); reading takes start = the first fragment's start and end = the last one's end. Line
-breaks at the very start or end of a span cannot be written and are left out of it.
+them). Line breaks at the very start or end of a span cannot be written and are left out of
+it.
+
+Discontinuous spans. Reading joins fragments whose gaps are only white space (line breaks,
+tabs: how brat writes a span across lines) into one span. Fragments with words between
+them (`T1	loaded_language 0 6;15 19`) are never widened over their gap: each fragment
+becomes a span of its own with the same label and attributes, linked by a note that
+starts `[brat T1, part 1 of 2]` (the brat annotation's own note follows it).
+
+CR LF. A brat server counts a CR LF pair as one character (nlplab/brat#853): a `.ann`
+written over a `.txt` with Windows line ends has offsets into the text with every CR LF
+read as LF. Reading tries the file's own count first and, when its texts do not match
+there, brat's; either way the text comes in with LF line ends and the offsets are mapped
+to it.
 
 Type names. brat allows only `[A-Za-z0-9_-]` in type and attribute names; our flat labels
 (`ExportContext.flat_label`) are lowercase keys that may hold `.` (`claim.no_source`) and
@@ -53,11 +65,13 @@ from typing import Any, BinaryIO
 from app import jsonsafe
 from app.services.datasets.core import (
     GOLD,
+    WHERE,
     ExportContext,
     FormatError,
     all_spans,
     decode_strict,
     file_stem,
+    gather_locations,
     owners,
     zip_entries,
 )
@@ -235,6 +249,17 @@ def _entries(name: str, raw: bytes) -> dict[str, bytes]:
                        or path == INDEX)
 
 
+def _joined(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The fragments with gaps of nothing but white space (line breaks, tabs) joined."""
+    out = [pieces[0]]
+    for start, end in pieces[1:]:
+        if start <= out[-1][1] or text[out[-1][1]:start].isspace():
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def _parse_fragments(where: str) -> list[tuple[int, int]] | None:
     out = []
     for piece in where.split(";"):
@@ -251,6 +276,7 @@ class _AnnReader:
     def __init__(self, file: str, text: str, ctx: ExportContext, problems: list[Problem]):
         self.file, self.text, self.ctx, self.problems = file, text, ctx, problems
         self.spans: dict[str, dict[str, Any]] = {}
+        self.parts: dict[str, list[dict[str, Any]]] = {}  # id -> its fragments' spans
         self.later: list[tuple[int, str, str]] = []
 
     def problem(self, message: str, line: int, field: str | None = None) -> None:
@@ -282,10 +308,12 @@ class _AnnReader:
             self.problem(f"a second annotation with id {ident}", number, "id")
             return
         if pair is not None:
-            start, end = min(s for s, _ in pieces), max(e for _, e in pieces)
-            self.spans[ident] = {"layer": pair[0], "label": pair[1], "start": start,
-                                 "end": end, "text": text[start:end], "note": "",
-                                 "attributes": {}}
+            pieces = _joined(text, sorted(pieces))
+            self.parts[ident] = [
+                {"layer": pair[0], "label": pair[1], "start": start, "end": end,
+                 "text": text[start:end], "note": "", "attributes": {},
+                 WHERE: (self.file, number)} for start, end in pieces]
+            self.spans[ident] = self.parts[ident][0]
         else:
             self.spans[ident] = {}  # known id, so its notes and attributes are not reported
 
@@ -349,9 +377,47 @@ class _AnnReader:
                 self.comment(number, data, tail)
             else:
                 self.attribute(number, data)
-        spans = [span for span in self.spans.values() if span]
+        spans = []
+        for ident, parts in self.parts.items():
+            note, attributes = parts[0]["note"], parts[0]["attributes"]
+            for index, part in enumerate(parts):
+                if len(parts) > 1:  # a discontinuous span: its parts, linked by their note
+                    mark = f"[brat {ident}, part {index + 1} of {len(parts)}]"
+                    part.update(note=f"{mark} {note}".strip(), attributes=dict(attributes))
+                spans.append(part)
         spans.sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
         return spans
+
+
+def _read_ann(file: str, text: str, ann: str, ctx: ExportContext, problems: list[Problem]
+              ) -> tuple[str, list[dict[str, Any]]]:
+    """(the text with LF line ends, the spans of `ann` on it). Over a text with CR LF line
+    ends, the offsets are the file's own or, when its texts match only there, brat's, which
+    counts each CR LF as one character (nlplab/brat#853)."""
+    if "\r\n" not in text:
+        return text, _AnnReader(file, text, ctx, problems).read(ann)
+    own: list[Problem] = []
+    spans = _AnnReader(file, text, ctx, own).read(ann)
+    lf_text = text.replace("\r\n", "\n")
+    if any(p.field in ("text", "offsets") for p in own):
+        counted: list[Problem] = []
+        lf_spans = _AnnReader(file, lf_text, ctx, counted).read(ann)
+        if not any(p.field in ("text", "offsets") for p in counted):
+            problems.extend(counted)
+            return lf_text, lf_spans
+    problems.extend(own)
+    # The file's own count: each offset moves back by the CRs of CR LF pairs before it.
+    before, shift = [], 0
+    for index, char in enumerate(text):
+        before.append(shift)
+        if char == "\r" and text.startswith("\n", index + 1):
+            shift += 1
+    before.append(shift)
+    for span in spans:
+        span["start"] -= before[span["start"]]
+        span["end"] -= before[span["end"]]
+        span["text"] = lf_text[span["start"]:span["end"]]
+    return lf_text, spans
 
 
 def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
@@ -373,16 +439,18 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         ann = decode_strict(entries[path], f"{name}/{path}", problems, bom=True)
         if text is None or ann is None:
             continue
-        spans = _AnnReader(f"{name}/{path}", text, ctx, problems).read(ann)
+        text, spans = _read_ann(f"{name}/{path}", text, ann, ctx, problems)
         record = records.setdefault(stem, {"text": text, "source_name": f"{stem}.txt",
-                                           "annotators": {}})
+                                           "annotators": {},
+                                           WHERE: (f"{name}/{path}", None)})
         if record["text"] != text:
             problems.append(Problem(f"{name}/{base}.txt", f"'{stem}.txt' differs from the "
                                     "file of the same name in another folder"))
         elif annotator == GOLD:
-            record["gold"] = {"spans": spans, "rating": None}
+            record["gold"] = {"spans": spans, "rating": None, WHERE: (f"{name}/{path}", None)}
         else:
-            record["annotators"][annotator] = {"spans": spans, "rating": None, "done": False}
+            record["annotators"][annotator] = {"spans": spans, "rating": None, "done": False,
+                                               WHERE: (f"{name}/{path}", None)}
     if INDEX in entries:
         for line in entries[INDEX].decode("utf-8", "replace").splitlines()[1:]:
             stem, _, rest = line.partition("\t")
@@ -395,8 +463,9 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
     if not records and not problems:
         problems.append(Problem(name, "the zip holds no brat documents (a .txt file and its "
                                       ".ann beside it)"))
-    if problems:
-        raise FormatError(problems)
     for record in records.values():
         record["annotators"] = dict(sorted(record["annotators"].items()))
+        gather_locations(record)
+    if problems:
+        raise FormatError(problems, list(records.values()))
     return list(records.values())

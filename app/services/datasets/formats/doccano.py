@@ -359,8 +359,6 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         problems.append(Problem(name, "no line has a label: a doccano file to import is a "
                                       "sequence-labelling export (each line's 'label' a list "
                                       "of [start, end, label])"))
-    if problems:
-        raise FormatError(problems)
     out = list(records.values())
     for record in out:
         # doccano writes every example into every annotator's file: one who labelled
@@ -370,4 +368,6 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         for work in [*record["annotators"].values(), record.get("gold") or {"spans": []}]:
             work["spans"].sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
         gather_locations(record)
+    if problems:
+        raise FormatError(problems, out)
     return out

@@ -450,6 +450,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         raise FormatError([Problem(name, "a Label Studio export is a JSON array of tasks")])
     problems: list[Problem] = []
     records = [_read_task(task, index, name, ctx, problems) for index, task in enumerate(tasks)]
+    found = [record for record in records if record is not None]
     if problems:
-        raise FormatError(problems)
-    return [record for record in records if record is not None]
+        raise FormatError(problems, found)
+    return found

@@ -42,9 +42,11 @@ from typing import Any, BinaryIO
 
 from app.services.datasets.core import (
     GOLD,
+    WHERE,
     ExportContext,
     FormatError,
     decode_strict,
+    gather_locations,
     zip_entries,
 )
 from app.services.texts import Problem
@@ -232,7 +234,8 @@ def _spans(file: str, source: str, docs: Articles, techniques: _Techniques,
                                           f"(0-{len(text)}) or empty", number, "start"))
             continue
         out.append((article, {"layer": LAYER, "label": label[0], "start": start, "end": end,
-                              "text": text[start:end], "note": "", "attributes": label[1]}))
+                              "text": text[start:end], "note": "", "attributes": label[1],
+                              WHERE: (file, number)}))
     return out
 
 
@@ -265,7 +268,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             file, text = docs[article]
             record = records.setdefault(article, {"text": text,
                                                   "source_name": f"article{article}.txt",
-                                                  "annotators": {}})
+                                                  "annotators": {}, WHERE: (file, None)})
             if article.isdigit():
                 record.setdefault("id", int(article))
             if record["text"] != text:
@@ -278,8 +281,9 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             else:
                 record["annotators"][annotator] = {"spans": found, "rating": None,
                                                    "done": False}
-    if problems:
-        raise FormatError(problems)
     for record in records.values():
         record["annotators"] = dict(sorted(record["annotators"].items()))
+        gather_locations(record)
+    if problems:
+        raise FormatError(problems, list(records.values()))
     return list(records.values())

@@ -18,6 +18,7 @@ from typing import Any
 from app.extensions import db
 from app.models import Document, Project, User
 from app.services import imports, quotas
+from app.services.datasets.core import FormatError
 from app.services.datasets.importing.annotations import AnnotationSteps
 from app.services.datasets.importing.documents import DocumentSteps
 from app.services.datasets.importing.people import PeopleSteps
@@ -44,6 +45,7 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
     try:
         docs = importer.documents(records)
         if importer.problems.items:
+            importer.check(docs)  # the annotations of the documents that passed, too
             raise ImportFailed(importer.problems.items)
         quotas.check_project_room(project, importer.summary.documents_added, file, held)
 
@@ -75,5 +77,29 @@ def import_file(project: Project, fmt: str, name: str, raw: bytes,
 
     quotas.check_file_name(name)
     reader = formats.reader(fmt)
-    records = reader.read(name, raw, context(project))
+    if not raw.strip():
+        raise ImportFailed([Problem(name, "the file is empty")])
+    try:
+        records = reader.read(name, raw, context(project))
+    except FormatError as error:
+        if not error.records:
+            raise
+        # What could be read is checked too: every problem comes in one round.
+        raise FormatError(check_records(project, error.records, name, error.problems,
+                                        actor)) from None
     return import_records(project, records, name, actor)
+
+
+def check_records(project: Project, records: list[dict[str, Any]], file: str,
+                  found: list[Problem], actor: User | None = None) -> list[Problem]:
+    """`found` and every problem of `records`, which are checked as for an import and
+    not stored."""
+    importer = _Importer(project, file, actor, found)
+    try:
+        with db.session.no_autoflush:
+            importer.check(importer.documents(records))
+    except ImportFailed as error:  # MAX_PROBLEMS reached
+        return error.problems
+    finally:
+        db.session.rollback()
+    return importer.problems.items

@@ -49,6 +49,13 @@ class AnnotationSteps(State):
                              for document, user, after in self.later["events"]],
                             "import", "import")
 
+    def check(self, docs: list[Doc]) -> None:
+        """Check the annotations of `docs` (whose documents are not stored) and write
+        nothing: for an import already refused, so that it lists every problem at once."""
+        with db.session.no_autoflush:
+            for doc in docs:
+                self._annotate(doc)
+
     def _annotate(self, doc: Doc) -> None:
         record, where = doc.record, doc.where
         work: dict[str, dict[str, Any]] = {}

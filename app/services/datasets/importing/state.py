@@ -11,7 +11,7 @@ from flask import current_app
 from app.models import Document, Project, User
 from app.services import projects
 from app.services.datasets.importing.problems import Problems, Where
-from app.services.texts import OffsetMap
+from app.services.texts import OffsetMap, Problem
 from app.services.vocabulary import Vocabulary, vocabulary
 
 
@@ -45,11 +45,12 @@ class Doc:
 class State:
     """The state of one import, shared by its steps (documents, people, annotations)."""
 
-    def __init__(self, project: Project, file: str, actor: User | None):
+    def __init__(self, project: Project, file: str, actor: User | None,
+                 found: list[Problem] | None = None):
         self.project = project
         self.actor = actor
         self.file = file
-        self.problems = Problems(file)
+        self.problems = Problems(file, found)
         self.words: Vocabulary = vocabulary(project.id)
         self.summary = ImportSummary()
         self.users: dict[str, User | None] = {}
