@@ -16,6 +16,7 @@ from app.services.datasets import export, formats
 from app.services.datasets.card import dataset_card
 from app.services.datasets.importing import import_file
 from app.services.errors import ImportFailed, ServiceError
+from app.services.imports import reports
 from app.web import bp
 from app.web.forms import DatasetImportForm
 
@@ -51,7 +52,8 @@ def datasets(project_id: int):
         documents=[doc for doc, _ in projects.document_rows(project)],
         annotators=list(annotators_of(project, Scope()).values()),
         layers=[(key, ctx.layer_names.get(key, key)) for key in ctx.layers],
-        import_form=DatasetImportForm())
+        import_form=DatasetImportForm(),
+        report=reports.load(project, current_user, request.args.get("report", "")))
 
 
 @bp.get("/projects/<int:project_id>/export")
@@ -111,12 +113,12 @@ def import_dataset(project_id: int):
                               upload.read(), current_user)
     except ImportFailed as exc:
         _log_import(project, upload.filename, "refused", problems=len(exc.problems))
-        flash("Nothing was imported.", "error")
-        for problem in exc.problems[:50]:
-            flash(str(problem), "error")
-        if len(exc.problems) > 50:
-            flash(f"… and {len(exc.problems) - 50} more problems.", "error")
-        return redirect(url_for("web.datasets", project_id=project.id))
+        # The list stays on the server: in the session cookie a long one was dropped.
+        token = reports.save(project, current_user, upload.filename or "upload",
+                             exc.problems)
+        flash(f"Nothing was imported: {len(exc.problems)} problem(s) found.", "error")
+        return redirect(url_for("web.datasets", project_id=project.id, report=token,
+                                _anchor="import"))
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.datasets", project_id=project.id))
