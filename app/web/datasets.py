@@ -14,6 +14,7 @@ from app.services import projects
 from app.services.agreement import Scope, annotators_of
 from app.services.datasets import export, formats
 from app.services.datasets.card import dataset_card
+from app.services.datasets.formats.labelstudio import labeling_config
 from app.services.datasets.importing import import_file
 from app.services.errors import ImportFailed, ServiceError
 from app.services.imports import reports
@@ -80,6 +81,15 @@ def export_download(project_id: int):
     return response
 
 
+@bp.get("/projects/<int:project_id>/export/label-studio-config")
+@login_required
+def export_label_studio_config(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    config = labeling_config(export.context(project)).encode("utf-8")
+    return send_file(io.BytesIO(config), mimetype="application/xml", as_attachment=True,
+                     download_name=_filename(project.title, "-label-studio-config.xml"))
+
+
 @bp.get("/projects/<int:project_id>/export/card")
 @login_required
 def export_card(project_id: int):
@@ -110,7 +120,8 @@ def import_dataset(project_id: int):
     upload = form.file.data
     try:
         summary = import_file(project, form.format.data, upload.filename or "upload",
-                              upload.read(), current_user)
+                              upload.read(), current_user,
+                              ground_truth_gold=form.ground_truth_gold.data)
     except ImportFailed as exc:
         _log_import(project, upload.filename, "refused", problems=len(exc.problems))
         # The list stays on the server: in the session cookie a long one was dropped.
@@ -129,8 +140,12 @@ def import_dataset(project_id: int):
           f"{summary.passage_tags} passage tags and {summary.ratings} ratings by "
           f"{len(summary.annotators)} annotator(s)"
           + (", and the gold key." if summary.gold else "."), "info")
+    for name, username in summary.renamed.items():
+        flash(f"'{name}' is not a username: their work went to {username}.", "info")
     if summary.accounts:
-        slips = [projects.Slip(name, name, password) for name, password in summary.accounts]
+        shown = {username: name for name, username in summary.renamed.items()}
+        slips = [projects.Slip(shown.get(name, name), name, password)
+                 for name, password in summary.accounts]
         return render_template("web/slips.html", project=project, slips=slips)
     return redirect(url_for("web.project", project_id=project.id))
 

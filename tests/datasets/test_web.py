@@ -125,3 +125,14 @@ def test_a_long_problem_list_stays_on_the_server_not_in_the_cookie(app, client, 
     second = app.test_client()
     login(second, "teach2")
     assert "bogus_59" not in second.get(report_url).get_data(as_text=True)
+
+
+def test_the_card_says_what_doccano_and_the_semeval_scorer_need(app, client, make, login_as):
+    project, _ = _teacher_project(make, login_as)
+    doccano = client.get(f"/projects/{project.id}/export/card?format=doccano")
+    assert "Allow overlapping spans" in doccano.get_data(as_text=True)
+    card = client.get(f"/projects/{project.id}/export/card?format=ptc").get_data(as_text=True)
+    assert "## SemEval-2020 Task 11 classes" in card
+    assert "| Loaded language (`loaded_language`) | Loaded_Language | 0 |" in card
+    # A PTC technique that is not among the task's 14 classes: left out.
+    assert "| Obfuscation / vagueness (`obfuscation`) | none | 0 |" in card

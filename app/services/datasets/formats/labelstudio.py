@@ -26,8 +26,10 @@ what it shows and saves, and offsets drift.
 
 The annotator is who Label Studio says completed the annotation: `completed_by` carries the
 name as `first_name` (Label Studio's export puts the user's id, email and names there); on
-reading, the name is first and last name, else the email, else `user<id>`. The gold key is
-the annotator named `gold`, written with `ground_truth: true`.
+reading, the name is first and last name, else the email, else `user<id>` (the importer
+turns a name no username can be into a valid one, and lists the mapping). The gold key is
+the annotator named `gold`, written with `ground_truth: true`; on request
+(`ground_truth_gold`), every annotation marked `ground_truth` is read as the gold key's.
 
 A span's note is the region's meta text (the "Meta" box of a region in Label Studio), its
 attributes go in the region's meta as `attributes`; Label Studio keeps a region's meta as
@@ -385,7 +387,8 @@ def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: E
 
 
 def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
-               problems: list[Problem]) -> dict[str, Any] | None:
+               problems: list[Problem], ground_truth_gold: bool = False
+               ) -> dict[str, Any] | None:
     path = f"[{index}]"
     if not isinstance(task, dict):
         problems.append(Problem(file, "a task must be an object", field=path))
@@ -420,7 +423,8 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
             continue
         if annotation.get("was_cancelled"):
             continue  # skipped in Label Studio: no work to import
-        name = _user_name(annotation)
+        name = GOLD if ground_truth_gold and annotation.get("ground_truth") is True \
+            else _user_name(annotation)
         spans, rating = _read_annotation(annotation, text, utf16, ctx, (file, where), problems)
         if name in record["annotators"] or (name == GOLD and "gold" in record):
             problems.append(Problem(file, f"a second annotation by '{name}' on this task",
@@ -433,8 +437,10 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
     return record
 
 
-def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
-    """Records from a Label Studio JSON export (see the module docstring)."""
+def read(name: str, raw: bytes, ctx: ExportContext, *, ground_truth_gold: bool = False
+         ) -> list[dict[str, Any]]:
+    """Records from a Label Studio JSON export (see the module docstring); with
+    `ground_truth_gold`, annotations marked ground truth are the gold key's."""
     try:
         tasks = jsonsafe.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -449,7 +455,8 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
     if not isinstance(tasks, list):
         raise FormatError([Problem(name, "a Label Studio export is a JSON array of tasks")])
     problems: list[Problem] = []
-    records = [_read_task(task, index, name, ctx, problems) for index, task in enumerate(tasks)]
+    records = [_read_task(task, index, name, ctx, problems, ground_truth_gold)
+               for index, task in enumerate(tasks)]
     found = [record for record in records if record is not None]
     if problems:
         raise FormatError(problems, found)

@@ -70,8 +70,10 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
 
 
 def import_file(project: Project, fmt: str, name: str, raw: bytes,
-                actor: User | None = None) -> ImportSummary:
-    """Read a file in format `fmt` and import it (see `import_records`)."""
+                actor: User | None = None, *, ground_truth_gold: bool = False
+                ) -> ImportSummary:
+    """Read a file in format `fmt` and import it (see `import_records`); with
+    `ground_truth_gold`, Label Studio annotations marked ground truth go to the gold key."""
     from app.services.datasets import formats
     from app.services.datasets.export import context
 
@@ -80,7 +82,9 @@ def import_file(project: Project, fmt: str, name: str, raw: bytes,
     if not raw.strip():
         raise ImportFailed([Problem(name, "the file is empty")])
     try:
-        records = reader.read(name, raw, context(project))
+        options = {"ground_truth_gold": True} if ground_truth_gold and \
+            fmt == "label-studio" else {}
+        records = reader.read(name, raw, context(project), **options)
     except FormatError as error:
         if not error.records:
             raise

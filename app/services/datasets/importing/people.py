@@ -35,12 +35,19 @@ class PeopleSteps(State):
             self.summary.gold = True
         else:
             username = accounts.normalize_username(name)
+            if not accounts.USERNAME.match(username) and username not in (GOLD, GOLD_USERNAME):
+                # Another tool's name for a person ("Aigerim Bekova", an e-mail address):
+                # a valid username made from it, the name itself kept as display name.
+                username = accounts.username_for(name)
+                self.summary.renamed[name] = username
             user = self._member(username, name)
             if user is not None and user.role == SYSTEM_ROLE:
                 self.problems.add(where, field, f"'{name}' is not an annotator's name")
                 user = None
             elif user is None:
                 user = self._new_account(username, name, where, field)
+            if user is not None and name in self.summary.renamed:
+                self.summary.renamed[name] = user.username
             if user is not None:
                 if user.id is None or user.id not in self.members:  # None: new, not written
                     try:
@@ -68,7 +75,8 @@ class PeopleSteps(State):
             User.id.in_(self.members),
             (User.username == username)
             | User.username.startswith(f"{base}-", autoescape=True)).order_by(User.id)).all()
-        exact = [user for user in found if user.username == username]
+        exact = [user for user in found if user.username == username
+                 and name not in self.summary.renamed]
         made = [user for user in found if len(user.username) == len(base) + 5
                 and user.display_name == name.strip()[:120]]
         return (exact or made or [None])[0]

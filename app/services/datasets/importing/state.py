@@ -25,6 +25,9 @@ class ImportSummary:
     passage_tags: int = 0
     ratings: int = 0
     gold: bool = False
+    # Annotators named in a way no username can be (an e-mail, "First Last"): the name in
+    # the file -> the username their work went to.
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
