@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from app.services.datasets.core import SCHEMA, all_spans, text_hash
+from app.services.datasets.core import SCHEMA, LabelMeta, all_spans, text_hash
 from app.services.datasets.formats import brat, conll, conll_space, doccano, hf, labelstudio, ptc
 from tests.datasets.sample import sample_context, unzip_text
 
@@ -220,25 +220,36 @@ def test_brat_export_passes_a_strict_standoff_reader():
 
 # --- PTC: the SemEval-2020 Task 11 technique-classification files --------------------------
 
+# The task's 14 technique classes, as its scorer spells them (Da San Martino et al. 2020).
+SEMEVAL_2020_TC = {
+    "Appeal_to_Authority", "Appeal_to_fear-prejudice", "Bandwagon,Reductio_ad_hitlerum",
+    "Black-and-White_Fallacy", "Causal_Oversimplification", "Doubt",
+    "Exaggeration,Minimisation", "Flag-Waving", "Loaded_Language", "Name_Calling,Labeling",
+    "Repetition", "Slogans", "Thought-terminating_Cliches",
+    "Whataboutism,Straw_Men,Red_Herring"}
+
+
 def test_ptc_export_passes_a_strict_task_reader():
-    files = unzip_text(written(ptc))
-    gold_rhetoric = {(s["label"], s["text"]) for s in corpus()[0]["gold"]["spans"]}
-    labels = {key: ptc.technique(sample_context(), key) for key, _ in gold_rhetoric}
+    ctx = sample_context()
+    # A PTC technique the task merged away: its spans must not reach the scorer.
+    ctx.labels[("rhetoric", "slogan")] = LabelMeta(
+        "rhetoric", "slogan", "Vague", maps_to={"ptc": "Obfuscation,Intentional_Vagueness,"
+                                                       "Confusion"})
+    files = unzip_text(written(ptc, ctx))
+    gold = {(s["label"], s["text"]) for s in corpus()[0]["gold"]["spans"]}
     for name, body in files.items():
         match = re.fullmatch(r"(\w+)/article(\d+)\.task-flc-tc\.labels", name)
         if not match:
             continue
         article = files[f"{match[1]}/article{match[2]}.txt"]
-        for line in body.splitlines():
-            article_id, technique, start, end = line.split("\t")
-            assert article_id == match[2] and technique in ptc.TECHNIQUES
+        rows = [line.split("\t") for line in body.splitlines()]
+        for article_id, technique, start, end in rows:
+            assert article_id == match[2] and technique in SEMEVAL_2020_TC, technique
             assert 0 <= int(start) < int(end) <= len(article)
         if match[1] == "gold":
-            got = {(line.split("\t")[1], article[int(line.split("\t")[2]):
-                                                 int(line.split("\t")[3])])
-                   for line in body.splitlines()}
-            assert got == {(labels[key], text) for key, text in gold_rhetoric
-                           if labels[key]}
+            got = {(technique, article[int(start):int(end)]) for _, technique, start, end in rows}
+            names = {"loaded_language": "Loaded_Language", "name_calling": "Name_Calling,Labeling"}
+            assert got == {(names[key], text) for key, text in gold if key in names}
 
 
 # --- Label Studio: tasks that match the labeling config ------------------------------------
