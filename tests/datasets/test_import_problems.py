@@ -74,3 +74,29 @@ def test_two_texts_with_one_document_id_are_refused(app, make):
     assert "document id 7 is already used" in problems[0].message
     problems = _refused(project, "doccano", "kid1.jsonl", raw)
     assert "document id 7" in problems[0].message and problems[0].line == 2
+
+
+def test_label_studio_problems_name_the_tasks_line_and_result(app, make):
+    project = make.project()
+    enrol(project, "kid1")
+
+    def voice(rid: str, start: int, end: int, text: str) -> dict:
+        return {"id": rid, "from_name": "source", "to_name": "text", "type": "labels",
+                "value": {"start": start, "end": end, "text": text,
+                          "labels": ["official_statement"]},
+                "meta": {"attributes": {"role": "voice"}}}
+
+    text = "He said she said it."
+    tasks = [{"id": 1, "data": {"text": "Fine."}, "annotations": []},
+             {"id": 2, "data": {"text": text}, "annotations": [{
+                 "completed_by": {"first_name": "kid1"}, "result": [
+                     voice("a", 0, 11, text[0:11]), voice("b", 3, 14, text[3:14])]}]}]
+    raw = json.dumps(tasks, indent=2).encode()
+    (problem,) = _refused(project, "label-studio", "tasks.json", raw)
+
+    # The second task's opening brace (the first task's is on line 2).
+    line = [number for number, row in enumerate(raw.decode().split("\n"), start=1)
+            if row == "  {"][1]
+    assert (problem.file, problem.line) == ("tasks.json", line)
+    assert problem.field == "annotations[0].result[1]" and "crosses the voice" in \
+        problem.message

@@ -82,7 +82,7 @@ class ExportContext:
         return found[0] if len(found) == 1 else None
 
 
-WHERE = "_where"  # where a reader found a record or span: (file, line)
+WHERE = "_where"  # where a reader found a record or span: (file, line[, field there])
 
 
 def gather_locations(record: dict[str, Any]) -> None:
@@ -90,7 +90,7 @@ def gather_locations(record: dict[str, Any]) -> None:
     record, from the record's field paths (`annotators.kid1.spans[0]`, `gold.spans[2]`,
     "" for the record) to (file, line), so that the importer names the file and line a
     problem comes from. Call it once the spans are in their final order."""
-    found: dict[str, tuple[str, int | None]] = {}
+    found: dict[str, tuple[Any, ...]] = {}
     if isinstance(record.get(WHERE), tuple):
         found[""] = record[WHERE]
     works = [(f"annotators.{name}", work) for name, work in record.get("annotators", {}).items()]

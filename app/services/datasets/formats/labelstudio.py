@@ -55,12 +55,21 @@ older export has them, and converted when that gives the text; otherwise it is a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 from xml.sax.saxutils import quoteattr
 
 from app import jsonsafe, limits
-from app.services.datasets.core import GOLD, ExportContext, FormatError, all_spans, owners
+from app.services.datasets.core import (
+    GOLD,
+    WHERE,
+    ExportContext,
+    FormatError,
+    all_spans,
+    gather_locations,
+    owners,
+)
 from app.services.datasets.utf16 import Utf16
 from app.services.texts import Problem, TextError, check_size
 
@@ -328,13 +337,14 @@ def _region_spans(result: dict[str, Any], text: str, utf16: Utf16, ctx: ExportCo
     if offsets is None or len(pairs) != len(labels):
         return []
     meta = result.get("meta") if isinstance(result.get("meta"), dict) else {}
+    where_in_file = (file, None, field)  # the task's line is filled in by `read`
     note = meta.get("text")
     note = "\n".join(str(t) for t in note) if isinstance(note, list) else str(note or "")
     attributes = meta.get("attributes") if isinstance(meta.get("attributes"), dict) else {}
     start, end = offsets
     return [{"layer": layer, "label": key, "start": start, "end": end,
-             "text": text[start:end], "note": note, "attributes": dict(attributes)}
-            for layer, key in pairs]
+             "text": text[start:end], "note": note, "attributes": dict(attributes),
+             WHERE: where_in_file} for layer, key in pairs]
 
 
 def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: ExportContext,
@@ -450,14 +460,60 @@ def read(name: str, raw: bytes, ctx: ExportContext, *, ground_truth_gold: bool =
     except json.JSONDecodeError as exc:
         raise FormatError([Problem(name, f"not valid JSON ({exc.msg}, column {exc.colno})",
                                    line=exc.lineno)]) from None
-    if isinstance(tasks, dict) and "data" in tasks:
+    source = raw.decode("utf-8-sig")
+    single = isinstance(tasks, dict) and "data" in tasks
+    if single:
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise FormatError([Problem(name, "a Label Studio export is a JSON array of tasks")])
     problems: list[Problem] = []
     records = [_read_task(task, index, name, ctx, problems, ground_truth_gold)
                for index, task in enumerate(tasks)]
+    lines = [1] if single else _task_lines(source)
+    for index, record in enumerate(records):
+        if record is not None:
+            record[WHERE] = (name, lines[index])
+            _locate(record, lines)
+    problems = [_on_its_line(problem, lines) for problem in problems]
     found = [record for record in records if record is not None]
     if problems:
         raise FormatError(problems, found)
     return found
+
+
+_TASK_FIELD = re.compile(r"\[(\d+)\]\.?(.*)", re.DOTALL)
+
+
+def _task_lines(source: str) -> list[int]:
+    """The line each task of a JSON array starts on (Label Studio writes one a line, or
+    indented: either way a problem can then name its line)."""
+    decoder, lines, index = json.JSONDecoder(), [], source.index("[") + 1
+    while True:
+        while index < len(source) and source[index] in " \t\r\n,":
+            index += 1
+        if index >= len(source) or source[index] == "]":
+            return lines
+        lines.append(source.count("\n", 0, index) + 1)
+        index = decoder.raw_decode(source, index)[1]
+
+
+def _split(field: str | None, lines: list[int]) -> tuple[int | None, str | None]:
+    """(the task's line, the field inside the task) for a field `[3].data.text`."""
+    match = _TASK_FIELD.fullmatch(field or "")
+    if not match or int(match[1]) >= len(lines):
+        return None, field
+    return lines[int(match[1])], match[2] or None
+
+
+def _on_its_line(problem: Problem, lines: list[int]) -> Problem:
+    line, field = _split(problem.field, lines)
+    return problem if line is None else Problem(problem.file, problem.message, line, field)
+
+
+def _locate(record: dict[str, Any], lines: list[int]) -> None:
+    """Put the task's line on the record and its spans (see `core.gather_locations`)."""
+    for work in [*record["annotators"].values(), record.get("gold") or {"spans": []}]:
+        for span in work["spans"]:
+            file, _, field = span[WHERE]
+            span[WHERE] = (file, *_split(field, lines))
+    gather_locations(record)

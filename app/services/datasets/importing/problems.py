@@ -21,7 +21,8 @@ class Where:
     file: str
     line: int | None
     prefix: str = ""
-    located: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    # Values are (file, line) or (file, line, the field's name in that file).
+    located: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def describe(self) -> str:
         """Where the record is, as a reader would say it: `line 4`, `a.zip/kid1/a.ann,
@@ -43,8 +44,9 @@ class Where:
         if best is None:
             return self.file, self.line, (f"{self.prefix}{path}" if path
                                           else self.prefix.rstrip(".") or None)
-        file, line = self.located[best]
-        return file, line, path[len(best):].lstrip(".") or None
+        file, line, *inside = self.located[best]
+        rest = path[len(best):].lstrip(".")
+        return file, line, ".".join(part for part in [*inside, rest] if part) or None
 
 
 def where_of(record: dict[str, Any], index: int, file: str) -> Where:
