@@ -1,238 +1,22 @@
-"""Label Studio JSON export: one JSON array of tasks, each document one task with one
-annotation per annotator, matching the labeling config that `labeling_config(ctx)` returns.
-
-    {"id": 17,
-     "data": {"text": "...", "title": "...", "source_name": "000_x.txt", "document_id": 17},
-     "annotations": [{
-        "id": 1, "completed_by": {"id": 1, "email": "", "first_name": "aigerim",
-                                  "last_name": ""},
-        "was_cancelled": false, "ground_truth": false,
-        "result": [
-          {"id": "r3", "from_name": "rhetoric", "to_name": "text", "type": "labels",
-           "value": {"start": 48, "end": 64, "text": "shooting to kill",
-                     "labels": ["loaded_language"]},
-           "meta": {"text": ["the annotator's note"], "attributes": {"verdict": "unchecked"}}},
-          {"id": "f1", "from_name": "doc_rating.reliability", "to_name": "text",
-           "type": "rating", "value": {"rating": 4}}]}],
-     "predictions": []}
-
-The config has one `<Labels>` control per layer (its name is the layer key, each `<Label>`
-value a label key) on one `<Text name="text" value="$text">`, and one control per field of
-the rating form, named `<form key>.<field key>` (`<form key>.<field>.<item>` for each item
-of a checklist): `<Rating>` for ordinal scales from 1 without a special value, `<Choices>` for
-other ordinal scales (values as strings), nominal fields and checklist items, `<TextArea>` for
-text. It sets `white-space: pre-wrap` on the text: without it Label Studio trims spaces in
-what it shows and saves, and offsets drift.
-
-The annotator is who Label Studio says completed the annotation: `completed_by` carries the
-name as `first_name` (Label Studio's export puts the user's id, email and names there); on
-reading, the name is first and last name, else the email, else `user<id>` (the importer
-turns a name no username can be into a valid one, and lists the mapping). The gold key is
-the annotator named `gold`, written with `ground_truth: true`; on request
-(`ground_truth_gold`), every annotation marked `ground_truth` is read as the gold key's.
-
-A span's note is the region's meta text (the "Meta" box of a region in Label Studio), its
-attributes go in the region's meta as `attributes`; Label Studio keeps a region's meta as
-it is (it only edits `text`). Reading also accepts notes and attributes as per-region
-results (a `<TextArea perRegion="true">` or `<Choices perRegion="true">` with the region's
-id): the part of `from_name` after the last dot is the attribute, `note` the note.
-
-What survives: texts, metadata, every span with layer, label, note and attributes
-(whole-passage source types come back as `source` spans), and ratings. Dropped: whether an
-annotator marked the document done (Label Studio has no such state for an annotation).
-
-Offsets. Label Studio's Text offsets are code points today. Its frontend is JavaScript,
-whose string indices are UTF-16 code units, and until 2022 results after an emoji or other
-character outside the Basic Multilingual Plane were off by one per such character
-(HumanSignal/label-studio#1347, #1008); the fix (label-studio-frontend#308, "store code
-points instead of js length") counts code points, and the current frontend builds its text
-model from `[...text]`, which iterates code points (#4988, on 1.9, confirms the exported
-offsets are right while the highlight is drawn wrong). So we write code points. On reading,
-a region whose offsets do not give its stored `text` is tried as UTF-16 offsets, as an
-older export has them, and converted when that gives the text; otherwise it is a problem.
-"""
+"""Reading a Label Studio JSON export (see the package docstring)."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Any, BinaryIO
-from xml.sax.saxutils import quoteattr
+from typing import Any
 
 from app import jsonsafe, limits
-from app.services.datasets.core import (
-    GOLD,
-    WHERE,
-    ExportContext,
-    FormatError,
-    all_spans,
-    gather_locations,
-    owners,
+from app.services.datasets.core import GOLD, WHERE, ExportContext, FormatError, gather_locations
+from app.services.datasets.formats.labelstudio.common import (
+    META_FIELDS,
+    REGION_TYPES,
+    TEXT,
+    form_key,
 )
 from app.services.datasets.utf16 import Utf16
 from app.services.texts import Problem, TextError, check_size
 
-NAME = "label-studio"
-EXTENSION = ".json"
-MEDIA_TYPE = "application/json"
-
-TEXT = "text"  # the Text tag's name and the task data key holding the text
-META_FIELDS = ("title", "publisher", "author", "published", "url", "source_name", "notes")
-_REGION_TYPES = {"textarea", "choices", "rating", "number"}
-
-
-# --- the labeling config ---------------------------------------------------------------------
-
-def _form_key(ctx: ExportContext) -> str:
-    return str(ctx.form.get("key") or "rating")
-
-
-def _as_rating(field: dict[str, Any]) -> bool:
-    """An ordinal field Label Studio's `<Rating>` (stars 1..n) can hold."""
-    scale = field.get("scale") or [1, 7]
-    return field.get("type") == "ordinal" and scale[0] == 1 and not field.get("allow_value")
-
-
-def _scale_choices(field: dict[str, Any]) -> list[str]:
-    low, high = field.get("scale") or [1, 7]
-    values = [str(v) for v in range(low, high + 1)]
-    return values + ([str(field["allow_value"])] if field.get("allow_value") else [])
-
-
-def _choices(name: str, values: list[str], indent: str = "  ") -> list[str]:
-    lines = [f'{indent}<Choices name={quoteattr(name)} toName="{TEXT}" choice="single-radio" '
-             'showInline="true">']
-    lines += [f"{indent}  <Choice value={quoteattr(v)}/>" for v in values]
-    return lines + [f"{indent}</Choices>"]
-
-
-def labeling_config(ctx: ExportContext) -> str:
-    """The Label Studio labeling config (XML) that `write`'s export matches."""
-    lines = ["<View>", "  <Style>.htx-text { white-space: pre-wrap; }</Style>"]
-    if ctx.project_title:
-        lines.append(f"  <Header value={quoteattr(ctx.project_title)}/>")
-    for layer in ctx.layers:
-        labels = [meta for (key_layer, _), meta in ctx.labels.items() if key_layer == layer]
-        if not labels:
-            continue
-        lines.append(f"  <Header value={quoteattr(ctx.layer_names.get(layer, layer))}/>")
-        lines.append(f'  <Labels name={quoteattr(layer)} toName="{TEXT}">')
-        for meta in labels:
-            hint = f"{meta.name}: {meta.definition}" if meta.definition else meta.name
-            lines.append(f"    <Label value={quoteattr(meta.key)} hint={quoteattr(hint)}/>")
-        lines.append("  </Labels>")
-    lines.append(f'  <Text name="{TEXT}" value="${TEXT}"/>')
-    fields = ctx.form.get("fields") or []
-    if fields:
-        lines.append(f"  <Header value={quoteattr(str(ctx.form.get('name') or 'Rating'))}/>")
-    form = _form_key(ctx)
-    for field in fields:
-        name, kind = f"{form}.{field['key']}", field.get("type")
-        lines.append(f"  <Header value={quoteattr(str(field.get('name') or field['key']))}/>")
-        if _as_rating(field):
-            lines.append(f'  <Rating name={quoteattr(name)} toName="{TEXT}" '
-                         f'maxRating="{(field.get("scale") or [1, 7])[1]}"/>')
-        elif kind == "ordinal":
-            lines += _choices(name, _scale_choices(field))
-        elif kind == "nominal":
-            lines += _choices(name, [str(v) for v in field.get("values", [])])
-        elif kind == "checklist":
-            values = [str(v) for v in field.get("values", ["yes", "no", "na"])]
-            for item in field.get("items", []):
-                lines.append(f"  <Header value={quoteattr(str(item.get('text') or item['key']))}"
-                             ' size="6"/>')
-                lines += _choices(f"{name}.{item['key']}", values)
-        else:
-            lines.append(f'  <TextArea name={quoteattr(name)} toName="{TEXT}" '
-                         'maxSubmissions="1" editable="true"/>')
-    lines.append("</View>")
-    return "\n".join(lines) + "\n"
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-
-def _rating_results(rating: dict[str, Any] | None, ctx: ExportContext) -> list[dict[str, Any]]:
-    if not rating:
-        return []
-    form, fields = _form_key(ctx), {f["key"]: f for f in ctx.form.get("fields") or []}
-    out: list[dict[str, Any]] = []
-
-    def add(name: str, kind: str, value: dict[str, Any]) -> None:
-        out.append({"id": f"f{len(out) + 1}", "from_name": f"{form}.{name}", "to_name": TEXT,
-                    "type": kind, "value": value})
-
-    for key, value in rating.items():
-        field = fields.get(key, {})
-        kind = field.get("type")
-        if kind == "checklist" and isinstance(value, dict):
-            for item, choice in value.items():
-                add(f"{key}.{item}", "choices", {"choices": [str(choice)]})
-        elif _as_rating(field) and isinstance(value, int):
-            add(key, "rating", {"rating": value})
-        elif kind in ("ordinal", "nominal"):
-            add(key, "choices", {"choices": [str(value)]})
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            add(key, "number", {"number": value})
-        else:
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-            add(key, "textarea", {"text": [text]})
-    return out
-
-
-def _annotation(record: dict[str, Any], owner: tuple[str, str | None], ids: tuple[int, int],
-                ctx: ExportContext) -> dict[str, Any]:
-    """One annotator's annotation of a task (annotator None: the gold key)."""
-    name, annotator = owner
-    result: list[dict[str, Any]] = []
-    for number, span in enumerate(all_spans(record, annotator), start=1):
-        region: dict[str, Any] = {
-            "id": f"r{number}", "from_name": span["layer"], "to_name": TEXT, "type": "labels",
-            "value": {"start": span["start"], "end": span["end"],
-                      "text": record["text"][span["start"]:span["end"]],
-                      "labels": [span["label"]]}}
-        meta: dict[str, Any] = {}
-        if span.get("note"):
-            meta["text"] = [span["note"]]
-        if span.get("attributes"):
-            meta["attributes"] = span["attributes"]
-        if meta:
-            region["meta"] = meta
-        result.append(region)
-    work = record.get("gold") if annotator is None else \
-        record.get("annotators", {}).get(annotator)
-    result += _rating_results((work or {}).get("rating"), ctx)
-    user_id, annotation_id = ids
-    return {"id": annotation_id,
-            "completed_by": {"id": user_id, "email": "", "first_name": name, "last_name": ""},
-            "was_cancelled": False, "ground_truth": annotator is None, "result": result}
-
-
-def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) -> None:
-    """Write one JSON array of tasks, a task at a time."""
-    users: dict[str, int] = {}
-    annotation_id = 0
-    out.write(b"[")
-    for index, record in enumerate(records):
-        data: dict[str, Any] = {TEXT: record["text"]}
-        data.update({key: record[key] for key in META_FIELDS if record.get(key)})
-        if record.get("id") is not None:
-            data["document_id"] = record["id"]
-        annotations = []
-        for owner in owners(record):
-            annotation_id += 1
-            user_id = users.setdefault(owner[0], len(users) + 1)
-            annotations.append(_annotation(record, owner, (user_id, annotation_id), ctx))
-        task = {"id": record.get("id", index + 1), "data": data, "annotations": annotations,
-                "predictions": []}
-        out.write(b"\n" if index == 0 else b",\n")
-        out.write(json.dumps(task, ensure_ascii=False).encode("utf-8"))
-    out.write(b"\n]\n")
-
-
-# --- reading ---------------------------------------------------------------------------------
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -297,7 +81,7 @@ def _result_value(result: dict[str, Any]) -> Any:
 def _form_entry(from_name: str, result: dict[str, Any], ctx: ExportContext
                 ) -> tuple[str, str | None, Any] | str:
     """(field, checklist item or None, value) for a document-level result, or a message."""
-    name = from_name.removeprefix(_form_key(ctx) + ".")
+    name = from_name.removeprefix(form_key(ctx) + ".")
     for field in ctx.form.get("fields") or []:
         key, kind = field["key"], field.get("type")
         if name == key:
@@ -373,7 +157,7 @@ def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: E
     rating: dict[str, Any] = {}
     for field, result in others:
         kind, from_name = result.get("type"), str(result.get("from_name") or "")
-        if not isinstance(kind, str) or kind not in _REGION_TYPES:
+        if not isinstance(kind, str) or kind not in REGION_TYPES:
             problems.append(Problem(file, f"results of type '{kind}' cannot be imported",
                                     field=f"{field}.type"))
         elif str(result.get("id")) in regions:  # a per-region note or attribute
