@@ -292,6 +292,9 @@ def export_command(project: str, fmt: str, out: Path, documents: tuple[int, ...]
         _fail(exc.message)
     total = len(export.document_ids(target, filters))
     out = out.resolve()
+    if not out.parent.is_dir():
+        _fail(f"The folder {out.parent} does not exist; create it first or choose another "
+              "--out.")
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with os.fdopen(handle, "wb") as stream, click.progressbar(
@@ -306,6 +309,12 @@ def export_command(project: str, fmt: str, out: Path, documents: tuple[int, ...]
         card_path = out.with_name(out.name.split(".")[0] + ".card.md")
         card_path.write_text(dataset_card(target, filters, fmt), encoding="utf-8")
         click.echo(f"Wrote the dataset card {card_path}.")
+    if fmt == "label-studio":
+        from app.services.datasets.formats.labelstudio import labeling_config
+
+        config_path = out.with_name(out.name.split(".")[0] + ".label-config.xml")
+        config_path.write_text(labeling_config(export.context(target)), encoding="utf-8")
+        click.echo(f"Wrote the Label Studio labeling config {config_path}.")
 
 
 @click.command("import")
@@ -313,13 +322,16 @@ def export_command(project: str, fmt: str, out: Path, documents: tuple[int, ...]
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", required=True, type=click.Choice(IMPORT_FORMATS),
               help="The file's format.")
-def import_command(project: str, path: Path, fmt: str) -> None:
+@click.option("--ground-truth-gold", is_flag=True,
+              help="Label Studio: annotations marked ground truth are the gold key.")
+def import_command(project: str, path: Path, fmt: str, ground_truth_gold: bool) -> None:
     """Import annotated documents from PATH into PROJECT (id or title): all or nothing."""
     from app.services.datasets.importing import import_file
 
     target = _project(project)
     try:
-        summary = import_file(target, fmt, path.name, path.read_bytes())
+        summary = import_file(target, fmt, path.name, path.read_bytes(),
+                              ground_truth_gold=ground_truth_gold)
     except ImportFailed as exc:
         security_log.event("dataset_import", "refused", project_id=target.id,
                            object=f"project:{target.id}", file=path.name, via="cli",
@@ -336,6 +348,8 @@ def import_command(project: str, path: Path, fmt: str) -> None:
                f"{summary.passage_tags} passage tags, {summary.ratings} ratings by "
                f"{len(summary.annotators)} annotator(s)"
                + (" and the gold key." if summary.gold else "."))
+    for name, username in summary.renamed.items():
+        click.echo(f"  '{name}' is not a username: their work went to {username}")
     if summary.accounts:
         click.echo("New accounts (give each student their password):")
         for username, password in summary.accounts:

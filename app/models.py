@@ -330,6 +330,22 @@ class ImportBatch(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class ImportReport(db.Model):
+    """What a refused import found wrong, kept on the server for the teacher who tried it
+    (a list of problems is too big for the session cookie) and shown by its token."""
+
+    __tablename__ = "import_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    file: Mapped[str] = mapped_column(sa.String(255), default="")
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class Document(db.Model):
     """A text in a project. `text` is canonical and fixed at import; `text_sha256` proves it."""
 

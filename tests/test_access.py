@@ -87,6 +87,7 @@ ACCESS = {
     "web.span_differences": "teacher", "web.compare": "teacher",
     "web.curate_index": "teacher", "web.curate": "teacher", "web.premerge": "teacher",
     "web.datasets": "teacher", "web.export_download": "teacher", "web.export_card": "teacher",
+    "web.export_label_studio_config": "teacher",
     "web.import_dataset": "teacher", "web.feedback_gradebook": "teacher",
     # Sources: the profiles are the teacher's; everyone links speakers' names (students
     # propose, and take back their own proposals).

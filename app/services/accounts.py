@@ -34,6 +34,22 @@ def normalize_username(username: str) -> str:
     return (username or "").strip().lower()
 
 
+def username_for(name: str) -> str:
+    """A valid username (without the import's suffix) for a person named in another tool's
+    file: an e-mail address's local part, "First Last" as "first.last", accents dropped,
+    "annotator" when nothing usable is left (a name in another script)."""
+    import unicodedata
+
+    text = name.strip().split("@", 1)[0] if "@" in name else name.strip()
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9._-]+", ".", text)
+    text = re.sub(r"[._-]*([._-])[._-]*", r"\1", text).strip("._-")
+    text = text[:MAX_USERNAME - 5].strip("._-")
+    if len(text) < 2 or text in RESERVED_USERNAMES or not USERNAME.match(text):
+        return "annotator"
+    return text
+
+
 def check_username(username: str) -> str:
     """Return the normalised username or raise Invalid with the rule it breaks."""
     username = normalize_username(username)

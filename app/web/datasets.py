@@ -14,8 +14,10 @@ from app.services import projects
 from app.services.agreement import Scope, annotators_of
 from app.services.datasets import export, formats
 from app.services.datasets.card import dataset_card
+from app.services.datasets.formats.labelstudio import labeling_config
 from app.services.datasets.importing import import_file
 from app.services.errors import ImportFailed, ServiceError
+from app.services.imports import reports
 from app.web import bp
 from app.web.forms import DatasetImportForm
 
@@ -51,7 +53,8 @@ def datasets(project_id: int):
         documents=[doc for doc, _ in projects.document_rows(project)],
         annotators=list(annotators_of(project, Scope()).values()),
         layers=[(key, ctx.layer_names.get(key, key)) for key in ctx.layers],
-        import_form=DatasetImportForm())
+        import_form=DatasetImportForm(),
+        report=reports.load(project, current_user, request.args.get("report", "")))
 
 
 @bp.get("/projects/<int:project_id>/export")
@@ -76,6 +79,15 @@ def export_download(project_id: int):
                          download_name=name)
     response.call_on_close(spool.close)
     return response
+
+
+@bp.get("/projects/<int:project_id>/export/label-studio-config")
+@login_required
+def export_label_studio_config(project_id: int):
+    project = projects.get_project(current_user, project_id, manage=True)
+    config = labeling_config(export.context(project)).encode("utf-8")
+    return send_file(io.BytesIO(config), mimetype="application/xml", as_attachment=True,
+                     download_name=_filename(project.title, "-label-studio-config.xml"))
 
 
 @bp.get("/projects/<int:project_id>/export/card")
@@ -108,15 +120,16 @@ def import_dataset(project_id: int):
     upload = form.file.data
     try:
         summary = import_file(project, form.format.data, upload.filename or "upload",
-                              upload.read(), current_user)
+                              upload.read(), current_user,
+                              ground_truth_gold=form.ground_truth_gold.data)
     except ImportFailed as exc:
         _log_import(project, upload.filename, "refused", problems=len(exc.problems))
-        flash("Nothing was imported.", "error")
-        for problem in exc.problems[:50]:
-            flash(str(problem), "error")
-        if len(exc.problems) > 50:
-            flash(f"… and {len(exc.problems) - 50} more problems.", "error")
-        return redirect(url_for("web.datasets", project_id=project.id))
+        # The list stays on the server: in the session cookie a long one was dropped.
+        token = reports.save(project, current_user, upload.filename or "upload",
+                             exc.problems)
+        flash(f"Nothing was imported: {len(exc.problems)} problem(s) found.", "error")
+        return redirect(url_for("web.datasets", project_id=project.id, report=token,
+                                _anchor="import"))
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.datasets", project_id=project.id))
@@ -127,8 +140,12 @@ def import_dataset(project_id: int):
           f"{summary.passage_tags} passage tags and {summary.ratings} ratings by "
           f"{len(summary.annotators)} annotator(s)"
           + (", and the gold key." if summary.gold else "."), "info")
+    for name, username in summary.renamed.items():
+        flash(f"'{name}' is not a username: their work went to {username}.", "info")
     if summary.accounts:
-        slips = [projects.Slip(name, name, password) for name, password in summary.accounts]
+        shown = {username: name for name, username in summary.renamed.items()}
+        slips = [projects.Slip(shown.get(name, name), name, password)
+                 for name, password in summary.accounts]
         return render_template("web/slips.html", project=project, slips=slips)
     return redirect(url_for("web.project", project_id=project.id))
 

@@ -135,6 +135,8 @@ class DatasetImportForm(FlaskForm):
         SelectChoice("brat", "brat standoff (zip)"),
         SelectChoice("ptc", "SemEval-2020 Task 11 / PTC (zip)")])
     file = FileField("File", validators=[FileRequired("Choose a file to import.")])
+    ground_truth_gold = BooleanField("Label Studio: annotations marked ground truth are the "
+                                     "gold key")
     submit = SubmitField("Import")
 
 

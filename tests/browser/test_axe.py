@@ -35,7 +35,7 @@ VIEWPORTS = {"laptop": (1366, 900), "phone": (390, 844)}
 # GET endpoints that are not HTML pages (downloads), or that only redirect.
 NOT_PAGES = {
     "web.index", "web.claims_export", "web.export_download", "web.feedback_gradebook",
-    "web.sources_export", "web.export_card", "static",
+    "web.sources_export", "web.export_card", "web.export_label_studio_config", "static",
 }
 # Pages a role cannot open (the access matrix in tests/test_access.py says so), or that need
 # an account state the demo does not have (an admin).

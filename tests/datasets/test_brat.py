@@ -126,7 +126,7 @@ def test_type_names_are_brat_names_and_come_back():
     assert ("rhetoric", "slogan") in [(s["layer"], s["label"]) for s in spans]
 
 
-def test_files_at_the_top_keep_their_own_text_and_offsets():
+def test_files_at_the_top_keep_their_own_offsets_over_crlf():
     text = "Officials said:\r\nall is calm \U0001F60A.\r\nNo one was hurt."
     start = text.index("No one")
     raw = zipped({"doc1.txt": text.encode(),
@@ -137,13 +137,15 @@ def test_files_at_the_top_keep_their_own_text_and_offsets():
                   "annotation.conf": "[entities]\n"})
     records = brat.read("class-7b.zip", raw, sample_context())
 
-    assert records[0]["text"] == text  # CRLF and emoji kept, offsets not shifted
+    # Offsets counted with CR LF as two characters (as Python does) are mapped to LF text.
+    assert records[0]["text"] == text.replace("\r\n", "\n")
     span = records[0]["annotators"]["class-7b"]["spans"][0]
-    assert (span["start"], span["end"], span["text"]) == (start, start + 15, "No one was hurt")
+    assert (span["start"], span["end"], span["text"]) == (start - 2, start + 13,
+                                                          "No one was hurt")
     assert len(records) == 2
-    assert records[1] == {"text": "No annotations yet.", "source_name": "doc2.txt",
-                          "annotators": {"class-7b": {"spans": [], "rating": None,
-                                                      "done": False}}}
+    assert {key: value for key, value in records[1].items() if key != "_where"} == {
+        "text": "No annotations yet.", "source_name": "doc2.txt",
+        "annotators": {"class-7b": {"spans": [], "rating": None, "done": False}}}
 
 
 def test_bad_annotations_are_all_reported_with_file_line_and_field():
@@ -176,3 +178,48 @@ def test_bad_annotations_are_all_reported_with_file_line_and_field():
 def test_what_is_not_a_brat_zip_is_a_format_error():
     assert "not a readable zip" in problems_of(b"plain text")[0].message
     assert "no brat" in problems_of(zipped({"notes.txt": "hello"}))[0].message
+
+
+def test_a_discontinuous_span_keeps_its_fragments_never_its_gap():
+    text = "Police said the so-called bandits were armed."
+    ann = ("T1\tloaded_language 0 6;16 25\tPolice so-called\n"
+           "#1\tAnnotatorNotes T1\tsplit on purpose\n"
+           "A1\tverdict T1 unchecked\n"
+           "T2\tname_calling 16 25;26 33\tso-called bandits\n")
+    raw = zipped({"kid1/a.txt": text, "kid1/a.ann": ann})
+    spans = brat.read("x.zip", raw, sample_context())[0]["annotators"]["kid1"]["spans"]
+
+    got = [(s["label"], s["text"], s["note"], s["attributes"]) for s in spans]
+    assert got == [
+        ("loaded_language", "Police", "[brat T1, part 1 of 2] split on purpose",
+         {"verdict": "unchecked"}),
+        # Fragments with only white space between them (a span across lines) are one span.
+        ("name_calling", "so-called bandits", "", {}),
+        ("loaded_language", "so-called", "[brat T1, part 2 of 2] split on purpose",
+         {"verdict": "unchecked"})]
+
+
+def test_offsets_a_brat_server_wrote_over_crlf_are_mapped():
+    text = "John loves Mary.\r\nHe married her.\r\nThey fired \U0001F52B at us."
+    lf = text.replace("\r\n", "\n")
+    # brat counts CR LF as one character (nlplab/brat#853): offsets into the LF text.
+    ann = "".join(f"T{i}\tloaded_language {lf.index(w)} {lf.index(w) + len(w)}\t{w}\n"
+                  for i, w in enumerate(["Mary", "He", "her", "\U0001F52B at us"], start=1))
+    raw = zipped({"kid1/a.txt": text.encode(), "kid1/a.ann": ann})
+    (record,) = brat.read("x.zip", raw, sample_context())
+
+    assert record["text"] == lf
+    assert [s["text"] for s in record["annotators"]["kid1"]["spans"]] == \
+        ["Mary", "He", "her", "\U0001F52B at us"]
+
+
+def test_reader_notes_the_file_and_line_of_every_span():
+    raw = zipped({"kid1/a.txt": "Police said 14 died.",
+                  "kid1/a.ann": "T1\tclaim-no_source 12 19\t14 died\n"
+                                "T2\tloaded_language 0 6\tPolice\n"})
+    (record,) = brat.read("x.zip", raw, sample_context())
+
+    assert record["_where"] == {"": ("x.zip/kid1/a.ann", None),
+                                "annotators.kid1": ("x.zip/kid1/a.ann", None),
+                                "annotators.kid1.spans[0]": ("x.zip/kid1/a.ann", 2),
+                                "annotators.kid1.spans[1]": ("x.zip/kid1/a.ann", 1)}

@@ -65,7 +65,8 @@ def test_round_trip_keeps_texts_metadata_spans_and_notes():
 def test_the_export_is_what_doccano_writes_for_sequence_labelling():
     raw = export(sample_records())
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        assert sorted(archive.namelist()) == ["aigerim.jsonl", "daniyar.jsonl", f"{GOLD}.jsonl"]
+        assert sorted(archive.namelist()) == ["README.txt", "aigerim.jsonl", "daniyar.jsonl",
+                                              f"{GOLD}.jsonl"]
     aigerim = lines(raw, "aigerim.jsonl")
     assert [line["id"] for line in aigerim] == [1, 2]
     labels = {key for (_, key) in sample_context().labels}
@@ -76,10 +77,11 @@ def test_the_export_is_what_doccano_writes_for_sequence_labelling():
             assert label in labels
     first = aigerim[0]
     assert first["title"] == "Police & witnesses" and first["source_name"] == "a.txt"
-    assert [48, 64, "loaded_language"] in first["label"]
-    assert first["Comments"] == ['[48:64 loaded_language] =HYPERLINK("x")']
+    # UTF-16 code units, as doccano counts: the police officer emoji counts twice.
+    assert [49, 65, "loaded_language"] in first["label"]
+    assert first["Comments"] == ['[49:65 loaded_language] =HYPERLINK("x")']
     # Passage source types are whole-passage source spans.
-    assert [0, 25, "news_report"] in first["label"]
+    assert [0, 26, "news_report"] in first["label"]
     assert lines(raw, "daniyar.jsonl")[0]["Comments"] == []
 
 
@@ -101,12 +103,13 @@ def test_a_key_two_layers_share_is_written_as_layer_and_key():
 def test_a_single_jsonl_keeps_the_files_own_text_and_offsets():
     text = "Officials said:\r\nall is calm \U0001F60A.\r\nNo one was hurt."
     start = text.index("No one")
+    units = start + 1  # doccano counts the emoji as two UTF-16 code units
     raw = "\n".join([
         json.dumps({"id": 7, "text": text, "user": "aigerim",
                     "entities": [{"id": 1, "label": "claim.vague_source",
-                                  "start_offset": start, "end_offset": start + 15}]}),
+                                  "start_offset": units, "end_offset": units + 15}]}),
         json.dumps({"id": 7, "text": text, "annotator": "gold",
-                    "labels": [[start, start + 15, "claim.vague_source"]]}),
+                    "labels": [[units, units + 15, "claim.vague_source"]]}),
         json.dumps({"text": "Another.", "label": []}),
     ]).encode()
     records = doccano.read("project.jsonl", raw, sample_context())
@@ -115,9 +118,8 @@ def test_a_single_jsonl_keeps_the_files_own_text_and_offsets():
     span = records[0]["annotators"]["aigerim"]["spans"][0]
     assert (span["start"], span["end"], span["text"]) == (start, start + 15, "No one was hurt")
     assert records[0]["gold"]["spans"][0]["start"] == start
-    assert records[1] == {"text": "Another.",
-                          "annotators": {"project": {"spans": [], "rating": None,
-                                                     "done": False}}}
+    # Nobody labelled it: no annotator (and no account) for the file's name.
+    assert records[1]["text"] == "Another." and records[1]["annotators"] == {}
 
 
 def test_bad_lines_are_all_reported_with_file_line_and_field():
@@ -125,10 +127,10 @@ def test_bad_lines_are_all_reported_with_file_line_and_field():
     raw = "\n".join([
         json.dumps({**good, "label": [[0, 6, "propaganda"], [12, 99, "claim.no_source"]]}),
         "{not json",
-        json.dumps({**good, "label": [[5, 5, "loaded_language"], ["a", 3, "slogan"]]}),
+        json.dumps({**good, "id": 3, "label": [[5, 5, "loaded_language"], ["a", 3, "slogan"]]}),
         json.dumps(["a list"]),
         json.dumps({"id": 2, "label": []}),
-        json.dumps({**good, "Comments": ["[0:3 slogan] a note on no span"]}),
+        json.dumps({**good, "id": 6, "Comments": ["[0:3 slogan] a note on no span"]}),
     ]).encode()
     found = {(p.file, p.line, p.field) for p in problems_of("a.jsonl", raw)}
 
@@ -178,3 +180,70 @@ def test_a_unicode_line_separator_does_not_split_a_jsonl_line():
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         assert len(archive.read("aigerim.jsonl").decode().splitlines()) == 1
     assert doccano.read("x.zip", raw, sample_context())[0]["text"] == record["text"]
+
+
+ISSUE_TEXT = ("Police \U0001F46E\u200d\u2640\ufe0f said 14 died \U0001F62D. "
+              "The so-called bandits\u2026")
+
+
+def js_slice(text: str, start: int, end: int) -> str:
+    """What JavaScript's `text.slice(start, end)` gives: offsets in UTF-16 code units."""
+    return text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+
+
+def test_doccano_offsets_are_utf16_code_units_on_import():
+    line = {"id": 1, "text": ISSUE_TEXT, "label": [[18, 25, "claim.no_source"],
+                                                   [34, 51, "name_calling"]]}
+    assert js_slice(ISSUE_TEXT, 18, 25) == "14 died"  # what doccano showed the annotator
+    records = doccano.read("kid1.jsonl", json.dumps(line).encode(), sample_context())
+
+    spans = records[0]["annotators"]["kid1"]["spans"]
+    assert [s["text"] for s in spans] == ["14 died", "so-called bandits"]
+    assert [(s["start"], s["end"]) for s in spans] == [(17, 24), (32, 49)]
+    assert js_slice(ISSUE_TEXT, 34, 51) == "so-called bandits"
+
+
+def test_doccano_offsets_are_utf16_code_units_on_export():
+    raw = export(sample_records())
+    for annotator in ("aigerim.jsonl", "daniyar.jsonl", "gold.jsonl"):
+        for line in lines(raw, annotator):
+            for start, end, label in line["label"]:
+                span = [s for s in all_spans(next(r for r in sample_records()
+                                                  if r["id"] == line["id"]),
+                                             None if annotator == "gold.jsonl"
+                                             else annotator[:-6])
+                        if sample_context().labels.get((s["layer"], s["label"]))
+                        and label.endswith(s["label"])]
+                assert js_slice(line["text"], start, end) in {s["text"] for s in span}
+
+
+def test_an_offset_inside_an_emoji_is_refused_with_file_and_line():
+    good = {"id": 1, "text": ISSUE_TEXT, "label": [[18, 25, "claim.no_source"]]}
+    bad = {"id": 2, "text": ISSUE_TEXT, "label": [[8, 25, "claim.no_source"]]}
+    problems = problems_of("kid1.jsonl", "\n".join(map(json.dumps, [good, bad])).encode())
+
+    assert [(p.file, p.line, p.field) for p in problems] == [("kid1.jsonl", 2, "label[0]")]
+    assert "offset 8 falls inside a character" in problems[0].message
+
+
+def test_a_file_without_labels_is_refused():
+    raw = "\n".join(json.dumps({"id": i, "text": f"Text {i}."}) for i in (1, 2)).encode()
+    problems = problems_of("kid1.jsonl", raw)
+
+    assert len(problems) == 1 and "no line has a label" in problems[0].message
+
+
+def test_a_document_twice_in_one_annotators_file_is_refused():
+    line = {"id": 4, "text": "Police said 14 died.", "label": [[12, 19, "claim.no_source"]]}
+    problems = problems_of("kid1.jsonl", "\n".join([json.dumps(line)] * 2).encode())
+
+    assert [(p.line, p.field) for p in problems] == [(2, "id")]
+    assert "document id 4 is already on line 1" in problems[0].message
+
+
+def test_the_zip_says_doccano_needs_overlapping_spans_allowed():
+    readme = zipfile.ZipFile(io.BytesIO(export(sample_records()))).read("README.txt").decode()
+
+    assert "Allow overlapping spans" in readme
+    # Passage tags are whole-passage spans: every span inside a tagged passage overlaps it.
+    assert "aigerim.jsonl: 6" in readme and "daniyar.jsonl: 1" in readme

@@ -110,9 +110,9 @@ def _crlf_files(fmt: str) -> tuple[str, bytes]:
     start = text.index(quote)
     end = start + len(quote)
     denies = text.index("denies it")
-    if fmt == "doccano":
-        line = {"id": 1, "text": text, "label": [[start, end, "loaded_language"],
-                                                 [denies, denies + 9, "claim.no_source"]]}
+    if fmt == "doccano":  # doccano counts UTF-16 code units: the pistol counts twice
+        line = {"id": 1, "text": text, "label": [[start, end + 1, "loaded_language"],
+                                                 [denies + 1, denies + 10, "claim.no_source"]]}
         return "aigerim.jsonl", (json.dumps(line, ensure_ascii=False) + "\n").encode()
     if fmt == "label-studio":
         task = [{"id": 1, "data": {"text": text}, "annotations": [{

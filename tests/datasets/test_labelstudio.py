@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -171,19 +172,23 @@ def test_bad_tasks_are_all_reported_with_their_place():
                      "type": "rectanglelabels", "value": {}}]),
         {"data": {"html": "<p>no text</p>"}},
         "not a task",
-    ]).encode()
+    ], indent=1).encode()
     problems = problems_of(raw)
-    fields = {p.field for p in problems}
+    # Each task's line (indented one space at the top of the array), then the field in it.
+    first, second, third = [number for number, line in
+                            enumerate(raw.decode().split("\n"), start=1)
+                            if re.match(r' [{"]', line)]
+    places = {(p.line, p.field) for p in problems}
 
     assert all(p.file == "export.json" for p in problems)
-    assert fields == {"[0].annotations[0].result[0].value.labels",
-                      "[0].annotations[0].result[1].value",
-                      "[0].annotations[0].result[2].value",
-                      "[0].annotations[0].result[3].value",
-                      "[0].annotations[0].result[4].from_name",
-                      "[0].annotations[0].result[5].from_name",
-                      "[0].annotations[0].result[6].type",
-                      "[1].data.text", "[2]"}
+    assert places == {(first, "annotations[0].result[0].value.labels"),
+                      (first, "annotations[0].result[1].value"),
+                      (first, "annotations[0].result[2].value"),
+                      (first, "annotations[0].result[3].value"),
+                      (first, "annotations[0].result[4].from_name"),
+                      (first, "annotations[0].result[5].from_name"),
+                      (first, "annotations[0].result[6].type"),
+                      (second, "data.text"), (third, None)}
     messages = " ".join(p.message for p in problems)
     assert "unknown label 'propaganda'" in messages
     assert "'14 dead' is not the text at 12-19" in messages

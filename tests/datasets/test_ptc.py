@@ -145,3 +145,24 @@ def test_bad_labels_are_all_reported_with_file_line_and_field():
 def test_what_is_not_a_ptc_zip_is_a_format_error():
     assert "not a readable zip" in problems_of(b"plain text")[0].message
     assert "no article" in problems_of(zipped({"labels.tsv": "1\tDoubt\t0\t1\n"}))[0].message
+
+
+def test_only_the_14_semeval_classes_are_written_and_the_rest_counted():
+    ctx = sample_context()
+    vague = "Obfuscation,Intentional_Vagueness,Confusion"  # a PTC technique, not a task class
+    ctx.labels[("rhetoric", "slogan")] = LabelMeta("rhetoric", "slogan", "Vague",
+                                                   maps_to={"ptc": vague})
+    records = sample_records()
+    text = records[1]["text"]
+    records[1]["annotators"]["aigerim"]["spans"].append(
+        {"layer": "rhetoric", "label": "slogan", "start": 11, "end": 28,
+         "text": text[11:28], "note": "", "attributes": {}})
+    written = files(export(records, ctx))
+
+    techniques = {line.split("\t")[1] for name, body in written.items()
+                  if name.endswith(ptc.LABELS_SUFFIX) for line in body.splitlines()}
+    assert techniques and techniques <= set(ptc.TECHNIQUES) and len(ptc.TECHNIQUES) == 14
+    assert vague not in written["aigerim/article2" + ptc.LABELS_SUFFIX]
+    assert "slogan -> (left out: no SemEval-2020 class)" in written["README.txt"]
+    assert "loaded_language -> Loaded_Language" in written["README.txt"]
+    assert "  slogan: 1" in written["README.txt"]

@@ -156,7 +156,7 @@ def test_the_web_import_flashes_the_limit(app, client, make, login_as):
         "file": (io.BytesIO(_bomb("doccano")), "bomb.zip")},
         content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "Nothing was imported." in page and "SOURCEMARK_ZIP_MAX_RATIO" in page
+    assert "Nothing was imported" in page and "SOURCEMARK_ZIP_MAX_RATIO" in page
 
 
 def test_the_cli_import_names_the_limit(app, runner, make, tmp_path):

@@ -86,7 +86,7 @@ def test_a_bad_import_lists_problems_and_stores_nothing(app, client, make, login
         "file": (io.BytesIO(_jsonl(records)), "class.jsonl")},
         content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "Nothing was imported." in page
+    assert "Nothing was imported" in page
     assert "class.jsonl, line 1, field &#39;gold.spans[0].label&#39;" in page
     assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
 
@@ -98,3 +98,41 @@ def test_students_cannot_export_or_import(app, client, make, login_as):
     assert client.get(f"/projects/{project.id}/data").status_code == 403
     assert client.get(f"/projects/{project.id}/export?format=jsonl").status_code == 403
     assert client.get(f"/projects/{project.id}/export/card").status_code == 403
+
+
+def test_a_long_problem_list_stays_on_the_server_not_in_the_cookie(app, client, make,
+                                                                    login_as):
+    project, token = _teacher_project(make, login_as)
+    lines = [json.dumps({"id": i, "text": f"Text {i}.", "label": [[0, 4, f"bogus_{i}"]]})
+             for i in range(60)]
+    response = client.post(f"/projects/{project.id}/import", data={
+        "csrf_token": token, "format": "doccano",
+        "file": (io.BytesIO("\n".join(lines).encode()), "kid1.jsonl")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    cookie = response.headers.get("Set-Cookie", "")
+    assert len(cookie) < 1500  # 60 problems in the cookie made it 23 KB, and it was dropped
+    report_url = response.headers["Location"]
+    page = client.get(report_url).get_data(as_text=True)
+    assert "60 problems" in page
+    assert "kid1.jsonl, line 60, field &#39;label[0]&#39;: unknown label &#39;bogus_59&#39;" in page
+    # Only the teacher who tried the import sees its report.
+    other = make.user("teach2", role="teacher")
+    from app.services import projects
+    projects.add_member(project, other, "teacher")
+    db.session.commit()
+    from tests.conftest import login
+    second = app.test_client()
+    login(second, "teach2")
+    assert "bogus_59" not in second.get(report_url).get_data(as_text=True)
+
+
+def test_the_card_says_what_doccano_and_the_semeval_scorer_need(app, client, make, login_as):
+    project, _ = _teacher_project(make, login_as)
+    doccano = client.get(f"/projects/{project.id}/export/card?format=doccano")
+    assert "Allow overlapping spans" in doccano.get_data(as_text=True)
+    card = client.get(f"/projects/{project.id}/export/card?format=ptc").get_data(as_text=True)
+    assert "## SemEval-2020 Task 11 classes" in card
+    assert "| Loaded language (`loaded_language`) | Loaded_Language | 0 |" in card
+    # A PTC technique that is not among the task's 14 classes: left out.
+    assert "| Obfuscation / vagueness (`obfuscation`) | none | 0 |" in card

@@ -92,6 +92,38 @@ def _counts(project: Project, filters: Filters, ids: list[int]
     return counts, ordered
 
 
+def _format_notes(fmt: str, ctx: Any, counts: dict[tuple[str, str], dict[str, int]]
+                  ) -> list[str]:
+    """What a user of this export's format must know: the target tool's settings, and
+    what the format leaves out."""
+    from app.services.datasets.formats import ptc
+
+    if fmt == "doccano":
+        return ["", "## In doccano", "",
+                "Create the doccano project as *Sequence Labeling* with **Allow overlapping "
+                "spans** ticked: doccano's default project drops every span that overlaps "
+                "another on import (the zip's `README.txt` counts them per file). Offsets "
+                "are UTF-16 code units, as doccano counts them."]
+    if fmt == "label-studio":
+        return ["", "## In Label Studio", "",
+                "Create the project with the labeling config downloaded beside this export "
+                "(*Settings > Labeling Interface > Code*), then import the JSON file."]
+    if fmt == "ptc":
+        lines = ["", "## SemEval-2020 Task 11 classes", "",
+                 "Only rhetoric spans whose label maps to one of the task's 14 technique "
+                 "classes are exported; the others are left out.", "",
+                 "| label | class | spans left out |", "|---|---|---:|"]
+        for (layer, key), meta in ctx.labels.items():
+            if layer != ptc.LAYER:
+                continue
+            name = ptc.technique(ctx, key)
+            left = 0 if name else sum(counts.get((layer, key), {}).values())
+            lines.append(f"| {_cell(meta.name)} (`{_cell(key)}`) | "
+                         f"{_cell(name) if name else 'none'} | {left} |")
+        return lines
+    return []
+
+
 def dataset_card(project: Project, filters: Filters = EVERYTHING, fmt: str = "jsonl") -> str:
     """The card for an export of `project` with `filters` in format `fmt`."""
     from app.services.agreement import Scope, build_report
@@ -127,6 +159,7 @@ def dataset_card(project: Project, filters: Filters = EVERYTHING, fmt: str = "js
             (f"{len(filters.annotators)} chosen annotators" if filters.annotators else ""),
             f"layers {', '.join(filters.layers)}" if filters.layers else "",
             "gold key only" if filters.gold_only else ""])))
+    lines += _format_notes(fmt, ctx, counts)
     lines += ["", "## Counts per label and annotator", "",
               "Passage source types and spans, per annotator (passages tagged count once each)."]
     for layer in ctx.layers:

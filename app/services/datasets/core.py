@@ -82,8 +82,37 @@ class ExportContext:
         return found[0] if len(found) == 1 else None
 
 
+WHERE = "_where"  # where a reader found a record or span: (file, line[, field there])
+
+
+def gather_locations(record: dict[str, Any]) -> None:
+    """Move the `_where` a reader put on a record and its spans into one map on the
+    record, from the record's field paths (`annotators.kid1.spans[0]`, `gold.spans[2]`,
+    "" for the record) to (file, line), so that the importer names the file and line a
+    problem comes from. Call it once the spans are in their final order."""
+    found: dict[str, tuple[Any, ...]] = {}
+    if isinstance(record.get(WHERE), tuple):
+        found[""] = record[WHERE]
+    works = [(f"annotators.{name}", work) for name, work in record.get("annotators", {}).items()]
+    if record.get("gold"):
+        works.append(("gold", record["gold"]))
+    for path, work in works:
+        if isinstance(work.get(WHERE), tuple):
+            found[path] = work.pop(WHERE)
+        for index, span in enumerate(work.get("spans", [])):
+            if WHERE in span:
+                found[f"{path}.spans[{index}]"] = span.pop(WHERE)
+    record[WHERE] = found
+
+
 class FormatError(ImportFailed):
-    """A file could not be read; every problem names the file, line or record and field."""
+    """A file could not be read; every problem names the file, line or record and field.
+    `records` holds what could be read all the same, so that the importer can check those
+    too and every problem comes in one round."""
+
+    def __init__(self, problems: list[Problem], records: list[dict[str, Any]] | None = None):
+        super().__init__(problems)
+        self.records = records or []
 
 
 def problems_or_none(problems: list[Problem]) -> None:

@@ -15,6 +15,7 @@ _MODULES = {
     "label-studio": "labelstudio",
     "brat": "brat",
     "conll": "conll",
+    "conll-space": "conll_space",
     "ptc": "ptc",
     "hf": "hf",
 }
@@ -27,7 +28,8 @@ DESCRIPTIONS = {
     "doccano": "doccano sequence-labelling JSONL, one file per annotator (zip)",
     "label-studio": "Label Studio JSON tasks with each annotator's annotations",
     "brat": "brat standoff: .txt and .ann per document and annotator (zip)",
-    "conll": "CoNLL-2003-style BIO per token, one column per layer (zip)",
+    "conll": "CoNLL-2003-style BIO per token, one column per layer, tab-separated (zip)",
+    "conll-space": "CoNLL-2003 as its loaders read it: the same, space-separated (zip)",
     "ptc": "SemEval-2020 Task 11 (PTC): article<ID>.txt and technique labels (zip)",
     "hf": "Hugging Face datasets: JSONL with declared features and a card (zip)",
 }

@@ -4,8 +4,11 @@ The zip holds `<annotator>.conll` for each annotator, `gold.conll` where a gold 
 `documents.tsv` (which document each `-DOCSTART-` of each file is) and `README.txt` (the
 columns, the rules below and how many spans each file had to leave out).
 
-Each file is the CoNLL-2003 layout with tabs: a `-DOCSTART-` line (tag columns `O`) and a
-blank line start each document; then one token per line, `token<TAB>tag` with one tag
+Each file is the CoNLL-2003 layout with tabs (or, as the `conll-space` export writes it,
+with one space between columns, as the original CoNLL-2003 files and the Hugging Face
+`conll2003` loader and its copies have them: tokens never hold white space, so either
+separator is safe): a `-DOCSTART-` line (tag columns `O`) and a blank line start each
+document; then one token per line, `token<TAB>tag` with one tag
 column per layer in codebook order; a blank line ends each sentence. A sentence is a
 passage; text outside every passage makes sentences of its own. There are no comment
 lines: the usual CoNLL-2003 loaders (the Hugging Face `conll2003` script, AllenNLP, flair
@@ -198,7 +201,7 @@ def bio_tags(owners: list[int | None], sentences: list[int], labels: list[str]) 
 
 def document_block(record: dict[str, Any], annotator: str | None, ctx: ExportContext,
                    tokens: list[tuple[int, int]], sentences: list[int],
-                   counts: FileCounts) -> str:
+                   counts: FileCounts, separator: str = "\t") -> str:
     """One document of one annotator's file (annotator None: the gold key's), from its
     `-DOCSTART-` line to the blank line after its last sentence."""
     text = record["text"]
@@ -217,11 +220,11 @@ def document_block(record: dict[str, Any], annotator: str | None, ctx: ExportCon
     counts.documents += 1
     counts.tokens += len(tokens)
 
-    lines = ["\t".join([DOCSTART] + ["O"] * len(columns)), ""]
+    lines = [separator.join([DOCSTART] + ["O"] * len(columns)), ""]
     for index, (start, end) in enumerate(tokens):
         if index and sentences[index] != sentences[index - 1]:
             lines.append("")
-        lines.append("\t".join([text[start:end]] + [column[index] for column in columns]))
+        lines.append(separator.join([text[start:end]] + [column[index] for column in columns]))
     if tokens:
         lines.append("")
     return "\n".join(lines) + "\n"
@@ -273,19 +276,20 @@ class _Files:
             file.close()
 
 
-def readme(ctx: ExportContext, files: _Files, order: list[str]) -> str:
+def readme(ctx: ExportContext, files: _Files, order: list[str], separator: str = "\t") -> str:
     columns = ["token"] + ctx.layers
+    layout = "with tabs" if separator == "\t" else "with one space between columns"
     lines = [
         f"CoNLL export of {ctx.project_title or 'a Sourcemark project'}",
         "",
         "Files: one <annotator>.conll per annotator, gold.conll for the gold key (if any).",
         "documents.tsv names the document behind each -DOCSTART- of each file, in order.",
         "",
-        "Layout (CoNLL-2003 with tabs, UTF-8): a '-DOCSTART-' line and a blank line start",
+        f"Layout (CoNLL-2003 {layout}, UTF-8): a '-DOCSTART-' line and a blank line start",
         "each document; one token per line; a blank line ends each sentence (a sentence",
         "is a passage of the document; text outside every passage forms its own).",
         "",
-        "Columns: " + "\t".join(columns),
+        "Columns: " + separator.join(columns),
     ]
     for layer in ctx.layers:
         lines.append(f"  {layer}: {ctx.layer_names.get(layer, layer)}")
@@ -321,9 +325,11 @@ def readme(ctx: ExportContext, files: _Files, order: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) -> None:
-    """Write the zip. Each document is tokenised once and its blocks appended to the
-    annotators' spooled files, which go into the zip at the end."""
+def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext,
+          separator: str = "\t") -> None:
+    """Write the zip (columns separated by `separator`). Each document is tokenised once
+    and its blocks appended to the annotators' spooled files, which go into the zip at the
+    end."""
     files = _Files()
     index = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     index.write(b"file\tposition\tdocument_id\tsource_name\ttitle\tdone\n")
@@ -340,7 +346,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
                 target = files.get(name)
                 counts = files.counts[name]
                 target.write(document_block(record, annotator, ctx, tokens, sentences,
-                                            counts).encode("utf-8"))
+                                            counts, separator).encode("utf-8"))
                 done = "" if annotator is None else str(bool(
                     record.get("annotators", {}).get(annotator, {}).get("done"))).lower()
                 index.write("\t".join([name, str(counts.documents), str(record.get("id", "")),
@@ -350,7 +356,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
         gold = files.names.get(None)
         order = sorted(n for n in files.files if n != gold) + ([gold] if gold else [])
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("README.txt", readme(ctx, files, order))
+            archive.writestr("README.txt", readme(ctx, files, order, separator))
             for name, source in [("documents.tsv", index)] + [(n, files.files[n])
                                                                for n in order]:
                 size = source.seek(0, 2)

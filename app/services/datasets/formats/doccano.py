@@ -11,7 +11,12 @@ and `label`):
      "Comments": ["[10:24 loaded_language] needs a second look"],
      "title": "...", "source_name": "000_x.txt"}
 
-Offsets are Python string indices (doccano's backend is Python), i.e. code points, as ours.
+Offsets are UTF-16 code units, as doccano counts them: its frontend is JavaScript, whose
+string indices are UTF-16 code units, and its backend stores what the frontend sends
+(doccano/doccano#2290), so every offset after an emoji or another character outside the
+Basic Multilingual Plane is one higher per such character than a code point count. The
+writer converts code points to UTF-16 and the reader converts back; an offset that falls
+between the two halves of such a character is refused with its file and line.
 doccano has one label namespace, so labels are flat strings (`ExportContext.flat_label`:
 the bare key, or `layer:key` where two layers share a key).
 
@@ -21,6 +26,10 @@ note on a span, only free-text comments on a whole example, so a note travels as
 `[start:end label] note`; reading attaches such a comment to the span with those offsets
 and that label, and ignores comments of any other form. Dropped: span attributes, ratings,
 and whether an annotator marked the document done.
+
+Overlapping spans. A doccano sequence-labelling project drops overlapping spans on import
+unless it is created with "Allow overlapping spans" ticked; the zip's `README.txt` (and
+the dataset card) says so, and how many overlapping spans each file holds.
 
 `read` accepts the zip (one annotator per `.jsonl` file, named after the file) or a single
 `.jsonl` file (annotator from an `annotator` or `user` key on each line, else the file's
@@ -46,9 +55,11 @@ from app.services.datasets.core import (
     FormatError,
     all_spans,
     decode_strict,
+    gather_locations,
     owners,
     zip_entries,
 )
+from app.services.datasets.utf16 import Utf16
 from app.services.texts import Problem
 
 NAME = "doccano"
@@ -65,21 +76,47 @@ _SPOOL_BYTES = 1 << 20  # each annotator's lines stay in memory up to this, then
 
 
 
-def _note_comment(span: dict[str, Any], label: str) -> str:
-    return f"[{span['start']}:{span['end']} {label}] {span['note']}"
+def overlapping(ranges: list[tuple[int, int]]) -> int:
+    """How many ranges overlap an earlier one (in start order): what doccano drops."""
+    count, reach = 0, -1
+    for start, end in sorted(ranges):
+        if start < reach:
+            count += 1
+        reach = max(reach, end)
+    return count
 
 
-def _line(record: dict[str, Any], annotator: str | None, ctx: ExportContext) -> dict[str, Any]:
+def _line(record: dict[str, Any], annotator: str | None, ctx: ExportContext
+          ) -> tuple[dict[str, Any], int]:
+    """One doccano line, and how many of its spans overlap another."""
     labels, comments = [], []
-    for span in all_spans(record, annotator):
+    units = Utf16(record["text"])
+    spans = all_spans(record, annotator)
+    for span in spans:
         label = ctx.flat_label(span["layer"], span["label"])
-        labels.append([span["start"], span["end"], label])
+        start, end = units.to_units(span["start"]), units.to_units(span["end"])
+        labels.append([start, end, label])
         if span.get("note"):
-            comments.append(_note_comment(span, label))
+            comments.append(f"[{start}:{end} {label}] {span['note']}")
     line: dict[str, Any] = {"id": record.get("id"), "text": record["text"], "label": labels,
                             "Comments": comments}
     line.update({key: record[key] for key in META_FIELDS if record.get(key)})
-    return line
+    return line, overlapping([(s["start"], s["end"]) for s in spans])
+
+
+def readme(overlaps: dict[str, int]) -> str:
+    """The zip's README.txt: the doccano project settings the files need."""
+    lines = [
+        "doccano sequence labelling, one <annotator>.jsonl per annotator (gold.jsonl: the",
+        "gold key). Offsets are UTF-16 code units, as doccano counts them.",
+        "",
+        "Create the doccano project as 'Sequence Labeling' with 'Allow overlapping spans'",
+        "ticked (and 'Use relation labeling' unticked): without it doccano drops every span",
+        "that overlaps another on import.",
+        "",
+        "Spans overlapping another span, per file:"]
+    lines += [f"  {name}.jsonl: {count}" for name, count in sorted(overlaps.items())]
+    return "\n".join(lines) + "\n"
 
 
 def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) -> None:
@@ -89,13 +126,16 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
     collected in a spooled temporary file (memory, then disk) and copied in at the end.
     """
     spools: dict[str, IO[bytes]] = {}
+    overlaps: dict[str, int] = {}
     try:
         for record in records:
             for name, annotator in owners(record):
                 spool = spools.get(name)
                 if spool is None:
                     spool = spools[name] = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)
-                line = json.dumps(_line(record, annotator, ctx), ensure_ascii=False)
+                data, overlap = _line(record, annotator, ctx)
+                overlaps[name] = overlaps.get(name, 0) + overlap
+                line = json.dumps(data, ensure_ascii=False)
                 # Escaped, so that readers splitting lines at any Unicode line end still
                 # see one JSON document a line.
                 line = line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -105,6 +145,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
                 spools[name].seek(0)
                 with archive.open(f"{name}.jsonl", "w") as entry:
                     shutil.copyfileobj(spools[name], entry)
+            archive.writestr("README.txt", readme(overlaps))
     finally:
         for spool in spools.values():
             spool.close()
@@ -140,9 +181,10 @@ def _span_items(line: dict[str, Any]) -> tuple[str, Any]:
     return "label", []
 
 
-def _read_span(item: Any, text: str, where: tuple[str, int, str], ctx: ExportContext,
+def _read_span(item: Any, units: Utf16, where: tuple[str, int, str], ctx: ExportContext,
                problems: list[Problem]) -> dict[str, Any] | None:
     file, number, field = where
+    text = units.text
     if isinstance(item, list | tuple) and len(item) == 3:
         start, end, label = item
     elif isinstance(item, dict):
@@ -163,18 +205,27 @@ def _read_span(item: Any, text: str, where: tuple[str, int, str], ctx: ExportCon
     if not (_is_int(start) and _is_int(end)):
         problems.append(Problem(file, "start and end must be whole numbers", number, field))
         return None
-    if not 0 <= start < end <= len(text):
+    if not 0 <= start < end <= units.length():
         problems.append(Problem(file, f"offsets {start}-{end} are outside the text (0-"
-                                      f"{len(text)}) or empty", number, field))
+                                      f"{units.length()} UTF-16 code units) or empty",
+                                number, field))
+        return None
+    cp_start, cp_end = units.to_codepoint(start), units.to_codepoint(end)
+    if cp_start is None or cp_end is None:
+        split = start if cp_start is None else end
+        problems.append(Problem(file, f"offset {split} falls inside a character (an emoji or "
+                                      "another character doccano counts as two UTF-16 code "
+                                      "units)", number, field))
         return None
     if pair is None:
         return None
-    return {"layer": pair[0], "label": pair[1], "start": start, "end": end,
-            "text": text[start:end], "note": "", "attributes": {}}
+    return {"layer": pair[0], "label": pair[1], "start": cp_start, "end": cp_end,
+            "text": text[cp_start:cp_end], "note": "", "attributes": {}}
 
 
-def _attach_notes(spans: list[dict[str, Any]], comments: Any, ctx: ExportContext,
-                  where: tuple[str, int], problems: list[Problem]) -> None:
+def _attach_notes(spans: list[dict[str, Any]], comments: Any, units: Utf16,
+                  ctx: ExportContext, where: tuple[str, int], problems: list[Problem]
+                  ) -> None:
     """Put `[start:end label] note` comments back on their spans; other comments are the
     annotators' own remarks on the example and are left out."""
     if not isinstance(comments, list):
@@ -188,9 +239,11 @@ def _attach_notes(spans: list[dict[str, Any]], comments: Any, ctx: ExportContext
             continue
         start, end, label = int(match[1]), int(match[2]), match[3]
         pair = ctx.unflat_label(label)
+        # The comment names the span by doccano's (UTF-16) offsets, as its label does.
+        bounds = (units.to_codepoint(start), units.to_codepoint(end))
         # The last such span: a passage's source type (never noted) comes before a
         # segment span marked over the same passage.
-        target = next((s for s in reversed(spans) if (s["start"], s["end"]) == (start, end)
+        target = next((s for s in reversed(spans) if (s["start"], s["end"]) == bounds
                        and (s["layer"], s["label"]) == pair and not s["note"]), None)
         if target is None:
             problems.append(Problem(file, f"a note for {start}:{end} {label}, but there is "
@@ -231,11 +284,12 @@ def _parse_line(raw_line: str, where: tuple[str, int], default_annotator: str,
         problems.append(Problem(file, "spans must be a list", number, key))
         return None
     spans = []
+    units = Utf16(text)
     for index, item in enumerate(items):
-        span = _read_span(item, text, (file, number, f"{key}[{index}]"), ctx, problems)
+        span = _read_span(item, units, (file, number, f"{key}[{index}]"), ctx, problems)
         if span is not None:
             spans.append(span)
-    _attach_notes(spans, line.get("Comments"), ctx, where, problems)
+    _attach_notes(spans, line.get("Comments"), units, ctx, where, problems)
     return line, annotator, spans
 
 
@@ -255,6 +309,7 @@ def _new_record(line: dict[str, Any]) -> dict[str, Any]:
 def _read_lines(file: str, source: str, default_annotator: str, ctx: ExportContext,
                 records: dict[Any, dict[str, Any]], problems: list[Problem]) -> None:
     """Add one file's lines to `records` (keyed by document id, else by text)."""
+    seen: dict[tuple[Any, str], int] = {}
     for number, raw_line in enumerate(source.split("\n"), start=1):
         if not raw_line.strip():
             continue
@@ -263,7 +318,15 @@ def _read_lines(file: str, source: str, default_annotator: str, ctx: ExportConte
             continue
         line, annotator, spans = parsed
         identity = ("id", line["id"]) if line.get("id") is not None else ("text", line["text"])
+        if (identity, annotator) in seen:
+            what = f"document id {line['id']}" if identity[0] == "id" else "the same text"
+            problems.append(Problem(file, f"{what} is already on line "
+                                          f"{seen[identity, annotator]} for '{annotator}'",
+                                    number, "id" if identity[0] == "id" else "text"))
+            continue
+        seen[identity, annotator] = number
         record = records.setdefault(identity, _new_record(line))
+        record.setdefault("_where", (file, number))
         if record["text"] != line["text"]:
             problems.append(Problem(file, f"document {line['id']} has a different text here "
                                           "than in another annotator's file", number, "text"))
@@ -273,6 +336,8 @@ def _read_lines(file: str, source: str, default_annotator: str, ctx: ExportConte
             work = record["annotators"].setdefault(
                 annotator, {"spans": [], "rating": None, "done": False})
             work["spans"].extend(spans)
+        for span in spans:
+            span["_where"] = (file, number)
 
 
 def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
@@ -287,11 +352,22 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         source = decode_strict(data, file, problems, bom=True)
         if source is not None:
             _read_lines(file, source, stem, ctx, records, problems)
-    if problems:
-        raise FormatError(problems)
+    labelled = {name for record in records.values()
+                for name, work in record["annotators"].items() if work["spans"]}
+    if not problems and not labelled and not any(r.get("gold") and r["gold"]["spans"]
+                                                 for r in records.values()):
+        problems.append(Problem(name, "no line has a label: a doccano file to import is a "
+                                      "sequence-labelling export (each line's 'label' a list "
+                                      "of [start, end, label])"))
     out = list(records.values())
     for record in out:
-        record["annotators"] = dict(sorted(record["annotators"].items()))
+        # doccano writes every example into every annotator's file: one who labelled
+        # nothing anywhere did no work here, and gets no account.
+        record["annotators"] = {name: work for name, work in
+                                sorted(record["annotators"].items()) if name in labelled}
         for work in [*record["annotators"].values(), record.get("gold") or {"spans": []}]:
             work["spans"].sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
+        gather_locations(record)
+    if problems:
+        raise FormatError(problems, out)
     return out

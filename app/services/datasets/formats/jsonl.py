@@ -141,5 +141,5 @@ def read(name: str, raw: bytes, ctx: ExportContext | None = None) -> list[dict[s
     if not out and not problems:
         problems.append(Problem(name, "holds no documents"))
     if problems:
-        raise FormatError(problems)
+        raise FormatError(problems, out)
     return out

@@ -12,9 +12,12 @@ columns, as the PTC's README gives them:
     1	Loaded_Language	48	64
 
 Offsets are code points into the article (the task's scorers are Python and index the
-article as a string). Techniques are the PTC's names, the labels' `maps_to["ptc"]`. Other
-layers are not exported, nor are spans of rhetoric labels without a PTC name; `README.txt`
-in the zip counts those per label. Only texts, the rhetoric spans' offsets and their labels
+article as a string). Techniques are the labels' `maps_to["ptc"]`, and only those among
+the 14 classes of SemEval-2020 Task 11's technique classification (`TECHNIQUES`; the PTC
+has 18 techniques, the task merged some and left out the rest, and its scorer refuses any
+other name). Other layers are not exported, nor are spans of rhetoric labels without one
+of the 14 classes; `README.txt` in the zip and the dataset card give the mapping and count
+those left out per label. Only texts, the rhetoric spans' offsets and their labels
 travel: notes, attributes, ratings and metadata do not (the article's id and file name come
 back as `id` and `source_name`).
 
@@ -42,9 +45,11 @@ from typing import Any, BinaryIO
 
 from app.services.datasets.core import (
     GOLD,
+    WHERE,
     ExportContext,
     FormatError,
     decode_strict,
+    gather_locations,
     zip_entries,
 )
 from app.services.texts import Problem
@@ -53,6 +58,14 @@ NAME = "ptc"
 EXTENSION = ".zip"
 MEDIA_TYPE = "application/zip"
 
+# SemEval-2020 Task 11's technique classes, as its scorer spells them.
+TECHNIQUES = (
+    "Appeal_to_Authority", "Appeal_to_fear-prejudice", "Bandwagon,Reductio_ad_hitlerum",
+    "Black-and-White_Fallacy", "Causal_Oversimplification", "Doubt",
+    "Exaggeration,Minimisation", "Flag-Waving", "Loaded_Language", "Name_Calling,Labeling",
+    "Repetition", "Slogans", "Thought-terminating_Cliches",
+    "Whataboutism,Straw_Men,Red_Herring",
+)
 LAYER = "rhetoric"
 SCHEME = "ptc"
 LABELS_SUFFIX = ".task-flc-tc.labels"
@@ -77,6 +90,19 @@ def _owners(record: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     return owners
 
 
+def technique(ctx: ExportContext, label: str) -> str | None:
+    """The SemEval-2020 Task 11 class a rhetoric label is exported as, or None."""
+    meta = ctx.labels.get((LAYER, label))
+    name = meta.maps_to.get(SCHEME) if meta else None
+    return name if name in TECHNIQUES else None
+
+
+def mapping_lines(ctx: ExportContext) -> list[str]:
+    """`label -> class` for every rhetoric label, for the README and the dataset card."""
+    return [f"{key} -> {technique(ctx, key) or '(left out: no SemEval-2020 class)'}"
+            for (layer, key) in ctx.labels if layer == LAYER]
+
+
 def _readme(skipped: Counter[str], ctx: ExportContext) -> str:
     lines = ["Propaganda Techniques Corpus (SemEval-2020 Task 11) layout, exported by "
              "Sourcemark" + (f" from {ctx.project_title}" if ctx.project_title else "") + ".",
@@ -87,9 +113,11 @@ def _readme(skipped: Counter[str], ctx: ExportContext) -> str:
              "(exclusive),",
              "in code points. gold/ holds the gold key.",
              ""]
-    lines.append("Only rhetoric spans are exported, those whose label has a PTC technique.")
+    lines.append("Only rhetoric spans are exported, those whose label maps to one of the 14 "
+                 "technique classes of SemEval-2020 Task 11:")
+    lines += [f"  {line}" for line in mapping_lines(ctx)]
     if skipped:
-        lines.append("Rhetoric spans left out, their label having no PTC technique:")
+        lines.append("Rhetoric spans left out, their label having no SemEval-2020 class:")
         lines += [f"  {label}: {count}" for label, count in sorted(skipped.items())]
     else:
         lines.append("No rhetoric span was left out.")
@@ -108,12 +136,11 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
                 for span in spans:
                     if span["layer"] != LAYER:
                         continue
-                    meta = ctx.labels.get((span["layer"], span["label"]))
-                    technique = meta.maps_to.get(SCHEME) if meta else None
-                    if not technique:
+                    name = technique(ctx, span["label"])
+                    if not name:
                         skipped[span["label"]] += 1
                         continue
-                    rows.append(f"{article}\t{technique}\t{span['start']}\t{span['end']}\n")
+                    rows.append(f"{article}\t{name}\t{span['start']}\t{span['end']}\n")
                 archive.writestr(f"{folder}/article{article}.txt", text.encode("utf-8"))
                 archive.writestr(f"{folder}/article{article}{LABELS_SUFFIX}",
                                  "".join(rows).encode("utf-8"))
@@ -232,7 +259,8 @@ def _spans(file: str, source: str, docs: Articles, techniques: _Techniques,
                                           f"(0-{len(text)}) or empty", number, "start"))
             continue
         out.append((article, {"layer": LAYER, "label": label[0], "start": start, "end": end,
-                              "text": text[start:end], "note": "", "attributes": label[1]}))
+                              "text": text[start:end], "note": "", "attributes": label[1],
+                              WHERE: (file, number)}))
     return out
 
 
@@ -265,7 +293,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             file, text = docs[article]
             record = records.setdefault(article, {"text": text,
                                                   "source_name": f"article{article}.txt",
-                                                  "annotators": {}})
+                                                  "annotators": {}, WHERE: (file, None)})
             if article.isdigit():
                 record.setdefault("id", int(article))
             if record["text"] != text:
@@ -278,8 +306,9 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             else:
                 record["annotators"][annotator] = {"spans": found, "rating": None,
                                                    "done": False}
-    if problems:
-        raise FormatError(problems)
     for record in records.values():
         record["annotators"] = dict(sorted(record["annotators"].items()))
+        gather_locations(record)
+    if problems:
+        raise FormatError(problems, list(records.values()))
     return list(records.values())

@@ -1,0 +1,109 @@
+"""Importing annotated documents: check everything first, then store all of it or nothing.
+
+Records come from any format's reader (see `core`). Texts from other tools arrive as their
+files hold them: they are canonicalised here and every offset is carried over to the
+canonical text; an offset that no longer lands on a character boundary is an error, never a
+silent shift. Our own JSONL carries canonical texts and its passages, so a round trip keeps
+every passage and offset as it was.
+
+A record whose text the project already holds adds its annotations to that document (so a
+class's work can be imported onto the documents it read); an annotator who already has
+annotations on such a document is refused rather than merged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.extensions import db
+from app.models import Document, Project, User
+from app.services import imports, quotas
+from app.services.datasets.core import FormatError
+from app.services.datasets.importing.annotations import AnnotationSteps
+from app.services.datasets.importing.documents import DocumentSteps
+from app.services.datasets.importing.people import PeopleSteps
+from app.services.datasets.importing.problems import MAX_PROBLEMS
+from app.services.datasets.importing.state import ImportSummary
+from app.services.errors import ImportFailed
+from app.services.texts import Problem
+
+__all__ = ["MAX_PROBLEMS", "Document", "ImportSummary", "db", "import_file", "import_records"]
+
+
+class _Importer(DocumentSteps, PeopleSteps, AnnotationSteps):
+    """One import: its documents, then its annotators and annotations."""
+
+
+def import_records(project: Project, records: list[dict[str, Any]], file: str,
+                   actor: User | None = None) -> ImportSummary:
+    """Store the records' documents and annotations in the project: all, or nothing
+    (ImportFailed lists every problem, each naming the file, line or record and field)."""
+    imports.clean_stale()
+    importer = _Importer(project, file, actor)
+    quotas.check_import_size(len(records), file)
+    held = quotas.documents_in(project)
+    try:
+        docs = importer.documents(records)
+        if importer.problems.items:
+            importer.check(docs)  # the annotations of the documents that passed, too
+            raise ImportFailed(importer.problems.items)
+        quotas.check_project_room(project, importer.summary.documents_added, file, held)
+
+        def annotate() -> None:
+            importer.annotations(docs)
+            if importer.problems.items:
+                raise ImportFailed(importer.problems.items)
+
+        # New texts are written in short transactions and hidden; the annotations, new
+        # accounts and the log are written with the last one, which shows it all at once.
+        imports.import_in_parts(project.id, [doc.document for doc in docs if doc.new],
+                                actor.id if actor else None, file, annotate)
+    except imports.Clash as clash:
+        raise ImportFailed([
+            Problem(*doc.where.at("text")[:1], "the same text was imported into this project "
+                    "by another import meanwhile", *doc.where.at("text")[1:])
+            for doc in docs if doc.new and doc.document.text_sha256 in clash.hashes]) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return importer.summary
+
+
+def import_file(project: Project, fmt: str, name: str, raw: bytes,
+                actor: User | None = None, *, ground_truth_gold: bool = False
+                ) -> ImportSummary:
+    """Read a file in format `fmt` and import it (see `import_records`); with
+    `ground_truth_gold`, Label Studio annotations marked ground truth go to the gold key."""
+    from app.services.datasets import formats
+    from app.services.datasets.export import context
+
+    quotas.check_file_name(name)
+    reader = formats.reader(fmt)
+    if not raw.strip():
+        raise ImportFailed([Problem(name, "the file is empty")])
+    try:
+        options = {"ground_truth_gold": True} if ground_truth_gold and \
+            fmt == "label-studio" else {}
+        records = reader.read(name, raw, context(project), **options)
+    except FormatError as error:
+        if not error.records:
+            raise
+        # What could be read is checked too: every problem comes in one round.
+        raise FormatError(check_records(project, error.records, name, error.problems,
+                                        actor)) from None
+    return import_records(project, records, name, actor)
+
+
+def check_records(project: Project, records: list[dict[str, Any]], file: str,
+                  found: list[Problem], actor: User | None = None) -> list[Problem]:
+    """`found` and every problem of `records`, which are checked as for an import and
+    not stored."""
+    importer = _Importer(project, file, actor, found)
+    try:
+        with db.session.no_autoflush:
+            importer.check(importer.documents(records))
+    except ImportFailed as error:  # MAX_PROBLEMS reached
+        return error.problems
+    finally:
+        db.session.rollback()
+    return importer.problems.items

@@ -1,0 +1,104 @@
+"""An import's annotators: the gold key, the project's members, or new student accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User
+from app.services import accounts, projects, quotas
+from app.services.datasets.core import GOLD
+from app.services.datasets.importing.problems import Where
+from app.services.datasets.importing.state import State
+from app.services.errors import Invalid
+from app.services.gold import GOLD_USERNAME, SYSTEM_ROLE, gold_user
+
+
+class PeopleSteps(State):
+    # --- annotators ------------------------------------------------------------------
+
+    def user(self, name: Any, where: Where, field: str) -> User | None:
+        """The account a file's annotator name stands for: the gold key, a member of this
+        project, or else a new student account of the project's own. Accounts of other
+        classes are never matched, nor is their existence told."""
+        if not isinstance(name, str):
+            self.problems.add(where, field, "an annotator's name must be text")
+            return None
+        key = name if name in (GOLD, GOLD_USERNAME) else accounts.normalize_username(name)
+        if key in self.users:  # "Amina" and "amina" are one person, as usernames are
+            return self.users[key]
+        user: User | None = None
+        if name in (GOLD, GOLD_USERNAME):
+            user = gold_user()
+            self.summary.gold = True
+        else:
+            username = accounts.normalize_username(name)
+            if not accounts.USERNAME.match(username) and username not in (GOLD, GOLD_USERNAME):
+                # Another tool's name for a person ("Aigerim Bekova", an e-mail address):
+                # a valid username made from it, the name itself kept as display name.
+                username = accounts.username_for(name)
+                self.summary.renamed[name] = username
+            user = self._member(username, name)
+            if user is not None and user.role == SYSTEM_ROLE:
+                self.problems.add(where, field, f"'{name}' is not an annotator's name")
+                user = None
+            elif user is None:
+                user = self._new_account(username, name, where, field)
+            if user is not None and name in self.summary.renamed:
+                self.summary.renamed[name] = user.username
+            if user is not None:
+                if user.id is None or user.id not in self.members:  # None: new, not written
+                    try:
+                        quotas.check_members(self.project, self.new_members + 1)
+                    except Invalid as error:
+                        self.problems.add(where, field, f"'{name}': {error.message}")
+                        self.users[key] = None
+                        return None
+                    projects.add_member(self.project, user, "student")
+                    self.new_members += 1
+                    if user.id is not None:
+                        self.members.add(user.id)
+                if user.username not in self.summary.annotators:
+                    self.summary.annotators.append(user.username)
+        self.users[key] = user
+        return user
+
+    def _member(self, username: str, name: str) -> User | None:
+        """The project's member of this username, or else the account an earlier import
+        made for this name in this project ("amina-k7q2", named "amina")."""
+        if not self.members:
+            return None
+        base = username[:accounts.MAX_USERNAME - 5]
+        found = db.session.scalars(sa.select(User).where(
+            User.id.in_(self.members),
+            (User.username == username)
+            | User.username.startswith(f"{base}-", autoescape=True)).order_by(User.id)).all()
+        exact = [user for user in found if user.username == username
+                 and name not in self.summary.renamed]
+        made = [user for user in found if len(user.username) == len(base) + 5
+                and user.display_name == name.strip()[:120]]
+        return (exact or made or [None])[0]
+
+    def _new_account(self, username: str, name: str, where: Where,
+                     field: str) -> User | None:
+        """A new student named after `username` with a random suffix ("amina-k7q2"), so the
+        name it gets never depends on which accounts exist elsewhere on the server."""
+        try:
+            base = accounts.check_username(username)[:accounts.MAX_USERNAME - 5]
+        except Invalid as error:
+            self.problems.add(where, field, f"'{name}': {error.message}")
+            return None
+        password = accounts.generate_password()
+        while True:
+            candidate = f"{base}-{accounts.random_suffix(4)}"
+            if candidate not in self.new_usernames and not accounts.username_taken(candidate):
+                break
+        user = accounts.new_user(candidate, password, "student", name)
+        # Not flushed: written with the annotations once every check has passed (a write
+        # would hold the database's writer through all the checks still to come).
+        self.new_usernames.add(candidate)
+        self.summary.accounts.append((user.username, password))
+        return user
+
