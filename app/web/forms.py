@@ -274,7 +274,8 @@ class RoundForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)],
                        render_kw={"placeholder": "Round 1: calibration"})
     starts = DateField("Starts (optional)", validators=[Optional()])
-    due = DateField("Due (optional; the end of that day, UTC)", validators=[Optional()])
+    due = DateField("Due (optional; the end of that day in the class's time zone)",
+                    validators=[Optional()])
     documents = SelectMultipleField("Documents", coerce=int, option_widget=CheckboxInput(),
                                     widget=ListWidget(prefix_label=False))
     submit = SubmitField("Save the round")

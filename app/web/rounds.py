@@ -4,10 +4,12 @@ and assigns a round; and the agreement of each round, with how it moved."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app import zones
 from app.models import Project, Round
 from app.services import classroom, projects, rounds
 from app.services.agreement import Scope
@@ -16,7 +18,6 @@ from app.services.rounds.chart import PALETTE, line_chart, most_moved
 from app.services.rounds.report import by_round
 from app.web import bp
 from app.web.agreement import LAYER_TITLES, heat
-from app.web.classroom import day, end_of_day
 from app.web.forms import ActionForm, AssignForm, RoundForm
 
 
@@ -34,7 +35,7 @@ def _page(project: Project, form: RoundForm, editing: Round | None = None, statu
     reused = {r.id: bool(_reused(r, listed)) for r in listed}
     titles = {doc.id: doc.title for doc, _ in projects.document_rows(project)}
     return render_template("web/rounds.html", project=project, rounds=listed, form=form,
-                           editing=editing, reused=reused, titles=titles, day=day,
+                           editing=editing, reused=reused, titles=titles,
                            documents_of={r.id: rounds.document_ids(r) for r in listed},
                            assign_form=AssignForm(), action_form=ActionForm()), status
 
@@ -49,9 +50,11 @@ def _reused(round_: Round, listed: list[Round]) -> set[int]:
 def _save(project: Project, form: RoundForm, round_: Round | None):
     if not form.validate_on_submit():
         return _page(project, form, round_, 400)
-    starts = (datetime.combine(form.starts.data, time(0, 0), tzinfo=UTC)
-              if form.starts.data else None)
-    due = end_of_day(form.due.data) if form.due.data else None
+    # Days are the class's: a round starts at midnight and falls due at the end of the day
+    # in the project's time zone.
+    starts = (datetime.combine(form.starts.data, time(0, 0), tzinfo=ZoneInfo(
+        project.time_zone)).astimezone(UTC) if form.starts.data else None)
+    due = zones.end_of_day(form.due.data, project.time_zone) if form.due.data else None
     try:
         if round_ is None:
             round_ = rounds.create_round(project, form.name.data, form.documents.data, starts, due)
@@ -113,7 +116,8 @@ def round_assign(project_id: int, round_id: int):
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "error")
         return redirect(url_for("web.rounds_page", project_id=project.id))
-    due = end_of_day(form.due.data) if form.due.data else round_.due_at
+    due = (zones.end_of_day(form.due.data, project.time_zone) if form.due.data
+           else round_.due_at)
     try:
         result = classroom.assign(project, form.mode.data, form.k.data, due, round_)
     except ServiceError as exc:
@@ -147,4 +151,4 @@ def agreement_rounds(project_id: int):
         charts[layer] = line_chart(series["rounds"], most_moved(lines))
     return render_template("web/agreement_rounds.html", project=project, report=report,
                            charts=charts, teacher=teacher, titles=LAYER_TITLES, heat=heat,
-                           day=day, most=PALETTE)
+                           most=PALETTE)
