@@ -61,6 +61,7 @@ ACCESS = {
     "web.new_join_code": "teacher", "api.new_join_code": "teacher",
     "web.set_joining": "teacher", "web.add_roster": "teacher", "api.add_roster": "teacher",
     "web.set_member_role": "teacher", "web.upload_documents": "teacher",
+    "web.import_preview": "teacher", "web.paste_document": "teacher",
     "api.create_documents": "teacher", "web.add_sample_texts": "teacher",
     "api.import_seed_documents": "teacher", "web.delete_document": "teacher",
     "api.delete_document": "teacher", "web.document_archive": "teacher",
@@ -178,13 +179,17 @@ def world(app, make, client):
         "text": document.text[start:start + 7], "value": "1"}) for start in (0, 4, 8)]
     words = projects.get_project(teacher, project.id).codebook
     label = words.layers[1].labels[0]
+    from app.services.reading import previews
+
+    preview = previews.upload(project, [("page.html", b"<title>T</title><p>Preview.</p>")],
+                              2 * 1024 * 1024, teacher).token
     ids = {"project_id": project.id, "document_id": document.id, "span_id": kept,
            "passage_id": document.passages[0].id, "user_id": student.id,
            "username": student.username, "label_id": label.id, "layer_key": "rhetoric",
            "event_id": event, "token_id": token.id, "filename": "css/app.css",
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
            "link_id": links[0].id, "spare_link_id": links[1].id,
-           "third_link_id": links[2].id, "fmt": "csv"}
+           "third_link_id": links[2].id, "fmt": "csv", "token": preview}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
     return ids, people, (archived.id, archived_too.id)

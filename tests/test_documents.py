@@ -552,9 +552,10 @@ def teacher_project(make, login_as):
 
 
 def test_web_upload_imports_several_files(client, teacher_project):
+    """Plain UTF-8 texts go in at once (a web page is shown first: test_import_preview)."""
     teacher, project, token = teacher_project
     page = upload_page(client, project.id, token, [
-        ("a.txt", b"Alpha text.\n"), ("b.html", b"<title>Bee</title><p>Bee text</p>"),
+        ("a.txt", b"Alpha text.\n"), ("b.md", b"# Bee\n\nBee text\n"),
         ("c.jsonl", jsonl({"title": "Sea", "text": "Sea text."}, {"text": "Dee text."}))])
     assert flashes(page, "info") == ["Imported 4 documents."]
     assert flashes(page, "error") == []

@@ -209,6 +209,11 @@ def test_plain_utf8_text_is_not_interpreted():
     assert not read("a.txt", b"Plain text.\n").interpreted
 
 
+def test_jsonl_is_not_interpreted():
+    (draft,) = read_file("rows.jsonl", b'{"text": "One."}\n', MB2)
+    assert not draft.interpreted
+
+
 def test_jsonl_stays_utf8_only():
     assert "not valid UTF-8" in refusal("rows.jsonl", '{"text": "Жанаозен"}\n'.encode("cp1251"))
 

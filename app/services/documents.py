@@ -68,7 +68,7 @@ class DocumentDraft:
     def interpreted(self) -> bool:
         """True when the app judged what the text is (extracted it, or guessed its
         encoding): the teacher confirms such a text before it is stored."""
-        return bool(self.how) or not self.encoding.startswith("UTF-8")
+        return bool(self.how) or bool(self.encoding) and not self.encoding.startswith("UTF-8")
 
 
 def clean_meta(value: str | None, limit: int) -> str:
@@ -237,7 +237,7 @@ def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Docum
     return drafts
 
 
-def _duplicates(project: Project, drafts: Sequence[DocumentDraft]) -> list[Problem]:
+def duplicate_problems(project: Project, drafts: Sequence[DocumentDraft]) -> list[Problem]:
     """Drafts whose text the project holds (in its list, its archive or an import under
     way) or that repeat an earlier draft."""
     problems: list[Problem] = []
@@ -276,7 +276,7 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
     imports.clean_stale()
     quotas.check_import_size(len(drafts), "(upload)")
     quotas.check_project_room(project, len(drafts), "(upload)")
-    problems = _duplicates(project, drafts)
+    problems = duplicate_problems(project, drafts)
     if problems:
         raise ImportFailed(problems)
     position = db.session.scalar(
