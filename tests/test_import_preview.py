@@ -3,16 +3,15 @@ a text into a form."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Document
+from app.models import Document, ImportPreview, utcnow
 from tests.conftest import login
 from tests.test_documents import flashes, stored, upload
 
@@ -26,8 +25,8 @@ def teacher_project(make, login_as):
     return teacher, project, login_as(teacher)
 
 
-def previews_folder(app) -> Path:
-    return Path(app.instance_path) / "import-previews"
+def previews() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ImportPreview))
 
 
 def to_preview(client, project_id: int, token: str, names: list[str]) -> str:
@@ -61,7 +60,7 @@ def test_saved_page_is_shown_before_it_is_stored(app, client, teacher_project):
     for furniture in ("Accessibility links", "XS SM MD LG", "cookies"):
         assert furniture not in shown
     # The drafts wait on the server, not in the cookie.
-    assert len(list(previews_folder(app).glob("*.json"))) == 1
+    assert previews() == 1
     cookie = client.get_cookie("session")
     assert cookie is None or len(cookie.value) < 600
 
@@ -84,7 +83,7 @@ def test_import_stores_the_previewed_documents_once(app, client, teacher_project
         "RFE/RL", "Farangis Najibullah", "2011-12-19")
     assert len(docs[0].passages) == 31 and docs[0].created_by_id == teacher.id
     assert docs[2].text.startswith("Жанаозен: что известно")
-    assert list(previews_folder(app).glob("*.json")) == []
+    assert previews() == 0
     assert client.post(url, data={"csrf_token": token, "choice": "import"}).status_code == 404
     assert stored()[0] == 3
 
@@ -97,7 +96,7 @@ def test_cancel_stores_nothing_and_forgets_the_preview(app, client, teacher_proj
     assert flashes(client.get(response.location).get_data(as_text=True), "info") == [
         "Import cancelled; nothing was stored."]
     assert stored() == (0, 0)
-    assert list(previews_folder(app).glob("*.json")) == []
+    assert previews() == 0
     assert client.get(url).status_code == 404
 
 
@@ -128,10 +127,21 @@ def test_an_expired_preview_is_gone(app, client, teacher_project, monkeypatch):
 def test_a_new_preview_sweeps_old_ones(app, client, teacher_project):
     _, project, token = teacher_project
     to_preview(client, project.id, token, ["lesson.docx"])
-    (old,) = previews_folder(app).glob("*.json")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    old = db.session.scalar(sa.select(ImportPreview))
+    old.created_at, old_token = utcnow() - timedelta(hours=2), old.token
+    db.session.commit()
     to_preview(client, project.id, token, ["article.pdf"])
-    assert old not in list(previews_folder(app).glob("*.json"))
+    db.session.expire_all()
+    tokens = db.session.scalars(sa.select(ImportPreview.token)).all()
+    assert len(tokens) == 1 and tokens != [old_token]
+
+
+def test_a_preview_goes_with_its_project(client, teacher_project):
+    _, project, token = teacher_project
+    to_preview(client, project.id, token, ["lesson.docx"])
+    db.session.delete(project)
+    db.session.commit()
+    assert previews() == 0
 
 
 def test_a_preview_belongs_to_its_project(client, teacher_project, make):
