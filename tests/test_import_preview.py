@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app import models
 from app.extensions import db
-from app.models import Document, ImportPreview, utcnow
+from app.models import Document, utcnow
 from tests.conftest import login
 from tests.test_documents import flashes, stored, upload
 
@@ -26,7 +27,7 @@ def teacher_project(make, login_as):
 
 
 def previews() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(ImportPreview))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(models.ImportPreview))
 
 
 def to_preview(client, project_id: int, token: str, names: list[str]) -> str:
@@ -127,12 +128,12 @@ def test_an_expired_preview_is_gone(app, client, teacher_project, monkeypatch):
 def test_a_new_preview_sweeps_old_ones(app, client, teacher_project):
     _, project, token = teacher_project
     to_preview(client, project.id, token, ["lesson.docx"])
-    old = db.session.scalar(sa.select(ImportPreview))
+    old = db.session.scalar(sa.select(models.ImportPreview))
     old.created_at, old_token = utcnow() - timedelta(hours=2), old.token
     db.session.commit()
     to_preview(client, project.id, token, ["article.pdf"])
     db.session.expire_all()
-    tokens = db.session.scalars(sa.select(ImportPreview.token)).all()
+    tokens = db.session.scalars(sa.select(models.ImportPreview.token)).all()
     assert len(tokens) == 1 and tokens != [old_token]
 
 

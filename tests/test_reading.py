@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from app.services.documents import import_files, read_file
-from app.services.reading.encodings import decode_text
 from app.services.texts import TextError, split_passages
 
 FILES = Path(__file__).parent / "files"
@@ -201,6 +200,8 @@ def test_undecidable_bytes_are_refused_as_before(raw):
 
 
 def test_utf8_is_read_first_and_not_second_guessed():
+    from app.services.reading.encodings import decode_text
+
     decoded = decode_text("Жанаозен é".encode(), "a.txt")
     assert (decoded.text, decoded.encoding, decoded.legacy) == ("Жанаозен é", "UTF-8", False)
 
