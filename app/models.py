@@ -346,6 +346,23 @@ class ImportReport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
+class ImportPreview(db.Model):
+    """An upload read and checked but not stored: the teacher sees it, then imports or
+    cancels it. `drafts` is the JSON of the checked documents; a preview older than an hour
+    is swept away by the next one."""
+
+    __tablename__ = "import_preview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    drafts: Mapped[str] = mapped_column(sa.Text())
+
+
 class Document(db.Model):
     """A text in a project. `text` is canonical and fixed at import; `text_sha256` proves it."""
 

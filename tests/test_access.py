@@ -70,6 +70,7 @@ ACCESS = {
     "web.set_member_role": "teacher", "web.member": "teacher",
     "web.reset_student_password": "teacher", "web.remove_member": "teacher",
     "web.move_member": "teacher", "web.copy_project": "teacher", "web.upload_documents": "teacher",
+    "web.import_preview": "teacher", "web.paste_document": "teacher",
     "api.create_documents": "teacher", "web.add_sample_texts": "teacher",
     "api.import_seed_documents": "teacher", "web.delete_document": "teacher",
     "api.delete_document": "teacher", "web.document_archive": "teacher",
@@ -192,6 +193,10 @@ def world(app, make, client):
     spare_round = rounds.create_round(project, "Round 2", [document.id])
     words = projects.get_project(teacher, project.id).codebook
     label = words.layers[1].labels[0]
+    from app.services.reading import previews
+
+    preview = previews.upload(project, [("page.html", b"<title>T</title><p>Preview.</p>")],
+                              2 * 1024 * 1024, teacher).token
     ids = {"project_id": project.id, "document_id": document.id, "span_id": kept,
            "passage_id": document.passages[0].id, "user_id": student.id,
            "username": student.username, "label_id": label.id, "layer_key": "rhetoric",
@@ -199,7 +204,7 @@ def world(app, make, client):
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
            "link_id": links[0].id, "spare_link_id": links[1].id,
            "third_link_id": links[2].id, "fmt": "csv", "round_id": first_round.id,
-           "spare_round_id": spare_round.id}
+           "spare_round_id": spare_round.id, "token": preview}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
     return ids, people, (archived.id, archived_too.id)

@@ -14,23 +14,30 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from app import jsonsafe
+from app import jsonsafe, limits
 from app.extensions import db
 from app.models import Document, ImportBatch, Passage, Project, User
 from app.services import imports, quotas
 from app.services.errors import ImportFailed
+from app.services.reading import Extracted
+from app.services.reading.encodings import decode_text
+from app.services.reading.pdf import read_pdf
+from app.services.reading.webpage import read_webpage
+from app.services.reading.word import read_docx
 from app.services.texts import (
     Problem,
     TextError,
     canonicalize,
     decode_utf8,
-    html_to_text,
     sha256_hex,
     split_passages,
 )
 
 FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-           ".htm": "html", ".jsonl": "jsonl"}
+           ".htm": "html", ".jsonl": "jsonl", ".pdf": "pdf", ".docx": "docx"}
+#: Files that are containers of a text, not the text: their size is judged against the
+#: file limit, and the text read out of them against the document limit.
+_CONTAINERS = {"pdf": read_pdf, "docx": read_docx}
 JSONL_FIELDS = ("title", "text", "source", "url", "published", "author")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -48,10 +55,20 @@ class DocumentDraft:
     url: str = ""
     notes: str = ""
     line: int | None = None
+    #: The encoding the file was read in, and how its text was taken out of it (empty for a
+    #: plain text taken whole): both shown to the teacher before such a text is stored.
+    encoding: str = ""
+    how: str = ""
     sha256: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.sha256 = sha256_hex(self.text)
+
+    @property
+    def interpreted(self) -> bool:
+        """True when the app judged what the text is (extracted it, or guessed its
+        encoding): the teacher confirms such a text before it is stored."""
+        return bool(self.how) or bool(self.encoding) and not self.encoding.startswith("UTF-8")
 
 
 def clean_meta(value: str | None, limit: int) -> str:
@@ -153,6 +170,15 @@ def read_records(records: Sequence[dict], max_bytes: int) -> list[DocumentDraft]
     return drafts
 
 
+def _quiet_check(check, value: str, file: str) -> str:
+    """A metadata value the app guessed from a page: kept if valid, else left out (a
+    page's odd date or address is no reason to refuse its text)."""
+    try:
+        return check(value, file)
+    except TextError:
+        return ""
+
+
 def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
     """Read one uploaded file into drafts, or raise TextError naming the file (and line)."""
     name = PurePath(name.replace("\\", "/")).name or "upload"
@@ -161,25 +187,38 @@ def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
         raise TextError(bad_name)
     kind = FORMATS.get(PurePath(name).suffix.lower())
     if kind is None:
-        raise TextError(Problem(name, "unsupported file type; use .txt, .md, .html or .jsonl"))
-    if kind != "jsonl" and len(raw) > max_bytes:
+        raise TextError(Problem(name, "unsupported file type; use .txt, .md, .html, .pdf, "
+                                      ".docx or .jsonl"))
+    limit = limits.setting("DOCUMENT_FILE_MAX_BYTES") if kind in _CONTAINERS else max_bytes
+    if kind != "jsonl" and len(raw) > limit:
+        setting = f" ({limits.env('DOCUMENT_FILE_MAX_BYTES')})" if kind in _CONTAINERS else ""
         raise TextError(Problem(name, f"the file is {len(raw):,} bytes, over the limit of "
-                                      f"{max_bytes:,} bytes"))
-    source = decode_utf8(raw, name)
-    if kind == "jsonl":
-        drafts = list(_jsonl_drafts(source, name, max_bytes))
+                                      f"{limit:,} bytes{setting}"))
+    if kind == "jsonl":  # JSON is UTF-8 by definition (RFC 8259)
+        drafts = list(_jsonl_drafts(decode_utf8(raw, name), name, max_bytes))
         if not drafts:
             raise TextError(Problem(name, "holds no documents"))
         return drafts
-    title = ""
-    if kind == "html":
-        # Check the raw page first so an error can name the line in the file itself; parse the
-        # canonical page, so a CRLF file gives the same text as its LF twin.
-        source, title = html_to_text(canonicalize(source, name))
-    text = canonicalize(source, name, max_bytes=max_bytes)
+    encoding = ""
+    if kind in _CONTAINERS:
+        extracted = _CONTAINERS[kind](raw, name)
+    else:
+        decoded = decode_text(raw, name, html=kind == "html")
+        encoding = decoded.encoding
+        extracted = Extracted(text=decoded.text, how="")
+        if kind == "html":
+            # Check the raw page first so an error can name the line in the file itself;
+            # parse the canonical page, so a CRLF file gives the same text as its LF twin.
+            extracted = read_webpage(canonicalize(decoded.text, name))
+    text = canonicalize(extracted.text, name, max_bytes=max_bytes)
     stem = PurePath(name).stem
-    return [DocumentDraft(title=clean_meta(title, 300) or _first_line_title(text, stem), text=text,
-                          source_name=name)]
+    return [DocumentDraft(
+        title=clean_meta(extracted.title, 300) or _first_line_title(text, stem), text=text,
+        source_name=name, publisher=clean_meta(extracted.publisher, 200),
+        author=clean_meta(extracted.author, 200),
+        published=_quiet_check(check_published, extracted.published, name),
+        url=_quiet_check(check_url, extracted.url, name), encoding=encoding,
+        how=extracted.how)]
 
 
 def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[DocumentDraft]:
@@ -198,7 +237,7 @@ def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Docum
     return drafts
 
 
-def _duplicates(project: Project, drafts: Sequence[DocumentDraft]) -> list[Problem]:
+def duplicate_problems(project: Project, drafts: Sequence[DocumentDraft]) -> list[Problem]:
     """Drafts whose text the project holds (in its list, its archive or an import under
     way) or that repeat an earlier draft."""
     problems: list[Problem] = []
@@ -237,7 +276,7 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
     imports.clean_stale()
     quotas.check_import_size(len(drafts), "(upload)")
     quotas.check_project_room(project, len(drafts), "(upload)")
-    problems = _duplicates(project, drafts)
+    problems = duplicate_problems(project, drafts)
     if problems:
         raise ImportFailed(problems)
     position = db.session.scalar(

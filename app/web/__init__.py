@@ -15,6 +15,7 @@ from app.web import (  # noqa: E402,F401
     codebook,
     curation,
     datasets,
+    documents_in,
     feedback,
     history,
     members,

@@ -73,9 +73,23 @@ class JoinCodeForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Files (.txt, .md, .html, .jsonl; several at once)",
-                              render_kw={"accept": ".txt,.md,.markdown,.html,.htm,.jsonl"})
+    files = MultipleFileField("Files (.txt, .md, .html, .pdf, .docx, .jsonl; several at once)",
+                              render_kw={"accept": ".txt,.md,.markdown,.html,.htm,.pdf,.docx,"
+                                                   ".jsonl"})
     submit = SubmitField("Import")
+
+
+class PasteForm(FlaskForm):
+    """A text pasted from anywhere, with what is known about it."""
+
+    title = StringField("Title (the first line if left empty)", validators=[Length(max=300)])
+    publisher = StringField("Publisher", validators=[Length(max=200)])
+    author = StringField("Author", validators=[Length(max=200)])
+    published = StringField("Published", validators=[Length(max=32)],
+                            render_kw={"placeholder": "2011-12-19, 2011-12 or 2011"})
+    url = StringField("Address (URL)", validators=[Length(max=2000)])
+    text = TextAreaField("Text", render_kw={"rows": 14})
+    submit = SubmitField("Add the document")
 
 
 class RosterForm(FlaskForm):

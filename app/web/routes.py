@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from app.security import current_login_token
 from app.services import accounts, annotations, archive, classroom, projects, tokens
-from app.services.documents import import_files, import_seeds
-from app.services.errors import ImportFailed, ServiceError
+from app.services.documents import import_seeds
+from app.services.errors import ServiceError
 from app.web import bp
 from app.web.classroom import project_page
 from app.web.forms import (
@@ -121,25 +121,6 @@ def project(project_id: int):
         reset_form=ResetPasswordForm(),
         **room,
     )
-
-
-@bp.post("/projects/<int:project_id>/documents")
-@login_required
-def upload_documents(project_id: int):
-    project = projects.get_project(current_user, project_id, manage=True)
-    form = UploadForm()
-    if form.validate_on_submit():
-        files = [(f.filename or "upload", f.read()) for f in form.files.data or [] if f.filename]
-        try:
-            added = import_files(project, files, current_app.config["DOCUMENT_MAX_BYTES"],
-                                 current_user)
-        except ImportFailed as exc:
-            flash("Nothing was imported.", "error")
-            for problem in exc.problems:
-                flash(str(problem), "error")
-        else:
-            flash(f"Imported {len(added)} document{'s' if len(added) != 1 else ''}.", "info")
-    return redirect(url_for("web.project", project_id=project.id))
 
 
 @bp.post("/projects/<int:project_id>/documents/seeds")

@@ -39,10 +39,13 @@ NOT_PAGES = {
 }
 # Pages a role cannot open (the access matrix in tests/test_access.py says so), or that need
 # an account state the demo does not have (an admin).
+# An import preview exists only after an upload: test_import_pages_have_no_wcag_violations.
 ROLE_PAGES_MISSING = {
-    "teacher": {"web.admin", "auth.login", "auth.join", "auth.signup", "web.reveal"},
+    "teacher": {"web.admin", "auth.login", "auth.join", "auth.signup", "web.reveal",
+                "web.import_preview"},
     "student": {
         "web.admin", "auth.login", "auth.join", "auth.signup", "web.new_project",
+        "web.import_preview", "web.paste_document",
         "web.edit_project", "web.edit_document", "web.delete_document", "web.datasets",
         "web.progress", "web.curate_index", "web.curate", "web.compare", "web.feedback_index",
         "web.feedback_student", "web.feedback_document",
@@ -281,4 +284,30 @@ def test_rounds_states_have_no_wcag_violations(page: Page, demo_project, demo_wo
     expect(page.locator("#rounds svg")).to_be_visible()
     page.locator("#rounds details > summary").click()
     problems += describe("feedback over rounds, table open", run_axe(page))
+    assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_import_pages_have_no_wcag_violations(page: Page, demo_project, browser_errors,
+                                              size: str):
+    """The import preview of a page, a PDF and a cp1251 text, and the paste form with its
+    errors shown (the walk above reaches the paste form only empty)."""
+    browser_errors.allow(r"status of 400")  # the paste form's answer to a bad date
+    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size], strict=True)))
+    sign_in(page, *TEACHER)
+    page.goto(f"/projects/{demo_project.id}")
+    files = Path(__file__).parent.parent / "files"
+    page.locator("#files").set_input_files(
+        [files / n for n in ("saved_article.html", "article.pdf", "zhanaozen_cp1251.txt")])
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url("**/documents/preview/*")
+    problems = describe("import preview", run_axe(page))
+    page.get_by_role("button", name="Cancel").click()  # the demo keeps its five texts
+    page.wait_for_url(f"**/projects/{demo_project.id}")
+    page.goto(f"/projects/{demo_project.id}/documents/paste")
+    page.get_by_label("Published").fill("last week")
+    page.get_by_label("Text", exact=True).fill("A witness said the square was empty.")
+    page.get_by_role("button", name="Add the document").click()
+    expect(page.locator("#published-error")).to_be_visible()
+    problems += describe("paste, with errors", run_axe(page))
     assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)
