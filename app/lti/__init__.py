@@ -1,0 +1,54 @@
+"""LTI 1.3 pages: the endpoints an LMS calls (login, launch, JWKS, configuration), the
+admin's registration page and the teacher's pages of a course link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, session
+from flask.sessions import SecureCookieSessionInterface
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+# The session key that marks a session opened by an LTI launch: the LMS origin that may
+# frame our pages. Only such sessions get a SameSite=None cookie and a frame-ancestors rule.
+FRAME = "lti_frame"
+# The course links an instructor's launch in this session came from (they may set them up).
+LAUNCHED = "lti_launched"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie of a session opened by an LMS launch must travel inside the LMS's
+    iframe (a third-party context): SameSite=None, and so Secure. Every other session keeps
+    the configured SameSite=Lax."""
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        if session.get(FRAME):
+            return "None"
+        return super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(session.get(FRAME)) or super().get_cookie_secure(app)
+
+
+@bp.before_app_request
+def _frame_rules() -> None:
+    framer = session.get(FRAME)
+    if framer:
+        g.frame_ancestors = f"'self' {framer}"
+
+
+def init_app(app: Flask) -> None:
+    from app.extensions import csrf
+    from app.lti import manage, routes  # noqa: F401  (routes attach themselves to bp)
+    from app.services.lti import grades
+
+    app.config.setdefault("LTI_SEND_AFTER_REQUEST", True)
+    app.session_interface = SessionInterface()
+    # The LMS posts these itself (no form of ours, no CSRF token): the signed id_token
+    # and the single-use state are what make them trustworthy.
+    csrf.exempt(routes.login)
+    csrf.exempt(routes.launch)
+    grades.init_app(app)
+    from app.lti.cli import lti_cli
+
+    app.cli.add_command(lti_cli)
+    app.register_blueprint(bp)
