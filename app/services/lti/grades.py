@@ -177,7 +177,7 @@ def log(link: LtiResourceLink, limit: int = 500) -> list[tuple[LtiGrade, User]]:
     return list(db.session.execute(
         sa.select(LtiGrade, User).join(User, User.id == LtiGrade.user_id)
         .where(LtiGrade.resource_link_id == link.id)
-        .order_by(LtiGrade.id.desc()).limit(limit)).tuples())
+        .order_by(LtiGrade.id.desc()).limit(limit)).all())
 
 
 def init_app(app: Flask) -> None:

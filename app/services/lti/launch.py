@@ -24,6 +24,9 @@ LOGIN_MINUTES = 10
 LEEWAY_SECONDS = 60
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 ALGORITHMS = ["RS256", "RS384", "RS512"]
+# An unknown key id fetches the platform's JWKS again at most this often (a flood of made-up
+# key ids must not make us hammer the LMS).
+JWKS_COOLDOWN_SECONDS = 30.0
 
 ADVICE_REGISTER = ("Ask the LMS admin to check that Sourcemark is registered for this LMS "
                    "with the issuer and client id the LMS shows, on Sourcemark's admin page.")
@@ -87,7 +90,8 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
         client = _JWKS.get(url)
         if client is None:
             client = _JWKS[url] = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600,
-                                                  timeout=HTTP_TIMEOUT)
+                                                  timeout=HTTP_TIMEOUT,
+                                                  cooldown_duration=JWKS_COOLDOWN_SECONDS)
         return client
 
 
