@@ -307,3 +307,170 @@ def test_the_jwks_is_fetched_again_for_an_unknown_kid(tool, lms, registered, mak
     lms.key, lms.kid = new_key(), "platform-key-2"  # the LMS rotated its key
     second = launch(tool.application.test_client(), lms, sub="s2")
     assert second.status_code == 302, second.get_data(as_text=True)
+
+
+# --- grades, deep linking, roster ------------------------------------------------------------
+
+def _submit(client, project, document):
+    from app.services import annotations
+
+    user = db.session.get(User, db.session.scalar(
+        sa.select(LtiUser.user_id).where(LtiUser.sub == "student-1")))
+    annotations.save_rating(user, document, {"reliability": 4, "slant": "cannot_tell",
+                                             "genre": "reporting"})
+    token = csrf_token(client, f"{BASE}/projects/{project.id}")
+    return client.put(f"/api/v1/projects/{project.id}/documents/{document.id}/done",
+                      base_url=BASE, json={"done": True},
+                      headers={"X-CSRFToken": token, "Referer": f"{BASE}/projects"})
+
+
+def test_a_submission_sends_the_score_and_comment_to_the_gradebook(tool, lms, registered,
+                                                                  make):
+    project = make.project()
+    document = make.document(project)
+    linked(lms, project, document)
+    assert launch(tool, lms, sub="student-1").location.endswith(
+        f"/projects/{project.id}/documents/{document.id}/annotate")
+    response = _submit(tool, project, document)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    response.close()  # as a WSGI server does once the answer is sent: the queue drains
+    (score,) = lms.scores
+    assert score["userId"] == "student-1"
+    assert (score["scoreGiven"], score["scoreMaximum"]) == (100.0, 100.0)
+    assert score["activityProgress"] == "Completed"
+    assert score["gradingProgress"] == "FullyGraded"
+    assert score["comment"]
+    assert score["_content_type"] == "application/vnd.ims.lis.v1.score+json"
+    assert score["_query"] == "type=sourcemark"  # the line item URL's query is kept
+    grade = db.session.scalar(sa.select(LtiGrade))
+    assert grade.status == "sent" and grade.sent_at is not None
+
+
+def test_a_key_formula_without_a_key_is_pending_manual(tool, lms, registered, make):
+    project = make.project()
+    document = make.document(project)
+    linked(lms, project, document)
+    launch(tool, lms)
+    link = db.session.scalar(sa.select(LtiResourceLink))
+    link.formula = "f1"
+    db.session.commit()
+    _submit(tool, project, document).close()
+    (score,) = lms.scores
+    assert "scoreGiven" not in score
+    assert (score["activityProgress"], score["gradingProgress"]) == ("Completed",
+                                                                     "PendingManual")
+
+
+def test_a_failed_send_is_retried_by_the_command(tool, lms, registered, make, runner):
+    project = make.project()
+    document = make.document(project)
+    linked(lms, project, document)
+    launch(tool, lms)
+    lms.fail_scores = 1
+    _submit(tool, project, document).close()
+    grade = db.session.scalar(sa.select(LtiGrade))
+    assert (grade.status, grade.attempts, lms.scores) == ("pending", 1, [])
+    assert "503" in grade.last_error
+    result = runner.invoke(args=["lti", "send-grades"])
+    assert "0 sent" in result.output  # not due yet: it waits a minute
+    grade.next_attempt_at = grade.created_at
+    db.session.commit()
+    result = runner.invoke(args=["lti", "send-grades"])
+    assert "1 sent" in result.output, result.output
+    assert len(lms.scores) == 1
+
+
+def test_the_teacher_sends_grades_and_sees_what_was_sent(tool, lms, registered, make):
+    project = make.project()
+    make.document(project)
+    linked(lms, project)
+    launch(tool.application.test_client(), lms, sub="student-1")
+    launch(tool, lms, sub="teacher-1", roles=[INSTRUCTOR])
+    link = db.session.scalar(sa.select(LtiResourceLink))
+    token = csrf_token(tool, f"{BASE}/lti/links/{link.id}")
+    response = tool.post(f"/lti/links/{link.id}/grades", base_url=BASE,
+                         data={"csrf_token": token},
+                         headers={"Referer": f"{BASE}/lti/links/{link.id}"})
+    assert response.status_code == 302
+    (score,) = lms.scores
+    assert score["userId"] == "student-1" and score["activityProgress"] == "InProgress"
+    page = tool.get(f"/lti/links/{link.id}", base_url=BASE).get_data(as_text=True)
+    assert "Name of student-1" in page and "sent" in page
+
+
+def test_a_student_cannot_open_the_course_link_page(tool, lms, registered, make):
+    linked(lms, make.project())
+    launch(tool, lms)
+    link = db.session.scalar(sa.select(LtiResourceLink))
+    assert tool.get(f"/lti/links/{link.id}", base_url=BASE).status_code == 404
+
+
+def test_deep_linking_answers_with_a_signed_response(tool, lms, registered, make, app):
+    response = launch(tool, lms, sub="teacher-1", roles=[INSTRUCTOR],
+                      message_type="LtiDeepLinkingRequest")
+    assert response.location.endswith("/lti/deep-link")
+    token = csrf_token(tool, f"{BASE}/lti/deep-link")
+    answer = tool.post("/lti/deep-link", base_url=BASE, data={
+        "csrf_token": token, "project": 0, "new_title": "Elections week", "document": 0},
+        headers={"Referer": f"{BASE}/lti/deep-link"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert f"form-action 'self' {lms.base}" in answer.headers["Content-Security-Policy"]
+    page = answer.get_data(as_text=True)
+    assert f'action="{lms.base}/deep-link-return"' in page
+    signed = page.split('name="JWT" value="')[1].split('"')[0]
+    keys = jwt.PyJWKSet.from_dict(tool.get("/lti/jwks", base_url=BASE).get_json())
+    claims = jwt.decode(signed, keys[jwt.get_unverified_header(signed)["kid"]].key,
+                        algorithms=["RS256"], audience=lms.issuer, issuer=lms.client_id)
+    assert claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] == \
+        "LtiDeepLinkingResponse"
+    assert claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"] == "opaque-42"
+    (item,) = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert item["type"] == "ltiResourceLink" and item["lineItem"]["scoreMaximum"] == 100
+    # The LMS puts the item's custom parameters into the launches of the new link.
+    lms.custom = item["custom"]
+    lms.resource_link_id = "resource-new"
+    student = app.test_client()
+    assert launch(student, lms, sub="student-3").status_code == 302
+    link = db.session.scalar(sa.select(LtiResourceLink).where(
+        LtiResourceLink.resource_link_id == "resource-new"))
+    assert link.project_id is not None
+
+
+def test_a_learner_cannot_deep_link(tool, lms, registered):
+    response = launch(tool, lms, message_type="LtiDeepLinkingRequest")
+    assert response.status_code == 400
+    assert "instructors" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(LtiUser.id))) == 0
+
+
+def test_the_roster_comes_into_the_project(tool, lms, registered, make):
+    project = make.project()
+    linked(lms, project)
+    lms.members = [
+        {"user_id": "student-1", "name": "Ada", "roles": [LEARNER], "status": "Active"},
+        {"user_id": "student-2", "name": "Bo", "roles": ["Learner"]},
+        {"user_id": "ta-1", "name": "Cy", "roles": [
+            "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"]},
+        {"user_id": "gone", "name": "Di", "roles": [LEARNER], "status": "Inactive"},
+    ]
+    launch(tool, lms, sub="teacher-1", roles=[INSTRUCTOR])
+    link = db.session.scalar(sa.select(LtiResourceLink))
+    token = csrf_token(tool, f"{BASE}/lti/links/{link.id}")
+    tool.post(f"/lti/links/{link.id}/roster", base_url=BASE, data={"csrf_token": token},
+              headers={"Referer": f"{BASE}/lti/links/{link.id}"})
+    roles = dict(db.session.execute(
+        sa.select(LtiUser.sub, Membership.role)
+        .join(Membership, Membership.user_id == LtiUser.user_id)
+        .where(Membership.project_id == project.id)).all())
+    assert roles == {"teacher-1": "teacher", "student-1": "student", "student-2": "student",
+                     "ta-1": "adjudicator"}
+    assert lms.tokens_issued == 1
+
+
+@pytest.mark.parametrize("roles, expected", [
+    ([INSTRUCTOR], "teacher"), ([LEARNER], "student"), (["Instructor"], "teacher"),
+    (["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor", LEARNER],
+     "student"), ([], "student"),
+])
+def test_role_mapping(roles, expected):
+    assert people.project_role(roles) == expected

@@ -9,6 +9,7 @@ from flask import (abort, current_app, jsonify, redirect, render_template, reque
                    url_for)
 from flask_login import current_user, login_user
 
+from app.extensions import db
 from app.lti import FRAME, LAUNCHED, bp
 from app.lti.forms import DeepLinkForm
 from app.security import csp
@@ -36,6 +37,7 @@ def _origin(url: str | None) -> str | None:
 
 @bp.errorhandler(LaunchRefused)
 def refused(exc: LaunchRefused):
+    db.session.rollback()  # nothing half-way: no account, no link
     current_app.logger.warning("LTI launch refused: %s", exc.message)
     return render_template("lti/refused.html", message=exc.message, advice=exc.advice), 400
 
