@@ -100,6 +100,7 @@ class SimulatedPlatform:
             "/nrps": self._nrps, "/course": self._course,
             "/lineitems/7/lineitem/scores": self._score,
             "/deep-link-return": self._deep_link_return,
+            "/favicon.ico": lambda request: Response("", 204),
         }.get(request.path)
         response = handler(request) if handler else Response("not found", 404)
         return response(environ, start_response)

@@ -137,7 +137,7 @@ def test_a_learner_launch_signs_in_the_lms_user_into_the_linked_project(tool, lm
     assert response.location.endswith(f"/projects/{project.id}")
     cookie = next(v for v in response.headers.getlist("Set-Cookie")
                   if v.startswith("session="))
-    assert "SameSite=None" in cookie and "Secure" in cookie
+    assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
     link = db.session.scalar(sa.select(LtiUser))
     assert (link.issuer, link.sub) == (lms.issuer, "student-1")
     user = db.session.get(User, link.user_id)
@@ -154,7 +154,7 @@ def test_other_sessions_keep_lax_cookies_and_no_framing(client, make):
     response = login(client, make.user().username)
     cookie = next(v for v in response.headers.getlist("Set-Cookie")
                   if v.startswith("session="))
-    assert "SameSite=Lax" in cookie
+    assert "SameSite=Lax" in cookie and "Partitioned" not in cookie
     page = client.get("/projects")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"

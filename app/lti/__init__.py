@@ -17,8 +17,9 @@ LAUNCHED = "lti_launched"
 
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie of a session opened by an LMS launch must travel inside the LMS's
-    iframe (a third-party context): SameSite=None, and so Secure. Every other session keeps
-    the configured SameSite=Lax."""
+    iframe (a third-party context): SameSite=None, and so Secure, and Partitioned (CHIPS):
+    browsers that block third-party cookies keep a partitioned one, for frames under that
+    LMS only. Every other session keeps the configured SameSite=Lax."""
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         if session.get(FRAME):
@@ -27,6 +28,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(session.get(FRAME)) or super().get_cookie_secure(app)
+
+    def get_cookie_partitioned(self, app: Flask) -> bool:
+        return bool(session.get(FRAME)) or super().get_cookie_partitioned(app)
 
 
 @bp.before_app_request

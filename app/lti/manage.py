@@ -11,7 +11,6 @@ from app.services.errors import ServiceError
 from app.services.lti import deep_linking, grades, keys, links, platforms, roster
 
 
-
 def _admin_only() -> None:
     if current_user.role != "admin":
         abort(404)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from app.extensions import db
@@ -50,7 +49,7 @@ def login():
     response = redirect(target)
     # Binds the launch to this browser where third-party cookies are allowed.
     response.set_cookie(STATE_COOKIE, state, max_age=600, secure=True, httponly=True,
-                        samesite="None", path=url_for("lti.launch"))
+                        samesite="None", partitioned=True, path=url_for("lti.launch"))
     return response
 
 
@@ -87,7 +86,7 @@ def launch():
         target = url_for("web.project", project_id=entry.link.project_id)
     response = redirect(target)
     response.delete_cookie(STATE_COOKIE, path=url_for("lti.launch"), secure=True,
-                           samesite="None")
+                           samesite="None", partitioned=True)
     return response
 
 
