@@ -32,6 +32,24 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_partitioned(self, app: Flask) -> bool:
         return bool(session.get(FRAME)) or super().get_cookie_partitioned(app)
 
+    def open_session(self, app: Flask, request):  # noqa: ANN001, ANN201
+        opened = super().open_session(app, request)
+        if opened is not None:
+            opened.was_framed = bool(opened.get(FRAME))
+        return opened
+
+    def save_session(self, app: Flask, session, response) -> None:  # noqa: ANN001
+        framed = bool(session.get(FRAME))
+        if framed != getattr(session, "was_framed", False):
+            # The session changed kind (an LMS launch, or signing out of one). A browser at
+            # the top level would send both kinds of cookie and the older would win: expire
+            # the other kind first.
+            response.delete_cookie(
+                self.get_cookie_name(app), path=self.get_cookie_path(app),
+                domain=self.get_cookie_domain(app), secure=not framed or None,
+                samesite="None" if not framed else None, partitioned=not framed)
+        super().save_session(app, session, response)
+
 
 @bp.before_app_request
 def _frame_rules() -> None:

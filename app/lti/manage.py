@@ -87,11 +87,11 @@ def _link_form(link) -> LinkForm:
     return form
 
 
-@bp.route("/links/<int:link_id>", methods=["GET", "POST"])
+@bp.route("/links/<int:course_link_id>", methods=["GET", "POST"])
 @login_required
-def link(link_id: int):
+def link(course_link_id: int):
     """A course link: what it opens, its grade formula, the roster and the grades sent."""
-    found = links.get_link(current_user, link_id, session.get(LAUNCHED, []))
+    found = links.get_link(current_user, course_link_id, session.get(LAUNCHED, []))
     form = _link_form(found)
     if form.validate_on_submit():
         try:
@@ -101,31 +101,31 @@ def link(link_id: int):
             flash(exc.message, "error")
             return _link_page(found, form, 400)
         flash("Saved.", "info")
-        return redirect(url_for("lti.link", link_id=link_id))
+        return redirect(url_for("lti.link", course_link_id=course_link_id))
     return _link_page(found, form, 400 if form.is_submitted() else 200)
 
 
-@bp.post("/links/<int:link_id>/grades")
+@bp.post("/links/<int:course_link_id>/grades")
 @login_required
-def send_grades(link_id: int):
+def send_grades(course_link_id: int):
     """Queue every student's score and send them now (failures are retried later)."""
-    found = links.get_link(current_user, link_id, session.get(LAUNCHED, []))
+    found = links.get_link(current_user, course_link_id, session.get(LAUNCHED, []))
     queued = grades.queue_link(found)
     counts = grades.drain()
     flash(f"{queued} scores queued; {counts['sent']} sent now, {counts['failed']} to retry.",
           "info")
-    return redirect(url_for("lti.link", link_id=link_id))
+    return redirect(url_for("lti.link", course_link_id=course_link_id))
 
 
-@bp.post("/links/<int:link_id>/roster")
+@bp.post("/links/<int:course_link_id>/roster")
 @login_required
-def sync_roster(link_id: int):
+def sync_roster(course_link_id: int):
     """Bring the course roster into the project."""
-    found = links.get_link(current_user, link_id, session.get(LAUNCHED, []))
+    found = links.get_link(current_user, course_link_id, session.get(LAUNCHED, []))
     try:
         counts = roster.sync(found)
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
         flash(f"{counts['members']} course members are in the project.", "info")
-    return redirect(url_for("lti.link", link_id=link_id))
+    return redirect(url_for("lti.link", course_link_id=course_link_id))

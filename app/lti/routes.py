@@ -77,7 +77,7 @@ def launch():
         session[DEEP_LINK] = deep_linking.settings_of(checked)
         target = url_for("lti.deep_link")
     elif entry.link.project_id is None:
-        target = url_for("lti.link", link_id=entry.link.id) if entry.role == "teacher" \
+        target = url_for("lti.link", course_link_id=entry.link.id) if entry.role == "teacher" \
             else url_for("lti.not_ready")
     elif entry.link.document_id and entry.role == "student":
         target = url_for("web.annotate", project_id=entry.link.project_id,
