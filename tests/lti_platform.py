@@ -35,7 +35,8 @@ class SimulatedPlatform:
     client_id: str = "sourcemark-client"
     deployment_id: str = "deployment-1"
     key: Any = field(default_factory=new_key)
-    kid: str = "platform-key-1"
+    # Unique: the tool caches key sets by URL, and a later simulator may get the same port.
+    kid: str = field(default_factory=lambda: f"platform-key-{secrets.token_hex(4)}")
     base: str = ""
     tool_jwks_url: str = ""  # when set, client assertions are checked against it
     resource_link_id: str = "resource-1"

@@ -190,6 +190,8 @@ def test_a_launch_from_an_unlinked_link_asks_the_teacher_to_choose(tool, lms, re
     assert saved.status_code == 302, saved.get_data(as_text=True)
     db.session.refresh(link)
     assert link.project_id not in (None, teacher_project.id) and link.formula == "f1"
+    project_page = tool.get(f"/projects/{link.project_id}", base_url=BASE)
+    assert f"/lti/links/{link.id}" in project_page.get_data(as_text=True)
     student = tool.application.test_client()
     assert launch(student, lms, sub="student-9").location.endswith(
         f"/projects/{link.project_id}")
@@ -304,7 +306,7 @@ def test_the_jwks_is_fetched_again_for_an_unknown_kid(tool, lms, registered, mak
     monkeypatch.setattr(checks, "_JWKS", {})
     linked(lms, make.project())
     assert launch(tool, lms, sub="s1").status_code == 302
-    lms.key, lms.kid = new_key(), "platform-key-2"  # the LMS rotated its key
+    lms.key, lms.kid = new_key(), "platform-key-rotated"  # the LMS rotated its key
     second = launch(tool.application.test_client(), lms, sub="s2")
     assert second.status_code == 302, second.get_data(as_text=True)
 

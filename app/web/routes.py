@@ -11,6 +11,7 @@ from app.security import current_login_token
 from app.services import accounts, annotations, archive, classroom, projects, tokens
 from app.services.documents import import_files, import_seeds
 from app.services.errors import ImportFailed, ServiceError
+from app.services.lti import links as lti_links
 from app.web import bp
 from app.web.classroom import project_page
 from app.web.forms import (
@@ -106,6 +107,7 @@ def project(project_id: int):
         progress=annotations.progress_by_document(project.id, current_user),
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
         joining_form=JoiningForm(enabled=project.join_enabled), role_form=MemberRoleForm(),
+        course_links=lti_links.links_of_project(project.id) if role == "teacher" else [],
         **room,
     )
 
