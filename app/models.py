@@ -888,3 +888,8 @@ class ClaimVerdict(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     link: Mapped[ClaimLink] = relationship(back_populates="verdicts")
+
+
+# The LTI tables live in their own module; imported here so that every table is known
+# wherever the models are (migrations, create_all). At the end: it uses the names above.
+from app import models_lti  # noqa: E402,F401

@@ -17,6 +17,17 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+
+def csp(frame_ancestors: str | None = None, form_action: str | None = None) -> str:
+    """The policy, letting these origins frame the page or receive its forms as well (a
+    session opened by an LMS launch lives in the LMS's iframe)."""
+    policy = CSP
+    if frame_ancestors:
+        policy = policy.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors}")
+    if form_action:
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {form_action}")
+    return policy
+
 # One year, as HSTS preload lists ask.
 HSTS_MAX_AGE = 31536000
 
@@ -166,10 +177,14 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        from flask import g
+
+        framers = g.get("frame_ancestors")  # only the LMS of an LTI session (app.lti)
+        response.headers.setdefault("Content-Security-Policy", csp(framers))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not framers:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         if app.config["PRODUCTION"]:

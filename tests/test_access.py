@@ -105,6 +105,15 @@ ACCESS = {
     "api.list_questions": "member", "api.create_question": "member",
     "api.get_board": "member", "api.file_claim": "member", "api.set_verdict": "member",
     "api.unfile_claim": "teacher",
+    # LTI: what an LMS and its admin read; the endpoints an LMS calls answer a request
+    # without a launch with 400; the course link page is the project's teachers'; the deep
+    # linking page exists only in the session of an instructor's deep linking launch.
+    "lti.jwks": "public", "lti.configuration": "public", "lti.configuration_json": "public",
+    "lti.canvas_json": "public", "lti.not_ready": "public", "lti.login": "public",
+    "lti.launch": "public", "lti.admin": "admin", "lti.add_deployment": "admin",
+    "lti.remove_platform": "admin", "lti.rotate_keys": "admin",
+    "lti.link": "teacher", "lti.send_grades": "teacher", "lti.sync_roster": "teacher",
+    "lti.deep_link": "launch",
 }
 # Query strings some pages need to show anything (a cell of a matrix, a label).
 QUERY = {
@@ -131,11 +140,14 @@ def allowed(level: str, visitor: str) -> bool:
         "token_owner": visitor == "student",
         "span_owner": visitor == "student",
         "revealed": visitor in ("teacher", "admin"),
+        "launch": False,
     }[level]
 
 
 def refusal(level: str, visitor: str, api: bool, scoped: bool, method: str) -> set[int]:
     """The answers that count as the right refusal for this visitor."""
+    if level == "launch":  # nothing there without the launch that opens it
+        return {404} if visitor != "anonymous" or method in SAFE else {400, 404}
     if visitor == "anonymous":
         # A form post without a session fails its CSRF check before anything else.
         return {401} if api else ({302} if method in SAFE else {302, 400})
@@ -204,10 +216,34 @@ def world(app, make, client):
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
            "link_id": links[0].id, "spare_link_id": links[1].id,
            "third_link_id": links[2].id, "fmt": "csv", "round_id": first_round.id,
-           "spare_round_id": spare_round.id, "token": preview}
+           "spare_round_id": spare_round.id, "token": preview,
+           **_lti_world(project)}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
     return ids, people, (archived.id, archived_too.id)
+
+
+def _lti_world(project) -> dict[str, int]:
+    """A registered LMS and a course link of the class's project."""
+    from app.models_lti import LtiResourceLink
+    from app.services.lti import platforms
+
+    platform = platforms.register(
+        {"issuer": "https://lms.example", "client_id": "c1",
+         "auth_login_url": "https://lms.example/auth",
+         "auth_token_url": "https://lms.example/token", "jwks_url": "https://lms.example/jwks"},
+        ["d1"])
+    spare = platforms.register(
+        {"issuer": "https://lms.example", "client_id": "c2",
+         "auth_login_url": "https://lms.example/auth",
+         "auth_token_url": "https://lms.example/token", "jwks_url": "https://lms.example/jwks"},
+        [])
+    link = LtiResourceLink(deployment_id=platform.deployments[0].id, resource_link_id="r1",
+                           project_id=project.id)
+    db.session.add(link)
+    db.session.commit()
+    return {"platform_id": platform.id, "spare_platform_id": spare.id,
+            "course_link_id": link.id}
 
 
 def _fill(rule, ids: dict, archived_id: int) -> str:
@@ -222,6 +258,8 @@ def _fill(rule, ids: dict, archived_id: int) -> str:
         values["link_id"] = values["third_link_id"]
     if rule.endpoint == "web.round_delete":
         values["round_id"] = values["spare_round_id"]
+    if rule.endpoint == "lti.remove_platform":  # the course link's platform stays
+        values["platform_id"] = values["spare_platform_id"]
     url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
     return url + QUERY.get(rule.endpoint, "")
 
@@ -244,7 +282,7 @@ def test_access_matrix(app, client, world, login_as, visitor):
         level = ACCESS[rule.endpoint]
         url = _fill(rule, ids, archived_id)
         api = url.startswith("/api/")
-        scoped = "<int:project_id>" in rule.rule
+        scoped = "<int:project_id>" in rule.rule or "<int:course_link_id>" in rule.rule
         for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
             if method in SAFE:
                 response = client.open(url, method=method)

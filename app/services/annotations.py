@@ -492,7 +492,12 @@ def set_done(user: User, document: Document, done: bool) -> bool:
     db.session.flush()
     progress = db.session.scalar(sa.select(DocumentProgress).where(
         DocumentProgress.document_id == document.id, DocumentProgress.user_id == user.id))
+    submitting = done and progress.done_at is None
     progress.done_at = (progress.done_at or utcnow()) if done else None
+    if submitting:
+        from app.services.lti.grades import queue_submission
+
+        queue_submission(user, document)  # the LMS gradebook hears of it, if it is in one
     db.session.commit()
     return done
 

@@ -12,6 +12,7 @@ from app.security import current_login_token
 from app.services import accounts, annotations, archive, classroom, projects, tokens
 from app.services.documents import import_seeds
 from app.services.errors import ServiceError
+from app.services.lti import links as lti_links
 from app.web import bp
 from app.web.classroom import project_page
 from app.web.forms import (
@@ -119,6 +120,7 @@ def project(project_id: int):
         upload_form=UploadForm(), roster_form=RosterForm(), action_form=ActionForm(),
         joining_form=JoiningForm(enabled=project.join_enabled), role_form=MemberRoleForm(),
         reset_form=ResetPasswordForm(),
+        course_links=lti_links.links_of_project(project.id) if role == "teacher" else [],
         **room,
     )
 

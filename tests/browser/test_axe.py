@@ -24,7 +24,9 @@ from app.models import Project
 from app.services import demo
 from tests.browser.test_annotate import PASSWORD, SELECT_JS
 from tests.browser.test_annotate_pointer import Seeded, open_page, seeded  # noqa: F401
+from tests.browser.test_lti import lms  # noqa: F401  (the simulated LMS fixture)
 from tests.browser.test_pages import STUDENT, TEACHER, sign_in, sign_out
+from tests.lti_platform import INSTRUCTOR, LEARNER
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +38,10 @@ VIEWPORTS = {"laptop": (1366, 900), "phone": (390, 844)}
 NOT_PAGES = {
     "web.index", "web.claims_export", "web.export_download", "web.feedback_gradebook",
     "web.sources_export", "web.export_card", "web.export_label_studio_config", "static",
+    "lti.login", "lti.jwks", "lti.configuration_json", "lti.canvas_json",
 }
+# Pages an LMS launch leads to, walked by test_lti_pages_have_no_wcag_violations.
+LTI_PAGES = {"lti.configuration", "lti.admin", "lti.link", "lti.deep_link", "lti.not_ready"}
 # Pages a role cannot open (the access matrix in tests/test_access.py says so), or that need
 # an account state the demo does not have (an admin).
 # An import preview exists only after an upload: test_import_pages_have_no_wcag_violations.
@@ -168,7 +173,7 @@ def test_every_page_has_no_wcag_violations(page: Page, live_app: Flask, demo_pro
     found.setdefault("web.api_tokens", "/account/tokens")
     pages = {r.endpoint for r in live_app.url_map.iter_rules()
              if "GET" in (r.methods or ()) and not r.rule.startswith("/api/")}
-    unreached = sorted(pages - NOT_PAGES - ROLE_PAGES_MISSING[role] - set(found))
+    unreached = sorted(pages - NOT_PAGES - LTI_PAGES - ROLE_PAGES_MISSING[role] - set(found))
     assert unreached == [], f"pages no link leads to as {role}: {unreached}"
     problems += check_pages(page, sorted(found.values()))
     sign_out(page)  # a page with a flash message
@@ -310,4 +315,53 @@ def test_import_pages_have_no_wcag_violations(page: Page, demo_project, browser_
     page.get_by_role("button", name="Add the document").click()
     expect(page.locator("#published-error")).to_be_visible()
     problems += describe("paste, with errors", run_axe(page))
+    assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)
+
+
+def _lti_launch(page: Page, platform, user: str, url_ends: str) -> None:
+    """A launch from the simulated LMS, at the top level (the iframe case has its own test)."""
+    page.goto(f"{platform.tool_login_url}?iss={platform.issuer}&login_hint={user}"
+              f"&client_id={platform.client_id}")
+    page.wait_for_url(f"**{url_ends}")
+
+
+@pytest.mark.parametrize("size", VIEWPORTS)
+def test_lti_pages_have_no_wcag_violations(page: Page, live_app: Flask, lms,  # noqa: F811
+                                           browser_errors, size: str):
+    import secrets
+
+    from app.services import accounts
+
+    page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size], strict=True)))
+    tool = lms.tool_login_url.removesuffix("/lti/login")
+    problems = []
+    page.goto(f"{tool}/lti/config")
+    problems += describe("LTI configuration", run_axe(page))
+    browser_errors.allow(r"status of 400 .*/lti/login\?iss=https://unknown")
+    response = page.goto(f"{tool}/lti/login?iss=https://unknown.example&login_hint=x")
+    assert response is not None and response.status == 400
+    problems += describe("LTI launch refused", run_axe(page))
+    lms.custom = {}  # a course link no project is chosen for yet
+    lms.resource_link_id = f"unlinked-{secrets.token_hex(3)}"
+    lms.next_launch = {"roles": [LEARNER]}
+    _lti_launch(page, lms, "learner-x", "/lti/not-ready")
+    problems += describe("LTI not ready", run_axe(page))
+    lms.next_launch = {"roles": [INSTRUCTOR]}
+    _lti_launch(page, lms, "instructor-x", "/lti/links/*")
+    problems += describe("LTI course link", run_axe(page))
+    lms.next_launch = {"roles": [INSTRUCTOR], "message_type": "LtiDeepLinkingRequest"}
+    _lti_launch(page, lms, "instructor-x", "/lti/deep-link")
+    problems += describe("LTI deep linking", run_axe(page))
+    name = f"admin-{secrets.token_hex(3)}"
+    with live_app.app_context():
+        accounts.create_user(name, "correct horse battery", "admin")
+        db.session.remove()
+    sign_out(page)
+    page.goto(f"{tool}/login")
+    page.get_by_label("Username", exact=True).fill(name)
+    page.get_by_label("Password", exact=True).fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/projects")
+    page.goto(f"{tool}/lti/admin")
+    problems += describe("LTI admin", run_axe(page))
     assert not problems, "axe found WCAG 2.2 AA violations:\n" + "\n".join(problems)

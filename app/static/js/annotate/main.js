@@ -41,7 +41,23 @@ const passages = passageEls.map((node) => ({
 }));
 const passageById = new Map(passages.map((p) => [p.id, p]));
 
-let activeLayer = sessionStorage.getItem("sourcemark:layer") || "source";
+// Storage may be blocked (in an LMS's iframe, a third-party frame): then nothing is kept.
+function recall(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function keep(key, value) {
+  try {
+    sessionStorage.setItem(key, value);
+  } catch {
+    // blocked: the choice lasts as long as the page
+  }
+}
+
+let activeLayer = recall("sourcemark:layer") || "source";
 if (!layers.has(activeLayer)) activeLayer = codebook.layers[0].key;
 let selectedId = null; // client_id of the span open in the panel
 
@@ -117,7 +133,7 @@ function updateProgress() {
 function setLayer(key) {
   if (!layers.has(key)) return;
   activeLayer = key;
-  sessionStorage.setItem("sourcemark:layer", key);
+  keep("sourcemark:layer", key);
   for (const button of document.querySelectorAll(".layer-button")) {
     button.setAttribute("aria-checked", String(button.dataset.layer === key));
   }
@@ -466,10 +482,14 @@ $("copy-evidence").addEventListener("click", () => {
   const span = selectedId && store.spans.get(selectedId);
   if (!span) return;
   const quote = cp.slice(span.start, span.end);
-  localStorage.setItem(CLIPBOARD, JSON.stringify({
-    kind: "span", document_id: data.document.id, start: span.start, end: span.end,
-    title: quote.length > 120 ? `${quote.slice(0, 117)}…` : quote, document_title: data.document.title,
-  }));
+  try {
+    localStorage.setItem(CLIPBOARD, JSON.stringify({
+      kind: "span", document_id: data.document.id, start: span.start, end: span.end,
+      title: quote.length > 120 ? `${quote.slice(0, 117)}…` : quote, document_title: data.document.title,
+    }));
+  } catch {
+    return; // storage blocked (an LMS's iframe): nothing to paste from
+  }
   $("copy-evidence").textContent = "Copied: paste it into a claim";
   setTimeout(() => { $("copy-evidence").textContent = "Copy as evidence"; }, 2500);
 });

@@ -1,0 +1,50 @@
+"""`flask lti …`: register platforms, send queued grades, rotate our signing key."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.services.errors import ServiceError
+from app.services.lti import grades, keys, platforms
+
+lti_cli = AppGroup("lti", help="LTI 1.3: LMS platforms, grades and keys.")
+
+
+@lti_cli.command("add-platform")
+@click.option("--issuer", required=True, help="The platform's issuer (iss).")
+@click.option("--client-id", required=True, help="The client id the LMS gave Sourcemark.")
+@click.option("--deployment-id", "deployment_ids", multiple=True,
+              help="A deployment id (repeat for several).")
+@click.option("--auth-login-url", required=True, help="The LMS's OIDC authentication URL.")
+@click.option("--auth-token-url", required=True, help="The LMS's access token URL.")
+@click.option("--jwks-url", required=True, help="The LMS's public keyset URL.")
+@click.option("--name", default="", help="A name for people.")
+def add_platform(issuer, client_id, deployment_ids, auth_login_url, auth_token_url, jwks_url,
+                 name):
+    """Register an LMS."""
+    try:
+        platform = platforms.register(
+            {"issuer": issuer, "client_id": client_id, "auth_login_url": auth_login_url,
+             "auth_token_url": auth_token_url, "jwks_url": jwks_url, "name": name},
+            deployment_ids)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Registered platform {platform.id} ({platform.issuer}) with "
+               f"{len(platform.deployments)} deployment(s).")
+
+
+@lti_cli.command("send-grades")
+@click.option("--limit", default=500, show_default=True, help="At most this many grades.")
+def send_grades(limit):
+    """Send the queued grades that are due (run it from cron every few minutes)."""
+    counts = grades.drain(limit)
+    click.echo(f"{counts['sent']} sent, {counts['failed']} failed (retried later).")
+
+
+@lti_cli.command("rotate-key")
+@click.option("--retire-old", is_flag=True, help="Stop publishing the previous keys now.")
+def rotate_key(retire_old):
+    """Make a new signing key."""
+    key = keys.rotate(retire_old)
+    click.echo(f"New signing key {key.kid}.")
