@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    
+
     op.create_table('lti_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kid', sa.String(length=64), nullable=False),
@@ -124,11 +124,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lti_grade_resource_link_id'), ['resource_link_id'], unique=False)
         batch_op.create_index('ix_lti_grade_status_next', ['status', 'next_attempt_at'], unique=False)
 
-    
+
 
 
 def downgrade():
-    
+
     with op.batch_alter_table('lti_grade', schema=None) as batch_op:
         batch_op.drop_index('ix_lti_grade_status_next')
         batch_op.drop_index(batch_op.f('ix_lti_grade_resource_link_id'))
@@ -151,4 +151,4 @@ def downgrade():
     op.drop_table('lti_deployment')
     op.drop_table('lti_platform')
     op.drop_table('lti_key')
-    
+
