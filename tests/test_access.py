@@ -29,7 +29,7 @@ VISITORS = ("anonymous", "student", "other_student", "teacher", "other_teacher",
 ACCESS = {
     "static": "public", "web.index": "user", "auth.login": "public",
     "auth.signup": "public", "auth.join": "public", "api.openapi": "public",
-    "auth.logout": "user",
+    "auth.logout": "user", "i18n.choose": "public",
     "web.projects": "user", "web.join_project": "user", "web.api_tokens": "user",
     "web.end_other_sessions": "user", "auth.change_password": "user",
     "web.set_time_zone": "user",

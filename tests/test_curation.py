@@ -124,6 +124,8 @@ def test_blind_until_the_reveal_then_you_key_and_classmates(client, runner):
     """Before the reveal the API and pages leak nothing; after it, names follow the
     project's choice."""
     project = _demo(runner)
+    project.reveal = "never"  # the demo reveals after submission; start blind
+    db.session.commit()
     document = project.documents[0]
     base = f"/api/v1/projects/{project.id}/documents/{document.id}"
     login(client, "aigerim", "student-demo")
