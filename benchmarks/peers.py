@@ -43,6 +43,7 @@ Run: .venv/bin/python benchmarks/peers.py [--tools sourcemark,doccano,label-stud
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -85,6 +86,8 @@ def main() -> None:
     parser.add_argument("--skip-install", action="store_true",
                         help="use the cached virtual environments as they are")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measures")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the servers' folders and logs (their path is printed)")
     parser.add_argument("--scale", action="store_true",
                         help="also 50,000 spans by 200 students and a 1M-span export")
     options = parser.parse_args()
@@ -97,34 +100,38 @@ def main() -> None:
     results: dict[str, dict[str, list[float]]] = {}
     missing: dict[str, dict[str, str]] = {}
     running = []
-    with tempfile.TemporaryDirectory(prefix="sourcemark-peers-") as tmp:
-        try:
-            for name in names:
-                tool = TOOLS[name](cache, Path(tmp) / name, corpus)
-                try:
-                    if not options.skip_install:
-                        tool.install()
-                    tool.start()
-                except Unavailable as exc:
-                    print(f"{name}: unavailable: {exc}", flush=True)
-                    tool.stop()
-                    continue
-                running.append(tool)
-                results[name] = {m: [] for m, _ in MEASURES}
-                missing[name] = {}
-            for round_number in range(options.rounds):
-                for tool in running:
-                    print(f"# round {round_number + 1}: {tool.name}", flush=True)
-                    run_round(tool, results[tool.name], missing[tool.name],
-                              browser=not options.no_browser)
-            report(results, missing)
-            if options.scale and "sourcemark" in results:
-                sourcemark = next(t for t in running if t.name == "sourcemark")
-                sourcemark.scale(print_line=lambda line: print(line, flush=True))
-        finally:
-            for tool in running:
+    tmp = Path(tempfile.mkdtemp(prefix="sourcemark-peers-"))
+    if options.keep:
+        print(f"# servers' folders and logs: {tmp}", flush=True)
+    try:
+        for name in names:
+            tool = TOOLS[name](cache, tmp / name, corpus)
+            try:
+                if not options.skip_install:
+                    tool.install()
+                tool.start()
+                tool.warm_up()
+            except Unavailable as exc:
+                print(f"{name}: unavailable: {exc}", flush=True)
                 tool.stop()
-
+                continue
+            running.append(tool)
+            results[name] = {m: [] for m, _ in MEASURES}
+            missing[name] = {}
+        for round_number in range(options.rounds):
+            for tool in running:
+                print(f"# round {round_number + 1}: {tool.name}", flush=True)
+                run_round(tool, results[tool.name], missing[tool.name],
+                          browser=not options.no_browser)
+        report(results, missing)
+        if options.scale and "sourcemark" in results:
+            sourcemark = next(t for t in running if t.name == "sourcemark")
+            sourcemark.scale(print_line=lambda line: print(line, flush=True))
+    finally:
+        for tool in running:
+            tool.stop()
+        if not options.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 def run_round(tool, figures: dict[str, list[float]], missing: dict[str, str],
               browser: bool) -> None:

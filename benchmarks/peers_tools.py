@@ -166,7 +166,7 @@ class Tool:
 
     # --- installing --------------------------------------------------------------------------
 
-    requirement = ""
+    requirements: list[str] = []
     executable = ""
 
     @property
@@ -181,7 +181,7 @@ class Tool:
             shutil.rmtree(self.venv)
         self.run(NICE + [sys.executable, "-m", "venv", str(self.venv)])
         self.run(NICE + [str(self.venv / "bin" / "pip"), "install", "--quiet",
-                         self.requirement], timeout=3600)
+                         *self.requirements], timeout=3600)
 
     def bin(self, name: str) -> str:
         path = self.venv / "bin" / name
@@ -193,6 +193,13 @@ class Tool:
 
     def start(self) -> None:
         raise NotImplementedError
+
+    def warm_up(self) -> None:
+        """A first project before the rounds: lazy imports and caches are not measured."""
+        try:
+            self.create_project()
+        except Exception as exc:  # noqa: BLE001 (the rounds report what fails)
+            print(f"# {self.name}: warm-up failed: {exc}", file=sys.stderr)
 
     def create_project(self):
         raise NotImplementedError
