@@ -204,14 +204,27 @@ class Tool:
     def create_project(self):
         raise NotImplementedError
 
+    def prepare_project(self):
+        """The project, made outside the HTTP API, for a tool that offers no HTTP call."""
+        raise NotImplementedError
+
     def import_documents(self, project) -> dict:
+        raise NotImplementedError
+
+    def prepare_documents(self, project) -> dict:
+        """The documents, loaded outside the HTTP API, for a tool that offers no HTTP call."""
         raise NotImplementedError
 
     def span_request(self, session: requests.Session, project, document, start: int,
                      end: int, label: str) -> requests.Response:
         raise NotImplementedError
 
-    def client(self) -> requests.Session:
+    # False where concurrent writes by one user break the server: the eight clients are
+    # then eight users, and the spans of the page are written by one client.
+    one_user_concurrently = True
+
+    def client(self, n: int = 0) -> requests.Session:
+        """A signed-in HTTP session; `n` numbers concurrent clients."""
         raise NotImplementedError
 
     def create_spans(self, project, document, clients: int, each: int
@@ -221,7 +234,7 @@ class Tool:
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
-        sessions = [self.client() for _ in range(clients)]
+        sessions = [self.client(n) for n in range(clients)]
 
         def work(n: int) -> None:
             rng = random.Random(f"{n}-{time.time()}")
@@ -283,8 +296,8 @@ def timed_requests(session: requests.Session, urls: list[str], runs: int = 5
 
 def chromium_highlights(login, target: str, first_selector: str, all_shown: str,
                         runs: int = 3) -> tuple[float, float]:
-    """Seconds from navigation to the first highlight shown and to `expected` highlights
-    shown (`all_shown`, a JavaScript expression), in headless Chromium (the first load warms the cache and is not counted)."""
+    """Seconds from navigation to the first highlight shown and to all shown (`all_shown`,
+    a JavaScript expression), in headless Chromium (the first load only warms the cache)."""
     if not Path("/usr/bin/chromium").exists():
         raise NotOffered("/usr/bin/chromium is not installed")
     from playwright.sync_api import sync_playwright
