@@ -27,7 +27,7 @@ SHORT_DOCUMENTS = 50
 LABELS = 20
 NICE = ["nice", "-n", "10"]  # installs and peers' servers yield to the other users of the box
 # What a browser sends: bytes on the wire are what the server sends to such a client.
-BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br",
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br, zstd",
                    "Accept": "text/html,application/json,*/*"}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
