@@ -1,0 +1,267 @@
+"""Side by side with doccano, Label Studio and Potato: the same workload, each tool as it ships.
+
+Each peer is installed from PyPI into its own throwaway virtual environment under a cache
+folder outside the repository (~/.cache/sourcemark-peers, or $SOURCEMARK_PEERS_CACHE; reused
+when present, never touched by `make test`), and served as it ships on a free loopback port
+with a fresh SQLite database:
+
+- Sourcemark as `make serve` serves it: `flask db upgrade`, then gunicorn with one
+  synchronous worker per core, production settings (cookies not marked Secure: no TLS here);
+- doccano 1.8.4: `doccano init`, `doccano createuser`, `doccano webserver` (gunicorn) and
+  `doccano task` (its Celery worker, which runs imports and exports);
+- Label Studio 1.23.2: `label-studio start --no-browser` with a fresh data directory;
+- Potato 2.12.1 (`potato-annotation`): `potato start` on a span-annotation config written here.
+
+The corpus: the forum thread of the seeds (~90 KB) and 50 short documents cut from the other
+seed texts, 20 span labels. Per round and per tool (the tools interleaved round by round),
+through each tool's HTTP API with Python clients, one span per request:
+
+    project_create_20_labels      create a project with 20 span labels
+    import_51_documents           import the 51 documents
+    span_create_p50_1_client      span create latency, one client back to back
+    span_create_p95_8_clients     … eight clients back to back, and their throughput
+    span_create_throughput_8_clients
+    annotate_page_1000_spans      the requests that open the forum thread holding 1,000 spans
+    annotate_page_bytes_1000_spans   … and their bytes on the wire (the client asks for gzip/br)
+    export_jsonl_2000_spans       export the project with 2,000 spans (JSON lines where offered)
+    browser_first_highlight       headless Chromium: navigation to the first highlight shown
+    browser_all_highlights        … to all 1,000 highlights shown
+
+Prints `name: value unit` per tool (medians over the rounds) and `ratio_<name>: x` of
+Sourcemark against the best peer (above 1: Sourcemark is faster or smaller). A tool that cannot
+be installed or served prints why on its line, and the run goes on without it; a measure a tool
+does not offer over HTTP prints `n/a` with the reason. Every server started is stopped (its
+whole process group) whatever happens.
+
+--scale adds, for Sourcemark, the export of a million spans (benchmarks/export.py, slow:
+minutes). The issue's 50,000 spans by 200 students are not measured yet.
+
+Run: .venv/bin/python benchmarks/peers.py [--tools sourcemark,doccano,label-studio,potato]
+     [--rounds 2] [--skip-install] [--scale] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from peers_others import Doccano, LabelStudio, Potato  # noqa: E402
+from peers_sourcemark import Sourcemark  # noqa: E402
+from peers_tools import Corpus, NotOffered, Unavailable, cache_folder  # noqa: E402
+
+TOOLS = {"sourcemark": Sourcemark, "doccano": Doccano, "label-studio": LabelStudio,
+         "potato": Potato}
+
+# name, unit, smaller is better
+MEASURES: list[tuple[str, str]] = [
+    ("project_create_20_labels", "s"),
+    ("import_51_documents", "s"),
+    ("span_create_p50_1_client", "ms"),
+    ("span_create_p95_8_clients", "ms"),
+    ("span_create_throughput_8_clients", "req/s"),
+    ("annotate_page_1000_spans", "s"),
+    ("annotate_page_bytes_1000_spans", "KB"),
+    ("export_jsonl_2000_spans", "s"),
+    ("browser_first_highlight", "s"),
+    ("browser_all_highlights", "s"),
+]
+LARGER_IS_BETTER = {"span_create_throughput_8_clients"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tools", default=",".join(TOOLS),
+                        help=f"comma-separated, from {', '.join(TOOLS)}")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (median)")
+    parser.add_argument("--skip-install", action="store_true",
+                        help="use the cached virtual environments as they are")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measures")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the servers' folders and logs (their path is printed)")
+    parser.add_argument("--scale", action="store_true",
+                        help="also the export of a million spans (Sourcemark)")
+    options = parser.parse_args()
+    names = [n.strip() for n in options.tools.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TOOLS]
+    if unknown:
+        parser.error(f"unknown tools: {', '.join(unknown)}")
+    corpus = Corpus.load(ROOT / "seeds")
+    cache = cache_folder()
+    results: dict[str, dict[str, list[float]]] = {}
+    missing: dict[str, dict[str, str]] = {}
+    running = []
+    tmp = Path(tempfile.mkdtemp(prefix="sourcemark-peers-"))
+    if options.keep:
+        print(f"# servers' folders and logs: {tmp}", flush=True)
+    try:
+        for name in names:
+            tool = TOOLS[name](cache, tmp / name, corpus)
+            try:
+                if not options.skip_install:
+                    tool.install()
+                tool.start()
+                tool.warm_up()
+            except Unavailable as exc:
+                print(f"{name}: unavailable: {exc}", flush=True)
+                tool.stop()
+                continue
+            running.append(tool)
+            results[name] = {m: [] for m, _ in MEASURES}
+            missing[name] = {}
+        for round_number in range(options.rounds):
+            for tool in running:
+                print(f"# round {round_number + 1}: {tool.name}", flush=True)
+                run_round(tool, results[tool.name], missing[tool.name],
+                          browser=not options.no_browser)
+        report(results, missing)
+        if options.scale and "sourcemark" in results:
+            sourcemark = next(t for t in running if t.name == "sourcemark")
+            sourcemark.scale(print_line=lambda line: print(line, flush=True))
+    finally:
+        for tool in running:
+            tool.stop()
+        if not options.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+def run_round(tool, figures: dict[str, list[float]], missing: dict[str, str],
+              browser: bool) -> None:
+    """One round of the workload against one tool, appending to `figures`."""
+
+    def measure(name: str, step) -> None:
+        try:
+            values = step()
+        except NotOffered as exc:
+            missing[name] = str(exc)
+            return
+        except Exception as exc:  # a peer failing one measure must not stop the others
+            missing[name] = f"failed: {type(exc).__name__}: {exc}"
+            traceback.print_exc(limit=3, file=sys.stderr)
+            return
+        for key, value in values.items():
+            figures[key].append(value)
+
+    state: dict = {}
+
+    def create() -> dict:
+        started = time.perf_counter()
+        state["project"] = tool.create_project()
+        return {"project_create_20_labels": time.perf_counter() - started}
+
+    def imported() -> dict:
+        started = time.perf_counter()
+        state["documents"] = tool.import_documents(state["project"])
+        return {"import_51_documents": time.perf_counter() - started}
+
+    measure("project_create_20_labels", create)
+    if "project" not in state and "project_create_20_labels" in missing:
+        if missing["project_create_20_labels"].startswith("failed"):
+            return
+        state["project"] = tool.prepare_project()
+    measure("import_51_documents", imported)
+    if "documents" not in state:
+        if missing.get("import_51_documents", "failed").startswith("failed"):
+            return
+        state["documents"] = tool.prepare_documents(state["project"])
+    forum = state["documents"]["forum"]
+    state["spans"] = 0
+
+    def creates(clients: int, each: int) -> tuple[list[float], float]:
+        latencies, rate = tool.create_spans(state["project"], forum, clients, each)
+        state["spans"] += len(latencies)
+        return latencies, rate
+
+    def one_client() -> dict:
+        latencies, _ = creates(1, 100)
+        return {"span_create_p50_1_client": percentile(latencies, 50) * 1000}
+
+    def eight_clients() -> dict:
+        latencies, rate = creates(8, 50)
+        return {"span_create_p95_8_clients": percentile(latencies, 95) * 1000,
+                "span_create_throughput_8_clients": rate}
+
+    measure("span_create_p50_1_client", one_client)
+    measure("span_create_p95_8_clients", eight_clients)
+
+    def fill(total: int) -> None:
+        """More spans by the page's user (client 0) until the document holds `total`."""
+        if not tool.one_user_concurrently:
+            state["spans"] = tool.spans_of_first_user(state["project"], forum)
+        while state["spans"] < total:
+            need = total - state["spans"]
+            if tool.one_user_concurrently and need >= 8:
+                creates(8, need // 8)
+            else:
+                creates(1, need)
+
+    def page() -> dict:
+        fill(1000)
+        seconds, size = tool.open_page(state["project"], forum)
+        return {"annotate_page_1000_spans": seconds,
+                "annotate_page_bytes_1000_spans": size / 1024}
+
+    measure("annotate_page_1000_spans", page)
+    if browser:
+        measure("browser_first_highlight", lambda: browser_figures(tool, state, forum))
+
+    def export() -> dict:
+        fill(2000)
+        return {"export_jsonl_2000_spans": tool.export(state["project"])}
+
+    measure("export_jsonl_2000_spans", export)
+
+
+def browser_figures(tool, state: dict, forum) -> dict:
+    first, every = tool.browser(state["project"], forum)
+    return {"browser_first_highlight": first, "browser_all_highlights": every}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def report(results: dict[str, dict[str, list[float]]], missing: dict[str, dict[str, str]]
+           ) -> None:
+    """Medians per tool, then Sourcemark's ratio to the best peer on each measure."""
+    medians: dict[str, dict[str, float]] = {}
+    for name, figures in results.items():
+        medians[name] = {}
+        for measure, unit in MEASURES:
+            if figures[measure]:
+                value = statistics.median(figures[measure])
+                medians[name][measure] = value
+                print(f"{name}.{measure}: {value:.4g} {unit}", flush=True)
+            else:
+                why = missing[name].get(measure) or missing[name].get(
+                    "browser_first_highlight" if measure.startswith("browser") else "",
+                    "not measured")
+                print(f"{name}.{measure}: n/a ({why})", flush=True)
+    ours = medians.get("sourcemark", {})
+    for measure, _ in MEASURES:
+        peers = {n: m[measure] for n, m in medians.items()
+                 if n != "sourcemark" and measure in m}
+        if measure not in ours or not peers:
+            print(f"ratio_{measure}: n/a", flush=True)
+            continue
+        if measure in LARGER_IS_BETTER:
+            best = max(peers, key=peers.get)
+            ratio = ours[measure] / peers[best]
+        else:
+            best = min(peers, key=peers.get)
+            ratio = peers[best] / ours[measure] if ours[measure] else float("inf")
+        print(f"ratio_{measure}: {ratio:.2f} (best peer {best})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
