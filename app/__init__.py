@@ -77,6 +77,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_compress import Compress
 
     app.config.setdefault("COMPRESS_LEVEL", 1)
+    # Streamed answers (the static files) go out as they are: compressing a stream leaves the
+    # file it reads open until the garbage collector finds it, and static files are cached
+    # by the browser after the first visit anyway (a proxy in front may compress them).
+    app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)

@@ -279,7 +279,7 @@ class MoveMemberForm(FlaskForm):
 
 class CopyProjectForm(FlaskForm):
     title = StringField("Title of the new project", validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField("Copy the codebook and settings into a new project")
+    submit = SubmitField("Copy into a new project")
 
 
 class RoundForm(FlaskForm):

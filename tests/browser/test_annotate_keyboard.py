@@ -298,6 +298,8 @@ def test_a_whole_seed_is_annotated_with_the_keyboard_alone(page: Page, seed: Set
         page.keyboard.press("Shift+Tab")
         if active(page, "#done-toggle"):
             break
+    page.keyboard.press("Enter")  # "Submit to teacher" asks to confirm, its button in focus
+    assert active(page, "#submit-confirm")
     page.keyboard.press("Enter")
     saved(page)
     body = annotations(page, seed)

@@ -61,7 +61,8 @@ def test_a_student_launches_in_the_lms_iframe_annotates_submits_and_is_graded(
     tool.locator('input[name="rating-slant"][value="cannot_tell"]').check()
     tool.locator('select[data-field="genre"]').select_option("reporting")
     expect(tool.locator("#save-state")).to_have_text("All changes saved", timeout=10_000)
-    tool.get_by_role("button", name="Mark done").click()
+    tool.locator("#done-toggle").click()  # "Submit to teacher", then confirm in the dialog
+    tool.locator("#submit-confirm").click()
     expect(tool.locator("#done-toggle")).to_have_text("Submitted ✓")
     deadline = time.monotonic() + 10
     while not lms.scores and time.monotonic() < deadline:
