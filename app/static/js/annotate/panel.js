@@ -53,24 +53,6 @@ export function renderKeyLegend(container, codebook) {
   container.replaceChildren(...parts);
 }
 
-// --- the label menu --------------------------------------------------------------------------
-
-export function showLabelMenu(menu, layer, rect, onPick) {
-  const buttons = layer.labels.filter((l) => l.active).map((label) => {
-    const button = el("button", { type: "button", role: "menuitem", dataset: { label: label.key } },
-      swatch(label.color), el("kbd", { text: label.shortcut }), " ", label.name);
-    button.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
-    button.addEventListener("click", () => onPick(label.key));
-    return button;
-  });
-  menu.replaceChildren(el("p", { className: "menu-title", text: layer.name }), ...buttons);
-  menu.hidden = false;
-  const top = window.scrollY + rect.bottom + 6;
-  const left = Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - 280);
-  menu.style.top = `${top}px`;
-  menu.style.left = `${Math.max(left, 8)}px`;
-}
-
 // --- the tooltip -----------------------------------------------------------------------------
 
 export function showTooltip(tooltip, target, spans, labelOf, layerNames) {
