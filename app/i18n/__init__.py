@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_babel import Babel, get_locale, lazy_gettext
 
 from app.i18n import detect
@@ -111,8 +111,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def vary_on_language(response):
-        # The same URL answers in another language for another Accept-Language or cookie.
-        if getattr(g, "_vary_language", True):
+        # The same URL answers in another language for another Accept-Language or cookie;
+        # static files are the same in every language, and stay cacheable as they are.
+        if request.endpoint != "static":
             response.vary.add("Accept-Language")
             response.vary.add("Cookie")
         return response
