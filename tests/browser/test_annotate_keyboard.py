@@ -146,12 +146,14 @@ def test_the_focused_passage_is_never_under_the_toolbar(page: Page, seed: Settin
     hidden = []
     for n, key in enumerate(moves):
         page.keyboard.press(key)
-        box = page.evaluate("""() => {
-          const p = document.activeElement, bar = document.querySelector('.annotate-toolbar');
-          const r = p.getBoundingClientRect();
-          return {id: p.id, top: r.top, bottom: r.bottom, bar: bar.getBoundingClientRect().bottom,
-                  height: innerHeight};
-        }""")
+        # Measured once the next frame is drawn, as the student sees it.
+        box = page.evaluate("""() => new Promise(done => requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const p = document.activeElement, bar = document.querySelector('.annotate-toolbar');
+            const r = p.getBoundingClientRect();
+            done({id: p.id, top: r.top, bottom: r.bottom, bar: bar.getBoundingClientRect().bottom,
+                  height: innerHeight});
+          })))""")
         available = box["height"] - box["bar"]
         clear = box["top"] >= box["bar"] - 1 and (box["bottom"] <= box["height"] + 1
                                                  or box["bottom"] - box["top"] > available)

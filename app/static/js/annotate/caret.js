@@ -72,6 +72,11 @@ export class Caret {
     passage.el.focus({ preventScroll: true });
     passage.el.scrollIntoView({ block: "nearest" }); // within the scroll padding (keepClearOf)
     reveal(passage.el.getBoundingClientRect(), this.toolbar); // and if the toolbar just grew
+    // Passages off screen are laid out only when they come near (content-visibility): once the
+    // ones around it have their real heights, make sure it is still in view.
+    requestAnimationFrame(() => {
+      if (this.passage === passage) reveal(passage.el.getBoundingClientRect(), this.toolbar);
+    });
   }
 
   /** The focus came to a passage (by key, click or tap). */
