@@ -20,7 +20,7 @@ help:
 	@echo "make run   - set up .venv, upgrade the database, load the demo, serve on http://127.0.0.1:5000"
 	@echo "make serve - production: gunicorn with $(WORKERS) workers on $(BIND) (needs SECRET_KEY)"
 	@echo "make test  - set up .venv, test tools, Chromium and PostgreSQL; the whole suite on"
-	@echo "             SQLite, then again on PostgreSQL"
+	@echo "             SQLite, then again on PostgreSQL (browser tests: those that save)"
 	@echo "make lint  - ruff"
 	@echo "make audit - pip-audit: known vulnerabilities of the installed packages (needs"
 	@echo "             PyPI's JSON API or osv.dev)"
@@ -67,10 +67,12 @@ test-sqlite: setup-test
 	$(BIN)/python -m pytest -m "not browser" -n $(JOBS)
 	$(BIN)/python -m pytest -m browser
 
-# The same again on PostgreSQL, browser tests included.
+# The same again on PostgreSQL. Of the browser tests, those whose server side differs by
+# database (saving, conflicts, submitting, imports: marked every_database) run again; the rest
+# drive the same pages and scripts, which the database does not change.
 test-postgres: setup-test postgres
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "not browser" -n $(JOBS)
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m browser
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "browser and every_database"
 
 postgres:
 	@sh .ci/postgres.sh

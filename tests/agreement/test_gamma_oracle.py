@@ -17,8 +17,24 @@ import pytest
 from app.agreement import gamma
 from app.agreement._alignment import Dissimilarity, best_alignment, make_continuum
 
-pygamma = pytest.importorskip("pygamma_agreement")
-from pyannote.core import Segment  # noqa: E402  (installed with pygamma-agreement)
+
+class _OnFirstUse:
+    """pygamma-agreement compiles its numba functions on import (about 25 s): every pytest
+    process collects this module, so it is imported only by the process that runs these tests."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # pytest's own look-ups while collecting
+            raise AttributeError(name)
+        return getattr(pytest.importorskip("pygamma_agreement"), name)
+
+
+pygamma = _OnFirstUse()
+
+
+def Segment(start: float, end: float):  # noqa: N802  (pyannote's class, imported when used)
+    from pyannote.core import Segment as segment  # installed with pygamma-agreement
+
+    return segment(start, end)
 
 STUDIES = 30
 OUR_SAMPLES = 100

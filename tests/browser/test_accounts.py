@@ -100,7 +100,8 @@ def new_project_with_roster(page: Page, teacher: str) -> tuple[str, list[tuple[s
     page.wait_for_url(re.compile(r"/projects/\d+$"))
     project_url = page.url
     page.get_by_label(re.compile("One student a line")).fill(ROSTER)
-    page.get_by_role("button", name="Create accounts and print login slips").click()
+    page.get_by_role("button", name="Create accounts and print login slips").click(
+        timeout=60_000)  # hashes every new password first
     expect(page.get_by_role("heading", name=re.compile("Login slips"))).to_be_visible()
     slips = []
     for slip in page.locator(".slip").all():

@@ -15,7 +15,8 @@ from playwright.sync_api import Page, expect
 from app.services import accounts, projects
 from app.services.documents import import_files
 
-pytestmark = pytest.mark.browser
+# Saves and reads back through the server: run on PostgreSQL too (see the Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 PASSWORD = "browser-test-pw"
 # Came in with CRLF; holds a ZWJ family emoji, an emoji outside the BMP and a combining accent.

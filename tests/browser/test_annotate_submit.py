@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.test_annotate import sign_in
 from tests.browser.test_annotate_pointer import Seeded, open_page, saved, seeded, stored  # noqa: F401
 
-pytestmark = pytest.mark.browser
+# Saves and reads back through the server: run on PostgreSQL too (see the Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 
 def api(page: Page, seeded: Seeded, method: str, path: str, body: dict) -> dict:  # noqa: F811

@@ -16,7 +16,8 @@ from app.extensions import db
 from app.services import accounts, projects
 from app.services.documents import import_files
 
-pytestmark = pytest.mark.browser
+# Saves and reads back through the server: run on PostgreSQL too (see the Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 PASSWORD = "browser-test-pw"
 

@@ -13,7 +13,8 @@ from app.services.datasets.importing import import_file
 from tests.browser.test_pages import PASSWORD, new_class_project, sign_in, unique
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.browser
+# Saves and reads back through the server: run on PostgreSQL too (see the Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 
 def _annotated_project(app: Flask):

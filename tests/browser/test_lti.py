@@ -16,7 +16,8 @@ from app.services.documents import import_files
 from app.services.lti import people, platforms
 from tests.lti_platform import Served, SimulatedPlatform
 
-pytestmark = pytest.mark.browser
+# Saves and reads back through the server: run on PostgreSQL too (see the Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 
 @pytest.fixture

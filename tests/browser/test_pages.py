@@ -239,7 +239,8 @@ def test_roster_gives_printable_login_slips_that_work(page, live_app):
     # The slips' passwords work as they are (choosing one's own at first sign-in has its
     # own test in test_accounts.py).
     page.get_by_label("Students choose their own password the first time they sign in").uncheck()
-    page.get_by_role("button", name="Create accounts and print login slips").click()
+    page.get_by_role("button", name="Create accounts and print login slips").click(
+        timeout=60_000)  # hashes every new password first
 
     page.wait_for_url(f"**/projects/{project.id}/roster")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Login slips for {project.title}")

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.models import Document
 from tests.browser.test_pages import PASSWORD, document_rows, new_class_project, sign_in
 
-pytestmark = pytest.mark.browser
+# Saves and reads back through the server: run on PostgreSQL too (see the Makefile).
+pytestmark = [pytest.mark.browser, pytest.mark.every_database]
 
 FILES = Path(__file__).parent.parent / "files"
 MIME = {".html": "text/html", ".pdf": "application/pdf", ".txt": "text/plain"}
