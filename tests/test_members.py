@@ -129,3 +129,34 @@ def test_copying_a_project_carries_its_codebook_and_settings(client, login_as, k
     assert copy.documents == [] and [m.user_id for m in copy.memberships] == [teacher.id]
     assert client.post(f"/projects/{project.id}/copy",
                        data={"title": "", "csrf_token": token}).status_code == 400
+
+
+def test_pseudonymised_work_leaves_no_name_in_the_history_or_the_frozen_rounds(
+        client, login_as, klass):
+    from app.models import AnnotationEvent, RoundWork
+    from app.services import history, rounds
+
+    teacher, project, document, student, _ = klass
+    first = rounds.create_round(project, "Round 1", [document.id])
+    rounds.start_round(first, teacher)
+    second = rounds.create_round(project, "Retest", [document.id])
+    rounds.start_round(second, teacher)  # freezes dana's round-1 work on the document
+    assert db.session.scalar(sa.select(sa.func.count(RoundWork.id)).where(
+        RoundWork.user_id == student.id)) == 1
+    token = login_as(teacher)
+    assert remove(client, token, project, student, "pseudonymise",
+                  confirm=True).status_code == 302
+    shown = history.events(document)
+    assert shown and all("dana" not in (event["owner"], event["actor"]) for event in shown)
+    client.get(f"/projects/{project.id}/members")  # shows the removal's message, once
+    page = client.get(f"/projects/{project.id}/documents/{document.id}/history")
+    assert page.status_code == 200 and "dana" not in page.get_data(as_text=True)
+    assert "former-" in page.get_data(as_text=True)
+    assert client.get(f"/projects/{project.id}/documents/{document.id}/history?user=dana"
+                      ).get_data(as_text=True).count("former-") == 0  # not found by name
+    # The log itself is append-only: it still knows whose the changes were.
+    assert db.session.scalar(sa.select(sa.func.count(AnnotationEvent.id)).where(
+        AnnotationEvent.owner_id == student.id)) == len(
+        [event for event in shown if event["owner"].startswith("former-")])
+    assert db.session.scalar(sa.select(sa.func.count(RoundWork.id)).where(
+        RoundWork.user_id == student.id)) == 0

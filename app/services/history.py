@@ -271,7 +271,18 @@ def owner_filter(project: Any, user: User, wanted: str | None) -> list[int] | No
     found = db.session.scalar(sa.select(User.id).where(User.username == name))
     if found is None or (allowed is not None and found not in allowed):
         return []
-    return [found]
+    stand_ins = _stand_ins(project.id)
+    if found in stand_ins:  # a pseudonymised student is not found by their own name
+        return []
+    return [found, *(real for real, stand_in in stand_ins.items() if stand_in == found)]
+
+
+def _stand_ins(project_id: int) -> dict[int, int]:
+    """The project's pseudonymised students: their account -> the account shown instead."""
+    from app.models_people import Pseudonym
+
+    return dict(db.session.execute(sa.select(Pseudonym.user_id, Pseudonym.stand_in_id).where(
+        Pseudonym.project_id == project_id)).all())
 
 
 def events(document: Document, owner_ids: list[int] | None = None, limit: int = 1000
@@ -283,12 +294,18 @@ def events(document: Document, owner_ids: list[int] | None = None, limit: int = 
     if owner_ids is not None:
         query = query.where(AnnotationEvent.owner_id.in_(owner_ids))
     rows = db.session.scalars(query.order_by(AnnotationEvent.id.desc()).limit(limit)).all()
+    shown = _stand_ins(document.project_id)  # the log keeps pseudonymised students' accounts
     names = dict(db.session.execute(sa.select(User.id, User.username).where(
-        User.id.in_({r.owner_id for r in rows}))).all()) if rows else {}
+        User.id.in_({shown.get(r.owner_id, r.owner_id) for r in rows}
+                    | {shown[r.actor_id] for r in rows if r.actor_id in shown}))).all()
+                 ) if rows else {}
     words = vocabulary(document.project_id)
     return [{
-        "id": r.id, "at": r.at.isoformat(), "when": r.at, "owner": names.get(r.owner_id, "?"),
-        "owner_id": r.owner_id, "actor": r.actor_name, "kind": r.kind, "action": r.action,
+        "id": r.id, "at": r.at.isoformat(), "when": r.at,
+        "owner": names.get(shown.get(r.owner_id, r.owner_id), "?"),
+        "owner_id": shown.get(r.owner_id, r.owner_id),
+        "actor": names.get(shown[r.actor_id], "?") if r.actor_id in shown else r.actor_name,
+        "kind": r.kind, "action": r.action,
         "object_id": r.object_id, "before": r.before, "after": r.after,
         "summary": _describe(r, document, words),
         "restorable": r.kind == "span" and r.action == "delete",
@@ -306,7 +323,8 @@ def restore_span(user: User, document: Document, event_id: int
     if event is None or event.document_id != document.id or event.kind != "span" \
             or event.action != "delete":
         raise NotFound("No such deleted span in this document's history.")
-    owner = db.session.get(User, event.owner_id)
+    owner = db.session.get(User, _stand_ins(document.project_id).get(event.owner_id,
+                                                                       event.owner_id))
     if owner is None:
         raise NotFound("The annotator of this span no longer exists.")
     if owner.id != user.id and not (owner.username == gold.GOLD_USERNAME

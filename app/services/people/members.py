@@ -26,9 +26,11 @@ from app.models import (
     Membership,
     PassageTag,
     Project,
+    RoundWork,
     Span,
     User,
 )
+from app.models_people import Pseudonym
 from app.services import accounts, projects
 from app.services.errors import ConfirmationNeeded, Invalid, NotFound
 
@@ -65,8 +67,9 @@ class Removal:
     kept_as: str  # the username the work now stands under
 
 
-def _stand_in() -> User:
-    """An account that can never sign in, to hold pseudonymised work."""
+def _stand_in(project: Project, student: User) -> User:
+    """A new account that can never sign in, to hold the student's pseudonymised work in the
+    project (a new one each time: the work of a second stay may overlap the first's)."""
     while True:
         username = f"former-{accounts.random_suffix(8)}"
         if not accounts.username_taken(username):
@@ -76,6 +79,13 @@ def _stand_in() -> User:
     user.set_password(secrets.token_urlsafe(32))  # never told to anyone
     db.session.add(user)
     db.session.flush()
+    # The history shows all of the student's changes in the project under the newest name.
+    pseudonym = db.session.scalar(sa.select(Pseudonym).where(
+        Pseudonym.project_id == project.id, Pseudonym.user_id == student.id))
+    if pseudonym is None:
+        db.session.add(Pseudonym(project_id=project.id, user_id=student.id, stand_in_id=user.id))
+    else:
+        pseudonym.stand_in_id = user.id
     return user
 
 
@@ -93,6 +103,11 @@ def _hand_over(project: Project, old: User, new: User) -> None:
     db.session.execute(sa.update(ClaimLink).where(
         ClaimLink.linked_by_id == old.id, ClaimLink.document_id.in_(documents))
         .values(linked_by_id=new.id).execution_options(synchronize_session=False))
+    # The work frozen by rounds names them too. The history of changes is append-only: it
+    # is shown under the stand-in's name (app.services.history reads the Pseudonym).
+    db.session.execute(sa.update(RoundWork).where(
+        RoundWork.user_id == old.id, RoundWork.document_id.in_(documents))
+        .values(user_id=new.id).execution_options(synchronize_session=False))
     db.session.execute(sa.update(EntityAlias).where(
         EntityAlias.proposed_by_id == old.id, EntityAlias.project_id == project.id)
         .values(proposed_by_id=new.id).execution_options(synchronize_session=False))
@@ -112,7 +127,7 @@ def remove_student(project: Project, user_id: int, how: str, *, confirm: bool) -
     kept_as = user.username
     try:
         if how == "pseudonymise":
-            stand_in = _stand_in()
+            stand_in = _stand_in(project, user)
             _hand_over(project, user, stand_in)
             kept_as = stand_in.username
         _leave(project, user)
