@@ -3,6 +3,7 @@
 // open the span the caret is in; and the words a screen reader hears as the caret moves.
 
 import { announce, quote } from "./announce.js";
+import { pressed } from "./shortcuts.js";
 
 export function caretCommands({ caret, wordFind, store, renderer, passages, openSpan, getLayer, focusedPassage }) {
   function caretKey(event) {
@@ -12,9 +13,10 @@ export function caretCommands({ caret, wordFind, store, renderer, passages, open
     if (event.key === "ArrowRight" || event.key === "ArrowLeft") return caret.move(event.key === "ArrowRight" ? 1 : -1, extend);
     if (event.ctrlKey) return false;
     if (event.key === "Home" || event.key === "End") return caret.edge(event.key === "Home" ? -1 : 1, extend);
-    if (event.key === "[") caret.setStart();
-    else if (event.key === "]") caret.setEnd();
-    else if (event.key === "/") wordFind.open();
+    // By the physical key too: a Russian layout types "х" where "[" is, "." where "/" is.
+    if (pressed(event, "[")) caret.setStart();
+    else if (pressed(event, "]")) caret.setEnd();
+    else if (pressed(event, "/")) wordFind.open();
     else if (event.key === "Enter") {
       const range = caret.range();
       const id = range && innermostIn(range);
