@@ -623,6 +623,26 @@ def test_a_refused_page_edit_flashes_the_reason_and_changes_nothing(client, proj
     assert project.codebook.version == 1
 
 
+def test_a_cyrillic_shortcut_is_set_in_the_page_and_a_bad_one_is_named(client, project,
+                                                                      login_as, teacher_api):
+    token = login_as(project.memberships[0].user)
+    label = label_of(project, "source", "testimony")
+    url = f"{PAGE.format(project.id)}/labels/{label.id}"
+    page = client.get(PAGE.format(project.id)).get_data(as_text=True)
+    assert 'pattern="[a-z0-9]"' not in page  # the browser's bare "match the format" is gone
+    assert client.post(url, data={"csrf_token": token, "shortcut": "Ж"}).status_code == 302
+    assert label_of(project, "source", "testimony").shortcut == "ж"
+    response = client.post(url, follow_redirects=True, data={"csrf_token": token,
+                                                             "shortcut": "!"})
+    assert "flash-error" in response.get_data(as_text=True)
+    assert "The shortcut key &#39;!&#39; is not one letter" in response.get_data(as_text=True)
+    api, headers = teacher_api
+    response = client.patch(f"{api}/labels/{label.id}", headers=headers, json={"shortcut": "12"})
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"shortcut": "invalid"}
+    assert label_of(project, "source", "testimony").shortcut == "ж"
+
+
 def test_unchanged_page_edit_says_so(client, project, login_as):
     token = login_as(project.memberships[0].user)
     label = label_of(project, "source", "news_report")
