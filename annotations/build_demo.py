@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.i18n.detect import detect  # noqa: E402
 from app.services.documents import DocumentDraft, seed_drafts  # noqa: E402
 from app.services.errors import Invalid  # noqa: E402
 from app.services.ratings import clean_rating, missing_required  # noqa: E402
@@ -456,6 +457,8 @@ class Document:
             "url": draft.url,
             "source_name": draft.source_name,
             "notes": draft.notes,
+            # As the importer detects it, so that the loaded demo exports the same bytes.
+            "language": detect(self.text) or None,
             "text": self.text,
             "text_hash": "sha256:" + draft.sha256,
             "offset_unit": "codepoint",

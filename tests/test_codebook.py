@@ -90,8 +90,12 @@ def test_add_label_defaults(project):
     ({"color": "#12345"}, "color"),
     ({"color": "#GG0000"}, "color"),
     ({"shortcut": "ab"}, "shortcut"),
-    ({"shortcut": "Q"}, "shortcut"),
+    ({"shortcut": "L"}, "shortcut"),          # lower-cased: loaded_language has "l"
     ({"shortcut": "-"}, "shortcut"),
+    ({"shortcut": "😀"}, "shortcut"),
+    ({"shortcut": "дд"}, "shortcut"),
+    ({"shortcut": "д"}, "shortcut"),          # the L key on a Russian keyboard: "l"'s
+    ({"shortcut": "х"}, "shortcut"),          # the [ key, the word caret's
     ({"shortcut": "l"}, "shortcut"),          # loaded_language has it
     ({"definition": "d" * 2001}, "definition"),
     ({"example": "e" * 1001}, "example"),
@@ -173,6 +177,40 @@ def test_update_label_refuses_bad_input_and_changes_nothing(project, changes, fi
 def test_shortcut_message_names_the_label_that_has_it(project):
     with pytest.raises(Invalid, match="Official / institutional statement"):
         codebooks.update_label(label_of(project, "source", "news_report"), shortcut="o")
+
+
+@pytest.mark.parametrize(("given", "stored"), [
+    ("т", "т"),             # Cyrillic, the N key on a Russian layout (news_report has n)
+    ("Ж", "ж"),             # lower-cased
+    ("ғ", "ғ"),             # Kazakh, on the digit row (5)
+    ("ب", "ب"),             # Arabic: no fixed key, matched by the letter typed
+    ("e\u0301", "é"),       # one grapheme, stored composed
+    ("Q", "q"),
+    ("7", "7"),
+])
+def test_a_shortcut_may_be_any_single_letter_of_any_script(project, given, stored):
+    label = label_of(project, "source", "testimony")  # t
+    codebooks.update_label(label_of(project, "source", "news_report"), shortcut="")
+    assert codebooks.update_label(label, shortcut=given)
+    assert label.shortcut == stored
+
+
+def test_a_letter_on_the_same_physical_key_as_a_taken_one_is_refused(project):
+    # "т" is where "n" is on a Russian or Kazakh keyboard: one key press, two labels.
+    with pytest.raises(Invalid, match="News reporting.*same key") as caught:
+        codebooks.update_label(label_of(project, "source", "testimony"), shortcut="т")
+    assert caught.value.fields == {"shortcut": "taken"}
+    # "і" is the Kazakh layout's 3 key: a label on "3" takes it.
+    codebooks.update_label(label_of(project, "source", "testimony"), shortcut="3")
+    with pytest.raises(Invalid, match="same key"):
+        codebooks.update_label(label_of(project, "source", "reference"), shortcut="і")
+
+
+def test_the_codebook_says_which_physical_key_each_shortcut_is(project):
+    codebooks.update_label(label_of(project, "source", "news_report"), shortcut="ә")
+    data = codebooks.codebook_as_dict(project.codebook, with_usage=False)
+    codes = {label["key"]: label["shortcut_code"] for label in data["layers"][0]["labels"]}
+    assert codes["news_report"] == "Digit2" and codes["official_statement"] == "KeyO"
 
 
 def test_a_label_may_drop_its_shortcut(project):
@@ -583,6 +621,26 @@ def test_a_refused_page_edit_flashes_the_reason_and_changes_nothing(client, proj
     assert "flash-error" in page and "already used by" in page
     assert label_of(project, "source", "news_report").name == "News reporting"
     assert project.codebook.version == 1
+
+
+def test_a_cyrillic_shortcut_is_set_in_the_page_and_a_bad_one_is_named(client, project,
+                                                                      login_as, teacher_api):
+    token = login_as(project.memberships[0].user)
+    label = label_of(project, "source", "testimony")
+    url = f"{PAGE.format(project.id)}/labels/{label.id}"
+    page = client.get(PAGE.format(project.id)).get_data(as_text=True)
+    assert 'pattern="[a-z0-9]"' not in page  # the browser's bare "match the format" is gone
+    assert client.post(url, data={"csrf_token": token, "shortcut": "Ж"}).status_code == 302
+    assert label_of(project, "source", "testimony").shortcut == "ж"
+    response = client.post(url, follow_redirects=True, data={"csrf_token": token,
+                                                             "shortcut": "!"})
+    assert "flash-error" in response.get_data(as_text=True)
+    assert "The shortcut key &#39;!&#39; is not one letter" in response.get_data(as_text=True)
+    api, headers = teacher_api
+    response = client.patch(f"{api}/labels/{label.id}", headers=headers, json={"shortcut": "12"})
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"shortcut": "invalid"}
+    assert label_of(project, "source", "testimony").shortcut == "ж"
 
 
 def test_unchanged_page_edit_says_so(client, project, login_as):

@@ -26,7 +26,8 @@ class LabelCreate(s.Strict):
     name: str = Field(max_length=200)
     definition: str = Field(default="", max_length=2000)
     example: str = Field(default="", max_length=1000)
-    shortcut: str = Field(default="", description="One lowercase letter or digit")
+    shortcut: str = Field(default="", description="One letter of any script, or one digit "
+                          "(stored lower-cased)")
     color: str = Field(default=codebooks.DEFAULT_COLOR, description="#RRGGBB")
     group: str = Field(default="", max_length=80)
 
@@ -36,7 +37,8 @@ class LabelUpdate(s.Strict):
     definition: str | None = Field(default=None, max_length=2000)
     example: str | None = Field(default=None, max_length=1000)
     shortcut: str | None = Field(default=None,
-                                 description="One lowercase letter or digit; empty for none")
+                                 description="One letter of any script, or one digit; "
+                                             "empty for none")
     color: str | None = Field(default=None, description="#RRGGBB")
     group: str | None = Field(default=None, max_length=80)
     position: StrictInt | None = Field(default=None, ge=0,

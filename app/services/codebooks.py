@@ -15,7 +15,7 @@ import yaml
 
 from app.extensions import db
 from app.models import Codebook, CodebookLayer, Label, PassageTag, Project, Span, utcnow
-from app.services import codebook_changes, quotas
+from app.services import codebook_changes, quotas, shortcuts
 from app.services.errors import Conflict, Invalid, NotFound
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "codebook" / "default.yaml"
@@ -153,6 +153,8 @@ def codebook_as_dict(codebook: Codebook, *, with_usage: bool = True) -> dict[str
                         "example_file": label.example_file,
                         "group": label.group,
                         "shortcut": label.shortcut,
+                        # The physical key the annotation page also matches it by.
+                        "shortcut_code": shortcuts.physical_key(label.shortcut),
                         "color": label.color,
                         "active": label.active,
                         "position": label.position,
@@ -174,7 +176,6 @@ def codebook_as_dict(codebook: Codebook, *, with_usage: bool = True) -> dict[str
 
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_.]{0,79}")
 COLOR_PATTERN = re.compile(r"#[0-9A-Fa-f]{6}")
-SHORTCUT_PATTERN = re.compile(r"[a-z0-9]")
 DEFAULT_COLOR = "#888888"
 MAX_NAME, MAX_DEFINITION, MAX_EXAMPLE, MAX_POLE = 200, 2000, 1000, 200
 SLANT_FIELD = "slant"
@@ -263,16 +264,24 @@ def _check(layer: CodebookLayer, label: Label | None, values: dict[str, Any]) ->
             bad("group", "unknown", f"The layer '{layer.name}' has no group '{group}'.")
         clean["group"] = group
     if "shortcut" in values:
-        shortcut = _text(values["shortcut"])
-        if shortcut and not SHORTCUT_PATTERN.fullmatch(shortcut):
-            bad("shortcut", "invalid", "A shortcut is one lowercase letter or digit.")
+        given = _text(values["shortcut"])
+        shortcut = shortcuts.clean(given) if given else ""
+        if shortcut is None:
+            bad("shortcut", "invalid", f"The shortcut key '{given}' is not one letter (of any "
+                "alphabet) or one digit.")
+        elif shortcut and shortcuts.reserved(shortcut):
+            bad("shortcut", "reserved", f"The shortcut key '{shortcut}' is on the key of "
+                f"'{shortcuts.reserved(shortcut)}', which the annotation page uses itself.")
         elif shortcut and (label is None or label.active):
             # Retired labels keep their shortcut, but it does not block active ones.
             holder = _shortcut_holder(layer, shortcut, label)
             if holder is not None:
+                same = ("" if holder.shortcut == shortcut else
+                        f" (its key '{holder.shortcut}' is the same key on a Russian or "
+                        "Kazakh keyboard)")
                 bad("shortcut", "taken", f"The shortcut '{shortcut}' is already used by "
-                    f"'{holder.name}' in the layer '{layer.name}'.")
-        clean["shortcut"] = shortcut
+                    f"'{holder.name}' in the layer '{layer.name}'{same}.")
+        clean["shortcut"] = shortcut or ""
     if fields:
         raise Invalid(" ".join(messages), fields)
     return clean
@@ -280,7 +289,8 @@ def _check(layer: CodebookLayer, label: Label | None, values: dict[str, Any]) ->
 
 def _shortcut_holder(layer: CodebookLayer, shortcut: str, label: Label | None) -> Label | None:
     return next((other for other in layer.labels
-                 if other.active and other is not label and other.shortcut == shortcut), None)
+                 if other.active and other is not label and other.shortcut
+                 and shortcuts.same_key(other.shortcut, shortcut)), None)
 
 
 def _transaction(codebook: Codebook, change: Callable[[], bool]) -> bool:

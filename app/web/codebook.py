@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,7 +21,7 @@ from wtforms import (
 
 from app.extensions import db
 from app.models import CodebookLayer, Label, Project
-from app.services import codebooks, projects
+from app.services import codebooks, projects, shortcuts
 from app.services.errors import NotFound, ServiceError
 from app.web import bp
 from app.web.forms import ActionForm
@@ -36,8 +37,10 @@ class LabelForm(FlaskForm):
     definition = TextAreaField("Definition", render_kw={"rows": 3,
                                                         "maxlength": codebooks.MAX_DEFINITION})
     example = TextAreaField("Example", render_kw={"rows": 2, "maxlength": codebooks.MAX_EXAMPLE})
-    shortcut = StringField("Shortcut key", render_kw={"maxlength": 1, "size": 2,
-                                                      "autocomplete": "off"})
+    # One letter of any script (a few code points with its marks) or a digit: the service
+    # says what is wrong, in words, rather than the browser's bare pattern message.
+    shortcut = StringField(_l("Shortcut key"), render_kw={"maxlength": shortcuts.MAX_LENGTH,
+                                                          "size": 2, "autocomplete": "off"})
     color = ColorField("Colour", default=codebooks.DEFAULT_COLOR)
     group = SelectField("Group", choices=[SelectChoice("", "(none)")], default="",
                         validate_choice=False)

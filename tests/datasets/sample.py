@@ -47,7 +47,8 @@ def sample_records() -> list[dict]:
     record_a = {
         "schema": SCHEMA, "id": 1, "title": "Police & witnesses", "publisher": "Example News",
         "author": "A. Writer", "published": "2011-12-17", "url": "https://example.org/a",
-        "source_name": "a.txt", "notes": "", "text": TEXT_A, "text_hash": text_hash(TEXT_A),
+        "source_name": "a.txt", "notes": "", "language": "en", "text": TEXT_A,
+        "text_hash": text_hash(TEXT_A),
         "offset_unit": "codepoint", "codebook": {"key": "media-literacy-default", "version": 1},
         "passages": a,
         "annotators": {
@@ -78,7 +79,8 @@ def sample_records() -> list[dict]:
           "gold": None} for s, e in _passages(TEXT_B)]
     record_b = {
         "schema": SCHEMA, "id": 2, "title": "Akimat statement", "publisher": "", "author": "",
-        "published": "", "url": "", "source_name": "b.txt", "notes": "", "text": TEXT_B,
+        "published": "", "url": "", "source_name": "b.txt", "notes": "", "language": "en",
+        "text": TEXT_B,
         "text_hash": text_hash(TEXT_B), "offset_unit": "codepoint",
         "codebook": {"key": "media-literacy-default", "version": 1}, "passages": b,
         "annotators": {"aigerim": {"done": True, "rating": None, "spans": [

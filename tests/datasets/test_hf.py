@@ -52,7 +52,7 @@ def test_card_declares_config_and_features(tmp_path):
         {"split": "train", "path": "data/train.jsonl"}]}]
     names = [f["name"] for f in meta["dataset_info"]["features"]]
     assert names == ["document_id", "title", "publisher", "author", "published", "url",
-                     "source_name", "text", "text_hash", "annotator", "is_gold", "done",
+                     "source_name", "language", "text", "text_hash", "annotator", "is_gold", "done",
                      "spans", "passages", "rating"]
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "| rhetoric | `name_calling` | Name calling |" in card
@@ -73,8 +73,8 @@ def test_load_dataset_reads_the_declared_features(tmp_path, load):
     expected = datasets.Features({
         "document_id": Value("int64"),
         **{name: Value("string") for name in ("title", "publisher", "author", "published",
-                                              "url", "source_name", "text", "text_hash",
-                                              "annotator")},
+                                              "url", "source_name", "language", "text",
+                                              "text_hash", "annotator")},
         "is_gold": Value("bool"), "done": Value("bool"),
         "spans": List({"layer": Value("string"), "label": Value("string"),
                        "start": Value("int64"), "end": Value("int64"),
@@ -87,6 +87,7 @@ def test_load_dataset_reads_the_declared_features(tmp_path, load):
     })
     assert train.features == expected
     assert train.num_rows == 4
+    assert set(train["language"]) == {"en"}
 
     texts = {r["id"]: r["text"] for r in sample_records()}
     for row in train:

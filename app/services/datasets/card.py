@@ -8,7 +8,7 @@ for a large export.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from app.models import (
     Span,
     User,
 )
-from app.services.datasets.core import GOLD, SCHEMA
+from app.services.datasets.core import GOLD, SCHEMA, language_list
 from app.services.datasets.export import (
     EVERYTHING,
     RATING,
@@ -124,6 +124,15 @@ def _format_notes(fmt: str, ctx: Any, counts: dict[tuple[str, str], dict[str, in
     return []
 
 
+def _languages(ids: list[int]) -> Counter[str]:
+    """Documents per language code among `ids` ("" for those not known)."""
+    if not ids:
+        return Counter()
+    rows = db.session.execute(sa.select(Document.language, sa.func.count(Document.id))
+                              .where(Document.id.in_(ids)).group_by(Document.language))
+    return Counter({language or "": count for language, count in rows})
+
+
 def dataset_card(project: Project, filters: Filters = EVERYTHING, fmt: str = "jsonl") -> str:
     """The card for an export of `project` with `filters` in format `fmt`."""
     from app.services.agreement import Scope, build_report
@@ -142,6 +151,7 @@ def dataset_card(project: Project, filters: Filters = EVERYTHING, fmt: str = "js
         f"`{_cell(codebook.key)}`, version {codebook.version}.", "",
         "## Contents", "",
         f"- Documents: {len(ids)} ({characters:,} characters)",
+        f"- Languages (ISO 639-1): {language_list(_languages(ids))}",
         f"- Annotators: {len([n for n in names if n != GOLD])}"
         + (" (pseudonymised: names replaced by stable pseudonyms)" if filters.pseudonymise
            else ""),

@@ -9,6 +9,7 @@ line of our `jsonl` format (schema `sourcemark.document/1`, documented in
       "id": 17,                                  # the document's id where it was exported
       "title": "...", "publisher": "...", "author": "...", "published": "2011-12-17",
       "url": "...", "source_name": "000_x.txt", "notes": "...",
+      "language": "kk",                          # ISO 639-1, or null when not known
       "text": "...",                             # canonical text (LF, NFC)
       "text_hash": "sha256:<hex of the UTF-8 text>",
       "offset_unit": "codepoint",
@@ -31,6 +32,7 @@ offsets are the file's own (the importer canonicalises and maps them).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,3 +223,14 @@ def file_stem(record: dict[str, Any]) -> str:
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}", stem):
         return stem
     return f"document-{record.get('id', 0)}"
+
+
+def language_list(languages: Counter[str]) -> str:
+    """"kk (3 documents), ru (1 document), not known (1 document)", or "none"."""
+    def documents(n: int) -> str:
+        return f"{n} document{'' if n == 1 else 's'}"
+
+    parts = [f"{code} ({documents(n)})" for code, n in sorted(languages.items()) if code]
+    if languages.get(""):
+        parts.append(f"not known ({documents(languages[''])})")
+    return ", ".join(parts) or "none"

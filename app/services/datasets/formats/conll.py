@@ -1,7 +1,8 @@
 """CoNLL-2003-style BIO tags per token, one tag column per layer, one file per annotator.
 
 The zip holds `<annotator>.conll` for each annotator, `gold.conll` where a gold key exists,
-`documents.tsv` (which document each `-DOCSTART-` of each file is) and `README.txt` (the
+`documents.tsv` (which document each `-DOCSTART-` of each file is, with its language) and
+`README.txt` (the
 columns, the rules below and how many spans each file had to leave out).
 
 Each file is the CoNLL-2003 layout with tabs (or, as the `conll-space` export writes it,
@@ -283,7 +284,8 @@ def readme(ctx: ExportContext, files: _Files, order: list[str], separator: str =
         f"CoNLL export of {ctx.project_title or 'a Sourcemark project'}",
         "",
         "Files: one <annotator>.conll per annotator, gold.conll for the gold key (if any).",
-        "documents.tsv names the document behind each -DOCSTART- of each file, in order.",
+        "documents.tsv names the document behind each -DOCSTART- of each file, in order,",
+        "with its language (ISO 639-1; empty when not known).",
         "",
         f"Layout (CoNLL-2003 {layout}, UTF-8): a '-DOCSTART-' line and a blank line start",
         "each document; one token per line; a blank line ends each sentence (a sentence",
@@ -332,7 +334,7 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext,
     end."""
     files = _Files()
     index = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    index.write(b"file\tposition\tdocument_id\tsource_name\ttitle\tdone\n")
+    index.write(b"file\tposition\tdocument_id\tsource_name\ttitle\tdone\tlanguage\n")
     try:
         for record in records:
             text = record.get("text", "")
@@ -351,7 +353,8 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext,
                     record.get("annotators", {}).get(annotator, {}).get("done"))).lower()
                 index.write("\t".join([name, str(counts.documents), str(record.get("id", "")),
                                        _tsv(record.get("source_name")),
-                                       _tsv(record.get("title")), done]).encode("utf-8")
+                                       _tsv(record.get("title")), done,
+                                       _tsv(record.get("language"))]).encode("utf-8")
                             + b"\n")
         gold = files.names.get(None)
         order = sorted(n for n in files.files if n != gold) + ([gold] if gold else [])

@@ -9,7 +9,8 @@ One row per document and annotator, and one for the gold key (annotator `gold`,
 `is_gold` true) where it exists:
 
 - the document: `document_id`, `title`, `publisher`, `author`, `published`, `url`,
-  `source_name`, `text` (LF, NFC) and `text_hash`;
+  `source_name`, `language` (ISO 639-1, "" when not known), `text` (LF, NFC) and
+  `text_hash`; the card's `language` lists the languages of the documents;
 - `annotator`, `is_gold`, `done` (null for the gold key);
 - `spans`: this annotator's spans {layer, label, start, end, text, note, attributes},
   offsets in code points (Python string indexes), half-open; `attributes` is a JSON
@@ -34,7 +35,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from app.services.datasets.core import GOLD, ExportContext
+from app.services.datasets.core import GOLD, ExportContext, language_list
 
 NAME = "hf"
 EXTENSION = ".zip"
@@ -56,7 +57,8 @@ SPAN_FEATURES: list[Feature] = [
     _value("attributes", "string")]
 PASSAGE_FEATURES: list[Feature] = [
     _value("start", "int64"), _value("end", "int64"), _value("label", "string")]
-DOCUMENT_FIELDS = ("title", "publisher", "author", "published", "url", "source_name")
+DOCUMENT_FIELDS = ("title", "publisher", "author", "published", "url", "source_name",
+                   "language")
 
 
 def _special_key(field: dict[str, Any]) -> str | None:
@@ -169,10 +171,17 @@ def rows(record: dict[str, Any], ctx: ExportContext) -> list[dict[str, Any]]:
     return out
 
 
-def card(ctx: ExportContext, counts: Counter[str], layer_counts: Counter[str]) -> str:
-    """README.md: YAML front matter for the `datasets` library, then a description."""
+def card(ctx: ExportContext, counts: Counter[str], layer_counts: Counter[str],
+         languages: Counter[str] | None = None) -> str:
+    """README.md: YAML front matter for the `datasets` library, then a description.
+
+    `languages`: documents per language code ("" for those whose language is not known).
+    """
+    languages = languages or Counter()
     meta: dict[str, Any] = {
         "pretty_name": ctx.project_title or "Sourcemark annotations",
+        # The Hub's card metadata: the languages of the texts (ISO 639-1).
+        "language": sorted(code for code in languages if code),
         "task_categories": ["token-classification"],
         "tags": ["sourcemark", "span-annotation"],
         "configs": [{"config_name": "default", "default": True,
@@ -196,6 +205,7 @@ def card(ctx: ExportContext, counts: Counter[str], layer_counts: Counter[str]) -
         "the document finished (null for the gold key).", "",
         f"- {counts['documents']} documents, {counts['rows']} rows "
         f"({counts['gold_rows']} gold), {counts['spans']} spans.",
+        "- Languages (`language`, ISO 639-1): " + language_list(languages) + ".",
     ]
     layers = [k for k in ctx.layers if k in layer_counts]
     for layer in layers + sorted(k for k in layer_counts if k not in ctx.layers):
@@ -242,11 +252,13 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
     the counts."""
     counts: Counter[str] = Counter()
     layer_counts: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         # The size is unknown until the end: allow ZIP64 in case it passes 2 GiB.
         with archive.open(DATA_FILE, "w", force_zip64=True) as data:
             for record in records:
                 counts["documents"] += 1
+                languages[record.get("language") or ""] += 1
                 for row in rows(record, ctx):
                     counts["rows"] += 1
                     counts["gold_rows"] += row["is_gold"]
@@ -255,4 +267,4 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
                     data.write(json.dumps(row, ensure_ascii=False,
                                           separators=(",", ":")).encode("utf-8"))
                     data.write(b"\n")
-        archive.writestr("README.md", card(ctx, counts, layer_counts))
+        archive.writestr("README.md", card(ctx, counts, layer_counts, languages))

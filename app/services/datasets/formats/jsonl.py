@@ -86,7 +86,7 @@ class _Checker:
             self.bad("offset_unit", "must be \"codepoint\"")
         self.kind(record.get("text"), str, "text", "the document's text")
         for key in ("title", "publisher", "author", "published", "url", "source_name",
-                    "notes", "text_hash"):
+                    "notes", "language", "text_hash"):
             if record.get(key) is not None:
                 self.kind(record[key], str, key, "text")
         passages = record.get("passages", [])

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.i18n import detect
 from app.models import Document, Passage
 from app.services.datasets.core import text_hash
 from app.services.datasets.importing.problems import Problems, Where, where_of
@@ -45,6 +46,13 @@ def _text(raw: Any, where: Where, problems: Problems, exact: bool,
     except TextError as error:
         problems.add(where, "text", error.problem.message)
         return None
+
+
+def _language(value: Any) -> str:
+    """A record's language code when it names a language, else "" (then it is detected)."""
+    if not isinstance(value, str) or not value or len(value) > 16 or not detect.known(value):
+        return ""
+    return value
 
 
 def _given_passages(record: dict[str, Any], text: str, where: Where,
@@ -157,7 +165,9 @@ class DocumentSteps(State):
             text=text, text_sha256=sha256_hex(text), char_count=len(text),
             publisher=meta["publisher"], author=meta["author"], published=published, url=url,
             source_name=name, notes=str(record.get("notes") or "").strip(), position=position,
-            created_by_id=self.actor.id if self.actor else None)
+            created_by_id=self.actor.id if self.actor else None,
+            # The file's word for the language; else (none, or not one) it is detected.
+            language=_language(record.get("language")))
         document.passages = [Passage(index=i, start=s, end=e)
                              for i, (s, e) in enumerate(passages)]
         return document  # stored by import_records, in parts when there are many

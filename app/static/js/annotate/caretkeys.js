@@ -1,20 +1,28 @@
-// The keys of the word caret (caret.js) and what they do on the page: ←/→ by word, Shift to
-// select, Home/End, [ and ] to set the selection's start and end, / to find a word, Enter to
-// open the span the caret is in; and the words a screen reader hears as the caret moves.
+// The keys of the word caret (caret.js) and what they do on the page: ←/→ by word (the way
+// they point: ← is the next word in a right-to-left text), Shift to select, Home/End, [ and ]
+// to set the selection's start and end, / to find a word, Enter to open the span the caret is
+// in; and the words a screen reader hears as the caret moves.
 
 import { announce, quote } from "./announce.js";
+import { pressed } from "./shortcuts.js";
 
 export function caretCommands({ caret, wordFind, store, renderer, passages, openSpan, getLayer, focusedPassage }) {
   function caretKey(event) {
     const passage = focusedPassage();
     if (!passage || event.target !== passage.el) return false;
     const extend = event.shiftKey;
-    if (event.key === "ArrowRight" || event.key === "ArrowLeft") return caret.move(event.key === "ArrowRight" ? 1 : -1, extend);
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      // The arrows go the way they point: in a right-to-left text the next word in reading
+      // order is to the left (as the browser's own caret goes).
+      const forward = getComputedStyle(passage.el).direction === "rtl" ? "ArrowLeft" : "ArrowRight";
+      return caret.move(event.key === forward ? 1 : -1, extend);
+    }
     if (event.ctrlKey) return false;
     if (event.key === "Home" || event.key === "End") return caret.edge(event.key === "Home" ? -1 : 1, extend);
-    if (event.key === "[") caret.setStart();
-    else if (event.key === "]") caret.setEnd();
-    else if (event.key === "/") wordFind.open();
+    // By the physical key too: a Russian layout types "х" where "[" is, "." where "/" is.
+    if (pressed(event, "[")) caret.setStart();
+    else if (pressed(event, "]")) caret.setEnd();
+    else if (pressed(event, "/")) wordFind.open();
     else if (event.key === "Enter") {
       const range = caret.range();
       const id = range && innermostIn(range);

@@ -19,6 +19,7 @@ import { renderNotSaved } from "./notsaved.js";
 import { initPalette, openPalette } from "./palette.js";
 import { Renderer } from "./render.js";
 import { hideSheet, showSheet } from "./sheet.js";
+import { labelForKey, pressed, readLayout, showPageKeys } from "./shortcuts.js";
 import { Store } from "./store.js";
 import { Submit } from "./submit.js";
 import { SpanList } from "./spanlist.js";
@@ -252,14 +253,12 @@ function movePassage(step) {
   caret.focusPassage(passages[Math.max(0, Math.min(passages.length - 1, index))]);
 }
 
-function labelForKey(layerKey, key) {
-  return layers.get(layerKey).labels.find((l) => l.active && l.shortcut === key);
-}
-
 // --- keyboard --------------------------------------------------------------------------------
 
 document.addEventListener("keydown", (event) => {
-  const typing = event.target.closest?.("input, textarea, select");
+  // Keys typed into a field (a note, the find box, an editable region) are text, not commands;
+  // so are those an input method is still composing.
+  const typing = event.target.closest?.("input, textarea, select") || event.target.isContentEditable || event.isComposing;
   if (event.key === "Escape") {
     if (!$("help").hidden) {
       showHelp(false);
@@ -291,7 +290,7 @@ document.addEventListener("keydown", (event) => {
     }
     return;
   }
-  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
+  if ((event.ctrlKey || event.metaKey) && pressed(event, "z")) {
     burst.commit();
     if (store.undo()) {
       event.preventDefault();
@@ -309,19 +308,20 @@ document.addEventListener("keydown", (event) => {
     toggleHelp();
     return;
   }
-  const label = event.key.length === 1 ? labelForKey(activeLayer, event.key.toLowerCase()) : null;
+  const label = labelForKey(layers.get(activeLayer), event);
   // A label key with text selected applies the label as the palette shows (in the source
   // layer: a tag or a quoted voice, as its switch says): that comes before any other use.
   if (label && renderer.selectionRange() && palette.apply(label.key)) {
     event.preventDefault();
     return;
   }
-  if (["j", "ArrowDown"].includes(event.key) && (focusedPassage() || event.key === "j")) {
+  const j = pressed(event, "j"), k = pressed(event, "k");
+  if ((j || event.key === "ArrowDown") && (focusedPassage() || j)) {
     movePassage(1);
     event.preventDefault();
     return;
   }
-  if (["k", "ArrowUp"].includes(event.key) && (focusedPassage() || event.key === "k")) {
+  if ((k || event.key === "ArrowUp") && (focusedPassage() || k)) {
     movePassage(-1);
     event.preventDefault();
     return;
@@ -545,8 +545,21 @@ window.addEventListener("pagehide", () => {
 
 // --- start -----------------------------------------------------------------------------------
 
-renderGuidelines($("guide-panel"), codebook);
-renderKeyLegend($("help-labels"), codebook);
+function showKeys() {
+  renderGuidelines($("guide-panel"), codebook);
+  renderKeyLegend($("help-labels"), codebook);
+  showPageKeys();
+}
+showKeys();
+// The keys are shown as the active keyboard layout types them, once the browser has said
+// which it is, and again whenever the page comes back (the layout may have been switched).
+const relabel = () => readLayout().then((changed) => {
+  if (!changed) return;
+  showKeys();
+  palette.render();
+});
+relabel();
+window.addEventListener("focus", relabel);
 renderRatingForm($("rating-form"), codebook.document_form, store.rating?.values);
 showNotSaved();
 setLayer(activeLayer);

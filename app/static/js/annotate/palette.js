@@ -10,6 +10,7 @@
 // and selecting text picks the passages it touches.
 
 import { el } from "./panel.js";
+import { labelKey } from "./shortcuts.js";
 
 let palette = null;
 
@@ -108,8 +109,8 @@ export class Palette {
     const buttons = layer.labels.filter((l) => l.active).map((label) => {
       const button = el("button", { type: "button", className: "palette-label", dataset: { label: label.key } },
         swatch(label.color), el("span", { className: "palette-name", text: label.name }),
-        label.shortcut ? el("kbd", { text: label.shortcut, "aria-hidden": "true" }) : null);
-      if (label.shortcut) button.setAttribute("aria-keyshortcuts", label.shortcut);
+        label.shortcut ? el("kbd", { text: labelKey(label), "aria-hidden": "true" }) : null);
+      if (label.shortcut) button.setAttribute("aria-keyshortcuts", labelKey(label));
       button.title = label.definition || label.name;
       return button;
     });

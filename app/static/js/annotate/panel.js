@@ -2,6 +2,7 @@
 // Built with createElement and textContent only.
 
 import { hexToRgba } from "./render.js";
+import { labelKey } from "./shortcuts.js";
 
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -32,7 +33,7 @@ export function renderGuidelines(container, codebook) {
     const list = el("dl", { className: "guide-list" });
     for (const label of layer.labels.filter((l) => l.active)) {
       list.append(
-        el("dt", {}, swatch(label.color), el("kbd", { text: label.shortcut }), " ", label.name),
+        el("dt", {}, swatch(label.color), el("kbd", { text: labelKey(label) }), " ", label.name),
         el("dd", {}, el("p", { text: label.definition }),
           label.example ? el("p", { className: "example", text: `“${label.example}”` }) : null),
       );
@@ -47,7 +48,7 @@ export function renderKeyLegend(container, codebook) {
   const parts = [el("p", {}, "Every label is also in the palette: click or tap it, or press ", el("kbd", { text: "Alt+L" }), " to go there.")];
   for (const layer of codebook.layers) {
     const items = layer.labels.filter((l) => l.active).map((label) =>
-      el("li", {}, el("kbd", { text: label.shortcut }), " ", swatch(label.color), " ", label.name));
+      el("li", {}, el("kbd", { text: labelKey(label) }), " ", swatch(label.color), " ", label.name));
     parts.push(el("h3", { text: `${layer.name} (${layer.shortcut})` }), el("ul", { className: "legend" }, ...items));
   }
   container.replaceChildren(...parts);

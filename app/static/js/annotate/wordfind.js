@@ -5,6 +5,8 @@
 export class WordFind {
   constructor({ box, input, status, caret, passages, cp }) {
     Object.assign(this, { box, input, status, caret, passages, cp });
+    // Case is folded by the text's own language's rules (a Turkish "I" is not an "i").
+    this.lang = passages[0]?.el.closest("[lang]")?.lang || undefined;
     this.saved = null;
     input.addEventListener("input", () => this.search(1, true));
     input.addEventListener("keydown", (event) => this.key(event));
@@ -51,7 +53,7 @@ export class WordFind {
 
   /** Move the caret to the next (or previous) word the typed text starts at. */
   search(direction, fromSaved) {
-    const query = this.input.value.trim().toLocaleLowerCase();
+    const query = this.input.value.trim().toLocaleLowerCase(this.lang);
     const origin = fromSaved ? this.saved : this.caret;
     if (!query || !origin) {
       this.status.textContent = "";
@@ -71,7 +73,7 @@ export class WordFind {
         if (step === n && (direction > 0 ? wi > origin.index : wi < origin.index)) break;
         const word = words[wi];
         const end = Math.min(word.start + length, passage.end);
-        if (this.cp.slice(word.start, end).toLocaleLowerCase() !== query) continue;
+        if (this.cp.slice(word.start, end).toLocaleLowerCase(this.lang) !== query) continue;
         // Not yet the browser's selection: that would take the typing out of the find box.
         this.caret.placeAt(passage, word.start, { select: false });
         const index = Number(passage.el.dataset.index) + 1;

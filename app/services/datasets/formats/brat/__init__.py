@@ -46,7 +46,8 @@ numbers, lists such as evidence, and the exact text of a note that has line brea
 object. So everything survives a round trip: texts, spans with layer, label, note and
 attributes (whole-passage source types come back as `source` spans covering the passage);
 brat has no place for ratings, whether an annotator is done, or the document's metadata
-other than its file name (read back as `source_name`).
+other than its file name (read back as `source_name`); `documents.tsv` beside the files
+gives each one's title, id and language, read back when present.
 
 `read` takes each `.ann` with the `.txt` beside it as one annotator's work on a document
 (a `.txt` alone, such as a README, is not a document); the annotator is the folder holding

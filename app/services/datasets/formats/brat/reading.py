@@ -229,14 +229,18 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             record["annotators"][annotator] = {"spans": spans, "rating": None, "done": False,
                                                WHERE: (f"{name}/{path}", None)}
     if INDEX in entries:
-        for line in entries[INDEX].decode("utf-8", "replace").splitlines()[1:]:
-            stem, _, rest = line.partition("\t")
-            ident, _, title = rest.partition("\t")
+        head, *lines = entries[INDEX].decode("utf-8", "replace").splitlines() or [""]
+        # By the header's names: older exports have no language column.
+        columns = head.split("\t")
+        for line in lines:
+            row = dict(zip(columns, line.split("\t"), strict=False))
+            stem, ident = row.get("stem", ""), row.get("document_id", "")
             if stem in records:
                 if ident.isdigit():
                     records[stem]["id"] = int(ident)
-                if title:
-                    records[stem]["title"] = title
+                for key in ("title", "language"):
+                    if row.get(key):
+                        records[stem][key] = row[key]
     if not records and not problems:
         problems.append(Problem(name, "the zip holds no brat documents (a .txt file and its "
                                       ".ann beside it)"))

@@ -115,7 +115,7 @@ def visual_conf(ctx: ExportContext) -> str:
 def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) -> None:
     """Write the zip, each document's files as it comes; the configs go in last."""
     conf, stems = _Conf(), set()
-    index = ["stem\tdocument_id\ttitle"]
+    index = ["stem\tdocument_id\ttitle\tlanguage"]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for record in records:
             stem = file_stem(record)
@@ -123,12 +123,12 @@ def write(records: Iterable[dict[str, Any]], out: BinaryIO, ctx: ExportContext) 
                 stem = f"{stem}-{record.get('id', len(stems))}"
             stems.add(stem)
             title = " ".join(str(record.get("title") or "").split())
-            index.append(f"{stem}\t{record.get('id', '')}\t{title}")
+            index.append(f"{stem}\t{record.get('id', '')}\t{title}\t{record.get('language') or ''}")
             for folder, annotator in owners(record):
                 archive.writestr(f"{folder}/{stem}.txt", record["text"].encode("utf-8"))
                 archive.writestr(f"{folder}/{stem}.ann",
                                  _ann(record, annotator, ctx, conf).encode("utf-8"))
-        # Which document each file is: titles, and the ids evidence links point to.
+        # Which document each file is: titles, languages, and the ids evidence links point to.
         archive.writestr(INDEX, "\n".join(index) + "\n")
         archive.writestr("annotation.conf", annotation_conf(ctx, conf.types, conf.attributes))
         archive.writestr("visual.conf", visual_conf(ctx))
