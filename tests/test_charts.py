@@ -176,6 +176,7 @@ def test_ticks_are_round_and_fit_text_cuts_with_an_ellipsis():
     assert ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert ticks(-0.3, 1, 5)[0] == 0
     assert fit("short", 200) == "short"
+    assert fit("≠ at least 17", text_width("≠ at least 17")) == "≠ at least 17"
     assert text_width(fit("a very long name indeed " * 5, 100)) <= 100
     labels = [{"x": x, "text": "12 Dec", "anchor": "middle"} for x in range(0, 361, 10)]
     kept = spaced(labels)

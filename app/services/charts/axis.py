@@ -20,7 +20,7 @@ def text_width(text: str, size: float = FONT) -> float:
 
 def fit(text: str, width: float, size: float = FONT) -> str:
     """`text` cut with an ellipsis so that it takes at most `width`."""
-    room = int(width // (size * CHAR))
+    room = int(width / (size * CHAR) + 1e-6)  # a text measured to fit exactly does fit
     if len(text) <= room:
         return text
     return text[:max(room - 1, 0)].rstrip() + "…" if room > 0 else ""
