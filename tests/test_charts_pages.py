@@ -84,6 +84,13 @@ def test_claims_on_a_number_line_with_who_says_what(client, corpus, login_as):
     _drawn(figure, "chart-claims-caption")
     assert "The Moscow Times" in figure and "RFE/RL" in figure and "at least 13" in figure
     assert figure.count("<polygon") == 2  # "at least" and "up to" run off the axis
+    day = claims.create_question(project, teacher, "When did it happen?", "date")
+    file(project, teacher, day, paper, "Officials said 14 people were killed", "2011-12-16")
+    file(project, teacher, day, radio, "at least 13 people dead", "2011-12")
+    dates = _section(client.get(f"/projects/{project.id}/claims/{day.id}").get_data(
+        as_text=True), "chart-claims")
+    _drawn(dates, "chart-claims-caption")
+    assert "Dec" in dates and "2011-12-16" in dates  # day-and-month ticks, values as written
     text = claims.create_question(project, teacher, "Who fired first?", "text")
     words = client.get(f"/projects/{project.id}/claims/{text.id}").get_data(as_text=True)
     assert 'id="claims-line"' not in words  # words have no order to draw

@@ -14,7 +14,6 @@ from flask_babel import format_date, gettext
 from app import zones
 from app.models import utcnow
 from app.services import charts
-from app.services.charts.axis import number
 from app.web import bp
 
 
@@ -83,9 +82,13 @@ def claims_number_line(board: dict[str, Any]) -> dict[str, Any] | None:
         rows.append({"low": low, "high": high, "value": row["value"],
                      "who": row["speaker"] or row["publisher"] or gettext("unknown"),
                      "contradicts": bool(row["contradicts"])})
-    return charts.number_line(rows, tick_text=(
-        (lambda v: _day(date.fromordinal(int(round(v))))) if kind == "date"
-        else number))
+    if kind != "date":
+        return charts.number_line(rows)
+    bounds = [v for r in rows for v in (r["low"], r["high"]) if v is not None]
+    # Dates years apart are told apart by month and year, close ones by day and month.
+    style = "MMM y" if bounds and max(bounds) - min(bounds) > 180 else "d MMM"
+    return charts.number_line(rows, tick_text=lambda v: format_date(
+        date.fromordinal(int(round(v))), style))
 
 
 @bp.app_template_global()
