@@ -19,6 +19,7 @@ W with per-unit terms.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,18 +89,12 @@ def bootstrap_alpha(
     check_values_for_level(values, numeric, level)
     estimate = alpha_from_counts(counts, values, level)
     units, totals = pairable(counts)
-    rng = np.random.default_rng(seed)
-    n_units = len(units)
-    batch = max(1, min(int(samples), _BATCH_ENTRIES // max(n_units, 1)))
-    uniform = np.full(n_units, 1.0 / n_units)
-    parts = []
-    remaining = int(samples)
-    while remaining:
-        size = min(batch, remaining)
-        weights = rng.multinomial(n_units, uniform, size=size)
-        parts.append(resampled_alphas(units, totals, values, level, weights))
-        remaining -= size
-    alphas = np.concatenate(parts)
+    # Draws that fit in one batch (16 MB) are kept for the next bootstrap of the same size.
+    cached = isinstance(seed, int | np.integer) and len(units) * samples <= _BATCH_ENTRIES
+    draws = (_draws(int(seed), len(units), int(samples)) if cached
+             else _draw(np.random.default_rng(seed), len(units), int(samples)))
+    alphas = np.concatenate([resampled_alphas(units, totals, values, level, weights)
+                             for weights in draws])
     defined = alphas[~np.isnan(alphas)]
     if defined.size == 0:
         raise Undefined(
@@ -118,6 +113,39 @@ def bootstrap_alpha(
     )
 
 
+def _draw(rng: np.random.Generator, n_units: int, samples: int) -> tuple[np.ndarray, ...]:
+    """`samples` resamples of `n_units` units with replacement, as batches of unit counts."""
+    batch = max(1, min(samples, _BATCH_ENTRIES // max(n_units, 1)))
+    uniform = np.full(n_units, 1.0 / n_units)
+    parts = []
+    remaining = samples
+    while remaining:
+        size = min(batch, remaining)
+        parts.append(rng.multinomial(n_units, uniform, size=size).astype(np.float64))
+        remaining -= size
+    for part in parts:
+        part.flags.writeable = False
+    return tuple(parts)
+
+
+_KEPT: OrderedDict[tuple[int, int, int], tuple[np.ndarray, ...]] = OrderedDict()
+_KEEP = 4
+
+
+def _draws(seed: int, n_units: int, samples: int) -> tuple[np.ndarray, ...]:
+    """The same draws for the same seed and size, computed once (the last few are kept):
+    the per-label alphas of a report resample the same units (a label's 0/1 matrix has the
+    data's gaps), and drawing is most of a bootstrap's time."""
+    key = (seed, n_units, samples)
+    if key in _KEPT:
+        _KEPT.move_to_end(key)
+        return _KEPT[key]
+    draws = _KEPT[key] = _draw(np.random.default_rng(seed), n_units, samples)
+    while len(_KEPT) > _KEEP:
+        _KEPT.popitem(last=False)
+    return draws
+
+
 def resampled_alphas(
     units: np.ndarray,
     totals: np.ndarray,
@@ -131,7 +159,7 @@ def resampled_alphas(
     `weights` a (resamples x units) matrix: row b says how often each unit was drawn.
     """
     units = units.astype(np.float64)
-    weights = weights.astype(np.float64)
+    weights = weights.astype(np.float64, copy=False)
     inverse = 1.0 / (totals - 1.0)
     marginals = weights @ units  # n_c per resample
     n = marginals.sum(axis=1)

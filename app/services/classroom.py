@@ -312,7 +312,8 @@ def board(project: Project) -> dict[str, Any]:
             cells.append({"document_id": document.id, "status": status, "assigned": on,
                           "tagged": tags.get(key, 0), "passages": passages.get(document.id, 0),
                           "spans": spans.get(key, 0), "due": due, "overdue": overdue,
-                          "last": mine.last_activity_at if mine else None})
+                          "last": mine.last_activity_at if mine else None,
+                          "submitted_at": mine.done_at if mine else None})
         totals["assigned"] += summary["assigned"]
         totals["submitted"] += summary["submitted"]
         totals["overdue"] += summary["overdue"]

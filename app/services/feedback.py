@@ -28,6 +28,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,7 +80,7 @@ class _Data:
     words: Vocabulary
     gold_id: int | None
     work: dict[tuple[int, int], _Work]  # (document id, user id) -> work
-    submitted: set[tuple[int, int]]  # (document id, user id) of submitted documents
+    submitted: dict[tuple[int, int], datetime]  # (document id, user id) -> when submitted
 
     def of(self, document_id: int, user_id: int) -> _Work | None:
         return self.work.get((document_id, user_id))
@@ -117,8 +118,9 @@ def _load(project: Project, user_ids: Iterable[int],
             .where(DocumentRating.document_id.in_(in_project),
                    DocumentRating.user_id.in_(people))):
         work[(doc_id, user_id)].rating = dict(values or {})
-    submitted = {(doc_id, user_id) for doc_id, user_id in db.session.execute(
-        sa.select(DocumentProgress.document_id, DocumentProgress.user_id)
+    submitted = {(doc_id, user_id): done for doc_id, user_id, done in db.session.execute(
+        sa.select(DocumentProgress.document_id, DocumentProgress.user_id,
+                  DocumentProgress.done_at)
         .where(DocumentProgress.document_id.in_(in_project),
                DocumentProgress.user_id.in_(people),
                DocumentProgress.done_at.is_not(None)))}
@@ -400,7 +402,8 @@ def _document(document: Document, data: _Data, student_id: int) -> dict[str, Any
     mine = data.of(document.id, student_id)
     out: dict[str, Any] = {
         "document_id": document.id, "title": document.title, "has_key": key is not None,
-        "submitted": (document.id, student_id) in data.submitted}
+        "submitted": (document.id, student_id) in data.submitted,
+        "submitted_at": data.submitted.get((document.id, student_id))}
     # As in the agreement report: marking a document done is work too, even with nothing
     # tagged, marked or rated.
     out["worked"] = mine is not None or out["submitted"]

@@ -10,6 +10,7 @@ from app.web import (  # noqa: E402,F401
     admin,
     agreement,
     annotate,
+    charts,
     claims,
     classroom,
     codebook,
