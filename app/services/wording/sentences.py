@@ -75,8 +75,16 @@ def _extra(layer: str, extra: int, name: str | None) -> str:
                     extra, name=name)
 
 
-def feedback_waiting(submitted: int, assigned: int) -> str:
-    """What the feedback page will show, and when, while nothing counts yet."""
+def feedback_waiting(submitted: int, assigned: int, name: str | None = None) -> str:
+    """What the feedback page will show, and when, while nothing counts yet; `name` for a
+    teacher reading a student's page."""
+    if name is not None:
+        return ngettext(
+            "Feedback appears here once %(name)s has submitted a document that has a key: "
+            "%(submitted)s of %(num)d document submitted so far.",
+            "Feedback appears here once %(name)s has submitted a document that has a key: "
+            "%(submitted)s of %(num)d documents submitted so far.",
+            assigned, submitted=submitted, name=name)
     return ngettext(
         "Your feedback appears here once you have submitted a document that has a key (your "
         "teacher's answers) and the key is open to you: %(submitted)s of %(num)d document "
