@@ -11,7 +11,7 @@ from app.services import feedback, projects, review
 from app.services.agreement import Scope, build_report
 from app.services.gold import gold_user_id
 from app.services.vocabulary import vocabulary
-from app.services.wording import sentences
+from app.services.wording import humanise, sentences
 from app.web import bp
 
 LAYER_TITLES = {
@@ -208,6 +208,8 @@ def span_differences(project_id: int):
         rows = review.span_differences(project, layer, first, second, label)
     else:  # one label, every pair of annotators
         rows = review.label_span_differences(project, layer, label)
+    names = review.span_label_names(project, layer)
     return render_template("web/span_differences.html", project=project, rows=rows,
                            layer=layer, first=first, second=second, label=label,
+                           label_name=names.get(label) or humanise(label or ""),
                            title=LAYER_TITLES[layer])
