@@ -133,14 +133,15 @@ def test_teacher_page_shows_disagreements_and_names(client, login_as, study):
     login_as(teacher)
     page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
     assert "Passages tagged differently (2)" in page
-    assert "cat: news report" in page and "Per pair of annotators" in page
+    assert "cat: News reporting" in page and "Per pair of annotators" in page
 
 
 def test_student_page_shows_figures_without_names(client, login_as, study):
     project, document, _, students = study
     login_as(students["ana"])
     page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
-    assert "Source type per passage" in page and "alpha nominal" in page
+    assert "Source type per passage" in page
+    assert "Krippendorff's α (agreement beyond chance)" in html.unescape(page)
     assert "Passages tagged differently" not in page and "cat: " not in page
 
 
@@ -164,7 +165,8 @@ def test_teacher_sees_pair_heatmaps_and_label_use(client, login_as, study):
     project, _, teacher, _ = study
     login_as(teacher)
     page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
-    assert "Who agrees with whom" in page and "Cohen&#39;s κ, source type per passage" in page
+    assert "Who agrees with whom" in page
+    assert "Cohen's κ, source type per passage" in html.unescape(page)
     assert f"/projects/{project.id}/agreement/confusion?a=ana&amp;b=ben" in page
     assert "Source types each annotator used" in page
 
@@ -240,9 +242,14 @@ def test_agreement_page_filters_documents_and_annotators(client, login_as, study
     project, document, teacher, _ = study
     other = make.document(project, "Another text.\n", name="other.txt")
     login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement?document={document.id}"
+                      f"&document={other.id}&annotator=ana&annotator=ben").get_data(as_text=True)
+    assert "2 annotators · 2 documents" in page
+    # Narrowed to a document nobody has annotated: a sentence, and the filter to widen it.
     page = client.get(f"/projects/{project.id}/agreement?document={other.id}"
                       "&annotator=ana&annotator=ben").get_data(as_text=True)
-    assert "2 annotators · 1 documents" in page
+    assert "once two people have annotated the same document: 0 of 2" in page
+    assert 'name="document"' in page and "Per label" not in page
 
 
 def test_label_use_follows_the_filters(study):

@@ -91,7 +91,7 @@ def _label_index(labels: list[Hashable], category: Hashable) -> int:
     for index, label in enumerate(labels):
         if label == category:
             return index
-    raise Undefined(f"no unit has the label {category!r}, so its u-alpha is undefined")
+    raise Undefined(f"no unit has the label {category!r}, so it has no u-alpha")
 
 
 def _offset(value: Any, what: str) -> int:

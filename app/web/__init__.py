@@ -23,4 +23,5 @@ from app.web import (  # noqa: E402,F401
     rounds,
     routes,
     sources,
+    words,
 )

@@ -4,18 +4,22 @@ pair, a label or a confusion cell to the disagreeing passages and the documents.
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app.services import projects, review
+from app.services import feedback, projects, review
 from app.services.agreement import Scope, build_report
 from app.services.gold import gold_user_id
+from app.services.vocabulary import vocabulary
+from app.services.wording import humanise, sentences
 from app.web import bp
 
 LAYER_TITLES = {
-    "source_passages": "Source type per passage",
-    "source_characters": "Source type per character (innermost span decides)",
-    "rhetoric": "Rhetoric",
-    "claim": "Unsupported claims",
+    "source_passages": _l("Source type per passage"),
+    "source_characters": _l("Source type per character (innermost span decides)"),
+    "rhetoric": _l("Rhetoric"),
+    "claim": _l("Unsupported claims"),
+    "source": _l("Quoted voices"),
 }
 
 
@@ -54,17 +58,21 @@ def agreement(project_id: int):
     annotators = request.args.getlist("annotator") if teacher else []
     gold = teacher and request.args.get("gold") == "1"
     report = build_report(project, Scope(documents or None, annotators or None, gold))
-    grids = {}
+    grids = []
     if teacher:
         layers, names = report["layers"], report["annotators"]
-        grids = {
-            "Cohen's κ, source type per passage": pair_grid(
-                names, layers["source_passages"]["pairs"], lambda p: p["value"]),
-            "F1 (overlap), rhetoric spans|rhetoric": pair_grid(
-                names, layers["rhetoric"]["pairs"], lambda p: p["overlap"].get("f1")),
-            "F1 (overlap), unsupported claims|claim": pair_grid(
-                names, layers["claim"]["pairs"], lambda p: p["overlap"].get("f1")),
-        }
+        grids = [
+            (_l("Cohen's κ, source type per passage"), "", pair_grid(
+                names, layers["source_passages"]["pairs"], lambda p: p["value"])),
+            (_l("F1 (overlap), rhetoric spans"), "rhetoric", pair_grid(
+                names, layers["rhetoric"]["pairs"], lambda p: p["overlap"].get("f1"))),
+            (_l("F1 (overlap), unsupported claims"), "claim", pair_grid(
+                names, layers["claim"]["pairs"], lambda p: p["overlap"].get("f1"))),
+        ]
+    verdicts = _verdicts(project)
+    # A student reads first how they did against the key (when it is open to them).
+    mine = (sentences.feedback_sentences(feedback.student_report(
+        project, current_user, for_student=True)["totals"]) if not teacher else [])
     return render_template(
         "web/agreement.html", project=project, report=report, titles=LAYER_TITLES,
         teacher=teacher, grids=grids, heat=heat, chosen_documents=documents,
@@ -74,14 +82,22 @@ def agreement(project_id: int):
         distribution=(review.label_distribution(project, documents or None, annotators or None,
                                                 gold) if teacher else None),
         names={label["key"]: label["name"] for label in review.source_labels(project)},
-        verdicts=_verdicts(project))
+        label_names=label_names(project.id), verdicts=verdicts,
+        # Verdicts on the claims board are agreement too, with or without annotations.
+        waiting=None if verdicts else sentences.agreement_waiting(report),
+        lead=sentences.agreement_sentences(report), mine=mine)
+
+
+def label_names(project_id: int) -> dict[str, str]:
+    """Every label's name by its key (the report's rows are keyed)."""
+    return {key: info.name for (_, key), info in vocabulary(project_id).labels.items()}
 
 
 def _verdicts(project) -> list[dict]:
     """Agreement on the claims board's verdicts: over every question, then each one."""
     from app.services import claims
 
-    rows = [{"name": "All questions", "href": None, **claims.verdict_agreement(project)}]
+    rows = [{"name": _l("All questions"), "href": None, **claims.verdict_agreement(project)}]
     for question, count in claims.questions(project):
         if count:
             rows.append({"name": question.text, **claims.verdict_agreement(project, question.id),
@@ -133,7 +149,7 @@ def span_confusion(project_id: int):
         abort(404)
     peak = max((max(row) for row in table["matrix"]), default=0) or 1
     return render_template("web/span_confusion.html", project=project, table=table, peak=peak,
-                           title=LAYER_TITLES.get(layer, "Quoted voices"))
+                           title=LAYER_TITLES[layer])
 
 
 @bp.get("/projects/<int:project_id>/agreement/span-confusion/cell")
@@ -153,7 +169,7 @@ def span_confusion_cell(project_id: int):
     rows = review.span_confusion_cell(project, layer, said, other, first, second)
     return render_template("web/span_confusion_cell.html", project=project, rows=rows,
                            table=table, said=said, other=other,
-                           title=LAYER_TITLES.get(layer, "Quoted voices"))
+                           title=LAYER_TITLES[layer])
 
 
 @bp.get("/projects/<int:project_id>/agreement/label")
@@ -192,6 +208,8 @@ def span_differences(project_id: int):
         rows = review.span_differences(project, layer, first, second, label)
     else:  # one label, every pair of annotators
         rows = review.label_span_differences(project, layer, label)
+    names = review.span_label_names(project, layer)
     return render_template("web/span_differences.html", project=project, rows=rows,
                            layer=layer, first=first, second=second, label=label,
-                           title=LAYER_TITLES.get(layer, "Source type (quoted voices)"))
+                           label_name=names.get(label) or humanise(label or ""),
+                           title=LAYER_TITLES[layer])

@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from app.services import annotations, classroom, gold, projects
 from app.services.codebooks import codebook_as_dict
 from app.services.errors import Forbidden
+from app.services.wording.attributes import named
+from app.services.wording.evidence import evidence_quotes
 from app.web import bp
 
 
@@ -49,11 +51,15 @@ def annotate(project_id: int, document_id: int):
         "signed_in_as": current_user.username,
     }
     data["locked"] = student and data["annotations"]["done"]
+    # Attributes and evidence as words: the panel shows names and quotes, never keys or offsets.
+    for layer in data["codebook"]["layers"]:
+        layer["attributes"] = named(layer["attributes"])
+    evidence = evidence_quotes(project.id, data["annotations"]["spans"])
     # Who can reopen a submission: said on the page, so a student knows whom to ask.
     teachers = classroom.teacher_names(project) if student else []
     reopeners = (f"your teacher ({', '.join(teachers)})" if teachers else "your teacher")
     return render_template("web/annotate.html", project=project, document=document,
-                           data=data, position=position, total=len(ordered),
+                           data=data, evidence=evidence, position=position, total=len(ordered),
                            neighbours=neighbours, as_gold=as_gold, reopeners=reopeners,
                            gold_info=gold.key_info(document.id) if as_gold else None,
                            revealed=student and classroom.revealed(project, document,

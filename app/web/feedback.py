@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.models import Project, User
@@ -21,6 +22,7 @@ from app.services import classroom, feedback, projects
 from app.services.datasets.formats.csv_ import safe_cell
 from app.services.rounds.chart import line_chart
 from app.services.rounds.progress import over_rounds
+from app.services.wording import sentences
 from app.web import bp
 
 GRADEBOOK_COLUMNS = (
@@ -103,16 +105,20 @@ def feedback_student(project_id: int, username: str):
     project, role = _reader(project_id)
     student, own = _student(project, role, username)
     report = feedback.student_report(project, student, for_student=own)
+    name = None if own else student.name
+    lead = sentences.feedback_sentences(report["totals"], name) or [sentences.feedback_waiting(
+        report["submitted"], report["assigned"], name)]
     progress = over_rounds(project, student, for_student=own)
     chart = line_chart([r["name"] for r in progress], [
-        {"name": "Source types as the key (share)", "values": [r["share"] for r in progress]},
-        {"name": "Source types, κ with the key", "values": [r["kappa"] for r in progress]},
-        {"name": "Rhetoric F1", "values": [r["layers"]["rhetoric"]["f1"] for r in progress]},
-        {"name": "Unsupported claims F1", "values": [r["layers"]["claim"]["f1"]
-                                                    for r in progress]},
+        {"name": _("Source types as the key (share)"), "values": [r["share"] for r in progress]},
+        {"name": _("Source types, κ with the key"), "values": [r["kappa"] for r in progress]},
+        {"name": _("Rhetoric F1"), "values": [r["layers"]["rhetoric"]["f1"] for r in progress]},
+        {"name": _("Unsupported claims F1"), "values": [r["layers"]["claim"]["f1"]
+                                                       for r in progress]},
     ]) if progress else None
     return render_template("web/feedback_student.html", project=project, report=report,
-                           own=own, reveal=project.reveal, rounds=progress, chart=chart)
+                           own=own, reveal=project.reveal, rounds=progress, chart=chart,
+                           lead=lead, has_totals=bool(report["totals"]["documents"]))
 
 
 @bp.get("/projects/<int:project_id>/feedback/<username>/<int:document_id>")

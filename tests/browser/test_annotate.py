@@ -331,6 +331,26 @@ def test_a_span_is_copied_and_pasted_as_evidence_of_a_claim(page: Page, setting:
     assert claim["attributes"]["evidence"] == [{
         "kind": "span", "document_id": setting.document_id, "start": source[0],
         "end": source[1], "title": "Zhanaozen"}]
+    # In words: the quote and its document's title, the codebook's names for attributes and
+    # values, the span saved in words; no offsets, ids or keys. Again after a reload, when the
+    # words come from the server rather than the copy.
+    title = page.locator("article.document").get_attribute("data-title")
+    for reloaded in (False, True):
+        if reloaded:
+            page.reload()
+            expect(page.locator("body")).to_have_attribute("data-ready", "true")
+            page.keyboard.press("Alt+3")
+            page.get_by_role("tab", name="All spans").click()
+            page.get_by_role("button", name="Edit “14 people were killed”").click()
+        panel = page.locator("#span-form")
+        expect(page.locator(".evidence-spans li")).to_contain_text(f"“Zhanaozen” in “{title}”")
+        expect(panel.get_by_label("Verdict")).to_be_visible()
+        expect(panel.locator("#attr-verdict option", has_text="Not enough info")).to_have_count(1)
+        expect(page.locator("#span-meta")).to_contain_text(
+            "saved · marked under codebook version 1" if reloaded else "saved")
+        words = panel.inner_text()
+        for raw in ("(document", "not_enough_info", "[", "verdict "):
+            assert raw not in words, raw
 
 
 def test_text_is_selected_and_labelled_by_keyboard_alone(page: Page, setting: Setting):

@@ -3,6 +3,7 @@ engine in app.agreement, and returned as plain data for the page, the API and th
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from app.models import Project
@@ -64,6 +65,9 @@ def build_report(project: Project, scope: Scope | None = None,
         "codebook_version": words.version,
         "annotators": list(users.values()),
         "documents": [{"id": d.id, "title": d.title} for d in documents],
+        # Agreement needs two people on one text: the pages say how near that is.
+        "most_coders_on_a_document": max(Counter(
+            doc for docs in covered.values() for doc in docs).values(), default=0),
         "methods": methods(),
         "layers": {
             "source_passages": passages_section(documents, users, words, work),

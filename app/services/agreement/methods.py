@@ -28,7 +28,8 @@ DEFINITIONS: list[tuple[str, str]] = [
     ("Gwet's AC1",
      "Gwet (2008; 2014): p_e = Σ πₖ(1 − πₖ) / (q − 1) with q the number of labels the "
      "codebook offers for the layer (irrCAC's gwet.ac1.raw given the labels as categ). "
-     "“gwet ac1 used” takes q as the labels in use instead (irrCAC without categ)."),
+     "“Gwet's AC1, labels in use only” takes q as the labels in use instead (irrCAC "
+     "without categ)."),
     ("Krippendorff's alpha",
      "From the coincidence matrix of the items with two or more values (Krippendorff 2011, "
      "“Computing Krippendorff's Alpha-Reliability”). Nominal for source types and category "
@@ -61,7 +62,7 @@ DEFINITIONS: list[tuple[str, str]] = [
      "(Hripcsak & Rothschild 2005). Exact: same start, end and label. Overlap: same label "
      "and overlapping text, paired one to one, as many pairs as possible (a maximum "
      "matching). Precision or recall is 0 for a side with no spans; with no span on either "
-     "side the pair is undefined."),
+     "side the pair has no F1."),
     ("Cohen's kappa",
      "Per pair of annotators, over the passages both tagged (Cohen 1960)."),
     ("Intervals",

@@ -1,6 +1,7 @@
 // The side panel (span details, guidelines, rating form), the label menu and the tooltip.
 // Built with createElement and textContent only.
 
+import { t } from "../i18n.js";
 import { hexToRgba } from "./render.js";
 import { labelKey } from "./shortcuts.js";
 
@@ -28,7 +29,7 @@ function swatch(color) {
 // --- guidelines ------------------------------------------------------------------------------
 
 export function renderGuidelines(container, codebook) {
-  const parts = [el("p", { className: "muted", text: `${codebook.name} · version ${codebook.version}` })];
+  const parts = [el("p", { className: "muted", text: t("{name} · codebook version {version}", { name: codebook.name, version: codebook.version }) })];
   for (const layer of codebook.layers) {
     const list = el("dl", { className: "guide-list" });
     for (const label of layer.labels.filter((l) => l.active)) {
@@ -45,7 +46,8 @@ export function renderGuidelines(container, codebook) {
 }
 
 export function renderKeyLegend(container, codebook) {
-  const parts = [el("p", {}, "Every label is also in the palette: click or tap it, or press ", el("kbd", { text: "Alt+L" }), " to go there.")];
+  const [before, after] = t("Every label is also in the palette: click or tap it, or press {key} to go there.").split("{key}");
+  const parts = [el("p", {}, before, el("kbd", { text: "Alt+L" }), after ?? "")];
   for (const layer of codebook.layers) {
     const items = layer.labels.filter((l) => l.active).map((label) =>
       el("li", {}, el("kbd", { text: labelKey(label) }), " ", swatch(label.color), " ", label.name));
@@ -60,10 +62,10 @@ export function showTooltip(tooltip, target, spans, labelOf, layerNames) {
   const items = spans.map((span) => {
     const label = labelOf(span);
     const bits = [el("strong", {}, swatch(label.color), " ", label.name),
-      el("span", { className: "muted", text: ` ${layerNames[span.layer] || span.layer} · ${span.author || "you"}` })];
-    if (span.attributes?.speaker) bits.push(el("div", { text: `speaker: ${span.attributes.speaker}` }));
+      el("span", { className: "muted", text: ` ${layerNames[span.layer] || span.layer} · ${span.author || t("you")}` })];
+    if (span.attributes?.speaker) bits.push(el("div", { text: t("Speaker: {name}", { name: span.attributes.speaker }) }));
     if (span.note) bits.push(el("div", { className: "note", text: span.note }));
-    if (span.pending) bits.push(el("div", { className: "muted", text: "saving…" }));
+    if (span.pending) bits.push(el("div", { className: "muted", text: t("saving…") }));
     return el("li", {}, ...bits);
   });
   tooltip.replaceChildren(el("ul", {}, ...items));
@@ -75,13 +77,49 @@ export function showTooltip(tooltip, target, spans, labelOf, layerNames) {
 
 // --- the span panel --------------------------------------------------------------------------
 
+// Evidence in words (quote and document title, by "document:start:end"), from the page.
+let evidenceWords = null;
+function evidenceWordsOf(item) {
+  if (evidenceWords === null) {
+    const node = document.getElementById("evidence-words");
+    try {
+      evidenceWords = node ? JSON.parse(node.textContent) : {};
+    } catch {
+      evidenceWords = {};
+    }
+  }
+  return evidenceWords[`${item.document_id}:${item.start}:${item.end}`] || copiedWords(item);
+}
+
+// Just pasted: the page has not been reloaded since, so the words come from the copy itself.
+function copiedWords(item) {
+  try {
+    const copied = JSON.parse(localStorage.getItem("sourcemark:evidence") || "null");
+    if (copied && copied.document_id === item.document_id && copied.start === item.start && copied.end === item.end) {
+      return { quote: copied.title, document_title: copied.document_title };
+    }
+  } catch {
+    // storage blocked: the item's own title will do
+  }
+  return null;
+}
+
+/** An evidence span as words: “the quoted words” in “Document title”. */
+export function evidenceText(item) {
+  const words = evidenceWordsOf(item);
+  if (words) return t("“{quote}” in “{title}”", { quote: words.quote, title: words.document_title });
+  if (item.title) return t("“{quote}” in another document of this project", { quote: item.title });
+  return t("Words from a document no longer in this project");
+}
+
 function attributeInput(def, value) {
   const id = `attr-${def.key}`;
-  const name = def.key.replaceAll("_", " ");
+  const name = def.name || def.key.replaceAll("_", " ");
   if (def.type === "enum") {
+    const choices = def.choices || def.values.map((v) => ({ value: v, name: v.replaceAll("_", " ") }));
     const select = el("select", { id, dataset: { attr: def.key } },
       el("option", { value: "", text: "—" }),
-      ...def.values.map((v) => el("option", { value: v, text: v, selected: v === value })));
+      ...choices.map((c) => el("option", { value: c.value, text: c.name, selected: c.value === value })));
     return el("label", { for: id }, `${name} `, select);
   }
   if (def.type === "bool") {
@@ -91,10 +129,10 @@ function attributeInput(def, value) {
     const urls = (value || []).filter((item) => item.kind === "url").map((item) => item.url).join("\n");
     const spans = (value || []).filter((item) => item.kind === "span");
     const linked = spans.map((item, index) => el("li", {},
-      el("span", { text: `“${item.title || `${item.start}–${item.end}`}” (document ${item.document_id})` }),
-      " ", el("button", { type: "button", className: "link", dataset: { removeEvidence: String(index) }, text: "remove" })));
+      el("span", { text: evidenceText(item) }),
+      " ", el("button", { type: "button", className: "link", dataset: { removeEvidence: String(index) }, text: t("remove") })));
     return el("div", { className: "evidence" },
-      el("label", { for: id }, "evidence links (one a line)"),
+      el("label", { for: id }, t("Evidence links (one a line)")),
       el("textarea", { id, rows: 2, dataset: { attr: def.key }, value: urls, placeholder: "https://…" }),
       linked.length ? el("ul", { className: "evidence-spans" }, ...linked) : null,
       el("button", { type: "button", id: "paste-evidence", hidden: true }));
@@ -132,7 +170,7 @@ export function fillSpanPanel({ form, span, layer, labelOf, cp }) {
   document.getElementById("span-quote").textContent = quote.length > 400 ? `${quote.slice(0, 400)}…` : quote;
   const select = document.getElementById("span-label");
   const choices = layer.labels.filter((l) => l.active || l.key === span.label);
-  select.replaceChildren(...choices.map((l) => el("option", { value: l.key, text: l.active ? l.name : `${l.name} (retired)`, selected: l.key === span.label })));
+  select.replaceChildren(...choices.map((l) => el("option", { value: l.key, text: l.active ? l.name : t("{name} (retired)", { name: l.name }), selected: l.key === span.label })));
   const attrs = document.getElementById("span-attributes");
   attrs.replaceChildren(...layer.attributes.filter((d) => d.type !== "derived" && !d.key.startsWith("import_")).map((d) => attributeInput(d, span.attributes?.[d.key])).filter(Boolean));
   const note = document.getElementById("span-note");
@@ -142,15 +180,27 @@ export function fillSpanPanel({ form, span, layer, labelOf, cp }) {
   const has = (span.attributes?.evidence || []).length;
   const warning = document.getElementById("span-needs");
   warning.hidden = has >= needs;
-  warning.textContent = `“${label.name}” needs evidence: add a link, or copy a span (in any document) and paste it here.`;
+  warning.textContent = t("“{label}” needs evidence: add a link, or copy a span (in any document) and paste it here.", { label: label.name });
   const meta = document.getElementById("span-meta");
-  meta.replaceChildren(swatch(label.color), ` ${layer.name}: [${span.start}, ${span.end}) · ${span.pending ? "saving…" : `version ${span.version}`}`);
+  meta.replaceChildren(swatch(label.color), ` ${layer.name} · ${spanState(span)}`);
   form.style.borderLeftColor = hexToRgba(label.color, 1);
+}
+
+/** Saved or not, in words, with the codebook version the span was marked under. */
+export function spanState(span) {
+  if (span.pending) return t("saving…");
+  return span.codebook_version ? t("saved · marked under codebook version {version}", { version: span.codebook_version }) : t("saved");
 }
 
 export function clearSpanPanel(form) {
   form.hidden = true;
   document.getElementById("span-empty").hidden = false;
+}
+
+/** A key as words: not_enough_info -> "Not enough info". */
+export function humanise(key) {
+  const words = String(key).split(".").pop().replace(/[_\s]+/g, " ").trim();
+  return words ? words[0].toUpperCase() + words.slice(1) : String(key);
 }
 
 // --- the rating form -------------------------------------------------------------------------
@@ -168,7 +218,7 @@ function scaleField(field, value, poles) {
   if (field.allow_value) {
     options.push(el("label", { className: "scale-option" },
       el("input", { type: "radio", name, value: field.allow_value, checked: value === field.allow_value, dataset: { field: field.key } }),
-      el("span", { text: "can't tell" })));
+      el("span", { text: t("can't tell") })));
   }
   const parts = [el("legend", { text: field.name + (field.required ? " *" : "") })];
   if (poles) parts.push(el("p", { className: "poles" }, el("span", { text: `${low}: ${poles.negative}` }), el("span", { text: `+${high}: ${poles.positive}` })));
@@ -185,19 +235,19 @@ export function renderRatingForm(form, documentForm, values) {
     else if (field.type === "nominal") {
       parts.push(el("label", { className: "rating-field" }, `${field.name} `,
         el("select", { dataset: { field: field.key } }, el("option", { value: "", text: "—" }),
-          ...field.values.map((v) => el("option", { value: v, text: v.replaceAll("_", " "), selected: v === value })))));
+          ...field.values.map((v) => el("option", { value: v, text: (field.value_names?.[v]) || humanise(v), selected: v === value })))));
     } else if (field.type === "checklist") {
       const rows = field.items.map((item) => el("label", { className: "check-row" },
         el("span", { text: item.text }),
         el("select", { dataset: { field: field.key, item: item.key } }, el("option", { value: "", text: "—" }),
-          ...field.values.map((v) => el("option", { value: v, text: v === "na" ? "n/a" : v, selected: value?.[item.key] === v })))));
+          ...field.values.map((v) => el("option", { value: v, text: v === "na" ? t("n/a") : humanise(v), selected: value?.[item.key] === v })))));
       parts.push(el("fieldset", { className: "rating-field" }, el("legend", { text: field.name }), ...rows));
     } else if (field.type === "text") {
       parts.push(el("label", { className: "rating-field" }, field.name,
         el("textarea", { rows: 3, maxLength: field.max_length || 1000, dataset: { field: field.key }, value: value || "" })));
     }
   }
-  parts.push(el("p", { className: "muted", text: "Saved as you go. Reliability and slant are needed before you mark the document done; a justification too when reliability is 1–2 or slant is ±3." }));
+  parts.push(el("p", { className: "muted", text: t("Saved as you go. Reliability and slant are needed before you mark the document done; a justification too when reliability is 1–2 or slant is ±3.") }));
   form.replaceChildren(...parts);
 }
 

@@ -2,6 +2,7 @@
 // to its span and opens it, or opens it to edit, or deletes it. Drawn only while its tab is
 // open, a page of rows at a time, so a thousand spans cost nothing until someone looks.
 
+import { nt, t } from "../i18n.js";
 import { el } from "./panel.js";
 
 const PAGE = 100;
@@ -53,9 +54,10 @@ export class SpanList {
     const rows = spans.slice(0, this.shown).map((span) => this.row(span));
     this.root.replaceChildren(...rows);
     const name = this.layerName(this.getLayer());
-    this.summary.textContent = spans.length
-      ? `${spans.length} span${spans.length === 1 ? "" : "s"} in ${name}${spans.length > this.shown ? `, the first ${this.shown} shown` : ""}.`
-      : `No spans in ${name} yet.`;
+    this.summary.textContent = !spans.length ? t("No spans in {layer} yet.", { layer: name })
+      : spans.length > this.shown
+        ? nt("{n} span in {layer}, the first {shown} shown.", "{n} spans in {layer}, the first {shown} shown.", spans.length, { layer: name, shown: this.shown })
+        : nt("{n} span in {layer}.", "{n} spans in {layer}.", spans.length, { layer: name });
     this.more.hidden = spans.length <= this.shown;
     if (focused) this.root.querySelector(`li[data-id="${CSS.escape(focused)}"] button`)?.focus();
   }
@@ -69,12 +71,12 @@ export class SpanList {
     const jump = el("button", { type: "button", className: "span-row-jump", dataset: { action: "jump" } },
       dot, " ", el("span", { className: "span-row-text", text: `“${short}”` }), " ",
       el("span", { className: "span-row-label", text: label.name }),
-      span.note ? el("span", { className: "span-row-note", text: ` · note: ${span.note}` }) : null,
-      span.pending ? el("span", { className: "muted", text: " · saving…" }) : null);
+      span.note ? el("span", { className: "span-row-note", text: ` · ${t("note: {note}", { note: span.note })}` }) : null,
+      span.pending ? el("span", { className: "muted", text: ` · ${t("saving…")}` }) : null);
     return el("li", { dataset: { id: span.client_id } }, jump,
       el("span", { className: "span-row-actions" },
-        el("button", { type: "button", className: "link", dataset: { action: "edit" }, "aria-label": `Edit “${short}”`, text: "Edit" }),
-        el("button", { type: "button", className: "link", dataset: { action: "delete" }, "aria-label": `Delete “${short}”`, text: "Delete" })));
+        el("button", { type: "button", className: "link", dataset: { action: "edit" }, "aria-label": t("Edit “{words}”", { words: short }), text: t("Edit") }),
+        el("button", { type: "button", className: "link", dataset: { action: "delete" }, "aria-label": t("Delete “{words}”", { words: short }), text: t("Delete") })));
   }
 
   click(event) {
