@@ -204,6 +204,7 @@ def test_upload_with_bad_file_imports_nothing_then_good_file_alone_is_added(page
     expect(page.locator("#documents h2")).to_contain_text("(1)")
     assert good_title not in document_rows(page)
 
+    page.locator("#card-documents").get_by_role("link", name="Add documents").click()
     page.locator("#files").set_input_files([good])
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(f"**/projects/{project.id}")
