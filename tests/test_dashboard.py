@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.services import annotations, classroom, dashboard
+from app.services import annotations, classroom, dashboard, gold
 from tests.conftest import login
 from tests.test_classroom import make_class, submit
 
@@ -50,6 +50,9 @@ def test_agreement_at_a_glance_waits_for_enough_passages_in_common(make):
     glance = dashboard.agreement_glance(klass.project)
     assert glance["ready"] and (glance["agreed"], glance["shared"]) == (9, 10)
     assert glance["percent"] == 90
+    # The gold key is no student: its tags change nothing here.
+    tag_all(gold.gold_user(), klass.documents, label="news_report")
+    assert dashboard.agreement_glance(klass.project)["agreed"] == 9
 
 
 def test_teachers_page_opens_on_the_cards_and_folds_what_is_done(app, client, make,
