@@ -98,8 +98,9 @@ def assignment_summary(project: Project, board: dict[str, Any]) -> dict[str, Any
 
 
 def project_page(project: Project, role: str | None) -> dict[str, Any]:
-    """The classroom part of the project page: for a teacher the Assignments card, for a
-    student their assignments; `mine` is the set of a student's documents (None: all)."""
+    """The classroom part of the project page: for a teacher the dashboard and the
+    Assignments card, for a student their assignments; `mine` is the set of a student's
+    documents (None: all)."""
     view: dict[str, Any] = {"mine": None, "assignments": None, "my_items": None,
                             "next_document": None, "dashboard": None, **HELPERS}
     if role == "teacher":
