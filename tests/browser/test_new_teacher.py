@@ -211,7 +211,8 @@ def test_the_teacher_reads_the_class_work_in_plain_words_on_a_phone(phone: Page,
              for name in ("documents", "students", "progress", "agreement", "next")]
     assert all(box is not None for box in boxes)
     assert len({round(box["x"]) for box in boxes}) == 1, boxes
-    assert all(a["y"] + a["height"] <= b["y"] for a, b in zip(boxes, boxes[1:])), boxes
+    assert all(a["y"] + a["height"] <= b["y"] for a, b in zip(boxes, boxes[1:], strict=False)
+               ), boxes
     expect(page.locator("#card-progress .dash-figure")).to_have_text("20 of 20 submitted")
     agreement = page.locator("#card-agreement")
     expect(agreement.locator(".dash-figure")).to_have_text(re.compile(r"^\d+ of \d+ passages$"))

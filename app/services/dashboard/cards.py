@@ -17,7 +17,9 @@ def documents_card(project: Project) -> dict[str, Any]:
     """How many documents, and the one added last."""
     count = db.session.scalar(sa.select(sa.func.count(Document.id))
                               .where(Document.project_id == project.id)) or 0
-    latest = db.session.scalars(sa.select(Document).where(Document.project_id == project.id)
+    # The id and title alone: a whole Document would bring its text along.
+    latest = db.session.execute(sa.select(Document.id, Document.title)
+                                .where(Document.project_id == project.id)
                                 .order_by(Document.created_at.desc(), Document.id.desc())
                                 .limit(1)).first()
     return {"count": count, "latest": latest}
