@@ -368,7 +368,7 @@ def test_project_page_shows_my_progress_per_document(client, setting, login_as):
     client.put(f"{base}/passages/{document.passages[0].id}/tag", json={"label": "testimony"},
                headers=headers)
     client.post(base + "/spans", json=new_span(document, "bandits"), headers=headers)
-    assert f"1/{len(document.passages)} tagged · 1 spans" in page()
+    assert f"1/{len(document.passages)} tagged · 1 span" in page()
     client.put(base + "/rating", json={"values": {"reliability": 5, "slant": 0}},
                headers=headers)
     client.put(base + "/done", json={"done": True}, headers=headers)

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app import zones
 from app.models import Project, utcnow
-from app.services import classroom, projects
+from app.services import classroom, dashboard, projects
 from app.services.errors import ServiceError
 from app.web import bp
 from app.web.forms import ActionForm, AssignForm, ReopenForm
@@ -22,6 +24,13 @@ STATUS_CLASSES = {
     classroom.NOT_STARTED: "status-not-started",
     classroom.IN_PROGRESS: "status-in-progress",
     classroom.SUBMITTED: "status-submitted",
+}
+# What the pages call each status (the data-status attributes keep the key).
+STATUS_NAMES = {
+    classroom.NOT_ASSIGNED: _l("not assigned"),
+    classroom.NOT_STARTED: _l("not started"),
+    classroom.IN_PROGRESS: _l("in progress"),
+    classroom.SUBMITTED: _l("submitted"),
 }
 
 
@@ -34,13 +43,13 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
         return ""
     seconds = ((now or utcnow()) - moment).total_seconds()
     if seconds < 60:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
+        return _("%(num)s min ago", num=int(seconds // 60))
     if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
+        return _("%(num)s h ago", num=int(seconds // 3600))
     if seconds < 7 * 86400:
-        return f"{int(seconds // 86400)} d ago"
+        return _("%(num)s d ago", num=int(seconds // 86400))
     return zones.show(moment, zones.viewer_zone(), "date", now)
 
 
@@ -59,7 +68,8 @@ def per_student_text(per_student: dict[str, int]) -> str:
     return f"Each student has {low} to {high} {noun}."
 
 
-HELPERS = {"ago": ago, "width_class": width_class, "status_classes": STATUS_CLASSES}
+HELPERS = {"ago": ago, "width_class": width_class, "status_classes": STATUS_CLASSES,
+           "status_names": STATUS_NAMES}
 
 
 # --- the project page ----------------------------------------------------------------------------
@@ -88,13 +98,16 @@ def assignment_summary(project: Project, board: dict[str, Any]) -> dict[str, Any
 
 
 def project_page(project: Project, role: str | None) -> dict[str, Any]:
-    """The classroom part of the project page: for a teacher the Assignments card, for a
-    student their assignments; `mine` is the set of a student's documents (None: all)."""
+    """The classroom part of the project page: for a teacher the dashboard and the
+    Assignments card, for a student their assignments; `mine` is the set of a student's
+    documents (None: all)."""
     view: dict[str, Any] = {"mine": None, "assignments": None, "my_items": None,
-                            "next_document": None, **HELPERS}
+                            "next_document": None, "dashboard": None, **HELPERS}
     if role == "teacher":
-        summary = assignment_summary(project, classroom.board(project))
+        board = classroom.board(project)
+        summary = assignment_summary(project, board)
         view["assignments"] = summary
+        view["dashboard"] = dashboard.teacher_dashboard(project, board)
         view["assign_form"] = AssignForm(
             mode=summary["mode"], k=summary["k_high"] if summary["mode"] == "k" else 2,
             due=zones.local_date(summary["due"], project.time_zone) if summary["due"]

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app.security import current_login_token
 from app.services import accounts, annotations, archive, classroom, projects, tokens
+from app.services.dashboard.reading import may_annotate
 from app.services.documents import import_seeds
 from app.services.errors import ServiceError
 from app.services.lti import links as lti_links
@@ -196,7 +197,8 @@ def set_joining(project_id: int):
 def document(project_id: int, document_id: int):
     doc = projects.get_document(current_user, project_id, document_id)
     return render_template("web/document.html", project=doc.project, document=doc,
-                           manage=projects.project_role(doc.project, current_user) == "teacher")
+                           manage=projects.project_role(doc.project, current_user) == "teacher",
+                           annotate=may_annotate(doc, current_user))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

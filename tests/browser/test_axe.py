@@ -301,6 +301,7 @@ def test_import_pages_have_no_wcag_violations(page: Page, demo_project, browser_
     page.set_viewport_size(dict(zip(("width", "height"), VIEWPORTS[size], strict=True)))
     sign_in(page, *TEACHER)
     page.goto(f"/projects/{demo_project.id}")
+    page.locator("#card-documents").get_by_role("link", name="Add documents").click()
     files = Path(__file__).parent.parent / "files"
     page.locator("#files").set_input_files(
         [files / n for n in ("saved_article.html", "article.pdf", "zhanaozen_cp1251.txt")])

@@ -186,6 +186,7 @@ def test_upload_with_bad_file_imports_nothing_then_good_file_alone_is_added(page
     sign_in(page, project.teacher, PASSWORD)
     page.goto(f"/projects/{project.id}")
     expect(page.locator("#documents h2")).to_contain_text("(1)")
+    page.locator("#card-documents").get_by_role("link", name="Add documents").click()
 
     good_title = unique("Good upload")
     good = {"name": "good.txt", "mimeType": "text/plain",
@@ -203,6 +204,7 @@ def test_upload_with_bad_file_imports_nothing_then_good_file_alone_is_added(page
     expect(page.locator("#documents h2")).to_contain_text("(1)")
     assert good_title not in document_rows(page)
 
+    page.locator("#card-documents").get_by_role("link", name="Add documents").click()
     page.locator("#files").set_input_files([good])
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(f"**/projects/{project.id}")
@@ -221,6 +223,7 @@ def test_upload_error_is_in_view_after_the_redirect(page, live_app):
     project = new_class_project(live_app, texts=("Already here\n\nThe first text.\n",))
     sign_in(page, project.teacher, PASSWORD)
     page.goto(f"/projects/{project.id}")
+    page.locator("#card-documents").get_by_role("link", name="Add documents").click()
     bad = {"name": "bad.txt", "mimeType": "text/plain", "buffer": b"Caf\xe9 \xff\xfe broken\n"}
     page.locator("#files").set_input_files([bad])
     page.get_by_role("button", name="Import").click()

@@ -16,3 +16,14 @@ for (const select of document.querySelectorAll("select[data-browser-zone='fill']
     select.value = browserZone;
   }
 }
+
+// A link to a folded form (the project page's cards lead to them) unfolds it.
+function unfoldTarget() {
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (!target) return;
+  for (let el = target; el; el = el.parentElement) {
+    if (el.tagName === "DETAILS") el.open = true;
+  }
+}
+unfoldTarget();
+window.addEventListener("hashchange", unfoldTarget);
