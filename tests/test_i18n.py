@@ -172,3 +172,38 @@ def test_a_teacher_sets_or_clears_a_documents_language(client, make, login_as):
     assert response.status_code == 200
     db.session.refresh(document)
     assert document.language == "kk"
+
+
+# --- the teacher's pages ----------------------------------------------------------------------
+
+# Each page (its address on the demo project, `p` the project, `d` its first document) with a
+# few of its template's English sentences that a Russian or Kazakh reader must not meet.
+TEACHER_PAGES = {
+    "project_form": ("/projects/{p}/edit", (
+        "What students see of others", "Start another class from this one",
+        "Show classmates anonymously", "Copy into a new project", ">Cancel<")),
+}
+
+
+def _demo_project(runner):
+    from app.models import Project
+
+    assert "Demo annotations loaded" in runner.invoke(args=["demo", "load"]).output
+    return db.session.scalar(db.select(Project))
+
+
+def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner):
+    project = _demo_project(runner)
+    document = project.documents[0]
+    login(client, "teacher", "teacher-demo")
+    left = []
+    for page, (url, english) in TEACHER_PAGES.items():
+        address = url.format(p=project.id, d=document.id)
+        for code in LANGUAGES:
+            client.set_cookie("sourcemark_lang", code)
+            response = client.get(address)
+            assert response.status_code == 200, (page, code, response.status_code)
+            html = response.get_data(as_text=True)
+            assert _html_lang(html) == code
+            left += [(page, code, text) for text in english if text in html]
+    assert not left, f"English left on translated pages: {left}"

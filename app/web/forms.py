@@ -59,11 +59,11 @@ class NewProjectForm(ProjectForm):
 class EditProjectForm(ProjectForm):
     """The project's settings once it exists: its text, and what students see of others."""
 
-    reveal = SelectField("Students see classmates' annotations and the answer key", choices=[
-        SelectChoice("never", "Never"),
-        SelectChoice("after_submit", "After the student submits the document"),
-        SelectChoice("after_due", "After the document's due date")])
-    reveal_anonymous = BooleanField("Show classmates anonymously")
+    reveal = SelectField(_l("Students see classmates' annotations and the answer key"), choices=[
+        SelectChoice("never", _l("Never")),
+        SelectChoice("after_submit", _l("After the student submits the document")),
+        SelectChoice("after_due", _l("After the document's due date"))])
+    reveal_anonymous = BooleanField(_l("Show classmates anonymously"))
 
 
 class JoinCodeForm(FlaskForm):
@@ -278,8 +278,9 @@ class MoveMemberForm(FlaskForm):
 
 
 class CopyProjectForm(FlaskForm):
-    title = StringField("Title of the new project", validators=[DataRequired(), Length(max=200)])
-    submit = SubmitField("Copy into a new project")
+    title = StringField(_l("Title of the new project"),
+                        validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Copy into a new project"))
 
 
 class RoundForm(FlaskForm):

@@ -4,6 +4,7 @@ teacher) and for teachers (by an admin); a student removed or moved; a project c
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import accounts, projects
@@ -135,6 +136,6 @@ def copy_project(project_id: int):
         raise Invalid("The new project needs a title (200 characters at most).",
                       {"title": "required"})
     copied = members.copy_project(current_user, project, form.title.data)
-    flash(f"Created {copied.title} with the codebook and settings of {project.title}. "
-          f"Students join with the code {copied.join_code}.", "info")
+    flash(_("Created %(new)s with the codebook and settings of %(old)s. Students join with the "
+            "code %(code)s.", new=copied.title, old=project.title, code=copied.join_code), "info")
     return redirect(url_for("web.project", project_id=copied.id))

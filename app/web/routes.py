@@ -98,7 +98,7 @@ def edit_project(project_id: int):
             return render_template("web/project_form.html", form=form, project=project,
                                    copy_form=copy_form), exc.status
         else:
-            flash("Project saved.", "info")
+            flash(_("Project saved."), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return render_template("web/project_form.html", form=form, project=project,
                            copy_form=copy_form)
