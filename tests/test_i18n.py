@@ -182,6 +182,11 @@ TEACHER_PAGES = {
     "project_form": ("/projects/{p}/edit", (
         "What students see of others", "Start another class from this one",
         "Show classmates anonymously", "Copy into a new project", ">Cancel<")),
+    "tokens": ("/account/tokens", (
+        "Your account", "API tokens", "Signed-in browsers", "this browser", "Create token",
+        "Show times in", "Sign out everywhere else")),
+    "password": ("/account/password", (
+        "Change your password", "At least 8 characters", "New password again")),
 }
 
 

@@ -104,18 +104,18 @@ class RosterForm(FlaskForm):
 class TimeZoneForm(FlaskForm):
     """The zone a user reads times in ("" follows the browser)."""
 
-    time_zone = SelectField("Show times in", validate_choice=False)
-    submit = SubmitField("Save")
+    time_zone = SelectField(_l("Show times in"), validate_choice=False)
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.time_zone.choices = zone_choices(("", "this browser's time zone"))
+        self.time_zone.choices = zone_choices(("", _l("this browser's time zone")))
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
-                       render_kw={"placeholder": "export script"})
-    submit = SubmitField("Create token")
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=80)],
+                       render_kw={"placeholder": _l("export script")})
+    submit = SubmitField(_l("Create token"))
 
 
 class SettingsForm(FlaskForm):

@@ -66,8 +66,8 @@ def set_time_zone():
     form = TimeZoneForm()
     if form.validate_on_submit():
         accounts.set_time_zone(current_user, form.time_zone.data or "")  # a bad zone: 400
-        flash("Times are now shown in " + (current_user.time_zone or "this browser's zone")
-              + ".", "info")
+        flash(_("Times are now shown in %(zone)s.",
+                zone=current_user.time_zone or _("this browser's zone")), "info")
     return redirect(url_for("web.api_tokens", _anchor="time-zone"))
 
 

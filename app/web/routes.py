@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.security import current_login_token
@@ -222,7 +223,7 @@ def api_tokens():
 def revoke_token(token_id: int):
     if ActionForm().validate_on_submit():
         tokens.revoke_token(current_user, token_id)
-        flash("Token revoked.", "info")
+        flash(_("Token revoked."), "info")
     return redirect(url_for("web.api_tokens"))
 
 
@@ -231,7 +232,8 @@ def revoke_token(token_id: int):
 def end_other_sessions():
     if ActionForm().validate_on_submit():
         ended = accounts.sign_out_everywhere(current_user, keep_token=current_login_token())
-        flash(f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.", "info")
+        flash(ngettext("Signed out of %(num)s other browser.",
+                       "Signed out of %(num)s other browsers.", ended), "info")
     return redirect(url_for("web.api_tokens", _anchor="sessions"))
 
 
