@@ -187,6 +187,9 @@ TEACHER_PAGES = {
         "Show times in", "Sign out everywhere else")),
     "password": ("/account/password", (
         "Change your password", "At least 8 characters", "New password again")),
+    "member": ("/projects/{p}/members/{s}", (
+        "A new password", "Move to another project", "Remove from the project",
+        "Make them choose their own password", "stays under their name", "You are asked again")),
 }
 
 
@@ -198,12 +201,16 @@ def _demo_project(runner):
 
 
 def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner):
+    from app.models import User
+
     project = _demo_project(runner)
     document = project.documents[0]
-    login(client, "teacher", "teacher-demo")
+    student = db.session.scalar(db.select(User).where(User.username == "aigerim"))
+    assert login(client, "teacher", "teacher-demo").status_code == 302
+    token = csrf_token(client, "/projects")
     left = []
     for page, (url, english) in TEACHER_PAGES.items():
-        address = url.format(p=project.id, d=document.id)
+        address = url.format(p=project.id, d=document.id, s=student.id)
         for code in LANGUAGES:
             client.set_cookie("sourcemark_lang", code)
             response = client.get(address)
@@ -211,4 +218,13 @@ def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner)
             html = response.get_data(as_text=True)
             assert _html_lang(html) == code
             left += [(page, code, text) for text in english if text in html]
+    for code in LANGUAGES:  # a new login slip is the answer to a post
+        client.set_cookie("sourcemark_lang", code)
+        response = client.post(f"/projects/{project.id}/members/{student.id}/password",
+                               data={"csrf_token": token, "expire": "y"})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        left += [("slips", code, text) for text in (
+            "A new login slip", "The password is changed", "Print or copy", "Username",
+            "Back to the project", "You choose your own password") if text in html]
     assert not left, f"English left on translated pages: {left}"

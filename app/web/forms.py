@@ -256,25 +256,25 @@ class DocumentMetaForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     """A teacher (or admin) gives someone a new generated password and a new slip."""
 
-    expire = BooleanField("Make them choose their own password when they sign in with it",
+    expire = BooleanField(_l("Make them choose their own password when they sign in with it"),
                           default=True)
-    submit = SubmitField("New password")
+    submit = SubmitField(_l("New password"))
 
 
 class RemoveMemberForm(FlaskForm):
     """A student taken out of a project: what happens to their work, asked again."""
 
-    how = RadioField("Their work in this project", default="keep", choices=[
-        SelectChoice("keep", "stays under their name"),
-        SelectChoice("pseudonymise", "stays, pseudonymised: under a “former-…” name that "
-                                     "cannot sign in")])
+    how = RadioField(_l("Their work in this project"), default="keep", choices=[
+        SelectChoice("keep", _l("stays under their name")),
+        SelectChoice("pseudonymise", _l("stays, pseudonymised: under a “former-…” name that "
+                                        "cannot sign in"))])
     confirm = HiddenField()
-    submit = SubmitField("Remove from the project")
+    submit = SubmitField(_l("Remove from the project"))
 
 
 class MoveMemberForm(FlaskForm):
-    target = SelectField("Move to", coerce=int, choices=[])
-    submit = SubmitField("Move")
+    target = SelectField(_l("Move to"), coerce=int, choices=[])
+    submit = SubmitField(_l("Move"))
 
 
 class CopyProjectForm(FlaskForm):
