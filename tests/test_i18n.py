@@ -190,6 +190,10 @@ TEACHER_PAGES = {
     "member": ("/projects/{p}/members/{s}", (
         "A new password", "Move to another project", "Remove from the project",
         "Make them choose their own password", "stays under their name", "You are asked again")),
+    "codebook": ("/projects/{p}/codebook", (
+        "Every change raises the version", "Add a label to", "Add label", "Shortcut key",
+        "What each value means", "Save poles", "Lowercase letters", ">Retire<", "Bring back",
+        "A slant of", "annotations<", "Spans of this layer")),
 }
 
 
