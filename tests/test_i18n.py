@@ -194,6 +194,9 @@ TEACHER_PAGES = {
         "Every change raises the version", "Add a label to", "Add label", "Shortcut key",
         "What each value means", "Save poles", "Lowercase letters", ">Retire<", "Bring back",
         "A slant of", "annotations<", "Spans of this layer")),
+    "rounds": ("/projects/{p}/rounds", (
+        "A round is a set of documents", "Agreement by round", "Assign this round",
+        "Delete the round", "A new round", "Save the round", "Starts (optional)")),
 }
 
 

@@ -286,11 +286,11 @@ class CopyProjectForm(FlaskForm):
 class RoundForm(FlaskForm):
     """A round: its name, dates and documents."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
-                       render_kw={"placeholder": "Round 1: calibration"})
-    starts = DateField("Starts (optional)", validators=[Optional()])
-    due = DateField("Due (optional; the end of that day in the class's time zone)",
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+                       render_kw={"placeholder": _l("Round 1: calibration")})
+    starts = DateField(_l("Starts (optional)"), validators=[Optional()])
+    due = DateField(_l("Due (optional; the end of that day in the class's time zone)"),
                     validators=[Optional()])
-    documents = SelectMultipleField("Documents", coerce=int, option_widget=CheckboxInput(),
+    documents = SelectMultipleField(_l("Documents"), coerce=int, option_widget=CheckboxInput(),
                                     widget=ListWidget(prefix_label=False))
-    submit = SubmitField("Save the round")
+    submit = SubmitField(_l("Save the round"))
