@@ -197,6 +197,23 @@ TEACHER_PAGES = {
     "rounds": ("/projects/{p}/rounds", (
         "A round is a set of documents", "Agreement by round", "Assign this round",
         "Delete the round", "A new round", "Save the round", "Starts (optional)")),
+    "archive": ("/projects/{p}/archive", ("Archived documents", "Documents deleted while")),
+    "history": ("/projects/{p}/documents/{d}/history", (
+        "History of the annotations", "Every change to", "Nothing here can be changed",
+        "When (UTC)", ">Show<")),
+    "paste": ("/projects/{p}/documents/paste", (
+        "Paste a text", "A blank line starts", "Title (the first line", "Add the document")),
+    "curate_index": ("/projects/{p}/curate", (
+        "The gold key", "Adjudicate each document", "Passages agreed", "Settled in the key")),
+    "claims": ("/projects/{p}/claims", (
+        "Group the claims of the corpus", "Agreement on verdicts", "Ask a question",
+        "Claims answer with", "Add the question", "Download the board")),
+    "label_passages": ("/projects/{p}/agreement/label?label=news_report", (
+        "passages in dispute", "Passages someone tagged", ">Agreement<")),
+    "datasets": ("/projects/{p}/data", (
+        "Export and import", "none ticked", "The gold key only", "Download the export",
+        "Import annotated documents", "Documents come with the annotations",
+        "annotations marked ground truth")),
 }
 
 
@@ -207,7 +224,7 @@ def _demo_project(runner):
     return db.session.scalar(db.select(Project))
 
 
-def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner):
+def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner, make):
     from app.models import User
 
     project = _demo_project(runner)
@@ -234,4 +251,12 @@ def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner)
         left += [("slips", code, text) for text in (
             "A new login slip", "The password is changed", "Print or copy", "Username",
             "Back to the project", "You choose your own password") if text in html]
+    client.post("/logout", data={"csrf_token": token})
+    assert login(client, make.user("root", role="admin").username).status_code == 302
+    for code in LANGUAGES:
+        client.set_cookie("sourcemark_lang", code)
+        html = client.get("/admin").get_data(as_text=True)
+        left += [("admin", code, text) for text in (
+            "Site settings", "Teacher invitations", "Teachers' accounts", "must change it",
+            "Create an invitation link", "Teachers may create their own accounts") if text in html]
     assert not left, f"English left on translated pages: {left}"

@@ -82,14 +82,15 @@ class UploadForm(FlaskForm):
 class PasteForm(FlaskForm):
     """A text pasted from anywhere, with what is known about it."""
 
-    title = StringField("Title (the first line if left empty)", validators=[Length(max=300)])
-    publisher = StringField("Publisher", validators=[Length(max=200)])
-    author = StringField("Author", validators=[Length(max=200)])
-    published = StringField("Published", validators=[Length(max=32)],
-                            render_kw={"placeholder": "2011-12-19, 2011-12 or 2011"})
-    url = StringField("Address (URL)", validators=[Length(max=2000)])
-    text = TextAreaField("Text", render_kw={"rows": 14})
-    submit = SubmitField("Add the document")
+    title = StringField(_l("Title (the first line if left empty)"),
+                        validators=[Length(max=300)])
+    publisher = StringField(_l("Publisher"), validators=[Length(max=200)])
+    author = StringField(_l("Author"), validators=[Length(max=200)])
+    published = StringField(_l("Published"), validators=[Length(max=32)],
+                            render_kw={"placeholder": _l("2011-12-19, 2011-12 or 2011")})
+    url = StringField(_l("Address (URL)"), validators=[Length(max=2000)])
+    text = TextAreaField(_l("Text"), render_kw={"rows": 14})
+    submit = SubmitField(_l("Add the document"))
 
 
 class RosterForm(FlaskForm):
@@ -119,15 +120,15 @@ class TokenForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    teacher_signup = BooleanField("Teachers may create their own accounts at /signup")
-    submit = SubmitField("Save settings")
+    teacher_signup = BooleanField(_l("Teachers may create their own accounts at /signup"))
+    submit = SubmitField(_l("Save settings"))
 
 
 class InvitationForm(FlaskForm):
-    note = StringField("For whom (only you see this)", validators=[Length(max=200)])
-    days = IntegerField("Valid for (days)", default=7,
+    note = StringField(_l("For whom (only you see this)"), validators=[Length(max=200)])
+    days = IntegerField(_l("Valid for (days)"), default=7,
                         validators=[DataRequired(), NumberRange(min=1, max=90)])
-    submit = SubmitField("Create an invitation link")
+    submit = SubmitField(_l("Create an invitation link"))
 
 
 class ActionForm(FlaskForm):
@@ -142,16 +143,16 @@ class JoiningForm(FlaskForm):
 
 
 class DatasetImportForm(FlaskForm):
-    format = SelectField("Format", choices=[
+    format = SelectField(_l("Format"), choices=[
         SelectChoice("jsonl", "Sourcemark JSONL"),
-        SelectChoice("doccano", "doccano JSONL (or its zip export)"),
+        SelectChoice("doccano", _l("doccano JSONL (or its zip export)")),
         SelectChoice("label-studio", "Label Studio JSON"),
-        SelectChoice("brat", "brat standoff (zip)"),
-        SelectChoice("ptc", "SemEval-2020 Task 11 / PTC (zip)")])
-    file = FileField("File", validators=[FileRequired("Choose a file to import.")])
-    ground_truth_gold = BooleanField("Label Studio: annotations marked ground truth are the "
-                                     "gold key")
-    submit = SubmitField("Import")
+        SelectChoice("brat", _l("brat standoff (zip)")),
+        SelectChoice("ptc", _l("SemEval-2020 Task 11 / PTC (zip)"))])
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to import."))])
+    ground_truth_gold = BooleanField(_l("Label Studio: annotations marked ground truth are the "
+                                        "gold key"))
+    submit = SubmitField(_l("Import"))
 
 
 class AssignForm(FlaskForm):
@@ -222,13 +223,13 @@ class LinkNameForm(FlaskForm):
 class QuestionForm(FlaskForm):
     """A question claims across the corpus answer."""
 
-    text = StringField("Question", validators=[DataRequired(), Length(min=5, max=500)],
-                       render_kw={"placeholder":
-                                  "How many people died in Zhanaozen on 16 December 2011?"})
-    value_kind = SelectField("Claims answer with", choices=[
-        SelectChoice("number", "a number"), SelectChoice("date", "a date"),
-        SelectChoice("text", "text")])
-    submit = SubmitField("Add the question")
+    text = StringField(_l("Question"), validators=[DataRequired(), Length(min=5, max=500)],
+                       render_kw={"placeholder": _l("How many people died in Zhanaozen on 16 "
+                                                    "December 2011?")})
+    value_kind = SelectField(_l("Claims answer with"), choices=[
+        SelectChoice("number", _l("a number")), SelectChoice("date", _l("a date")),
+        SelectChoice("text", _l("text"))])
+    submit = SubmitField(_l("Add the question"))
 
 
 class DocumentMetaForm(FlaskForm):

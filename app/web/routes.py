@@ -207,7 +207,7 @@ def api_tokens():
     secret = None
     if form.validate_on_submit():
         try:
-            _, secret = tokens.create_token(current_user, form.name.data)
+            secret = tokens.create_token(current_user, form.name.data)[1]
         except ServiceError as exc:
             flash(exc.message, "error")
         form = TokenForm(formdata=None)
