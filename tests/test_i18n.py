@@ -214,6 +214,9 @@ TEACHER_PAGES = {
         "Export and import", "none ticked", "The gold key only", "Download the export",
         "Import annotated documents", "Documents come with the annotations",
         "annotations marked ground truth")),
+    "claims_board": ("/projects/{p}/claims/{q}", (
+        "Claims on this board", "Who says it", "Save verdict", "Evidence (optional)",
+        "Words in the claim", "not on this board", "different value", "not enough information")),
 }
 
 
@@ -225,16 +228,18 @@ def _demo_project(runner):
 
 
 def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner, make):
-    from app.models import User
+    from app.models import ClaimQuestion, User
 
     project = _demo_project(runner)
     document = project.documents[0]
     student = db.session.scalar(db.select(User).where(User.username == "aigerim"))
+    question = db.session.scalar(db.select(ClaimQuestion).where(
+        ClaimQuestion.project_id == project.id))
     assert login(client, "teacher", "teacher-demo").status_code == 302
     token = csrf_token(client, "/projects")
     left = []
     for page, (url, english) in TEACHER_PAGES.items():
-        address = url.format(p=project.id, d=document.id, s=student.id)
+        address = url.format(p=project.id, d=document.id, s=student.id, q=question.id)
         for code in LANGUAGES:
             client.set_cookie("sourcemark_lang", code)
             response = client.get(address)
@@ -260,3 +265,15 @@ def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner,
             "Site settings", "Teacher invitations", "Teachers' accounts", "must change it",
             "Create an invitation link", "Teachers may create their own accounts") if text in html]
     assert not left, f"English left on translated pages: {left}"
+
+
+def test_error_pages_speak_the_readers_language(client, make, login_as):
+    login_as(make.user("asel", role="teacher"))
+    for code, words in (("ru", "Не найдено"), ("kk", "Табылмады")):
+        client.set_cookie("sourcemark_lang", code)
+        response = client.get("/no-such-page")
+        assert response.status_code == 404 and words in response.get_data(as_text=True)
+    client.set_cookie("sourcemark_lang", "ru")
+    response = client.post("/account/tokens", data={"name": "x"})  # no CSRF token
+    assert response.status_code == 400
+    assert "Форма устарела" in response.get_data(as_text=True)

@@ -51,7 +51,14 @@ def claims_board(project_id: int, question_id: int):
         unfiled=claims.unfiled_claims(project, question, search,
                                       None if role == "teacher" else current_user),
         search=search, teacher=role == "teacher", form=ActionForm(),
-        verdicts=[(v, claims.VERDICT_NAMES[v]) for v in VERDICTS])
+        verdicts=[(v, _verdict_name(v)) for v in VERDICTS])
+
+
+def _verdict_name(verdict: str) -> str:
+    """A verdict as the reader's language says it."""
+    words = {"supported": _("supported"), "refuted": _("refuted"),
+             "not_enough_info": _("not enough information")}
+    return words.get(verdict, claims.VERDICT_NAMES[verdict])
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:question_id>/file")
