@@ -217,6 +217,9 @@ TEACHER_PAGES = {
     "claims_board": ("/projects/{p}/claims/{q}", (
         "Claims on this board", "Who says it", "Save verdict", "Evidence (optional)",
         "Words in the claim", "not on this board", "different value", "not enough information")),
+    "curate": ("/projects/{p}/documents/{d}/curate", (
+        "Edit the key on the annotation page", "Hide names", "Source type per passage",
+        "Take what", "Pre-merge into the gold key", "not in the key", ">Accept<")),
 }
 
 

@@ -177,11 +177,11 @@ class ReopenForm(FlaskForm):
 
 
 class PremergeForm(FlaskForm):
-    threshold = SelectField("Take what", choices=[
-        SelectChoice("majority", "more than half of the annotators agree on"),
-        SelectChoice("two_thirds", "at least two thirds agree on"),
-        SelectChoice("all", "every annotator agrees on")], default="majority")
-    submit = SubmitField("Pre-merge into the gold key")
+    threshold = SelectField(_l("Take what"), choices=[
+        SelectChoice("majority", _l("more than half of the annotators agree on")),
+        SelectChoice("two_thirds", _l("at least two thirds agree on")),
+        SelectChoice("all", _l("every annotator agrees on"))], default="majority")
+    submit = SubmitField(_l("Pre-merge into the gold key"))
 
 
 class MemberRoleForm(FlaskForm):
