@@ -220,6 +220,9 @@ TEACHER_PAGES = {
     "curate": ("/projects/{p}/documents/{d}/curate", (
         "Edit the key on the annotation page", "Hide names", "Source type per passage",
         "Take what", "Pre-merge into the gold key", "not in the key", ">Accept<")),
+    "source_names": ("/projects/{p}/sources/names", (
+        "Students name the speaker", "People and institutions", "Link a name",
+        "Names written in the annotations", "Add the source", "Name as written")),
 }
 
 

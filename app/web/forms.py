@@ -204,20 +204,20 @@ class ConfirmForm(FlaskForm):
 class EntityForm(FlaskForm):
     """A canonical person or institution that speakers' names can stand for."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)],
-                       render_kw={"placeholder": "Kalmukhambet Kasymov, Interior Minister"})
-    kind = SelectField("Kind", choices=[SelectChoice("person", "Person"),
-                                        SelectChoice("institution", "Institution")])
-    description = StringField("Description", validators=[Length(max=2000)])
-    submit = SubmitField("Add the source")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"placeholder": _l("Kalmukhambet Kasymov, Interior Minister")})
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("person", _l("Person")),
+                                            SelectChoice("institution", _l("Institution"))])
+    description = StringField(_l("Description"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Add the source"))
 
 
 class LinkNameForm(FlaskForm):
     """A name as written, and the source it stands for."""
 
-    name = StringField("Name as written", validators=[DataRequired(), Length(max=200)])
-    entity = SelectField("Stands for", coerce=int, choices=[])
-    submit = SubmitField("Link")
+    name = StringField(_l("Name as written"), validators=[DataRequired(), Length(max=200)])
+    entity = SelectField(_l("Stands for"), coerce=int, choices=[])
+    submit = SubmitField(_l("Link"))
 
 
 class QuestionForm(FlaskForm):
