@@ -223,6 +223,12 @@ TEACHER_PAGES = {
     "source_names": ("/projects/{p}/sources/names", (
         "Students name the speaker", "People and institutions", "Link a name",
         "Names written in the annotations", "Add the source", "Name as written")),
+    "sources": ("/projects/{p}/sources", (
+        "who was reliable", "Every source", "Words of text", "Unsupported claims / 1,000",
+        "Rates count every annotator", "No source has rated", "person or institution")),
+    "lti_configuration": ("/lti/config", (
+        "Paste these values", "Initiate login URL", "Machine-readable")),
+    "lti_not_ready": ("/lti/not-ready", ("This activity is not ready yet", "Try again later")),
 }
 
 
