@@ -73,10 +73,10 @@ class JoinCodeForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField("Files (.txt, .md, .html, .pdf, .docx, .jsonl; several at once)",
+    files = MultipleFileField(_l("Files (.txt, .md, .html, .pdf, .docx, .jsonl; several at once)"),
                               render_kw={"accept": ".txt,.md,.markdown,.html,.htm,.pdf,.docx,"
                                                    ".jsonl"})
-    submit = SubmitField("Import")
+    submit = SubmitField(_l("Import"))
 
 
 class PasteForm(FlaskForm):
@@ -94,12 +94,12 @@ class PasteForm(FlaskForm):
 
 
 class RosterForm(FlaskForm):
-    roster = TextAreaField("One student a line: Full Name, or Full Name, username",
+    roster = TextAreaField(_l("One student a line: Full Name, or Full Name, username"),
                            validators=[DataRequired(), Length(max=20000)],
                            render_kw={"rows": 6})
-    expire = BooleanField("Students choose their own password the first time they sign in",
+    expire = BooleanField(_l("Students choose their own password the first time they sign in"),
                           default=True)
-    submit = SubmitField("Create accounts and print login slips")
+    submit = SubmitField(_l("Create accounts and print login slips"))
 
 
 class TimeZoneForm(FlaskForm):
@@ -134,12 +134,12 @@ class InvitationForm(FlaskForm):
 class ActionForm(FlaskForm):
     """A button that posts (with its CSRF token) and carries nothing else."""
 
-    submit = SubmitField("Go")
+    submit = SubmitField(_l("Go"))
 
 
 class JoiningForm(FlaskForm):
-    enabled = BooleanField("Students may join with the code")
-    submit = SubmitField("Save")
+    enabled = BooleanField(_l("Students may join with the code"))
+    submit = SubmitField(_l("Save"))
 
 
 class DatasetImportForm(FlaskForm):
@@ -158,22 +158,22 @@ class DatasetImportForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Who annotates which document: everyone everything, or each document to k students."""
 
-    mode = RadioField("Who annotates what", default="all", choices=[
-        SelectChoice("all", "Everyone does every document"),
-        SelectChoice("k", "Each document to k students")])
-    k = IntegerField("Students per document (k)", default=2,
+    mode = RadioField(_l("Who annotates what"), default="all", choices=[
+        SelectChoice("all", _l("Everyone does every document")),
+        SelectChoice("k", _l("Each document to k students"))])
+    k = IntegerField(_l("Students per document (k)"), default=2,
                      validators=[Optional(), NumberRange(min=1, max=1000)],
                      render_kw={"min": 1, "inputmode": "numeric"})
-    due = DateField("Due date (optional; the end of that day in the project's time zone)",
+    due = DateField(_l("Due date (optional; the end of that day in the project's time zone)"),
                     validators=[Optional()])
-    submit = SubmitField("Assign")
+    submit = SubmitField(_l("Assign"))
 
 
 class ReopenForm(FlaskForm):
     """The teacher lets a student change a submitted document again."""
 
     username = HiddenField(validators=[DataRequired(), Length(max=64)])
-    submit = SubmitField("Reopen")
+    submit = SubmitField(_l("Reopen"))
 
 
 class PremergeForm(FlaskForm):
@@ -187,10 +187,10 @@ class PremergeForm(FlaskForm):
 class MemberRoleForm(FlaskForm):
     """A teacher changes a member's role in the project."""
 
-    role = SelectField("Role", choices=[SelectChoice("student", "student"),
-                                        SelectChoice("adjudicator", "adjudicator"),
-                                        SelectChoice("teacher", "teacher")])
-    submit = SubmitField("Change")
+    role = SelectField(_l("Role"), choices=[SelectChoice("student", _l("student")),
+                                            SelectChoice("adjudicator", _l("adjudicator")),
+                                            SelectChoice("teacher", _l("teacher"))])
+    submit = SubmitField(_l("Change"))
 
 
 
@@ -198,7 +198,7 @@ class ConfirmForm(FlaskForm):
     """A destructive action asked again: `confirm` is "yes" only from the confirm button."""
 
     confirm = HiddenField()
-    submit = SubmitField("Delete")
+    submit = SubmitField(_l("Delete"))
 
 
 class EntityForm(FlaskForm):
