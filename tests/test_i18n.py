@@ -259,6 +259,16 @@ def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner,
             html = response.get_data(as_text=True)
             assert _html_lang(html) == code
             left += [(page, code, text) for text in english if text in html]
+    sources = client.get(f"/projects/{project.id}/sources").get_data(as_text=True)
+    profile = re.search(r'href="([^"]*/sources/profile\?ref=[^"]+)"', sources).group(1)
+    for code in LANGUAGES:
+        client.set_cookie("sourcemark_lang", code)
+        response = client.get(profile.replace("&amp;", "&"))
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        left += [("source_profile", code, text) for text in (
+            "How the class rated its documents", "Reliability (mean)", "attributed to",
+            "Statements", "quoted voice") if text in html]
     for code in LANGUAGES:  # a new login slip is the answer to a post
         client.set_cookie("sourcemark_lang", code)
         response = client.post(f"/projects/{project.id}/members/{student.id}/password",
