@@ -229,6 +229,9 @@ TEACHER_PAGES = {
     "lti_configuration": ("/lti/config", (
         "Paste these values", "Initiate login URL", "Machine-readable")),
     "lti_not_ready": ("/lti/not-ready", ("This activity is not ready yet", "Try again later")),
+    "agreement_rounds": ("/projects/{p}/agreement/rounds", (
+        "Each round's figures come from", "The class over the rounds", "Every figure of this round",
+        "Codebook changes since", "The same annotator on the same document", "All annotators")),
 }
 
 
