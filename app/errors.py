@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as sa_orm_exc
@@ -54,7 +55,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        message = "The form expired or came from another site. Reload the page and try again."
+        message = _("The form expired or came from another site. Reload the page and try again.")
         if wants_json():
             return api_error("csrf_failed", f"{message} ({exc.description})", 400)
         return render_template("errors/error.html", status=400, message=message), 400
@@ -62,12 +63,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        names = {404: "Not found", 413: "The upload is too large",
-                 405: "That method is not allowed here"}
-        message = names.get(status, exc.name)
+        names = {404: _("Not found"), 413: _("The upload is too large"),
+                 405: _("That method is not allowed here")}
+        # Only people's pages name these; the API keeps the exception's own description.
+        page_names = {400: _("The request could not be read"),
+                      403: _("You may not open this page")}
+        message = names.get(status) or page_names.get(status) or exc.name
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-            message = f"The upload is too large: at most {limit / (1024 * 1024):.0f} MB at once."
+            megabytes = "%.0f" % (limit / (1024 * 1024))
+            message = _("The upload is too large: at most %(mb)s MB at once.", mb=megabytes)
         if wants_json():
             code = exc.name.lower().replace(" ", "_")
             response = api_error(code, message if status in names else exc.description, status)
@@ -87,7 +92,7 @@ def init_app(app: Flask) -> None:
         from app.extensions import db
 
         db.session.rollback()
-        message = "This was changed meanwhile (in another tab?); nothing was saved. Reload."
+        message = _("This was changed meanwhile (in another tab?); nothing was saved. Reload.")
         if wants_json():
             return api_error("stale_version", message, 409, current=None)
         return render_template("errors/error.html", status=409, message=message), 409
@@ -102,7 +107,7 @@ def init_app(app: Flask) -> None:
         text = str(exc.orig).lower() if exc.orig is not None else ""
         if not any(word in text for word in BUSY):
             return server_error(exc)
-        message = "The database is busy; nothing was saved. Try again in a moment."
+        message = _("The database is busy; nothing was saved. Try again in a moment.")
         if wants_json():
             response = api_error("busy", message, 503)
         else:
@@ -121,7 +126,7 @@ def init_app(app: Flask) -> None:
         from app.extensions import db
 
         db.session.rollback()
+        message = _("Something went wrong on our side.")
         if wants_json():
-            return api_error("server_error", "Something went wrong on our side.", 500)
-        return render_template("errors/error.html", status=500,
-                               message="Something went wrong on our side."), 500
+            return api_error("server_error", message, 500)
+        return render_template("errors/error.html", status=500, message=message), 500

@@ -172,3 +172,133 @@ def test_a_teacher_sets_or_clears_a_documents_language(client, make, login_as):
     assert response.status_code == 200
     db.session.refresh(document)
     assert document.language == "kk"
+
+
+# --- the teacher's pages ----------------------------------------------------------------------
+
+# Each page (its address on the demo project, `p` the project, `d` its first document) with a
+# few of its template's English sentences that a Russian or Kazakh reader must not meet.
+TEACHER_PAGES = {
+    "project_form": ("/projects/{p}/edit", (
+        "What students see of others", "Start another class from this one",
+        "Show classmates anonymously", "Copy into a new project", ">Cancel<")),
+    "tokens": ("/account/tokens", (
+        "Your account", "API tokens", "Signed-in browsers", "this browser", "Create token",
+        "Show times in", "Sign out everywhere else")),
+    "password": ("/account/password", (
+        "Change your password", "At least 8 characters", "New password again")),
+    "member": ("/projects/{p}/members/{s}", (
+        "A new password", "Move to another project", "Remove from the project",
+        "Make them choose their own password", "stays under their name", "You are asked again")),
+    "codebook": ("/projects/{p}/codebook", (
+        "Every change raises the version", "Add a label to", "Add label", "Shortcut key",
+        "What each value means", "Save poles", "Lowercase letters", ">Retire<", "Bring back",
+        "A slant of", "annotations<", "Spans of this layer")),
+    "rounds": ("/projects/{p}/rounds", (
+        "A round is a set of documents", "Agreement by round", "Assign this round",
+        "Delete the round", "A new round", "Save the round", "Starts (optional)")),
+    "archive": ("/projects/{p}/archive", ("Archived documents", "Documents deleted while")),
+    "history": ("/projects/{p}/documents/{d}/history", (
+        "History of the annotations", "Every change to", "Nothing here can be changed",
+        "When (UTC)", ">Show<")),
+    "paste": ("/projects/{p}/documents/paste", (
+        "Paste a text", "A blank line starts", "Title (the first line", "Add the document")),
+    "curate_index": ("/projects/{p}/curate", (
+        "The gold key", "Adjudicate each document", "Passages agreed", "Settled in the key")),
+    "claims": ("/projects/{p}/claims", (
+        "Group the claims of the corpus", "Agreement on verdicts", "Ask a question",
+        "Claims answer with", "Add the question", "Download the board")),
+    "label_passages": ("/projects/{p}/agreement/label?label=news_report", (
+        "passages in dispute", "Passages someone tagged", ">Agreement<")),
+    "datasets": ("/projects/{p}/data", (
+        "Export and import", "none ticked", "The gold key only", "Download the export",
+        "Import annotated documents", "Documents come with the annotations",
+        "annotations marked ground truth")),
+    "claims_board": ("/projects/{p}/claims/{q}", (
+        "Claims on this board", "Who says it", "Save verdict", "Evidence (optional)",
+        "Words in the claim", "not on this board", "different value", "not enough information")),
+    "curate": ("/projects/{p}/documents/{d}/curate", (
+        "Edit the key on the annotation page", "Hide names", "Source type per passage",
+        "Take what", "Pre-merge into the gold key", "not in the key", ">Accept<")),
+    "source_names": ("/projects/{p}/sources/names", (
+        "Students name the speaker", "People and institutions", "Link a name",
+        "Names written in the annotations", "Add the source", "Name as written")),
+    "sources": ("/projects/{p}/sources", (
+        "who was reliable", "Every source", "Words of text", "Unsupported claims / 1,000",
+        "Rates count every annotator", "No source has rated", "person or institution")),
+    "lti_configuration": ("/lti/config", (
+        "Paste these values", "Initiate login URL", "Machine-readable")),
+    "lti_not_ready": ("/lti/not-ready", ("This activity is not ready yet", "Try again later")),
+    "agreement_rounds": ("/projects/{p}/agreement/rounds", (
+        "Each round's figures come from", "The class over the rounds", "Every figure of this round",
+        "Codebook changes since", "The same annotator on the same document", "All annotators")),
+}
+
+
+def _demo_project(runner):
+    from app.models import Project
+
+    assert "Demo annotations loaded" in runner.invoke(args=["demo", "load"]).output
+    return db.session.scalar(db.select(Project))
+
+
+def test_teacher_pages_have_no_english_left_in_russian_or_kazakh(client, runner, make):
+    from app.models import ClaimQuestion, User
+
+    project = _demo_project(runner)
+    document = project.documents[0]
+    student = db.session.scalar(db.select(User).where(User.username == "aigerim"))
+    question = db.session.scalar(db.select(ClaimQuestion).where(
+        ClaimQuestion.project_id == project.id))
+    assert login(client, "teacher", "teacher-demo").status_code == 302
+    token = csrf_token(client, "/projects")
+    left = []
+    for page, (url, english) in TEACHER_PAGES.items():
+        address = url.format(p=project.id, d=document.id, s=student.id, q=question.id)
+        for code in LANGUAGES:
+            client.set_cookie("sourcemark_lang", code)
+            response = client.get(address)
+            assert response.status_code == 200, (page, code, response.status_code)
+            html = response.get_data(as_text=True)
+            assert _html_lang(html) == code
+            left += [(page, code, text) for text in english if text in html]
+    sources = client.get(f"/projects/{project.id}/sources").get_data(as_text=True)
+    profile = re.search(r'href="([^"]*/sources/profile\?ref=[^"]+)"', sources).group(1)
+    for code in LANGUAGES:
+        client.set_cookie("sourcemark_lang", code)
+        response = client.get(profile.replace("&amp;", "&"))
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        left += [("source_profile", code, text) for text in (
+            "How the class rated its documents", "Reliability (mean)", "attributed to",
+            "Statements", "quoted voice") if text in html]
+    for code in LANGUAGES:  # a new login slip is the answer to a post
+        client.set_cookie("sourcemark_lang", code)
+        response = client.post(f"/projects/{project.id}/members/{student.id}/password",
+                               data={"csrf_token": token, "expire": "y"})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        left += [("slips", code, text) for text in (
+            "A new login slip", "The password is changed", "Print or copy", "Username",
+            "Back to the project", "You choose your own password") if text in html]
+    client.post("/logout", data={"csrf_token": token})
+    assert login(client, make.user("root", role="admin").username).status_code == 302
+    for code in LANGUAGES:
+        client.set_cookie("sourcemark_lang", code)
+        html = client.get("/admin").get_data(as_text=True)
+        left += [("admin", code, text) for text in (
+            "Site settings", "Teacher invitations", "Teachers' accounts", "must change it",
+            "Create an invitation link", "Teachers may create their own accounts") if text in html]
+    assert not left, f"English left on translated pages: {left}"
+
+
+def test_error_pages_speak_the_readers_language(client, make, login_as):
+    login_as(make.user("asel", role="teacher"))
+    for code, words in (("ru", "Не найдено"), ("kk", "Табылмады")):
+        client.set_cookie("sourcemark_lang", code)
+        response = client.get("/no-such-page")
+        assert response.status_code == 404 and words in response.get_data(as_text=True)
+    client.set_cookie("sourcemark_lang", "ru")
+    response = client.post("/account/tokens", data={"name": "x"})  # no CSRF token
+    assert response.status_code == 400
+    assert "Форма устарела" in response.get_data(as_text=True)

@@ -48,7 +48,7 @@ def test_removing_asks_first_with_the_work_that_stays(client, login_as, klass):
     assert page.status_code == 200 and "Remove from the project" in page.get_data(as_text=True)
     asked = remove(client, token, project, student, "keep")
     assert asked.status_code == 200
-    assert "1 spans" in asked.get_data(as_text=True) and "Yes, remove dana" in asked.get_data(
+    assert "1 span," in asked.get_data(as_text=True) and "Yes, remove dana" in asked.get_data(
         as_text=True)
     assert is_member(project, student)  # nothing changed yet
 

@@ -40,14 +40,14 @@ class JoinForm(NewAccountForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password (or the one on your login slip)",
+    current = PasswordField(_l("Current password (or the one on your login slip)"),
                             validators=[DataRequired(), Length(max=200)],
                             render_kw={"autocomplete": "current-password"})
-    password = PasswordField("New password (8 characters or more)",
+    password = PasswordField(_l("New password (8 characters or more)"),
                              validators=[DataRequired(), Length(min=8, max=200)],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("New password again",
+    confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(),
-                                        EqualTo("password", "The passwords differ.")],
+                                        EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    submit = SubmitField("Change the password")
+    submit = SubmitField(_l("Change the password"))

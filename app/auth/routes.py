@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
@@ -147,8 +148,9 @@ def change_password():
             _field_errors(form, exc)
             status = exc.status
         else:
-            flash("Your password is changed." + (
-                f" Signed out of {ended} other browser{'s' if ended != 1 else ''}."
+            flash(_("Your password is changed.") + (
+                " " + ngettext("Signed out of %(num)s other browser.",
+                               "Signed out of %(num)s other browsers.", ended)
                 if ended else ""), "info")
             return redirect(url_for("web.projects"))
     elif form.is_submitted():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import accounts, invitations
@@ -30,7 +31,7 @@ def admin():
     form = SettingsForm(teacher_signup=accounts.teacher_signup_open())
     if form.validate_on_submit():
         accounts.set_setting("teacher_signup", "on" if form.teacher_signup.data else "off")
-        flash("Settings saved.", "info")
+        flash(_("Settings saved."), "info")
         return redirect(url_for("web.admin"))
     return _page(form, InvitationForm(formdata=None))
 
@@ -45,7 +46,7 @@ def create_invitation():
     if not form.validate_on_submit():
         return _page(settings, form), 400
     try:
-        _, token = invitations.create(current_user, form.days.data, form.note.data or "")
+        token = invitations.create(current_user, form.days.data, form.note.data or "")[1]
     except ServiceError as exc:
         flash(exc.message, "error")
         return _page(settings, form), 400

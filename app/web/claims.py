@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.models import VERDICTS
@@ -50,7 +51,14 @@ def claims_board(project_id: int, question_id: int):
         unfiled=claims.unfiled_claims(project, question, search,
                                       None if role == "teacher" else current_user),
         search=search, teacher=role == "teacher", form=ActionForm(),
-        verdicts=[(v, claims.VERDICT_NAMES[v]) for v in VERDICTS])
+        verdicts=[(v, _verdict_name(v)) for v in VERDICTS])
+
+
+def _verdict_name(verdict: str) -> str:
+    """A verdict as the reader's language says it."""
+    words = {"supported": _("supported"), "refuted": _("refuted"),
+             "not_enough_info": _("not enough information")}
+    return words.get(verdict, claims.VERDICT_NAMES[verdict])
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:question_id>/file")
@@ -67,9 +75,9 @@ def file_claim(project_id: int, question_id: int):
     try:
         claims.file_claim(project, current_user, question_id, data)
     except ServiceError as exc:
-        flash(f"Not filed: {exc.message}", "error")
+        flash(_("Not filed: %(why)s", why=exc.message), "error")
     else:
-        flash("Filed on the board.", "info")
+        flash(_("Filed on the board."), "info")
     return redirect(url_for("web.claims_board", project_id=project_id,
                             question_id=question_id, q=request.form.get("q") or None))
 
@@ -89,9 +97,9 @@ def unfile_claim(project_id: int, link_id: int):
         return render_template("web/claim_remove.html", project=project, link=link,
                                message=exc.message, form=ActionForm())
     except Conflict as exc:
-        flash(f"Not taken off: {exc.message}", "error")
+        flash(_("Not taken off: %(why)s", why=exc.message), "error")
     else:
-        flash("Taken off the board.", "info")
+        flash(_("Taken off the board."), "info")
     return redirect(url_for("web.claims_board", project_id=project_id,
                             question_id=question_id, _anchor=f"claim-{link_id}"))
 
@@ -112,8 +120,8 @@ def claim_verdict(project_id: int, link_id: int):
     try:
         claims.set_verdict(project, current_user, link_id, data)
     except ServiceError as exc:
-        flash(f"Verdict not saved: {exc.message}", "error")
+        flash(_("Verdict not saved: %(why)s", why=exc.message), "error")
     else:
-        flash("Verdict saved.", "info")
+        flash(_("Verdict saved."), "info")
     return redirect(url_for("web.claims_board", project_id=project_id,
                             question_id=link.question_id, _anchor=f"claim-{link_id}"))

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -27,30 +28,33 @@ from app.web import bp
 from app.web.forms import ActionForm
 
 LABEL_FIELDS = ("name", "definition", "example", "shortcut", "color", "group")
+UNREADABLE = _l("The form could not be read. Reload the page and try again.")
 
 
 class LabelForm(FlaskForm):
     """A label's editable fields. The services check the values; every field is optional so
     that a form posting only some fields leaves the others as they are."""
 
-    name = StringField("Name", render_kw={"maxlength": codebooks.MAX_NAME})
-    definition = TextAreaField("Definition", render_kw={"rows": 3,
-                                                        "maxlength": codebooks.MAX_DEFINITION})
-    example = TextAreaField("Example", render_kw={"rows": 2, "maxlength": codebooks.MAX_EXAMPLE})
+    name = StringField(_l("Name"), render_kw={"maxlength": codebooks.MAX_NAME})
+    definition = TextAreaField(_l("Definition"),
+                               render_kw={"rows": 3, "maxlength": codebooks.MAX_DEFINITION})
+    example = TextAreaField(_l("Example"),
+                            render_kw={"rows": 2, "maxlength": codebooks.MAX_EXAMPLE})
     # One letter of any script (a few code points with its marks) or a digit: the service
     # says what is wrong, in words, rather than the browser's bare pattern message.
     shortcut = StringField(_l("Shortcut key"), render_kw={"maxlength": shortcuts.MAX_LENGTH,
                                                           "size": 2, "autocomplete": "off"})
-    color = ColorField("Colour", default=codebooks.DEFAULT_COLOR)
-    group = SelectField("Group", choices=[SelectChoice("", "(none)")], default="",
+    color = ColorField(_l("Colour"), default=codebooks.DEFAULT_COLOR)
+    group = SelectField(_l("Group"), choices=[SelectChoice("", _l("(none)"))], default="",
                         validate_choice=False)
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
 
 class NewLabelForm(LabelForm):
-    key = StringField("Key", render_kw={"maxlength": 80, "placeholder": "e.g. loaded_language",
-                                        "autocomplete": "off"})
-    submit = SubmitField("Add label")
+    key = StringField(_l("Key"), render_kw={"maxlength": 80,
+                                            "placeholder": _l("e.g. loaded_language"),
+                                            "autocomplete": "off"})
+    submit = SubmitField(_l("Add label"))
 
 
 class MoveForm(FlaskForm):
@@ -58,13 +62,15 @@ class MoveForm(FlaskForm):
 
 
 class PolesForm(FlaskForm):
-    negative = StringField("A slant of −3 favours", render_kw={"maxlength": codebooks.MAX_POLE})
-    positive = StringField("A slant of +3 favours", render_kw={"maxlength": codebooks.MAX_POLE})
-    submit = SubmitField("Save poles")
+    negative = StringField(_l("A slant of −3 favours"),
+                           render_kw={"maxlength": codebooks.MAX_POLE})
+    positive = StringField(_l("A slant of +3 favours"),
+                           render_kw={"maxlength": codebooks.MAX_POLE})
+    submit = SubmitField(_l("Save poles"))
 
 
 def _with_groups(form: LabelForm, layer: CodebookLayer) -> LabelForm:
-    form.group.choices = [SelectChoice("", "(none)")] + [
+    form.group.choices = [SelectChoice("", _("(none)"))] + [
         SelectChoice(g["key"], g.get("name", g["key"])) for g in layer.groups]
     return form
 
@@ -89,7 +95,8 @@ def _example_documents(project: Project, codebook) -> dict[str, Any]:
 
 
 _COMPARISON = re.compile(r"^(abs\()?\s*(\w+)\s*(\))?\s*(<=|>=|==|<|>)\s*(-?\d+)$")
-_SAID = {"<=": "{} or less", ">=": "{} or more", "==": "{}", "<": "below {}", ">": "above {}"}
+_SAID = {"<=": _l("%(value)s or less"), ">=": _l("%(value)s or more"), "==": "%(value)s",
+         "<": _l("below %(value)s"), ">": _l("above %(value)s")}
 
 
 def condition_words(expression: str, fields: list[dict]) -> str:
@@ -103,22 +110,22 @@ def condition_words(expression: str, fields: list[dict]) -> str:
         if match is None or match.group(2) not in names or bool(match.group(1)) != bool(
                 match.group(3)):
             return expression
-        absolute, key, _, op, number = match.groups()
+        absolute, key, _closing, op, number = match.groups()
         value = int(number)
         if absolute and op == "==" and value > 0:
-            said = f"−{value} or +{value}"
+            said = _("−%(value)s or +%(value)s", value=value)
         elif absolute:
             return expression
         else:
-            said = _SAID[op].format(str(value).replace("-", "−"))
-        parts.append(f"{names[key]} is {said}")
-    return ", or ".join(parts)
+            said = str(_SAID[op]) % {"value": str(value).replace("-", "−")}
+        parts.append(_("%(field)s is %(value)s", field=names[key], value=said))
+    return _(", or ").join(parts)
 
 
 def _teacher_codebook(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     if project.codebook is None:
-        raise NotFound("This project has no codebook.")
+        raise NotFound(_("This project has no codebook."))
     return project, project.codebook
 
 
@@ -128,15 +135,15 @@ def _back(project: Project, anchor: str | None = None):
 
 def _report(changed: bool, done: str, version: int) -> None:
     if changed:
-        flash(f"{done} The codebook is now version {version}.", "info")
+        flash(_("%(done)s The codebook is now version %(version)s.", done=done, version=version),
+              "info")
     else:
-        flash("Nothing changed.", "info")
+        flash(_("Nothing changed."), "info")
 
 
 def _form_failed(form: FlaskForm) -> None:
     messages = [error for errors in form.errors.values() for error in errors]
-    flash(" ".join(messages) or "The form could not be read. Reload the page and try again.",
-          "error")
+    flash(" ".join(messages) or str(UNREADABLE), "error")
 
 
 @bp.get("/projects/<int:project_id>/codebook", endpoint="codebook")
@@ -145,7 +152,7 @@ def codebook_page(project_id: int):
     project = projects.get_project(current_user, project_id)
     codebook = project.codebook
     if codebook is None:
-        raise NotFound("This project has no codebook.")
+        raise NotFound(_("This project has no codebook."))
     teacher = projects.project_role(project, current_user) == "teacher"
     context: dict[str, Any] = {"project": project, "codebook": codebook, "teacher": teacher,
                                "slant": codebooks.slant_field(codebook),
@@ -180,7 +187,8 @@ def codebook_add_label(project_id: int, layer_key: str):
     except ServiceError as exc:
         flash(exc.message, "error")
         return _back(project, f"layer-{layer.key}")
-    _report(True, f"Added '{label.name}' to {layer.name}.", codebook.version)
+    _report(True, _("Added '%(label)s' to %(layer)s.", label=label.name, layer=layer.name),
+            codebook.version)
     return _back(project, f"label-{label.id}")
 
 
@@ -198,7 +206,7 @@ def codebook_edit_label(project_id: int, label_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            _report(changed, f"Saved '{label.name}'.", codebook.version)
+            _report(changed, _("Saved '%(label)s'.", label=label.name), codebook.version)
     return _back(project, f"label-{label_id}")
 
 
@@ -209,10 +217,12 @@ def codebook_move_label(project_id: int, label_id: int):
     label = codebooks.get_label(codebook, label_id)
     form = MoveForm()
     if not form.validate_on_submit() or form.direction.data not in {"up", "down"}:
-        flash("Choose to move the label up or down.", "error")
+        flash(_("Choose to move the label up or down."), "error")
     else:
         changed = codebooks.shift_label(label, -1 if form.direction.data == "up" else 1)
-        _report(changed, f"Moved '{label.name}' {form.direction.data}.", codebook.version)
+        done = (_("Moved '%(label)s' up.", label=label.name) if form.direction.data == "up"
+                else _("Moved '%(label)s' down.", label=label.name))
+        _report(changed, done, codebook.version)
     return _back(project, f"label-{label_id}")
 
 
@@ -220,15 +230,16 @@ def _set_active(project_id: int, label_id: int, active: bool):
     project, codebook = _teacher_codebook(project_id)
     label = codebooks.get_label(codebook, label_id)
     if not ActionForm().validate_on_submit():
-        flash("The form could not be read. Reload the page and try again.", "error")
+        flash(str(UNREADABLE), "error")
         return _back(project, f"label-{label_id}")
     try:
         changed = codebooks.set_label_active(label, active)
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        done = (f"'{label.name}' is back in use." if active else
-                f"Retired '{label.name}': nobody can choose it now; annotations keep it.")
+        done = (_("'%(label)s' is back in use.", label=label.name) if active else
+                _("Retired '%(label)s': nobody can choose it now; annotations keep it.",
+                  label=label.name))
         _report(changed, done, codebook.version)
     return _back(project, f"label-{label_id}")
 
@@ -251,7 +262,7 @@ def codebook_delete_label(project_id: int, label_id: int):
     project, codebook = _teacher_codebook(project_id)
     label: Label = codebooks.get_label(codebook, label_id)
     if not ActionForm().validate_on_submit():
-        flash("The form could not be read. Reload the page and try again.", "error")
+        flash(str(UNREADABLE), "error")
         return _back(project, f"label-{label_id}")
     name, layer_key = label.name, label.layer.key
     try:
@@ -259,7 +270,7 @@ def codebook_delete_label(project_id: int, label_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
         return _back(project, f"label-{label_id}")
-    _report(True, f"Deleted '{name}'.", codebook.version)
+    _report(True, _("Deleted '%(label)s'.", label=name), codebook.version)
     return _back(project, f"layer-{layer_key}")
 
 
@@ -276,5 +287,5 @@ def codebook_poles(project_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            _report(changed, "Saved the slant poles.", codebook.version)
+            _report(changed, _("Saved the slant poles."), codebook.version)
     return _back(project, "rating-form")

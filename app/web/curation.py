@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import curation, gold, projects
@@ -52,8 +53,9 @@ def premerge(project_id: int, document_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Pre-merge added {added['tags']} passage source types and {added['spans']} "
-                  "spans to the gold key; nothing it already had was changed.", "info")
+            flash(_("Pre-merge added %(tags)s passage source types and %(spans)s spans to the "
+                    "gold key; nothing it already had was changed.", tags=added["tags"],
+                    spans=added["spans"]), "info")
     return redirect(url_for("web.curate", project_id=project_id, document_id=document_id))
 
 

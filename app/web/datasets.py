@@ -7,6 +7,8 @@ import re
 import tempfile
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import security_log
@@ -127,7 +129,9 @@ def import_dataset(project_id: int):
         # The list stays on the server: in the session cookie a long one was dropped.
         token = reports.save(project, current_user, upload.filename or "upload",
                              exc.problems)
-        flash(f"Nothing was imported: {len(exc.problems)} problem(s) found.", "error")
+        flash(ngettext("Nothing was imported: %(num)s problem found.",
+                       "Nothing was imported: %(num)s problems found.", len(exc.problems)),
+              "error")
         return redirect(url_for("web.datasets", project_id=project.id, report=token,
                                 _anchor="import"))
     except ServiceError as exc:
@@ -135,13 +139,18 @@ def import_dataset(project_id: int):
         return redirect(url_for("web.datasets", project_id=project.id))
     _log_import(project, upload.filename, "ok", documents=summary.documents_added
                 + summary.documents_matched, accounts_created=len(summary.accounts))
-    flash(f"Imported {summary.documents_added} new document(s) "
-          f"({summary.documents_matched} already here): {summary.spans} spans, "
-          f"{summary.passage_tags} passage tags and {summary.ratings} ratings by "
-          f"{len(summary.annotators)} annotator(s)"
-          + (", and the gold key." if summary.gold else "."), "info")
+    counts = {"added": summary.documents_added, "matched": summary.documents_matched,
+              "spans": summary.spans, "tags": summary.passage_tags, "ratings": summary.ratings,
+              "annotators": len(summary.annotators)}
+    flash(_("Imported new documents: %(added)s (already here: %(matched)s); spans: %(spans)s, "
+            "passage tags: %(tags)s, ratings: %(ratings)s; annotators: %(annotators)s; and "
+            "the gold key.", **counts) if summary.gold else
+          _("Imported new documents: %(added)s (already here: %(matched)s); spans: %(spans)s, "
+            "passage tags: %(tags)s, ratings: %(ratings)s; annotators: %(annotators)s.",
+            **counts), "info")
     for name, username in summary.renamed.items():
-        flash(f"'{name}' is not a username: their work went to {username}.", "info")
+        flash(_("'%(name)s' is not a username: their work went to %(username)s.", name=name,
+                username=username), "info")
     if summary.accounts:
         shown = {username: name for name, username in summary.renamed.items()}
         slips = [projects.Slip(shown.get(name, name), name, password)

@@ -4,6 +4,8 @@ import preview, and pasting a text."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.services import projects
@@ -13,12 +15,12 @@ from app.web import bp
 from app.web.forms import ActionForm, PasteForm, UploadForm
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
+def _imported(count: int) -> str:
+    return ngettext("Imported %(num)s document.", "Imported %(num)s documents.", count)
 
 
 def _flash_problems(exc: ImportFailed) -> None:
-    flash("Nothing was imported.", "error")
+    flash(_("Nothing was imported."), "error")
     for problem in exc.problems:
         flash(str(problem), "error")
 
@@ -39,7 +41,7 @@ def upload_documents(project_id: int):
             if done.token:
                 return redirect(url_for("web.import_preview", project_id=project.id,
                                         token=done.token))
-            flash(f"Imported {_plural(len(done.documents), 'document')}.", "info")
+            flash(_imported(len(done.documents)), "info")
     return redirect(url_for("web.project", project_id=project.id))
 
 
@@ -54,10 +56,10 @@ def import_preview(project_id: int, token: str):
         try:
             if choice == "import":
                 added = previews.confirm(project, current_user, token)
-                flash(f"Imported {_plural(len(added), 'document')}.", "info")
+                flash(_imported(len(added)), "info")
             elif choice == "cancel":
                 previews.cancel(project, token)
-                flash("Import cancelled; nothing was stored.", "info")
+                flash(_("Import cancelled; nothing was stored."), "info")
         except ImportFailed as exc:
             _flash_problems(exc)
         if choice in {"import", "cancel"}:
@@ -84,7 +86,7 @@ def paste_document(project_id: int):
             for key, message in exc.fields.items():
                 getattr(form, key).errors = [message]
         else:
-            flash(f"Added \u201c{document.title}\u201d.", "info")
+            flash(_("Added “%(title)s”.", title=document.title), "info")
             return redirect(url_for("web.project", project_id=project.id))
     status = 400 if request.method == "POST" else 200
     return render_template("web/paste.html", project=project, form=form), status

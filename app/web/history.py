@@ -4,6 +4,7 @@ deleted spans."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import history, projects
@@ -31,12 +32,13 @@ def restore_span(project_id: int, document_id: int, event_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        _, created = history.restore_span(current_user, document, event_id)
+        created = history.restore_span(current_user, document, event_id)[1]
     except (Forbidden, NotFound):
         raise  # not theirs to restore: the error page
     except ServiceError as exc:
-        flash(f"Not restored: {exc.message}", "error")
+        flash(_("Not restored: %(why)s", why=exc.message), "error")
     else:
-        flash("The span is back." if created else "That span was restored already.", "info")
+        flash(_("The span is back.") if created else _("That span was restored already."),
+              "info")
     return redirect(url_for("web.document_history", project_id=project_id,
                             document_id=document_id, user=request.args.get("user") or None))

@@ -4,6 +4,7 @@ teacher) and for teachers (by an admin); a student removed or moved; a project c
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import accounts, projects
@@ -54,7 +55,8 @@ def reset_teacher_password(user_id: int):
         abort(400)
     user, password = passwords.reset_password(current_user, user_id,
                                               expire=bool(form.expire.data))
-    flash(f"{user.username} has a new password; their browsers are signed out.", "info")
+    flash(_("%(user)s has a new password; their browsers are signed out.", user=user.username),
+          "info")
     return _slip_page(None, user, password)
 
 
@@ -65,8 +67,8 @@ def set_time_zone():
     form = TimeZoneForm()
     if form.validate_on_submit():
         accounts.set_time_zone(current_user, form.time_zone.data or "")  # a bad zone: 400
-        flash("Times are now shown in " + (current_user.time_zone or "this browser's zone")
-              + ".", "info")
+        flash(_("Times are now shown in %(zone)s.",
+                zone=current_user.time_zone or _("this browser's zone")), "info")
     return redirect(url_for("web.api_tokens", _anchor="time-zone"))
 
 
@@ -102,9 +104,12 @@ def remove_member(project_id: int, user_id: int):
                                          confirm=form.confirm.data == "yes")
     except ConfirmationNeeded as exc:
         return _member_page(project, members.student_of(project, user_id), form, exc.counts)
-    flash(f"{removal.user.username} left {project.title}. Their work stays "
-          + (f"under the name {removal.kept_as}." if removal.kept_as != removal.user.username
-             else "under their name."), "info")
+    if removal.kept_as != removal.user.username:
+        flash(_("%(user)s left %(project)s. Their work stays under the name %(name)s.",
+                user=removal.user.username, project=project.title, name=removal.kept_as), "info")
+    else:
+        flash(_("%(user)s left %(project)s. Their work stays under their name.",
+                user=removal.user.username, project=project.title), "info")
     return redirect(url_for("web.project", project_id=project.id, _anchor="members"))
 
 
@@ -117,11 +122,11 @@ def move_member(project_id: int, user_id: int):
     form = MoveMemberForm()
     form.target.choices = [(p.id, p.title) for p in members.taught_projects(current_user, project)]
     if not form.validate_on_submit():
-        flash("Move to: choose one of your other projects.", "error")
+        flash(_("Move to: choose one of your other projects."), "error")
         return _member_page(project, user, status=400)
     target = members.move_student(current_user, project, user.id, form.target.data)
-    flash(f"{user.username} moved to {target.title}; their work so far stays in "
-          f"{project.title}.", "info")
+    flash(_("%(user)s moved to %(target)s; their work so far stays in %(project)s.",
+            user=user.username, target=target.title, project=project.title), "info")
     return redirect(url_for("web.project", project_id=project.id, _anchor="members"))
 
 
@@ -135,6 +140,6 @@ def copy_project(project_id: int):
         raise Invalid("The new project needs a title (200 characters at most).",
                       {"title": "required"})
     copied = members.copy_project(current_user, project, form.title.data)
-    flash(f"Created {copied.title} with the codebook and settings of {project.title}. "
-          f"Students join with the code {copied.join_code}.", "info")
+    flash(_("Created %(new)s with the codebook and settings of %(old)s. Students join with the "
+            "code %(code)s.", new=copied.title, old=project.title, code=copied.join_code), "info")
     return redirect(url_for("web.project", project_id=copied.id))

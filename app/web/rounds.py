@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import zones
@@ -67,7 +68,7 @@ def _save(project: Project, form: RoundForm, round_: Round | None):
                 getattr(form, target).errors = [exc.message]
         flash(exc.message, "error")
         return _page(project, form, round_, 400)
-    flash(f"Round '{round_.name}' saved.", "info")
+    flash(_("Round '%(name)s' saved.", name=round_.name), "info")
     return redirect(url_for("web.rounds_page", project_id=project.id))
 
 
@@ -99,9 +100,10 @@ def round_start(project_id: int, round_id: int):
     round_ = rounds.get_round(project, round_id)
     if ActionForm().validate_on_submit():
         result = rounds.start_round(round_, current_user)
-        flash(f"Round '{round_.name}' started: the earlier work of {result['annotators']} "
-              f"annotator(s) on {result['documents']} reused document(s) is kept for the "
-              "earlier round, and they begin those documents afresh.", "info")
+        flash(_("Round '%(name)s' started: the earlier work of %(annotators)s annotator(s) on "
+                "%(documents)s reused document(s) is kept for the earlier round, and they begin "
+                "those documents afresh.", name=round_.name, annotators=result["annotators"],
+                documents=result["documents"]), "info")
     return redirect(url_for("web.rounds_page", project_id=project.id))
 
 
@@ -123,8 +125,9 @@ def round_assign(project_id: int, round_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.rounds_page", project_id=project.id))
-    flash(f"Round '{round_.name}' assigned: {result.created} new, {result.kept} kept, "
-          f"{result.removed} removed.", "info")
+    flash(_("Round '%(name)s' assigned: %(created)s new, %(kept)s kept, %(removed)s removed.",
+            name=round_.name, created=result.created, kept=result.kept, removed=result.removed),
+          "info")
     return redirect(url_for("web.rounds_page", project_id=project.id))
 
 
@@ -135,7 +138,7 @@ def round_delete(project_id: int, round_id: int):
     round_ = rounds.get_round(project, round_id)
     if ActionForm().validate_on_submit():
         rounds.delete_round(round_)
-        flash("Round deleted; its documents and their work stay.", "info")
+        flash(_("Round deleted; its documents and their work stay."), "info")
     return redirect(url_for("web.rounds_page", project_id=project.id))
 
 

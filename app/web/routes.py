@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.security import current_login_token
@@ -99,7 +100,7 @@ def edit_project(project_id: int):
             return render_template("web/project_form.html", form=form, project=project,
                                    copy_form=copy_form), exc.status
         else:
-            flash("Project saved.", "info")
+            flash(_("Project saved."), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return render_template("web/project_form.html", form=form, project=project,
                            copy_form=copy_form)
@@ -208,7 +209,7 @@ def api_tokens():
     secret = None
     if form.validate_on_submit():
         try:
-            _, secret = tokens.create_token(current_user, form.name.data)
+            secret = tokens.create_token(current_user, form.name.data)[1]
         except ServiceError as exc:
             flash(exc.message, "error")
         form = TokenForm(formdata=None)
@@ -224,7 +225,7 @@ def api_tokens():
 def revoke_token(token_id: int):
     if ActionForm().validate_on_submit():
         tokens.revoke_token(current_user, token_id)
-        flash("Token revoked.", "info")
+        flash(_("Token revoked."), "info")
     return redirect(url_for("web.api_tokens"))
 
 
@@ -233,7 +234,8 @@ def revoke_token(token_id: int):
 def end_other_sessions():
     if ActionForm().validate_on_submit():
         ended = accounts.sign_out_everywhere(current_user, keep_token=current_login_token())
-        flash(f"Signed out of {ended} other browser{'s' if ended != 1 else ''}.", "info")
+        flash(ngettext("Signed out of %(num)s other browser.",
+                       "Signed out of %(num)s other browsers.", ended), "info")
     return redirect(url_for("web.api_tokens", _anchor="sessions"))
 
 

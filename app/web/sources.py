@@ -4,6 +4,7 @@ the names students gave speakers, linked to canonical people and institutions.""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import projects, sources
@@ -140,15 +141,16 @@ def source_names(project_id: int):
         if teacher and entity_form.submit.data and entity_form.validate_on_submit():
             entity = sources.create_entity(project, current_user, entity_form.name.data,
                                            entity_form.kind.data, entity_form.description.data)
-            flash(f"Added {entity.name}.", "info")
+            flash(_("Added %(name)s.", name=entity.name), "info")
             return redirect(url_for("web.source_names", project_id=project.id))
         if link_form.submit.data and link_form.validate_on_submit():
             alias = sources.link_name(project, current_user, link_form.name.data,
                                       link_form.entity.data)
-            flash(f"“{link_form.name.data}” now stands for {alias.entity.name}."
+            words = {"name": link_form.name.data, "source": alias.entity.name}
+            flash(_("“%(name)s” now stands for %(source)s.", **words)
                   if alias.status == "approved" else
-                  f"Proposed: “{link_form.name.data}” = {alias.entity.name} (the teacher "
-                  "reviews it).", "info")
+                  _("Proposed: “%(name)s” = %(source)s (the teacher reviews it).", **words),
+                  "info")
             return redirect(url_for("web.source_names", project_id=project.id))
     except ServiceError as exc:
         flash(exc.message, "error")
