@@ -892,7 +892,4 @@ class ClaimVerdict(db.Model):
 
 # The LTI tables live in their own module; imported here so that every table is known
 # wherever the models are (migrations, create_all). At the end: it uses the names above.
-from app import (
-    models_lti,  # noqa: E402,F401
-    models_people,  # noqa: E402,F401
-)
+from app import models_lti, models_people  # noqa: E402,F401
