@@ -35,13 +35,16 @@ def test_agreement_page_explains_its_figures_on_laptop_and_phone(page, live_app,
     # 492 passages: the passage alpha keeps its interval.
     expect(page.locator("#source_passages table.figures tbody tr").first).to_contain_text(" – ")
     expect(page.locator("#rhetoric")).to_contain_text("Coders: the 3 annotators who worked")
+    # The formulas are folded, one click further; the link at the top unfolds them.
     methods = page.locator("#methods")
     expect(methods.get_by_role("heading", level=2)).to_have_text("How these are computed")
-    expect(methods.locator("dt")).to_contain_text(["Coders", "Percent agreement",
-                                                   "Fleiss' kappa", "Gwet's AC1"])
-    expect(methods).to_contain_text("Krippendorff, K. (1995)")
+    expect(methods.locator("dt").first).to_be_hidden()
     page.get_by_role("link", name="How these are computed").click()
     expect(methods.get_by_role("heading", level=2)).to_be_in_viewport()
+    expect(methods.locator("dt")).to_contain_text(["Coders", "Percent agreement",
+                                                   "Fleiss' kappa", "Gwet's AC1"])
+    expect(methods.locator("dt").first).to_be_visible()
+    expect(methods).to_contain_text("Krippendorff, K. (1995)")
     # Wide tables scroll inside their cards; the page itself never scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     box = methods.bounding_box()

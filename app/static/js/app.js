@@ -27,3 +27,9 @@ function unfoldTarget() {
 }
 unfoldTarget();
 window.addEventListener("hashchange", unfoldTarget);
+// A click on a link to a folded part of this page unfolds it, even when the hash is already
+// that part's (no hashchange then).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[href^='#']");
+  if (link && link.hash === location.hash) unfoldTarget();
+});
