@@ -1,0 +1,195 @@
+"""Who is who before an import stores anything: each name of a file, its work, and the
+account it becomes, shown, corrected, then imported (with the app and database)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Document, PendingImport, Span, User
+from app.services.datasets import importing
+from app.services.datasets.importing import Choice, pending
+from app.services.errors import ImportFailed, Invalid, NotFound
+from app.services.gold import GOLD_USERNAME
+
+TEXT = "Police said 14 died. Officials said all is calm."
+
+
+def _annotation(user: dict, *ranges: tuple[int, int], ground_truth: bool = False) -> dict:
+    return {"completed_by": user, "ground_truth": ground_truth, "was_cancelled": False,
+            "result": [{"id": f"r{start}", "from_name": "claim", "to_name": "text",
+                        "type": "labels",
+                        "value": {"start": start, "end": end, "text": TEXT[start:end],
+                                  "labels": ["claim.no_source"]}} for start, end in ranges]}
+
+
+EMAIL = {"id": 4, "email": "aigerim@school.kz", "first_name": "", "last_name": ""}
+FULL = {"id": 5, "email": "d@school.kz", "first_name": "Daniyar", "last_name": "Serikuly"}
+MEMBER = {"id": 6, "email": "amina", "first_name": "", "last_name": ""}
+TEACHER = {"id": 7, "email": "t@school.kz", "first_name": "Teacher", "last_name": "One"}
+
+
+def _file(*annotations) -> bytes:
+    return json.dumps([{"id": 3, "data": {"text": TEXT},
+                        "annotations": list(annotations)}]).encode()
+
+
+def _class_file() -> bytes:
+    return _file(_annotation(EMAIL, (12, 19), (21, 30)),
+                 _annotation(FULL, (12, 19)), _annotation(MEMBER, (0, 6)),
+                 _annotation(TEACHER, (12, 19), ground_truth=True))
+
+
+def _counts():
+    return (db.session.scalar(sa.select(sa.func.count(Document.id))),
+            db.session.scalar(sa.select(sa.func.count(Span.id))),
+            db.session.scalar(sa.select(sa.func.count(User.id))))
+
+
+@pytest.fixture
+def setup(app, make):
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    make.member(project, username="amina")
+    db.session.commit()
+    return project, teacher
+
+
+def test_the_plan_shows_each_name_its_work_and_what_it_becomes(setup):
+    project, teacher = setup
+    before = _counts()
+    plan = importing.plan_file(project, "label-studio", "tasks.json", _class_file(), teacher,
+                               ground_truth_gold=True)
+    people = {p.name: p for p in plan.people}
+    assert set(people) == {"aigerim@school.kz", "Daniyar Serikuly", "amina", "gold"}
+    assert (people["aigerim@school.kz"].spans, people["aigerim@school.kz"].ratings) == (2, 0)
+    assert people["aigerim@school.kz"].choice.kind == "new"
+    assert people["aigerim@school.kz"].choice.username.startswith("aigerim-")
+    assert people["Daniyar Serikuly"].choice.username.startswith("daniyar.serikuly-")
+    assert people["amina"].choice == Choice("member", "amina") and people["amina"].as_is
+    assert people["gold"].choice.kind == "gold" and people["gold"].as_is
+    assert not plan.as_is and plan.has_gold
+    assert _counts() == before  # nothing stored, no account made
+
+
+def test_the_teachers_choices_are_what_is_imported(setup, make):
+    project, teacher = setup
+    make.member(project, username="daniyar")
+    db.session.commit()
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json", _class_file())
+    assert begun.summary is None and begun.token
+    assert _counts()[0] == 0
+    kept = pending.load(project, teacher, begun.token)
+    choices = kept.plan.choices()
+    choices["aigerim@school.kz"] = Choice("new", "Aigerim.B")  # edited, normalised
+    choices["Daniyar Serikuly"] = Choice("member", "daniyar")
+    summary = pending.confirm(project, teacher, begun.token, choices)
+
+    made = sorted(name for name, _ in summary.accounts)
+    assert made[0] == "aigerim.b" and made[1] == choices["Teacher One"].username
+    assert summary.renamed == {"aigerim@school.kz": "aigerim.b", "Daniyar Serikuly": "daniyar",
+                               "Teacher One": made[1]}
+    owners = sorted(db.session.scalars(sa.select(User.username).join(
+        Span, Span.user_id == User.id)))
+    assert owners[:4] == ["aigerim.b", "aigerim.b", "amina", "daniyar"]
+    assert owners[4].startswith("teacher.one-")  # the proposal kept
+    assert db.session.scalar(sa.select(sa.func.count(PendingImport.id))) == 0
+    with pytest.raises(NotFound):  # used once
+        pending.load(project, teacher, begun.token)
+
+
+def test_a_name_may_become_the_gold_key(setup):
+    project, teacher = setup
+    raw = _file(_annotation(TEACHER, (12, 19)), _annotation(MEMBER, (0, 6)))
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json", raw)
+    kept = pending.load(project, teacher, begun.token)
+    assert not kept.plan.has_gold
+    choices = kept.plan.choices() | {"Teacher One": Choice("gold")}
+    summary = pending.confirm(project, teacher, begun.token, choices)
+    assert summary.gold and summary.accounts == []
+    owner = db.session.scalar(sa.select(User.username).join(Span, Span.user_id == User.id)
+                              .where(Span.start == 12))
+    assert owner == GOLD_USERNAME
+
+
+def test_a_file_of_members_imports_at_once(setup):
+    project, teacher = setup
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json",
+                          _file(_annotation(MEMBER, (0, 6))))
+    assert begun.token is None and begun.summary.spans == 1
+    assert db.session.scalar(sa.select(sa.func.count(PendingImport.id))) == 0
+
+
+def test_a_taken_or_invalid_username_or_a_clash_is_refused_and_nothing_stored(setup, make):
+    project, teacher = setup
+    other = make.project(make.user("teach2", role="teacher"), title="Other class")
+    make.member(other, username="aigerim")
+    db.session.commit()
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json", _class_file(),
+                          ground_truth_gold=True)
+    choices = pending.load(project, teacher, begun.token).plan.choices()
+    before = _counts()
+    bad = [
+        ({"aigerim@school.kz": Choice("new", "aigerim")}, "is taken"),
+        ({"aigerim@school.kz": Choice("new", "a b")}, "2 to 32 characters"),
+        # another class's account is never a member to choose
+        ({"aigerim@school.kz": Choice("member", "aigerim")}, "not a member of this project"),
+        ({"aigerim@school.kz": Choice("member", "amina")}, "give each name its own account"),
+        ({"Daniyar Serikuly": Choice("gold")}, "give each name its own account"),
+    ]
+    for change, message in bad:
+        with pytest.raises(Invalid) as error:
+            pending.confirm(project, teacher, begun.token, choices | change)
+        assert message in " ".join(error.value.fields.values()), change
+        assert _counts() == before
+    # The kept upload stays for a correction.
+    assert pending.confirm(project, teacher, begun.token, choices).spans == 5
+
+
+def test_a_username_taken_meanwhile_is_caught_by_the_import_itself(setup, make):
+    project, teacher = setup
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json", _class_file())
+    choices = pending.load(project, teacher, begun.token).plan.choices()
+    make.user(choices["Daniyar Serikuly"].username)  # someone signs up with it meanwhile
+    db.session.commit()
+    before = _counts()
+    with pytest.raises(Invalid) as error:
+        pending.confirm(project, teacher, begun.token, choices)
+    assert "is taken" in error.value.fields["Daniyar Serikuly"]
+    # And the importer refuses it on its own too (the same check, inside the import).
+    with pytest.raises(ImportFailed) as failed:
+        importing.import_file(project, "label-studio", "tasks.json", _class_file(), teacher,
+                              choices=choices)
+    assert any("is taken" in p.message for p in failed.value.problems)
+    assert _counts() == before
+
+
+def test_another_teacher_or_class_never_sees_the_kept_upload(setup, make):
+    project, teacher = setup
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json", _class_file())
+    colleague = make.member(project, role="teacher")
+    other_teacher = make.user("teach3", role="teacher")
+    other = make.project(other_teacher, title="Other class")
+    db.session.commit()
+    for who, where in ((colleague, project), (other_teacher, other), (teacher, other)):
+        with pytest.raises(NotFound):
+            pending.load(where, who, begun.token)
+        with pytest.raises(NotFound):
+            pending.confirm(where, who, begun.token, {})
+        with pytest.raises(NotFound):
+            pending.cancel(where, who, begun.token)
+    pending.cancel(project, teacher, begun.token)
+    with pytest.raises(NotFound):
+        pending.load(project, teacher, begun.token)
+    assert _counts()[0] == 0
+
+
+def test_a_choice_for_a_name_not_in_the_file_is_refused(setup):
+    project, teacher = setup
+    with pytest.raises(ImportFailed) as error:
+        importing.plan_file(project, "label-studio", "tasks.json", _class_file(), teacher,
+                            choices={"Nobody": Choice("new", "nobody")})
+    assert "'Nobody' is not a name in the file" in str(error.value.problems[0])
