@@ -1,4 +1,5 @@
-"""Datasets in and out: the export form and downloads, the dataset card, imports."""
+"""Datasets in and out: the export form and downloads, the dataset card, imports (and who
+is who in an imported file, before it is stored)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import tempfile
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import security_log
@@ -15,11 +17,11 @@ from app.services.agreement import Scope, annotators_of
 from app.services.datasets import export, formats
 from app.services.datasets.card import dataset_card
 from app.services.datasets.formats.labelstudio import labeling_config
-from app.services.datasets.importing import import_file
-from app.services.errors import ImportFailed, ServiceError
+from app.services.datasets.importing import pending
+from app.services.errors import ImportFailed, Invalid, ServiceError
 from app.services.imports import reports
 from app.web import bp
-from app.web.forms import DatasetImportForm
+from app.web.forms import ActionForm, DatasetImportForm
 
 SPOOL_BYTES = 8 * 1024 * 1024  # an export bigger than this is spooled to disk, not memory
 
@@ -119,29 +121,93 @@ def import_dataset(project_id: int):
         return redirect(url_for("web.datasets", project_id=project.id))
     upload = form.file.data
     try:
-        summary = import_file(project, form.format.data, upload.filename or "upload",
-                              upload.read(), current_user,
-                              ground_truth_gold=form.ground_truth_gold.data)
+        begun = pending.begin(project, current_user, form.format.data,
+                              upload.filename or "upload", upload.read(),
+                              form.ground_truth_gold.data)
     except ImportFailed as exc:
         _log_import(project, upload.filename, "refused", problems=len(exc.problems))
         # The list stays on the server: in the session cookie a long one was dropped.
         token = reports.save(project, current_user, upload.filename or "upload",
                              exc.problems)
-        flash(f"Nothing was imported: {len(exc.problems)} problem(s) found.", "error")
+        flash(_("Nothing was imported: %(count)d problem(s) found.",
+                count=len(exc.problems)), "error")
         return redirect(url_for("web.datasets", project_id=project.id, report=token,
                                 _anchor="import"))
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.datasets", project_id=project.id))
-    _log_import(project, upload.filename, "ok", documents=summary.documents_added
+    if begun.token:
+        return redirect(url_for("web.import_people", project_id=project.id,
+                                token=begun.token))
+    return _imported(project, upload.filename, begun.summary)
+
+
+@bp.route("/projects/<int:project_id>/import/<token>", methods=["GET", "POST"])
+@login_required
+def import_people(project_id: int, token: str):
+    """Who is who in a kept upload: each name and what it becomes; Import or Cancel."""
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    posted: dict[str, pending.Choice] | None = None
+    action = request.form.get("choice")
+    if request.method == "POST":
+        if not form.validate_on_submit() or action not in {"import", "cancel"}:
+            abort(400)
+        if action == "cancel":
+            pending.cancel(project, current_user, token)
+            flash(_("Import cancelled; nothing was stored."), "info")
+            return redirect(url_for("web.datasets", project_id=project.id))
+        kept = pending.load(project, current_user, token)
+        posted = _posted_choices(kept)
+        try:
+            summary = pending.confirm(project, current_user, token, posted)
+        except ImportFailed as exc:
+            problems = [str(problem) for problem in exc.problems]
+        except Invalid as exc:
+            errors = exc.fields
+        else:
+            return _imported(project, kept.file, summary)
+    kept = pending.load(project, current_user, token)
+    rows = [{"person": person, "choice": (posted or {}).get(person.name, person.choice),
+             "error": errors.get(person.name)} for person in kept.plan.people]
+    status = 400 if errors or problems else 200
+    return render_template("web/import_people.html", project=project, form=form,
+                           kept=kept, rows=rows, errors=errors, problems=problems), status
+
+
+def _posted_choices(kept: pending.Pending) -> dict[str, pending.Choice]:
+    """The choice of each row of the page (row i is the plan's i-th name)."""
+    choices = {}
+    for index, person in enumerate(kept.plan.people):
+        who = request.form.get(f"who-{index}", "")
+        username = request.form.get(f"username-{index}", "").strip()
+        if who == "new":
+            choices[person.name] = pending.Choice("new", username)
+        elif who == "gold":
+            choices[person.name] = pending.Choice("gold")
+        elif who.startswith("member:"):
+            choices[person.name] = pending.Choice("member", who.removeprefix("member:"))
+    return choices
+
+
+def _imported(project, filename: str | None, summary):
+    """What an import brought in, said once; the slips of new accounts if it made any."""
+    _log_import(project, filename, "ok", documents=summary.documents_added
                 + summary.documents_matched, accounts_created=len(summary.accounts))
-    flash(f"Imported {summary.documents_added} new document(s) "
-          f"({summary.documents_matched} already here): {summary.spans} spans, "
-          f"{summary.passage_tags} passage tags and {summary.ratings} ratings by "
-          f"{len(summary.annotators)} annotator(s)"
-          + (", and the gold key." if summary.gold else "."), "info")
+    message = _("Imported %(new)d new document(s) (%(matched)d already here): %(spans)d "
+                "spans, %(tags)d passage tags and %(ratings)d ratings by %(people)d "
+                "annotator(s).", new=summary.documents_added,
+                matched=summary.documents_matched, spans=summary.spans,
+                tags=summary.passage_tags, ratings=summary.ratings,
+                people=len(summary.annotators))
+    if summary.gold:
+        message += " " + _("The gold key came in too.")
+    flash(message, "info")
     for name, username in summary.renamed.items():
-        flash(f"'{name}' is not a username: their work went to {username}.", "info")
+        flash(_("The work of '%(name)s' went to %(username)s.", name=name,
+                username=username), "info")
     if summary.accounts:
         shown = {username: name for name, username in summary.renamed.items()}
         slips = [projects.Slip(shown.get(name, name), name, password)

@@ -3,7 +3,9 @@ account it becomes, shown, corrected, then imported (with the app and database).
 
 from __future__ import annotations
 
+import io
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from app.services.datasets import importing
 from app.services.datasets.importing import Choice, pending
 from app.services.errors import ImportFailed, Invalid, NotFound
 from app.services.gold import GOLD_USERNAME
+from tests.conftest import csrf_token, login
 
 TEXT = "Police said 14 died. Officials said all is calm."
 
@@ -193,3 +196,73 @@ def test_a_choice_for_a_name_not_in_the_file_is_refused(setup):
         importing.plan_file(project, "label-studio", "tasks.json", _class_file(), teacher,
                             choices={"Nobody": Choice("new", "nobody")})
     assert "'Nobody' is not a name in the file" in str(error.value.problems[0])
+
+
+# --- the page ---------------------------------------------------------------------------
+
+def _form(page: str) -> dict[str, str]:
+    """The values the page's form would post as it stands."""
+    data = dict(re.findall(r'name="(username-\d+)" [^>]*value="([^"]*)"', page))
+    for name, options in re.findall(r'<select id="[^"]+" name="(who-\d+)"[^>]*>(.*?)</select>',
+                                    page, re.S):
+        data[name] = re.search(r'<option value="([^"]+)" selected', options).group(1)
+    data.update(re.findall(r'<input type="hidden" name="(who-\d+)" value="([^"]+)"', page))
+    return data
+
+
+def _upload(client, project, token, raw: bytes, **extra):
+    return client.post(f"/projects/{project.id}/import", data={
+        "csrf_token": token, "format": "label-studio",
+        "file": (io.BytesIO(raw), "tasks.json"), **extra},
+        content_type="multipart/form-data")
+
+
+def test_the_page_shows_who_is_who_and_imports_the_corrected_mapping(app, client, make,
+                                                                     login_as):
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    make.member(project, username="amina")
+    db.session.commit()
+    token = login_as(teacher)
+    response = _upload(client, project, token, _class_file(), ground_truth_gold="y")
+    assert response.status_code == 302 and _counts()[0] == 0
+    url = response.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert "Check who is who" in page and "aigerim@school.kz" in page
+    assert "Daniyar Serikuly" in page and "The gold key (as in the file)" in page
+    data = _form(page)
+    row = {v: k for k, v in data.items()}
+    aigerim = next(k for k, v in data.items() if v.startswith("aigerim-")).split("-")[1]
+    assert data[f"who-{aigerim}"] == "new"
+    # A taken username: the same page, the row named, nothing stored.
+    data[f"username-{aigerim}"] = "teach"
+    response = client.post(url, data=data | {"csrf_token": token, "choice": "import"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported" in page and "The username &#39;teach&#39; is taken" in page
+    assert _counts()[0] == 0
+    data[f"username-{aigerim}"] = "aigerim.b"
+    response = client.post(url, data=data | {"csrf_token": token, "choice": "import"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Login slips" in page and "aigerim.b" in page
+    assert _counts()[1] == 5 and "member:amina" in row
+    assert client.get(url).status_code == 404  # done: gone
+
+
+def test_another_teacher_gets_404_and_cancel_stores_nothing(app, client, make, login_as):
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    colleague = make.member(project, role="teacher")
+    db.session.commit()
+    token = login_as(teacher)
+    url = _upload(client, project, token, _class_file()).headers["Location"]
+    other = app.test_client()
+    login(other, colleague.username)
+    other_token = csrf_token(other, f"/projects/{project.id}/data")
+    assert other.get(url).status_code == 404
+    assert other.post(url, data={"csrf_token": other_token, "choice": "cancel"}
+                      ).status_code == 404
+    response = client.post(url, data={"csrf_token": token, "choice": "cancel"})
+    assert response.status_code == 302 and client.get(url).status_code == 404
+    assert _counts()[0] == 0

@@ -27,6 +27,9 @@ from app.services.datasets.importing.state import Choice, ImportSummary
 from app.services.errors import Invalid, NotFound
 from app.services.gold import GOLD_USERNAME, SYSTEM_ROLE
 
+__all__ = ["Begun", "Choice", "Pending", "begin", "cancel", "check_choices", "choice_for",
+           "confirm", "load", "member_names"]
+
 KEEP = timedelta(hours=1)
 _GONE = "This import has expired or was already done or cancelled; choose the file again."
 

@@ -148,8 +148,9 @@ class PeopleSteps(State):
         other = self.claimed.setdefault(user.username, name)
         if other == name:
             return True
+        shown = GOLD if user.role == SYSTEM_ROLE else user.username
         self.problems.add(where, field, f"'{name}' and '{other}' would both become "
-                          f"'{GOLD if user.role == SYSTEM_ROLE else user.username}'; give each their own account")
+                          f"'{shown}'; give each their own account")
         return False
 
     def _member(self, username: str, name: str) -> User | None:
