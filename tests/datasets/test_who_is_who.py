@@ -266,3 +266,43 @@ def test_another_teacher_gets_404_and_cancel_stores_nothing(app, client, make, l
     response = client.post(url, data={"csrf_token": token, "choice": "cancel"})
     assert response.status_code == 302 and client.get(url).status_code == 404
     assert _counts()[0] == 0
+
+
+# --- flask import -----------------------------------------------------------------------
+
+def test_cli_import_prints_who_is_who_and_asks(setup, runner, tmp_path):
+    project, _ = setup
+    path = tmp_path / "tasks.json"
+    path.write_bytes(_class_file())
+    before = _counts()
+    result = runner.invoke(args=["import", str(project.id), str(path), "--format",
+                                 "label-studio"], input="n\n")
+    assert result.exit_code != 0 and _counts() == before
+    assert "'aigerim@school.kz': 2 spans, 0 passage tags, 0 ratings -> new account " \
+           "aigerim-" in result.output
+    assert "'amina': 1 spans, 0 passage tags, 0 ratings -> member amina" in result.output
+    assert "Import with these names?" in result.output
+
+
+def test_cli_import_takes_the_mapping_from_map(setup, make, runner, tmp_path):
+    project, _ = setup
+    other = make.project(make.user("teach2", role="teacher"), title="Other class")
+    make.member(other, username="daniyar")
+    db.session.commit()
+    path = tmp_path / "tasks.json"
+    path.write_bytes(_class_file())
+    args = ["import", str(project.id), str(path), "--format", "label-studio", "--yes",
+            "--map", "aigerim@school.kz=Aigerim.B", "--map", "Teacher One=gold"]
+    # Another class's account is never taken: its name is only "taken".
+    result = runner.invoke(args=[*args, "--map", "Daniyar Serikuly=daniyar"])
+    assert result.exit_code != 0 and "'daniyar' is taken" in result.output
+    assert _counts()[0] == 0
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "-> new account aigerim.b" in result.output
+    assert "the work of 'aigerim@school.kz' went to aigerim.b" in result.output
+    owners = dict(db.session.execute(sa.select(Span.start, User.username).join(
+        User, Span.user_id == User.id).where(Span.start.in_([0, 21]))).all())
+    assert owners == {0: "amina", 21: "aigerim.b"}
+    assert db.session.scalar(sa.select(sa.func.count(Span.id)).join(
+        User, Span.user_id == User.id).where(User.username == GOLD_USERNAME)) == 1
