@@ -165,8 +165,10 @@ def import_people(project_id: int, token: str):
             summary = pending.confirm(project, current_user, token, posted)
         except ImportFailed as exc:
             problems = [str(problem) for problem in exc.problems]
-        except Invalid as exc:
-            errors = exc.fields
+        except Invalid as exc:  # the rows whose choice cannot be, else a limit reached
+            names = {person.name for person in kept.plan.people}
+            errors = {name: message for name, message in exc.fields.items() if name in names}
+            problems = [] if errors else [exc.message]
         else:
             return _imported(project, kept.file, summary)
     kept = pending.load(project, current_user, token)
