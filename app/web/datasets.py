@@ -151,6 +151,7 @@ def import_people(project_id: int, token: str):
     errors: dict[str, str] = {}
     problems: list[str] = []
     posted: dict[str, pending.Choice] | None = None
+    file = "upload"
     action = request.form.get("choice")
     if request.method == "POST":
         if not form.validate_on_submit() or action not in {"import", "cancel"}:
@@ -159,19 +160,25 @@ def import_people(project_id: int, token: str):
             pending.cancel(project, current_user, token)
             flash(_("Import cancelled; nothing was stored."), "info")
             return redirect(url_for("web.datasets", project_id=project.id))
-        kept = pending.load(project, current_user, token)
-        posted = _posted_choices(kept)
+        file, names = pending.names(project, current_user, token)
+        posted = _posted_choices(names)
         try:
             summary = pending.confirm(project, current_user, token, posted)
         except ImportFailed as exc:
             problems = [str(problem) for problem in exc.problems]
         except Invalid as exc:  # the rows whose choice cannot be, else a limit reached
-            names = {person.name for person in kept.plan.people}
             errors = {name: message for name, message in exc.fields.items() if name in names}
             problems = [] if errors else [exc.message]
         else:
-            return _imported(project, kept.file, summary)
-    kept = pending.load(project, current_user, token)
+            return _imported(project, file, summary)
+    try:
+        kept = pending.load(project, current_user, token)
+    except ImportFailed as exc:  # the project changed since (its codebook, say)
+        report = reports.save(project, current_user, file, exc.problems)
+        flash(_("Nothing was imported: %(count)d problem(s) found.",
+                count=len(exc.problems)), "error")
+        return redirect(url_for("web.datasets", project_id=project.id, report=report,
+                                _anchor="import"))
     rows = [{"person": person, "choice": (posted or {}).get(person.name, person.choice),
              "error": errors.get(person.name)} for person in kept.plan.people]
     status = 400 if errors or problems else 200
@@ -179,18 +186,18 @@ def import_people(project_id: int, token: str):
                            kept=kept, rows=rows, errors=errors, problems=problems), status
 
 
-def _posted_choices(kept: pending.Pending) -> dict[str, pending.Choice]:
-    """The choice of each row of the page (row i is the plan's i-th name)."""
+def _posted_choices(names: list[str]) -> dict[str, pending.Choice]:
+    """The choice of each row of the page (row i is the file's i-th name)."""
     choices = {}
-    for index, person in enumerate(kept.plan.people):
+    for index, name in enumerate(names):
         who = request.form.get(f"who-{index}", "")
         username = request.form.get(f"username-{index}", "").strip()
         if who == "new":
-            choices[person.name] = pending.Choice("new", username)
+            choices[name] = pending.Choice("new", username)
         elif who == "gold":
-            choices[person.name] = pending.Choice("gold")
+            choices[name] = pending.Choice("gold")
         elif who.startswith("member:"):
-            choices[person.name] = pending.Choice("member", who.removeprefix("member:"))
+            choices[name] = pending.Choice("member", who.removeprefix("member:"))
     return choices
 
 

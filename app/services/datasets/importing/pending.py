@@ -28,7 +28,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.gold import GOLD_USERNAME, SYSTEM_ROLE
 
 __all__ = ["Begun", "Choice", "Pending", "begin", "cancel", "check_choices", "choice_for",
-           "confirm", "load", "member_names"]
+           "confirm", "load", "member_names", "names"]
 
 KEEP = timedelta(hours=1)
 _GONE = "This import has expired or was already done or cancelled; choose the file again."
@@ -85,6 +85,12 @@ def load(project: Project, user: User, token: str) -> Pending:
     plan = Plan([dataclasses.replace(person, choice=proposed.get(person.name, person.choice))
                  for person in plan.people])
     return Pending(kept.token, kept.file, kept.format, plan, member_names(project))
+
+
+def names(project: Project, user: User, token: str) -> tuple[str, list[str]]:
+    """A kept upload's file name, and the names in it in the order its page lists them."""
+    kept = _kept(project, user, token)
+    return kept.file, list(kept.choices)
 
 
 def confirm(project: Project, user: User, token: str,
