@@ -14,7 +14,7 @@ from app import security_log
 from app.extensions import db
 from app.models import ROLES, Project, User
 from app.services import accounts, demo
-from app.services.datasets.formats import EXPORT_FORMATS, IMPORT_FORMATS
+from app.services.datasets.formats import EXPORT_FORMATS
 from app.services.documents import import_files
 from app.services.errors import ImportFailed, ServiceError
 
@@ -317,45 +317,6 @@ def export_command(project: str, fmt: str, out: Path, documents: tuple[int, ...]
         click.echo(f"Wrote the Label Studio labeling config {config_path}.")
 
 
-@click.command("import")
-@click.argument("project")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", required=True, type=click.Choice(IMPORT_FORMATS),
-              help="The file's format.")
-@click.option("--ground-truth-gold", is_flag=True,
-              help="Label Studio: annotations marked ground truth are the gold key.")
-def import_command(project: str, path: Path, fmt: str, ground_truth_gold: bool) -> None:
-    """Import annotated documents from PATH into PROJECT (id or title): all or nothing."""
-    from app.services.datasets.importing import import_file
-
-    target = _project(project)
-    try:
-        summary = import_file(target, fmt, path.name, path.read_bytes(),
-                              ground_truth_gold=ground_truth_gold)
-    except ImportFailed as exc:
-        security_log.event("dataset_import", "refused", project_id=target.id,
-                           object=f"project:{target.id}", file=path.name, via="cli",
-                           problems=len(exc.problems))
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        _fail("Nothing was imported.")
-    except ServiceError as exc:
-        _fail(exc.message)
-    security_log.event("dataset_import", project_id=target.id, object=f"project:{target.id}",
-                       file=path.name, via="cli", accounts_created=len(summary.accounts))
-    click.echo(f"Imported into '{target.title}': {summary.documents_added} new document(s), "
-               f"{summary.documents_matched} already there; {summary.spans} spans, "
-               f"{summary.passage_tags} passage tags, {summary.ratings} ratings by "
-               f"{len(summary.annotators)} annotator(s)"
-               + (" and the gold key." if summary.gold else "."))
-    for name, username in summary.renamed.items():
-        click.echo(f"  '{name}' is not a username: their work went to {username}")
-    if summary.accounts:
-        click.echo("New accounts (give each student their password):")
-        for username, password in summary.accounts:
-            click.echo(f"  {username:<24} password: {password}")
-
-
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
@@ -394,6 +355,8 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(agreement_command)
     app.cli.add_command(export_command)
+    from app.cli_import import import_command  # here: it takes this module's helpers
+
     app.cli.add_command(import_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

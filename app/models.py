@@ -363,6 +363,26 @@ class ImportPreview(db.Model):
     drafts: Mapped[str] = mapped_column(sa.Text())
 
 
+class PendingImport(db.Model):
+    """An annotated file checked but not stored because it names people who are not yet
+    members: kept for the teacher who uploaded it to say who is who, then import or cancel.
+    `choices` holds the names' proposed accounts; one older than an hour is swept away."""
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    file: Mapped[str] = mapped_column(sa.String(255))
+    format: Mapped[str] = mapped_column(sa.String(32))
+    ground_truth_gold: Mapped[bool] = mapped_column(default=False)
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary())
+    choices: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class Document(db.Model):
     """A text in a project. `text` is canonical and fixed at import; `text_sha256` proves it."""
 

@@ -1,4 +1,5 @@
-"""Datasets in and out: the export form and downloads, the dataset card, imports."""
+"""Datasets in and out: the export form and downloads, the dataset card, imports (and who
+is who in an imported file, before it is stored)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from app.services.agreement import Scope, annotators_of
 from app.services.datasets import export, formats
 from app.services.datasets.card import dataset_card
 from app.services.datasets.formats.labelstudio import labeling_config
-from app.services.datasets.importing import import_file
-from app.services.errors import ImportFailed, ServiceError
+from app.services.datasets.importing import pending
+from app.services.errors import ImportFailed, Invalid, ServiceError
 from app.services.imports import reports
 from app.web import bp
-from app.web.forms import DatasetImportForm
+from app.web.forms import ActionForm, DatasetImportForm
 
 SPOOL_BYTES = 8 * 1024 * 1024  # an export bigger than this is spooled to disk, not memory
 
@@ -121,9 +122,9 @@ def import_dataset(project_id: int):
         return redirect(url_for("web.datasets", project_id=project.id))
     upload = form.file.data
     try:
-        summary = import_file(project, form.format.data, upload.filename or "upload",
-                              upload.read(), current_user,
-                              ground_truth_gold=form.ground_truth_gold.data)
+        begun = pending.begin(project, current_user, form.format.data,
+                              upload.filename or "upload", upload.read(),
+                              form.ground_truth_gold.data)
     except ImportFailed as exc:
         _log_import(project, upload.filename, "refused", problems=len(exc.problems))
         # The list stays on the server: in the session cookie a long one was dropped.
@@ -137,7 +138,74 @@ def import_dataset(project_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.datasets", project_id=project.id))
-    _log_import(project, upload.filename, "ok", documents=summary.documents_added
+    if begun.token:
+        return redirect(url_for("web.import_people", project_id=project.id,
+                                token=begun.token))
+    return _imported(project, upload.filename, begun.summary)
+
+
+@bp.route("/projects/<int:project_id>/import/<token>", methods=["GET", "POST"])
+@login_required
+def import_people(project_id: int, token: str):
+    """Who is who in a kept upload: each name and what it becomes; Import or Cancel."""
+    project = projects.get_project(current_user, project_id, manage=True)
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    posted: dict[str, pending.Choice] | None = None
+    file = "upload"
+    action = request.form.get("choice")
+    if request.method == "POST":
+        if not form.validate_on_submit() or action not in {"import", "cancel"}:
+            abort(400)
+        if action == "cancel":
+            pending.cancel(project, current_user, token)
+            flash(_("Import cancelled; nothing was stored."), "info")
+            return redirect(url_for("web.datasets", project_id=project.id))
+        file, names = pending.names(project, current_user, token)
+        posted = _posted_choices(names)
+        try:
+            summary = pending.confirm(project, current_user, token, posted)
+        except ImportFailed as exc:
+            problems = [str(problem) for problem in exc.problems]
+        except Invalid as exc:  # the rows whose choice cannot be, else a limit reached
+            errors = {name: message for name, message in exc.fields.items() if name in names}
+            problems = [] if errors else [exc.message]
+        else:
+            return _imported(project, file, summary)
+    try:
+        kept = pending.load(project, current_user, token)
+    except ImportFailed as exc:  # the project changed since (its codebook, say)
+        report = reports.save(project, current_user, file, exc.problems)
+        flash(_("Nothing was imported: %(count)d problem(s) found.",
+                count=len(exc.problems)), "error")
+        return redirect(url_for("web.datasets", project_id=project.id, report=report,
+                                _anchor="import"))
+    rows = [{"person": person, "choice": (posted or {}).get(person.name, person.choice),
+             "error": errors.get(person.name)} for person in kept.plan.people]
+    status = 400 if errors or problems else 200
+    return render_template("web/import_people.html", project=project, form=form,
+                           kept=kept, rows=rows, errors=errors, problems=problems), status
+
+
+def _posted_choices(names: list[str]) -> dict[str, pending.Choice]:
+    """The choice of each row of the page (row i is the file's i-th name)."""
+    choices = {}
+    for index, name in enumerate(names):
+        who = request.form.get(f"who-{index}", "")
+        username = request.form.get(f"username-{index}", "").strip()
+        if who == "new":
+            choices[name] = pending.Choice("new", username)
+        elif who == "gold":
+            choices[name] = pending.Choice("gold")
+        elif who.startswith("member:"):
+            choices[name] = pending.Choice("member", who.removeprefix("member:"))
+    return choices
+
+
+def _imported(project, filename: str | None, summary):
+    """What an import brought in, said once; the slips of new accounts if it made any."""
+    _log_import(project, filename, "ok", documents=summary.documents_added
                 + summary.documents_matched, accounts_created=len(summary.accounts))
     counts = {"added": summary.documents_added, "matched": summary.documents_matched,
               "spans": summary.spans, "tags": summary.passage_tags, "ratings": summary.ratings,
@@ -149,7 +217,7 @@ def import_dataset(project_id: int):
             "passage tags: %(tags)s, ratings: %(ratings)s; annotators: %(annotators)s.",
             **counts), "info")
     for name, username in summary.renamed.items():
-        flash(_("'%(name)s' is not a username: their work went to %(username)s.", name=name,
+        flash(_("The work of '%(name)s' went to %(username)s.", name=name,
                 username=username), "info")
     if summary.accounts:
         shown = {username: name for name, username in summary.renamed.items()}

@@ -1,7 +1,7 @@
 """pseudonyms: who stands in for a student whose work was pseudonymised, per project
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0022
 Create Date: 2026-12-05 03:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0016'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

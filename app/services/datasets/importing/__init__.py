@@ -13,6 +13,7 @@ annotations on such a document is refused rather than merged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from app.extensions import db
@@ -23,11 +24,12 @@ from app.services.datasets.importing.annotations import AnnotationSteps
 from app.services.datasets.importing.documents import DocumentSteps
 from app.services.datasets.importing.people import PeopleSteps
 from app.services.datasets.importing.problems import MAX_PROBLEMS
-from app.services.datasets.importing.state import ImportSummary
+from app.services.datasets.importing.state import Choice, ImportSummary, Person
 from app.services.errors import ImportFailed
 from app.services.texts import Problem
 
-__all__ = ["MAX_PROBLEMS", "Document", "ImportSummary", "db", "import_file", "import_records"]
+__all__ = ["MAX_PROBLEMS", "Choice", "Document", "ImportSummary", "Person", "Plan", "db",
+           "import_file", "import_records", "plan_file"]
 
 
 class _Importer(DocumentSteps, PeopleSteps, AnnotationSteps):
@@ -35,11 +37,13 @@ class _Importer(DocumentSteps, PeopleSteps, AnnotationSteps):
 
 
 def import_records(project: Project, records: list[dict[str, Any]], file: str,
-                   actor: User | None = None) -> ImportSummary:
+                   actor: User | None = None, *,
+                   choices: dict[str, Choice] | None = None) -> ImportSummary:
     """Store the records' documents and annotations in the project: all, or nothing
-    (ImportFailed lists every problem, each naming the file, line or record and field)."""
+    (ImportFailed lists every problem, each naming the file, line or record and field).
+    `choices` says what names of the file become (see `plan_file`)."""
     imports.clean_stale()
-    importer = _Importer(project, file, actor)
+    importer = _Importer(project, file, actor, choices=choices)
     quotas.check_import_size(len(records), file)
     held = quotas.documents_in(project)
     try:
@@ -70,10 +74,76 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
 
 
 def import_file(project: Project, fmt: str, name: str, raw: bytes,
-                actor: User | None = None, *, ground_truth_gold: bool = False
-                ) -> ImportSummary:
+                actor: User | None = None, *, ground_truth_gold: bool = False,
+                choices: dict[str, Choice] | None = None) -> ImportSummary:
     """Read a file in format `fmt` and import it (see `import_records`); with
     `ground_truth_gold`, Label Studio annotations marked ground truth go to the gold key."""
+    records = _read(project, fmt, name, raw, actor, ground_truth_gold, choices)
+    return import_records(project, records, name, actor, choices=choices)
+
+
+@dataclass
+class Plan:
+    """Who is who in a checked file: each name, its work and what it would become."""
+
+    people: list[Person]
+
+    @property
+    def as_is(self) -> bool:
+        """Every name is already a member's username (or the gold key's): nothing to ask."""
+        return all(person.as_is for person in self.people)
+
+    @property
+    def has_gold(self) -> bool:
+        """The file carries a gold key of its own (so no one else may become it)."""
+        return any(person.as_is and person.choice.kind == "gold" for person in self.people)
+
+    def choices(self) -> dict[str, Choice]:
+        return {person.name: person.choice for person in self.people}
+
+
+def plan_file(project: Project, fmt: str, name: str, raw: bytes, actor: User | None = None,
+              *, ground_truth_gold: bool = False,
+              choices: dict[str, Choice] | None = None) -> Plan:
+    """Check a file in full as an import would and store nothing: who each of its names
+    would become (`choices` overriding the proposals). ImportFailed lists every problem."""
+    records = _read(project, fmt, name, raw, actor, ground_truth_gold, choices)
+    unknown = set(choices or {}) - _names(records)
+    if unknown:
+        raise ImportFailed([Problem(name, f"'{who}' is not a name in the file")
+                            for who in sorted(unknown)])
+    quotas.check_import_size(len(records), name)
+    held = quotas.documents_in(project)
+    importer = _Importer(project, name, actor, choices=choices)
+    try:
+        with db.session.no_autoflush:
+            importer.check(importer.documents(records))
+        if importer.problems.items:
+            raise ImportFailed(importer.problems.items)
+        quotas.check_project_room(project, importer.summary.documents_added, name, held)
+        return Plan(importer.people())
+    finally:
+        db.session.rollback()
+
+
+def _names(records: list[dict[str, Any]]) -> set[str]:
+    """Every annotator's name the records hold."""
+    names: set[str] = set()
+    for record in records:
+        annotators = record.get("annotators")
+        if isinstance(annotators, dict):
+            names.update(annotators)
+        for passage in record.get("passages") or []:
+            if isinstance(passage, dict) and isinstance(passage.get("source_type"), dict):
+                names.update(passage["source_type"])
+    return names
+
+
+def _read(project: Project, fmt: str, name: str, raw: bytes, actor: User | None,
+          ground_truth_gold: bool, choices: dict[str, Choice] | None
+          ) -> list[dict[str, Any]]:
+    """The records of a file; FormatError lists what could not be read together with every
+    problem of what could."""
     from app.services.datasets import formats
     from app.services.datasets.export import context
 
@@ -84,21 +154,21 @@ def import_file(project: Project, fmt: str, name: str, raw: bytes,
     try:
         options = {"ground_truth_gold": True} if ground_truth_gold and \
             fmt == "label-studio" else {}
-        records = reader.read(name, raw, context(project), **options)
+        return reader.read(name, raw, context(project), **options)
     except FormatError as error:
         if not error.records:
             raise
         # What could be read is checked too: every problem comes in one round.
         raise FormatError(check_records(project, error.records, name, error.problems,
-                                        actor)) from None
-    return import_records(project, records, name, actor)
+                                        actor, choices)) from None
 
 
 def check_records(project: Project, records: list[dict[str, Any]], file: str,
-                  found: list[Problem], actor: User | None = None) -> list[Problem]:
+                  found: list[Problem], actor: User | None = None,
+                  choices: dict[str, Choice] | None = None) -> list[Problem]:
     """`found` and every problem of `records`, which are checked as for an import and
     not stored."""
-    importer = _Importer(project, file, actor, found)
+    importer = _Importer(project, file, actor, found, choices)
     try:
         with db.session.no_autoflush:
             importer.check(importer.documents(records))

@@ -84,7 +84,9 @@ class AnnotationSteps(State):
                 self.problems.add(where, field, f"'{name}' already has annotations on "
                                   f"'{doc.document.title}' in this project; nothing is merged")
                 continue
+            before = (self.summary.spans, self.summary.passage_tags, self.summary.ratings)
             self._work(doc, user, given, tags.get(name, {}), field)
+            self.count_work(name, before)
 
     def _has_work(self, document: Document, user: User) -> bool:
         if user.id is None:  # a new account has no work anywhere

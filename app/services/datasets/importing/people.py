@@ -11,7 +11,7 @@ from app.models import User
 from app.services import accounts, projects, quotas
 from app.services.datasets.core import GOLD
 from app.services.datasets.importing.problems import Where
-from app.services.datasets.importing.state import State
+from app.services.datasets.importing.state import Choice, Person, State
 from app.services.errors import Invalid
 from app.services.gold import GOLD_USERNAME, SYSTEM_ROLE, gold_user
 
@@ -29,25 +29,23 @@ class PeopleSteps(State):
         key = name if name in (GOLD, GOLD_USERNAME) else accounts.normalize_username(name)
         if key in self.users:  # "Amina" and "amina" are one person, as usernames are
             return self.users[key]
+        self.first_name[key] = name
         user: User | None = None
-        if name in (GOLD, GOLD_USERNAME):
+        choice = self.choices.get(name)
+        if choice.kind == "gold" if choice else name in (GOLD, GOLD_USERNAME):
             user = gold_user()
-            self.summary.gold = True
-        else:
-            username = accounts.normalize_username(name)
-            if not accounts.USERNAME.match(username) and username not in (GOLD, GOLD_USERNAME):
-                # Another tool's name for a person ("Aigerim Bekova", an e-mail address):
-                # a valid username made from it, the name itself kept as display name.
-                username = accounts.username_for(name)
-                self.summary.renamed[name] = username
-            user = self._member(username, name)
-            if user is not None and user.role == SYSTEM_ROLE:
-                self.problems.add(where, field, f"'{name}' is not an annotator's name")
+            # The file's own gold key is one, whichever of its names it goes by.
+            if self._claim(user, GOLD if name in (GOLD, GOLD_USERNAME) else name, where, field):
+                self.summary.gold = True
+            else:
                 user = None
-            elif user is None:
-                user = self._new_account(username, name, where, field)
-            if user is not None and name in self.summary.renamed:
-                self.summary.renamed[name] = user.username
+        else:
+            if choice is not None:
+                user = self._chosen(name, choice, where, field)
+            else:
+                user = self._proposed(name, where, field)
+            if user is not None and not self._claim(user, name, where, field):
+                user = None
             if user is not None:
                 if user.id is None or user.id not in self.members:  # None: new, not written
                     try:
@@ -64,6 +62,96 @@ class PeopleSteps(State):
                     self.summary.annotators.append(user.username)
         self.users[key] = user
         return user
+
+    def count_work(self, name: str, before: tuple[int, int, int]) -> None:
+        """Add what the summary gained since `before` to the work of `name`."""
+        key = name if name in (GOLD, GOLD_USERNAME) else accounts.normalize_username(name)
+        counts = self.work.setdefault(self.first_name.get(key, name), [0, 0, 0])
+        now = (self.summary.spans, self.summary.passage_tags, self.summary.ratings)
+        for index, (was, is_) in enumerate(zip(before, now, strict=True)):
+            counts[index] += is_ - was
+
+    def people(self) -> list[Person]:
+        """Each name of the file (as first met), its work, and what it became."""
+        found = []
+        for key, name in self.first_name.items():
+            user = self.users.get(key)
+            if user is None:
+                continue
+            spans, tags, ratings = self.work.get(name, [0, 0, 0])
+            if user.role == SYSTEM_ROLE:
+                choice = Choice("gold")
+                as_is = name in (GOLD, GOLD_USERNAME)
+            else:
+                # (a new account may have an id already: the gold key's creation flushes)
+                new = user.username in self.new_usernames
+                choice = Choice("new" if new else "member", user.username)
+                as_is = choice.kind == "member" and user.username == key
+            found.append(Person(name, spans, tags, ratings, choice, as_is))
+        return found
+
+    def _proposed(self, name: str, where: Where, field: str) -> User | None:
+        """The account a name stands for when the teacher said nothing: a member of that
+        username, else one an earlier import made for it, else a new one."""
+        username = accounts.normalize_username(name)
+        if not accounts.USERNAME.match(username) and username not in (GOLD, GOLD_USERNAME):
+            # Another tool's name for a person ("Aigerim Bekova", an e-mail address):
+            # a valid username made from it, the name itself kept as display name.
+            username = accounts.username_for(name)
+            self.summary.renamed[name] = username
+        user = self._member(username, name)
+        if user is not None and user.role == SYSTEM_ROLE:
+            self.problems.add(where, field, f"'{name}' is not an annotator's name")
+            user = None
+        elif user is None:
+            user = self._new_account(username, name, where, field)
+        if user is not None and name in self.summary.renamed:
+            self.summary.renamed[name] = user.username
+        return user
+
+    def _chosen(self, name: str, choice: Choice, where: Where, field: str) -> User | None:
+        """The account the teacher chose for a name: a member of this project, or a new
+        student account of exactly the username given. Another class's account is never
+        taken, nor is its existence told beyond "taken"."""
+        username = accounts.normalize_username(choice.username)
+        if choice.kind == "member":
+            user = db.session.scalar(sa.select(User).where(
+                User.username == username, User.id.in_(self.members))) if self.members else None
+            if user is None or user.role == SYSTEM_ROLE:
+                self.problems.add(where, field, f"'{name}': '{username}' is not a member of "
+                                  "this project")
+                return None
+        elif choice.kind == "new":
+            try:
+                username = accounts.check_username(username)
+            except Invalid as error:
+                self.problems.add(where, field, f"'{name}': {error.message}")
+                return None
+            if username in self.new_usernames or accounts.username_taken(username):
+                self.problems.add(where, field, f"'{name}': the username '{username}' is "
+                                  "taken; choose another")
+                return None
+            password = accounts.generate_password()
+            user = accounts.new_user(username, password, "student", name)
+            self.new_usernames.add(username)
+            self.summary.accounts.append((username, password))
+        else:
+            self.problems.add(where, field, f"'{name}': unknown choice '{choice.kind}'")
+            return None
+        if user.username != accounts.normalize_username(name):
+            self.summary.renamed[name] = user.username
+        return user
+
+    def _claim(self, user: User, name: str, where: Where, field: str) -> bool:
+        """Whether `user` is free for `name`: two names of a file never become one account
+        (their work on one document would collide)."""
+        other = self.claimed.setdefault(user.username, name)
+        if other == name:
+            return True
+        shown = GOLD if user.role == SYSTEM_ROLE else user.username
+        self.problems.add(where, field, f"'{name}' and '{other}' would both become "
+                          f"'{shown}'; give each their own account")
+        return False
 
     def _member(self, username: str, name: str) -> User | None:
         """The project's member of this username, or else the account an earlier import

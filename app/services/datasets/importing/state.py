@@ -30,6 +30,28 @@ class ImportSummary:
     renamed: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What a name in a file becomes: a new student account of this username ("new"), the
+    project's member of this username ("member"), or the gold key ("gold")."""
+
+    kind: str
+    username: str = ""
+
+
+@dataclass
+class Person:
+    """A name in a file, the work it carries, and what it becomes; `as_is` when it is
+    already a member's username (or the gold key's own name)."""
+
+    name: str
+    spans: int
+    passage_tags: int
+    ratings: int
+    choice: Choice
+    as_is: bool
+
+
 @dataclass
 class Doc:
     """One record on its way in: its canonical text and where its offsets land."""
@@ -43,13 +65,12 @@ class Doc:
     new: bool = False
 
 
-
-
 class State:
     """The state of one import, shared by its steps (documents, people, annotations)."""
 
     def __init__(self, project: Project, file: str, actor: User | None,
-                 found: list[Problem] | None = None):
+                 found: list[Problem] | None = None,
+                 choices: dict[str, Choice] | None = None):
         self.project = project
         self.actor = actor
         self.file = file
@@ -57,6 +78,11 @@ class State:
         self.words: Vocabulary = vocabulary(project.id)
         self.summary = ImportSummary()
         self.users: dict[str, User | None] = {}
+        # The teacher's word on who each name in the file is (see `people`).
+        self.choices = dict(choices or {})
+        self.first_name: dict[str, str] = {}   # a user key -> the name it was first met as
+        self.claimed: dict[str, str] = {}      # a username -> the name that became it
+        self.work: dict[str, list[int]] = {}   # a name -> its spans, passage tags, ratings
         self.members = {m.user_id for m in projects.members(project)}
         self.id_map: dict[int, int] = {}
         self.max_bytes = current_app.config["DOCUMENT_MAX_BYTES"]
