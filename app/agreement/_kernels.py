@@ -238,8 +238,7 @@ def partition(members, costs, rank, size):
     candidate whose first unit it is and that misses the covered ones. Every partition is
     reached this way exactly once (take its candidates in the order of their first units),
     so the cheapest way to the state with every unit covered is an optimal partition. A
-    state's units ahead only move forward, so states are settled in the order of their
-    first unit.
+    state's first unit only moves forward, so states are settled in the order of it.
     """
     count = costs.shape[0]
     n = members.shape[1]
@@ -253,73 +252,80 @@ def partition(members, costs, rank, size):
                 high = max(high, rank[u])
         if high - low[j] > MAX_REACH:
             return np.empty(0, dtype=np.int64)
-    # Candidates grouped by their first unit, with their masks relative to it.
+    # Candidates grouped by their first unit, with their masks relative to it (bit 0 is the
+    # first unit; masks stay below 2^63, so signed integers hold them).
     by_low = np.argsort(low, kind="mergesort")
     first = np.searchsorted(low[by_low], np.arange(size + 1))
-    mask = np.zeros(count, dtype=np.uint64)
-    for j in range(count):
-        bits = np.uint64(0)
+    mask = np.zeros(count, dtype=np.int64)
+    cost = np.empty(count)
+    for t in range(count):
+        j = by_low[t]
+        bits = 0
         for a in range(n):
             u = members[j, a]
             if u >= 0:
-                bits |= np.uint64(1) << np.uint64(rank[u] - low[j])
-        mask[j] = bits
+                bits |= 1 << (rank[u] - low[j])
+        mask[t] = bits
+        cost[t] = costs[j]
     # States: first uncovered unit, mask of covered units from it, best cost, and how it was
-    # reached (the state before and the candidate taken). An open-addressing table finds a
-    # state by its key; states of one first unit are chained for settling.
-    capacity = 4 * size + 64
+    # reached (the state before and the candidate taken); states of one first unit are
+    # chained for settling. An open-addressing table holds (first unit, mask, state).
+    most = STATES_PER_CANDIDATE * count + 4096
+    capacity = min(most, 4 * count + 64)
     state_at = np.empty(capacity, dtype=np.int64)
-    state_mask = np.empty(capacity, dtype=np.uint64)
+    state_mask = np.empty(capacity, dtype=np.int64)
     state_cost = np.empty(capacity)
     state_from = np.empty(capacity, dtype=np.int64)
     state_via = np.empty(capacity, dtype=np.int64)
     chain = np.empty(capacity, dtype=np.int64)
     head = np.full(size + 1, -1, dtype=np.int64)
-    slots = 1 << 12
+    slots = 1 << 10
     while slots < 2 * capacity:
         slots <<= 1
-    table = np.full(slots, -1, dtype=np.int64)
-    most = STATES_PER_CANDIDATE * count + 4096
+    table = np.full((slots, 3), -1, dtype=np.int64)
     states = 1
     state_at[0] = 0
-    state_mask[0] = np.uint64(0)
+    state_mask[0] = 0
     state_cost[0] = 0.0
     state_from[0] = -1
     state_via[0] = -1
     chain[0] = -1
     head[0] = 0
-    table[_slot(np.uint64(0), 0, slots)] = 0
+    h = _slot(0, 0, slots)
+    table[h, 0] = 0
+    table[h, 1] = 0
+    table[h, 2] = 0
     for at in range(size):
         s = head[at]
         while s >= 0:
             covered = state_mask[s]
-            cost = state_cost[s]
+            base = state_cost[s]
             for t in range(first[at], first[at + 1]):
-                j = by_low[t]
-                if covered & mask[j]:
+                if covered & mask[t]:
                     continue
-                after = covered | mask[j]
-                step = _trailing_ones(after)
+                after = covered | mask[t]
+                step = 0
+                while after & 1:
+                    after >>= 1
+                    step += 1
                 nxt = at + step
-                after >>= np.uint64(step)
-                value = cost + costs[j]
+                value = base + cost[t]
                 h = _slot(after, nxt, slots)
-                while table[h] >= 0 and not (state_at[table[h]] == nxt
-                                             and state_mask[table[h]] == after):
+                while table[h, 2] >= 0 and (table[h, 0] != nxt or table[h, 1] != after):
                     h = (h + 1) & (slots - 1)
-                found = table[h]
+                found = table[h, 2]
                 if found >= 0:
                     if value < state_cost[found]:
                         state_cost[found] = value
                         state_from[found] = s
-                        state_via[found] = j
+                        state_via[found] = t
                     continue
                 if states == most:
                     return np.empty(0, dtype=np.int64)
                 if states == capacity:
-                    capacity *= 2
+                    capacity = min(most, 2 * capacity)
                     state_at = _grow_int(state_at, capacity)
-                    state_mask = _grow_uint(state_mask, capacity)
+                    state_mask = _grow_int(state_mask, capacity)
                     state_cost = _grow_float(state_cost, capacity)
                     state_from = _grow_int(state_from, capacity)
                     state_via = _grow_int(state_via, capacity)
@@ -328,14 +334,16 @@ def partition(members, costs, rank, size):
                         slots *= 4
                         table = _rehash(state_at, state_mask, states, slots)
                         h = _slot(after, nxt, slots)
-                        while table[h] >= 0:
+                        while table[h, 2] >= 0:
                             h = (h + 1) & (slots - 1)
-                table[h] = states
+                table[h, 0] = nxt
+                table[h, 1] = after
+                table[h, 2] = states
                 state_at[states] = nxt
                 state_mask[states] = after
                 state_cost[states] = value
                 state_from[states] = s
-                state_via[states] = j
+                state_via[states] = t
                 chain[states] = head[nxt]
                 head[nxt] = states
                 states += 1
@@ -345,41 +353,26 @@ def partition(members, costs, rank, size):
     picked = np.empty(size, dtype=np.int64)
     taken = 0
     while state_via[s] >= 0:
-        picked[taken] = state_via[s]
+        picked[taken] = by_low[state_via[s]]
         taken += 1
         s = state_from[s]
     return picked[:taken]
 
 
 @_jit
-def _trailing_ones(bits):
-    step = 0
-    while bits & np.uint64(1):
-        bits >>= np.uint64(1)
-        step += 1
-    return step
-
-
-@_jit
 def _slot(bits, at, slots):
-    mixed = (bits ^ np.uint64(at) * np.uint64(0x9E3779B97F4A7C15)) * np.uint64(
-        0xBF58476D1CE4E5B9)
-    return np.int64((mixed ^ (mixed >> np.uint64(31))) & np.uint64(slots - 1))
+    mixed = (bits + at * 0x2545F4914F6CDD1D) * -0x61C8864680B583EB
+    return (mixed ^ (mixed >> 29)) & (slots - 1)
 
 
 @_jit
 def _rehash(state_at, state_mask, states, slots):
-    table = np.full(slots, -1, dtype=np.int64)
+    table = np.full((slots, 3), -1, dtype=np.int64)
     for s in range(states):
         h = _slot(state_mask[s], state_at[s], slots)
-        while table[h] >= 0:
+        while table[h, 2] >= 0:
             h = (h + 1) & (slots - 1)
-        table[h] = s
+        table[h, 0] = state_at[s]
+        table[h, 1] = state_mask[s]
+        table[h, 2] = s
     return table
-
-
-@_jit
-def _grow_uint(array, capacity):
-    grown = np.empty(capacity, dtype=np.uint64)
-    grown[:array.shape[0]] = array
-    return grown
