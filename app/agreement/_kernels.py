@@ -269,9 +269,10 @@ def partition(members, costs, rank, size):
         cost[t] = costs[j]
     # States: first uncovered unit, mask of covered units from it, best cost, and how it was
     # reached (the state before and the candidate taken); states of one first unit are
-    # chained for settling. An open-addressing table holds (first unit, mask, state).
+    # chained for settling. An open-addressing table holds (mask, first unit << 32 | state),
+    # kept small so that it stays in cache.
     most = STATES_PER_CANDIDATE * count + 4096
-    capacity = min(most, 4 * count + 64)
+    capacity = min(most, 2 * count + 64)
     state_at = np.empty(capacity, dtype=np.int64)
     state_mask = np.empty(capacity, dtype=np.int64)
     state_cost = np.empty(capacity)
@@ -280,9 +281,9 @@ def partition(members, costs, rank, size):
     chain = np.empty(capacity, dtype=np.int64)
     head = np.full(size + 1, -1, dtype=np.int64)
     slots = 1 << 10
-    while slots < 2 * capacity:
+    while 2 * slots < 3 * capacity:
         slots <<= 1
-    table = np.full((slots, 3), -1, dtype=np.int64)
+    table = np.full((slots, 2), -1, dtype=np.int64)
     states = 1
     state_at[0] = 0
     state_mask[0] = 0
@@ -294,7 +295,6 @@ def partition(members, costs, rank, size):
     h = _slot(0, 0, slots)
     table[h, 0] = 0
     table[h, 1] = 0
-    table[h, 2] = 0
     for at in range(size):
         s = head[at]
         while s >= 0:
@@ -311,10 +311,12 @@ def partition(members, costs, rank, size):
                 nxt = at + step
                 value = base + cost[t]
                 h = _slot(after, nxt, slots)
-                while table[h, 2] >= 0 and (table[h, 0] != nxt or table[h, 1] != after):
+                key = nxt << 32
+                while table[h, 1] >= 0 and (table[h, 0] != after
+                                            or table[h, 1] >> 32 != nxt):
                     h = (h + 1) & (slots - 1)
-                found = table[h, 2]
-                if found >= 0:
+                if table[h, 1] >= 0:
+                    found = table[h, 1] - key
                     if value < state_cost[found]:
                         state_cost[found] = value
                         state_from[found] = s
@@ -330,15 +332,14 @@ def partition(members, costs, rank, size):
                     state_from = _grow_int(state_from, capacity)
                     state_via = _grow_int(state_via, capacity)
                     chain = _grow_int(chain, capacity)
-                    if 2 * capacity > slots:
+                    if 2 * slots < 3 * capacity:
                         slots *= 4
                         table = _rehash(state_at, state_mask, states, slots)
                         h = _slot(after, nxt, slots)
-                        while table[h, 2] >= 0:
+                        while table[h, 1] >= 0:
                             h = (h + 1) & (slots - 1)
-                table[h, 0] = nxt
-                table[h, 1] = after
-                table[h, 2] = states
+                table[h, 0] = after
+                table[h, 1] = key | states
                 state_at[states] = nxt
                 state_mask[states] = after
                 state_cost[states] = value
@@ -367,12 +368,11 @@ def _slot(bits, at, slots):
 
 @_jit
 def _rehash(state_at, state_mask, states, slots):
-    table = np.full((slots, 3), -1, dtype=np.int64)
+    table = np.full((slots, 2), -1, dtype=np.int64)
     for s in range(states):
         h = _slot(state_mask[s], state_at[s], slots)
-        while table[h, 2] >= 0:
+        while table[h, 1] >= 0:
             h = (h + 1) & (slots - 1)
-        table[h, 0] = state_at[s]
-        table[h, 1] = state_mask[s]
-        table[h, 2] = s
+        table[h, 0] = state_mask[s]
+        table[h, 1] = state_at[s] << 32 | s
     return table
