@@ -41,7 +41,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.agreement import _kernels
 from app.agreement._program import solve_by_component
 
 # Splits of candidates of more than this many annotators are checked only unit against rest
@@ -114,6 +113,8 @@ class Alignment:
 def best_alignment(c: Continuum, dis: Dissimilarity) -> Alignment:
     """The alignment of least disorder (exact), with its disorder: the sum of the unitary
     disorders divided by the mean number of units per annotator."""
+    from app.agreement import _kernels  # Numba takes a second to import: only when used
+
     n = c.n_annotators
     pairs = n * (n - 1) // 2
     members, totals, sizes = candidates(c, dis)
@@ -129,6 +130,8 @@ def best_alignment(c: Continuum, dis: Dissimilarity) -> Alignment:
 def candidates(c: Continuum, dis: Dissimilarity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate unitary alignments (rows of unit indices, -1 for empty), the sum D of their
     pairwise dissimilarities and their number of units."""
+    from app.agreement import _kernels
+
     return _kernels.candidates(
         c.start, c.end, c.category.astype(np.int64), c.annotator.astype(np.int64),
         c.offsets.astype(np.int64), c.n_annotators, np.ascontiguousarray(dis.categorical),
