@@ -232,7 +232,7 @@ def partition(members, costs, rank, size):
     when a candidate's units lie more than MAX_REACH places apart in `rank` or the states
     outgrow STATES_PER_CANDIDATE per candidate.
 
-    Units are taken in the order `rank` gives them (by start, so that candidates are short
+    Units are taken in the order `rank` gives them (by end, so that candidates are short
     runs). A state is the first unit not yet covered and the set of units after it already
     covered, as a bit mask relative to it; from it, the first unit must be covered by a
     candidate whose first unit it is and that misses the covered ones. Every partition is

@@ -14,7 +14,7 @@ from scipy.sparse import csc_array
 from app.agreement import _kernels
 from app.agreement._alignment import (
     Dissimilarity,
-    _rank_by_start,
+    _rank_by_end,
     best_alignment,
     candidates,
     make_continuum,
@@ -101,16 +101,16 @@ def test_the_dynamic_program_matches_the_01_program_on_larger_continua(seed):
     pairs = annotators * (annotators - 1) // 2
     members, totals, sizes = candidates(c, dis)
     costs = (totals + dis.delta_empty * (pairs - sizes * (sizes - 1) / 2.0)) / pairs
-    chosen = _kernels.partition(members, costs, _rank_by_start(c), c.size)
+    chosen = _kernels.partition(members, costs, _rank_by_end(c), c.size)
     assert chosen.size > 0
     assert np.sort(members[chosen][members[chosen] >= 0]).tolist() == list(range(c.size))
     program = solve_by_component(members, costs, c.size)
     assert abs(costs[chosen].sum() - costs[program].sum()) < 1e-9
 
 
-def test_candidates_reaching_far_in_start_order_fall_back_to_the_01_program():
+def test_candidates_reaching_far_in_the_order_of_units_fall_back_to_the_01_program():
     # One long unit over 70 short ones of another annotator: a candidate pairing it with the
-    # third annotator's late unit spans more places than the dynamic program's masks hold.
+    # first short unit spans more places (in order of end) than the dynamic program's masks hold.
     start = np.array([0.0, 900.0] + [float(12 * i) for i in range(70)])
     end = np.array([1000.0, 1000.0] + [float(12 * i + 2) for i in range(70)])
     owner = np.array([0, 1] + [2] * 70)
@@ -118,7 +118,7 @@ def test_candidates_reaching_far_in_start_order_fall_back_to_the_01_program():
     dis = Dissimilarity(1.0, 1.0, 1.0, np.zeros((1, 1)))
     members, totals, sizes = candidates(c, dis)
     costs = (totals + 3 - sizes * (sizes - 1) / 2.0) / 3
-    assert _kernels.partition(members, costs, _rank_by_start(c), c.size).size == 0
+    assert _kernels.partition(members, costs, _rank_by_end(c), c.size).size == 0
     best = best_alignment(c, dis)
     assert abs(float(best.disorders.sum()) - optimum_over_every_unitary_alignment(c, dis)) < 1e-9
 
@@ -131,7 +131,7 @@ def test_units_piled_on_one_passage_fall_back_to_the_01_program_with_the_same_op
     dis = Dissimilarity(0.5, 1.0, 1.0, 1.0 - np.eye(3))
     members, totals, sizes = candidates(c, dis)
     costs = (totals + (10 - sizes * (sizes - 1) / 2.0)) / 10
-    assert _kernels.partition(members, costs, _rank_by_start(c), c.size).size == 0
+    assert _kernels.partition(members, costs, _rank_by_end(c), c.size).size == 0
     best = best_alignment(c, dis)
     program = solve_by_component(members, costs, c.size)
     assert abs(float(best.disorders.sum()) - costs[program].sum()) < 1e-9
