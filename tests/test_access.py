@@ -89,7 +89,7 @@ ACCESS = {
     "web.curate_index": "teacher", "web.curate": "teacher", "web.premerge": "teacher",
     "web.datasets": "teacher", "web.export_download": "teacher", "web.export_card": "teacher",
     "web.export_label_studio_config": "teacher",
-    "web.import_dataset": "teacher", "web.feedback_gradebook": "teacher",
+    "web.import_dataset": "teacher", "web.import_people": "uploader", "web.feedback_gradebook": "teacher",
     # Sources: the profiles are the teacher's; everyone links speakers' names (students
     # propose, and take back their own proposals).
     "web.sources_page": "teacher", "web.source_profile": "teacher",
@@ -141,6 +141,7 @@ def allowed(level: str, visitor: str) -> bool:
         "span_owner": visitor == "student",
         "revealed": visitor in ("teacher", "admin"),
         "launch": False,
+        "uploader": visitor == "teacher",  # an upload kept for who-is-who: its teacher's own
     }[level]
 
 
@@ -151,7 +152,7 @@ def refusal(level: str, visitor: str, api: bool, scoped: bool, method: str) -> s
     if visitor == "anonymous":
         # A form post without a session fails its CSRF check before anything else.
         return {401} if api else ({302} if method in SAFE else {302, 400})
-    if level == "admin" or level == "token_owner":
+    if level == "admin" or level == "token_owner" or (level == "uploader" and visitor == "admin"):
         return {404}
     if scoped and visitor in ("other_student", "other_teacher"):
         return {404}
@@ -209,6 +210,12 @@ def world(app, make, client):
 
     preview = previews.upload(project, [("page.html", b"<title>T</title><p>Preview.</p>")],
                               2 * 1024 * 1024, teacher).token
+    from app.services.datasets.importing import pending
+
+    from tests.datasets.test_who_is_who import EMAIL, _annotation, _file
+
+    waiting = pending.begin(project, teacher, "label-studio", "tasks.json",
+                         _file(_annotation(EMAIL, (12, 19))))
     ids = {"project_id": project.id, "document_id": document.id, "span_id": kept,
            "passage_id": document.passages[0].id, "user_id": student.id,
            "username": student.username, "label_id": label.id, "layer_key": "rhetoric",
@@ -216,7 +223,7 @@ def world(app, make, client):
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
            "link_id": links[0].id, "spare_link_id": links[1].id,
            "third_link_id": links[2].id, "fmt": "csv", "round_id": first_round.id,
-           "spare_round_id": spare_round.id, "token": preview,
+           "spare_round_id": spare_round.id, "token": preview, "kept_token": waiting.token,
            **_lti_world(project)}
     people = {"student": student, "other_student": other_student, "teacher": teacher,
               "other_teacher": other_teacher, "admin": admin}
@@ -256,6 +263,8 @@ def _fill(rule, ids: dict, archived_id: int) -> str:
         values["link_id"] = values["spare_link_id"]
     if rule.endpoint == "api.unfile_claim":
         values["link_id"] = values["third_link_id"]
+    if rule.endpoint == "web.import_people":
+        values["token"] = values["kept_token"]
     if rule.endpoint == "web.round_delete":
         values["round_id"] = values["spare_round_id"]
     if rule.endpoint == "lti.remove_platform":  # the course link's platform stays

@@ -156,13 +156,13 @@ def import_people(project_id: int, token: str):
     file = "upload"
     action = request.form.get("choice")
     if request.method == "POST":
+        file, names = pending.names(project, current_user, token)  # 404 unless theirs
         if not form.validate_on_submit() or action not in {"import", "cancel"}:
             abort(400)
         if action == "cancel":
             pending.cancel(project, current_user, token)
             flash(_("Import cancelled; nothing was stored."), "info")
             return redirect(url_for("web.datasets", project_id=project.id))
-        file, names = pending.names(project, current_user, token)
         posted = _posted_choices(names)
         try:
             summary = pending.confirm(project, current_user, token, posted)
