@@ -42,7 +42,7 @@ def annotate(project_id: int, document_id: int):
                      "text_sha256": document.text_sha256,
                      "passages": [[p.id, p.start, p.end] for p in passages]},
         "codebook": page_codebook(project.id),
-        "annotations": annotations.my_annotations(actor, document),
+        "annotations": annotations.my_annotations(actor, document, page=True),
         "submission_locks": student,
         "api": url_for("api.get_annotations", project_id=project.id,
                        document_id=document.id).rsplit("/", 1)[0],
