@@ -99,7 +99,7 @@ def build_config(instance_path: Path) -> dict:
         **_limits(),
         # A larger import is written this many documents per transaction, hidden until it
         # is complete, so it never holds the database's writer for long.
-        "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "25")),
+        "IMPORT_PART_DOCUMENTS": int(os.environ.get("SOURCEMARK_IMPORT_PART_DOCUMENTS", "100")),
         # … or at most this many characters of text per transaction.
         "IMPORT_PART_CHARACTERS": int(os.environ.get("SOURCEMARK_IMPORT_PART_CHARACTERS",
                                                      str(1 << 20))),

@@ -33,8 +33,10 @@ be installed or served prints why on its line, and the run goes on without it; a
 does not offer over HTTP prints `n/a` with the reason. Every server started is stopped (its
 whole process group) whatever happens.
 
---scale adds, for Sourcemark, the export of a million spans (benchmarks/export.py, slow:
-minutes). The issue's 50,000 spans by 200 students are not measured yet.
+--scale adds, for Sourcemark (benchmarks/peers_scale.py): a project with 200 students and
+50,000 spans (span create, the annotation page, the export, each with its growth over the
+rounds' figure), then the export of a million spans, its time and peak memory
+(benchmarks/export.py, slow: minutes).
 
 Run: .venv/bin/python benchmarks/peers.py [--tools sourcemark,doccano,label-studio,potato]
      [--rounds 2] [--skip-install] [--scale] [--no-browser]
@@ -89,7 +91,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep the servers' folders and logs (their path is printed)")
     parser.add_argument("--scale", action="store_true",
-                        help="also the export of a million spans (Sourcemark)")
+                        help="also 200 students with 50,000 spans, and a million spans' export "
+                             "(Sourcemark)")
     options = parser.parse_args()
     names = [n.strip() for n in options.tools.split(",") if n.strip()]
     unknown = [n for n in names if n not in TOOLS]
@@ -123,10 +126,10 @@ def main() -> None:
                 print(f"# round {round_number + 1}: {tool.name}", flush=True)
                 run_round(tool, results[tool.name], missing[tool.name],
                           browser=not options.no_browser)
-        report(results, missing)
+        medians = report(results, missing)
         if options.scale and "sourcemark" in results:
             sourcemark = next(t for t in running if t.name == "sourcemark")
-            sourcemark.scale(print_line=lambda line: print(line, flush=True))
+            sourcemark.scale(lambda line: print(line, flush=True), medians["sourcemark"])
     finally:
         for tool in running:
             tool.stop()
@@ -232,7 +235,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(results: dict[str, dict[str, list[float]]], missing: dict[str, dict[str, str]]
-           ) -> None:
+           ) -> dict[str, dict[str, float]]:
     """Medians per tool, then Sourcemark's ratio to the best peer on each measure."""
     medians: dict[str, dict[str, float]] = {}
     for name, figures in results.items():
@@ -261,6 +264,7 @@ def report(results: dict[str, dict[str, list[float]]], missing: dict[str, dict[s
             best = min(peers, key=peers.get)
             ratio = peers[best] / ours[measure] if ours[measure] else float("inf")
         print(f"ratio_{measure}: {ratio:.2f} (best peer {best})", flush=True)
+    return medians
 
 
 if __name__ == "__main__":

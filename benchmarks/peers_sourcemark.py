@@ -148,17 +148,10 @@ class Sourcemark(Tool):
         return chromium_highlights(login, target, "#passages .seg",
                                    "document.body.dataset.readyMs !== undefined")
 
-    def scale(self, print_line) -> None:
-        """The export of a million spans, by benchmarks/export.py in its own process (it
-        builds its own database). The 50,000-span, 200-student measures are not written."""
-        import subprocess
+    def scale(self, print_line, base: dict[str, float]) -> None:
+        """The scale measures (benchmarks/peers_scale.py): a class of 200 students with
+        50,000 spans, then the export of a million spans."""
+        from peers_scale import class_of_200, million_export
 
-        done = subprocess.run(
-            ["nice", "-n", "10", sys.executable, str(ROOT / "benchmarks" / "export.py"),
-             "--runs", "1", "--spans", "1000000"], capture_output=True, text=True,
-            check=False)
-        for line in done.stdout.splitlines():
-            print_line(f"sourcemark.scale_{line}" if not line.startswith("#") else line)
-        if done.returncode:
-            print_line(f"sourcemark.scale: failed: {done.stderr.strip()[-300:]}")
-        print_line("sourcemark.scale_50000_spans_200_students: n/a (not written yet)")
+        class_of_200(self, base, print_line)
+        million_export(print_line)

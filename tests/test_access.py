@@ -211,7 +211,6 @@ def world(app, make, client):
     preview = previews.upload(project, [("page.html", b"<title>T</title><p>Preview.</p>")],
                               2 * 1024 * 1024, teacher).token
     from app.services.datasets.importing import pending
-
     from tests.datasets.test_who_is_who import EMAIL, _annotation, _file
 
     waiting = pending.begin(project, teacher, "label-studio", "tasks.json",

@@ -98,6 +98,8 @@ def init_app(app: Flask) -> None:
     from app.i18n.cli import translations_cli
 
     detect.listen()
+    if app.config.get("PRODUCTION"):
+        detect.warm()  # each server process, at its start: not a teacher's first import
     from app.i18n.views import bp
 
     app.register_blueprint(bp)

@@ -33,6 +33,12 @@ def _identifier():
     return identifier
 
 
+def warm() -> None:
+    """Load the model now (a second or more), rather than in the first import a server
+    process answers."""
+    _identifier()
+
+
 def detect(text: str) -> str:
     """The text's language code (ISO 639-1), or "" when it cannot be told with confidence."""
     sample = text[:SAMPLE]

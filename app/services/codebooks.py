@@ -114,12 +114,45 @@ def build_codebook(data: dict[str, Any]) -> Codebook:
 
 
 def install_default_codebook(project: Project) -> Codebook:
-    """Give a project its own copy of the default codebook, in the project's language (not
-    committed)."""
-    codebook = build_codebook(default_codebook(project.language or "en"))
+    """Give a project its own copy of the default codebook, in the project's language
+    (flushed, not committed)."""
+    language = project.language or "en"
+    data = _default(language if language in codebook_languages() else "en")
+    codebook = Codebook(key=data.get("key", "custom"), name=data.get("name", ""),
+                        description=(data.get("description") or "").strip(), version=1,
+                        document_form=copy.deepcopy(data.get("document_form") or {}))
     project.codebook = codebook
     db.session.add(codebook)
+    db.session.flush()
+    # Two multi-row INSERTs instead of ~200 ORM objects: a new project's codebook cost most
+    # of its creation time in unit-of-work bookkeeping.
+    layers, labels = _default_rows(language if language in codebook_languages() else "en")
+    ids = db.session.scalars(
+        sa.insert(CodebookLayer).returning(CodebookLayer.id, sort_by_parameter_order=True),
+        [{**layer, "codebook_id": codebook.id} for layer in layers]).all()
+    db.session.execute(sa.insert(Label), [{**label, "layer_id": ids[index]}
+                                          for index, label in labels])
     return codebook
+
+
+@cache
+def _default_rows(language: str) -> tuple[tuple[dict[str, Any], ...],
+                                          tuple[tuple[int, dict[str, Any]], ...]]:
+    """The default codebook's layer rows and (layer index, label row) pairs, built once
+    (the rows are only read: each insert copies them)."""
+    built = build_codebook(default_codebook(language))
+    layers, labels = [], []
+    for index, layer in enumerate(built.layers):
+        layers.append({column: getattr(layer, column) for column in _LAYER_COLUMNS})
+        labels += [(index, {column: getattr(label, column) for column in _LABEL_COLUMNS})
+                   for label in layer.labels]
+    return tuple(layers), tuple(labels)
+
+
+_LAYER_COLUMNS = ("key", "name", "position", "overlap", "max_depth", "shortcut", "attributes",
+                  "groups")
+_LABEL_COLUMNS = ("key", "name", "definition", "example", "example_file", "group", "shortcut",
+                  "color", "position", "active", "maps_to", "requires")
 
 
 def codebook_as_dict(codebook: Codebook, *, with_usage: bool = True) -> dict[str, Any]:

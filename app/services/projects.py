@@ -238,6 +238,19 @@ def document_rows(project: Project) -> list[tuple[Document, int]]:
     return [(doc, n) for doc, n in rows]
 
 
+def document_ids(project_id: int) -> list[int]:
+    """The ids of a project's documents in the order of its list (no rows loaded)."""
+    return list(db.session.scalars(sa.select(Document.id).where(
+        Document.project_id == project_id).order_by(Document.position, Document.id)))
+
+
+def passage_rows(document_id: int) -> list[sa.Row]:
+    """A document's passages as (id, index, start, end) rows, in order."""
+    return list(db.session.execute(
+        sa.select(Passage.id, Passage.index, Passage.start, Passage.end)
+        .where(Passage.document_id == document_id).order_by(Passage.index)))
+
+
 def members(project: Project) -> list[Membership]:
     return list(
         db.session.scalars(

@@ -43,7 +43,10 @@ class TextError(ValueError):
         self.problem = problem
 
 
-_ALLOWED_CONTROLS = {"\n", "\t"}
+# Unicode's control characters (category Cc: C0, DEL and C1) but newline and tab: one
+# regular-expression search instead of a category lookup per character (a 90 KB text
+# cost ~5 ms that way).
+_FORBIDDEN_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _line_of(text: str, index: int) -> int:
@@ -95,18 +98,12 @@ def canonicalize(text: str, file: str, *, line: int | None = None, field: str | 
     check_size(text, file, max_bytes, line=line, field=field)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
-    for index, char in enumerate(text):
-        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
-            where = line if line is not None else _line_of(text, index)
-            raise TextError(
-                Problem(
-                    file,
-                    f"contains the control character U+{ord(char):04X}; only newlines and "
-                    "tabs are allowed",
-                    line=where,
-                    field=field,
-                )
-            )
+    forbidden = _FORBIDDEN_CONTROL.search(text)
+    if forbidden is not None:
+        where = line if line is not None else _line_of(text, forbidden.start())
+        raise TextError(Problem(file, f"contains the control character "
+                                      f"U+{ord(forbidden.group()):04X}; only newlines and "
+                                      "tabs are allowed", line=where, field=field))
     if not text.strip():
         raise TextError(Problem(file, "the text is empty", line=line, field=field))
     if max_bytes is not None:

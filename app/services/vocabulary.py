@@ -21,6 +21,7 @@ from app.models import Codebook, CodebookLayer
 from app.services.errors import Invalid, NotFound
 
 _CACHE: dict[tuple, Vocabulary] = {}
+_PAGES: dict[tuple, dict[str, Any]] = {}
 _CACHE_SIZE = 256
 _LOCK = threading.Lock()
 
@@ -72,6 +73,25 @@ class Vocabulary:
             raise Invalid(f"The label '{label.name}' is retired; choose another.",
                           {"label": "retired"})
         return label
+
+
+def page_codebook(project_id: int) -> dict[str, Any]:
+    """The project's codebook as the annotation page reads it (codebook_as_dict without the
+    usage counts), cached per version like the vocabulary: shared, so only read it."""
+    key = run_prepared(_CURRENT, {"project": project_id}).first()
+    if key is None or key[0] is None:
+        raise NotFound("This project has no codebook.")
+    key = ("page", *key)
+    cached = _PAGES.get(key)
+    if cached is None:
+        from app.services.codebooks import codebook_as_dict
+
+        cached = codebook_as_dict(db.session.get(Codebook, key[1]), with_usage=False)
+        with _LOCK:
+            if len(_PAGES) >= _CACHE_SIZE:
+                _PAGES.clear()
+            _PAGES[key] = cached
+    return cached
 
 
 def _build(codebook: Codebook) -> Vocabulary:

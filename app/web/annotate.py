@@ -6,8 +6,8 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.services import annotations, classroom, gold, projects
-from app.services.codebooks import codebook_as_dict
 from app.services.errors import Forbidden
+from app.services.vocabulary import page_codebook
 from app.services.wording.attributes import named
 from app.services.wording.evidence import evidence_quotes
 from app.web import bp
@@ -29,21 +29,21 @@ def annotate(project_id: int, document_id: int):
     mine = classroom.assigned_ids(project.id, current_user.id) if student else None
     if mine is not None and document.id not in mine:
         raise Forbidden("This document is not one of your assignments.")
-    ordered = [doc.id for doc, _ in projects.document_rows(project)
-               if mine is None or doc.id in mine]
+    ordered = [ident for ident in projects.document_ids(project.id)
+               if mine is None or ident in mine]
     position = ordered.index(document.id)
     neighbours = {
         "previous": ordered[position - 1] if position > 0 else None,
         "next": ordered[position + 1] if position + 1 < len(ordered) else None,
     }
+    passages = projects.passage_rows(document.id)
     data = {
         "user": actor.username,
         "query": "as=gold" if as_gold else "",
         "document": {"id": document.id, "title": document.title, "text": document.text,
-                     "text_sha256": document.text_sha256,
-                     "passages": [[p.id, p.start, p.end] for p in document.passages]},
-        "codebook": codebook_as_dict(project.codebook, with_usage=False),
-        "annotations": annotations.my_annotations(actor, document),
+                     "text_sha256": document.text_sha256},
+        "codebook": page_codebook(project.id),
+        "annotations": annotations.my_annotations(actor, document, page=True),
         "submission_locks": student,
         "api": url_for("api.get_annotations", project_id=project.id,
                        document_id=document.id).rsplit("/", 1)[0],
@@ -52,14 +52,17 @@ def annotate(project_id: int, document_id: int):
     }
     data["locked"] = student and data["annotations"]["done"]
     # Attributes and evidence as words: the panel shows names and quotes, never keys or offsets.
-    for layer in data["codebook"]["layers"]:
-        layer["attributes"] = named(layer["attributes"])
+    # (The codebook is a shared cache: the named copy is this page's, in the reader's language.)
+    data["codebook"] = {**data["codebook"], "layers": [
+        {**layer, "attributes": named(layer["attributes"])}
+        for layer in data["codebook"]["layers"]]}
     evidence = evidence_quotes(project.id, data["annotations"]["spans"])
     # Who can reopen a submission: said on the page, so a student knows whom to ask.
     teachers = classroom.teacher_names(project) if student else []
     reopeners = (f"your teacher ({', '.join(teachers)})" if teachers else "your teacher")
     return render_template("web/annotate.html", project=project, document=document,
-                           data=data, evidence=evidence, position=position, total=len(ordered),
+                           data=data, evidence=evidence, passages=passages, position=position,
+                           total=len(ordered),
                            neighbours=neighbours, as_gold=as_gold, reopeners=reopeners,
                            gold_info=gold.key_info(document.id) if as_gold else None,
                            revealed=student and classroom.revealed(project, document,

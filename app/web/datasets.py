@@ -68,14 +68,14 @@ def export_download(project_id: int):
     filters = _filters()
     try:
         module = formats.writer(fmt)
-        export.check_filters(project, filters)
+        checked = export.check_filters(project, filters)
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.datasets", project_id=project.id))
     # Spooled: small exports stay in memory, large ones go to a temporary file, so memory
     # stays bounded whatever the size.
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    export.export(project, fmt, spool, filters)
+    export.export(project, fmt, spool, filters, checked=checked)
     spool.seek(0)
     name = _filename(project.title, f"-{fmt}{module.EXTENSION}")
     response = send_file(spool, mimetype=module.MEDIA_TYPE, as_attachment=True,

@@ -30,7 +30,7 @@ from app.models import Document, ImportBatch, utcnow
 from app.services.errors import ImportFailed
 from app.services.texts import Problem
 
-PART_DOCUMENTS = 25         # documents per transaction …
+PART_DOCUMENTS = 100        # documents per transaction …
 PART_CHARACTERS = 1 << 20   # … or this many characters of text, whichever comes first
 STALE_MINUTES = 30
 DELETE_PART = 200           # documents deleted per transaction when a batch is discarded

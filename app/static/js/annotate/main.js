@@ -29,6 +29,8 @@ import { WordFind } from "./wordfind.js";
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const cp = new CodepointText(data.document.text);
+// The page sends a span's offsets, not its text or author: both are known here.
+for (const span of data.annotations.spans) Object.assign(span, { text: cp.slice(span.start, span.end), author: data.user });
 const codebook = data.codebook;
 const layers = new Map(codebook.layers.map((layer) => [layer.key, layer]));
 const layerNames = Object.fromEntries(codebook.layers.map((l) => [l.key, l.name]));
