@@ -89,7 +89,8 @@ ACCESS = {
     "web.curate_index": "teacher", "web.curate": "teacher", "web.premerge": "teacher",
     "web.datasets": "teacher", "web.export_download": "teacher", "web.export_card": "teacher",
     "web.export_label_studio_config": "teacher",
-    "web.import_dataset": "teacher", "web.import_people": "uploader", "web.feedback_gradebook": "teacher",
+    "web.import_dataset": "teacher", "web.import_people": "uploader",
+    "web.feedback_gradebook": "teacher",
     # Sources: the profiles are the teacher's; everyone links speakers' names (students
     # propose, and take back their own proposals).
     "web.sources_page": "teacher", "web.source_profile": "teacher",
