@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -80,7 +81,14 @@ MEASURES: list[tuple[str, str]] = [
 LARGER_IS_BETTER = {"span_create_throughput_8_clients"}
 
 
+def _stop_on_term(signum: int, frame: object) -> None:
+    """SIGTERM (a timeout, a CI job cancelled) ends the run like Ctrl+C: through the finally
+    that stops every server it started."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_term)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tools", default=",".join(TOOLS),
                         help=f"comma-separated, from {', '.join(TOOLS)}")
