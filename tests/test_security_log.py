@@ -95,9 +95,21 @@ def test_imports_exports_archive_and_invitations_are_logged(client, make, login_
     teacher = make.user("tt", role="teacher")
     project = make.project(teacher)
     token = login_as(teacher)
-    client.post(f"/projects/{project.id}/import", data={
+    upload = client.post(f"/projects/{project.id}/import", data={
         "format": "jsonl", "csrf_token": token,
         "file": (__import__("io").BytesIO(_jsonl(sample_records())), "class.jsonl")})
+    # The file names people who are not members yet: who is who first, then the import.
+    assert "/import/" in upload.location
+    from app.services.datasets.importing import pending
+
+    kept = pending.load(project, teacher, upload.location.rsplit("/", 1)[1])
+    shown = {"new": "new", "gold": "gold", "member": "member:"}  # as the page's select says
+    proposed = {f"who-{i}": shown[person.choice.kind] + (
+        person.choice.username if person.choice.kind == "member" else "")
+        for i, person in enumerate(kept.plan.people)} | {
+        f"username-{i}": person.choice.username for i, person in enumerate(kept.plan.people)}
+    done = client.post(upload.location, data={"csrf_token": token, "choice": "import", **proposed})
+    assert done.status_code == 200  # the new accounts' login slips
     client.get(f"/projects/{project.id}/export?format=jsonl").close()
     document = importing.db.session.get(importing.Document, 1)
     archive.remove_document(teacher, document, confirm=True)

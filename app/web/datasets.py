@@ -75,7 +75,11 @@ def export_download(project_id: int):
     # Spooled: small exports stay in memory, large ones go to a temporary file, so memory
     # stays bounded whatever the size.
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    export.export(project, fmt, spool, filters, checked=checked)
+    try:
+        export.export(project, fmt, spool, filters, checked=checked)
+    except BaseException:
+        spool.close()  # a failed export leaves no open file behind
+        raise
     spool.seek(0)
     name = _filename(project.title, f"-{fmt}{module.EXTENSION}")
     response = send_file(spool, mimetype=module.MEDIA_TYPE, as_attachment=True,

@@ -198,7 +198,7 @@ _DOCUMENTS = Document.__table__
 _DOCUMENT = sa.select(
     _DOCUMENTS.c.id, _DOCUMENTS.c.title, _DOCUMENTS.c.publisher, _DOCUMENTS.c.author,
     _DOCUMENTS.c.published, _DOCUMENTS.c.url, _DOCUMENTS.c.source_name, _DOCUMENTS.c.notes,
-    _DOCUMENTS.c.text).where(_DOCUMENTS.c.id == sa.bindparam("document"))
+    _DOCUMENTS.c.text, _DOCUMENTS.c.language).where(_DOCUMENTS.c.id == sa.bindparam("document"))
 
 
 class _Reads:
