@@ -71,11 +71,13 @@ _TAG_COLUMNS = (PassageTag.passage_id, PassageTag.label_id, PassageTag.version,
 
 def page_span(span: Any, words: Vocabulary) -> dict[str, Any]:
     """A span as the annotation page needs it: no copy of its text or author (the page has
-    both), nor the change time and codebook version it never shows (a fifth of its bytes)."""
+    both), nor the change time it never shows; the codebook version it was marked under is
+    said in its panel."""
     label = words.label_by_id[span.label_id]
     return {"id": span.id, "client_id": span.client_id, "layer": label.layer_key,
             "label": label.key, "start": span.start, "end": span.end, "note": span.note,
-            "attributes": span.attributes, "version": span.version}
+            "attributes": span.attributes, "version": span.version,
+            "codebook_version": span.codebook_version}
 
 
 def my_annotations(user: User, document: Document, *, page: bool = False) -> dict[str, Any]:

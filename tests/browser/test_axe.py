@@ -44,13 +44,14 @@ NOT_PAGES = {
 LTI_PAGES = {"lti.configuration", "lti.admin", "lti.link", "lti.deep_link", "lti.not_ready"}
 # Pages a role cannot open (the access matrix in tests/test_access.py says so), or that need
 # an account state the demo does not have (an admin).
-# An import preview exists only after an upload: test_import_pages_have_no_wcag_violations.
+# An import preview exists only after an upload: test_import_pages_have_no_wcag_violations;
+# so does an upload's who-is-who page: tests/browser/test_import_people.py runs axe on it.
 ROLE_PAGES_MISSING = {
     "teacher": {"web.admin", "auth.login", "auth.join", "auth.signup", "web.reveal",
-                "web.import_preview"},
+                "web.import_preview", "web.import_people"},
     "student": {
         "web.admin", "auth.login", "auth.join", "auth.signup", "web.new_project",
-        "web.import_preview", "web.paste_document",
+        "web.import_preview", "web.import_people", "web.paste_document",
         "web.edit_project", "web.edit_document", "web.delete_document", "web.datasets",
         "web.progress", "web.curate_index", "web.curate", "web.compare", "web.feedback_index",
         "web.feedback_student", "web.feedback_document",
