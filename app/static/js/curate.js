@@ -1,6 +1,8 @@
 // Curation: clicking an answer writes it to the gold key through the annotation API
 // (`?as=gold`), then the page reloads to show the key as stored.
 
+import { t } from "./i18n.js";
+
 const root = document.getElementById("curate");
 const api = root.dataset.api;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -22,9 +24,9 @@ async function send(method, path, body) {
   if (response.ok) return null;
   try {
     const data = await response.json();
-    return data?.error?.message || `The server refused this (${response.status}).`;
+    return data?.error?.message || t("The server refused this ({status}).", { status: response.status });
   } catch {
-    return `The server refused this (${response.status}).`;
+    return t("The server refused this ({status}).", { status: response.status });
   }
 }
 
@@ -65,7 +67,7 @@ root.ownerDocument.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   button.disabled = true;
-  status.textContent = "Saving…";
+  status.textContent = t("Saving…");
   status.dataset.state = "saving";
   act(button);
 });
