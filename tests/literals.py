@@ -21,6 +21,7 @@ SINK = re.compile(r"textContent\s*=|\.title\s*=|\btext:\s|\"aria-label\"|\btitle
                   r"setState\(|signedOut\(|\.keep\(|\.link\(|\.item\(")
 OPENS_T = re.compile(r"(?:^|[^\w.$])n?t\(\s*$")
 OPENS_GETTEXT = re.compile(r"(?:^|[^\w.])(?:_|gettext|ngettext)\(\s*$")
+NGETTEXT_PLURAL = re.compile(r"ngettext\(\s*('[^']*'|\"[^\"]*\")\s*,\s*$")
 
 
 def _selector(text: str) -> bool:
@@ -28,8 +29,8 @@ def _selector(text: str) -> bool:
     for part in text.split(","):
         for token in part.split():
             head = re.match(r"[a-z][a-z0-9]*", token)
-            if token[0] in "#.[*>~+" or (head and head.group() in TAGS and
-                                         token[head.end():head.end() + 1] in ("", "[", ".", "#", ":")):
+            after = token[head.end():head.end() + 1] if head else ""
+            if token[0] in "#.[*>~+" or (head and head.group() in TAGS and after in "[.#:"):
                 continue
             return False
     return True
@@ -66,8 +67,8 @@ def js_literals(source: str):
                 i += 2
             elif c == "`":
                 stack.pop()
-                yield ("".join(pieces), source.count("\n", 0, start) + 1, _line_before(source, start),
-                       "template", bool(stack))
+                yield ("".join(pieces), source.count("\n", 0, start) + 1,
+                       _line_before(source, start), "template", bool(stack))
                 i += 1
                 prev = "`"
             elif source.startswith("${", i):
@@ -150,7 +151,7 @@ def template_untranslated(source: str) -> list[str]:
         for literal in re.finditer(r"'([^']*)'|\"([^\"]*)\"", code):
             text = literal.group(1) if literal.group(1) is not None else literal.group(2)
             before = code[:literal.start()]
-            wrapped = OPENS_GETTEXT.search(before) or re.search(r"ngettext\(\s*('[^']*'|\"[^\"]*\")\s*,\s*$", before)
+            wrapped = OPENS_GETTEXT.search(before) or NGETTEXT_PLURAL.search(before)
             if not wrapped and looks_english(text):
                 out.append(f"{{{{ {text!r} }}}}")
     bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", source, flags=re.S)

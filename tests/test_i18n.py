@@ -322,7 +322,8 @@ def test_annotate_page_and_scripts_leave_no_english_outside_the_catalogue():
 
 @pytest.mark.parametrize("source", [
     'announce("Undone");', "text = `Tag ${ids.length} passages as:`;",
-    'node.textContent = done ? "Submitted ✓" : x;', "`${n} ${n === 1 ? \"claim needs\" : \"claims need\"}`",
+    'node.textContent = done ? "Submitted ✓" : x;',
+    "`${n} ${n === 1 ? \"claim needs\" : \"claims need\"}`",
     'label = `${words}, in ${names}`;', "t(`Marked ${words}`);", 'x = `${t("Source type:")} `;',
     'el("span", { text: "(deleted)" });'])
 def test_the_scan_finds_english_a_reader_would_see(source):
