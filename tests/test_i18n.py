@@ -10,6 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.i18n import catalogues
+from tests import literals
 from tests.conftest import csrf_token, login
 
 LANGUAGES = ("ru", "kk")
@@ -302,3 +303,61 @@ def test_error_pages_speak_the_readers_language(client, make, login_as):
     response = client.post("/account/tokens", data={"name": "x"})  # no CSRF token
     assert response.status_code == 400
     assert "Форма устарела" in response.get_data(as_text=True)
+
+
+# --- the annotation page and its scripts ----------------------------------------------------
+
+SCRIPTS = sorted((catalogues.ROOT / "app/static/js/annotate").glob("*.js")) + [
+    catalogues.ROOT / "app/static/js" / name for name in ("app.js", "claims.js", "curate.js")]
+
+
+def test_annotate_page_and_scripts_leave_no_english_outside_the_catalogue():
+    left = {path.name: literals.js_untranslated(path.read_text("utf-8")) for path in SCRIPTS}
+    page = catalogues.ROOT / "app/templates/web/annotate.html"
+    left["annotate.html"] = literals.template_untranslated(page.read_text("utf-8"))
+    left = {name: found for name, found in left.items() if found}
+    assert not left, ("wrap these in t()/nt() (JS, a plain string with {placeholders}) or _() "
+                      f"(template): {left}")
+
+
+@pytest.mark.parametrize("source", [
+    'announce("Undone");', "text = `Tag ${ids.length} passages as:`;",
+    'node.textContent = done ? "Submitted ✓" : x;',
+    "`${n} ${n === 1 ? \"claim needs\" : \"claims need\"}`",
+    'label = `${words}, in ${names}`;', "t(`Marked ${words}`);", 'x = `${t("Source type:")} `;',
+    'el("span", { text: "(deleted)" });'])
+def test_the_scan_finds_english_a_reader_would_see(source):
+    assert literals.js_untranslated(source), source
+
+
+@pytest.mark.parametrize("source", [
+    'if (event.key === "Escape" || event.code === "Slash") go();',
+    'root.querySelector(`li[data-id="${id}"] button`);', 'q("input, select, textarea");',
+    'el.className = "sr-only seg-name";', 't("Saving…"); nt("{n} span", "{n} spans", n);',
+    'const re = /"[A-Z] b"/g; // "Not this either"', 'el("kbd", { text: "Alt+L" });',
+    "style.top = `${y}px`;", 'fetch(`${api}/spans/${id}?version=${v}`);'])
+def test_the_scan_leaves_code_alone(source):
+    assert not literals.js_untranslated(source), source
+
+
+def test_the_scan_finds_template_english_outside_gettext():
+    found = literals.template_untranslated(
+        '<button title="Undo the last action">{{ _("Undo") }}</button> <kbd>Enter</kbd>'
+        "{{ 'Mark done' if x else _('Submit') }} <p>{{ ngettext('%(n)s a', '%(n)s b', n) }}</p>")
+    assert found == ["{{ 'Mark done' }}", 'title="Undo the last action"']
+
+
+def test_the_annotate_page_speaks_kazakh_and_russian(client, make, login_as):
+    teacher = make.user("gulnar", role="teacher")
+    project = make.project(teacher)
+    document = make.document(project, KAZAKH, "kk.txt")
+    login_as(teacher)
+    for code, words in (("kk", ("Барлық өзгеріс сақталды", "Пернетақта", "Белгілер")),
+                        ("ru", ("Все изменения сохранены", "Клавиатура", "Метки"))):
+        client.set_cookie("sourcemark_lang", code)
+        html = client.get(f"/projects/{project.id}/documents/{document.id}/annotate"
+                          ).get_data(as_text=True)
+        assert _html_lang(html) == code and all(word in html for word in words), code
+        for english in ("All changes saved", "Keyboard", "Keep working", "Mark done", "Undo",
+                        "Guidelines", " passages<", "move to the next"):
+            assert english not in html, (code, english)

@@ -59,11 +59,10 @@ def annotate(project_id: int, document_id: int):
     evidence = evidence_quotes(project.id, data["annotations"]["spans"])
     # Who can reopen a submission: said on the page, so a student knows whom to ask.
     teachers = classroom.teacher_names(project) if student else []
-    reopeners = (f"your teacher ({', '.join(teachers)})" if teachers else "your teacher")
     return render_template("web/annotate.html", project=project, document=document,
                            data=data, evidence=evidence, passages=passages, position=position,
-                           total=len(ordered),
-                           neighbours=neighbours, as_gold=as_gold, reopeners=reopeners,
+                           total=len(ordered), neighbours=neighbours, as_gold=as_gold,
+                           teachers=teachers,
                            gold_info=gold.key_info(document.id) if as_gold else None,
                            revealed=student and classroom.revealed(project, document,
                                                                    current_user))

@@ -1,6 +1,7 @@
-"""The annotation page in other languages: Russian and Kazakh interfaces with a Cyrillic
-keyboard layout (keys by their physical place), and an Arabic text laid out, selected and
-marked right to left; axe-core finds nothing in any of them (valid-lang among its rules)."""
+"""The annotation page in other languages: Russian and Kazakh interfaces (the page's own words,
+what a screen reader hears) with a Cyrillic keyboard layout (keys by their physical place), and
+an Arabic text laid out, selected and marked right to left; axe-core finds nothing in any of
+them (valid-lang among its rules)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,20 @@ TEXTS = {
 }
 # What the word "marked" is in each text (a rhetoric span, loaded language).
 LOADED = {"ru": "цены вырастут", "kk": "бағалар өседі"}
+# The page's own words in each interface language: the toolbar, the palette, the side panel
+# and what a screen reader hears ({name}: a label's name as the codebook gives it).
+WORDS = {
+    "ru": {"undo": "Отменить", "saved": "Все изменения сохранены", "guide": "Инструкция",
+           "labels": "Метки: ", "mark": "Отметить «{words}» как:", "note": "Заметка",
+           "tagged": "Фрагмент 1: тип источника «{name}»",
+           "progress": "Тип источника указан: 2 из 3",
+           "marked": "‘{words}’ отмечено как «{name}»"},
+    "kk": {"undo": "Болдырмау", "saved": "Барлық өзгеріс сақталды", "guide": "Нұсқаулық",
+           "labels": "Белгілер: ", "mark": "«{words}» үзіндісін белгілеу:", "note": "Жазба",
+           "tagged": "1-үзінді: дереккөз түрі «{name}»",
+           "progress": "Дереккөз түрі берілген үзінділер: 2 / 3",
+           "marked": "‘{words}’ «{name}» деп белгіленді"},
+}
 # Where each Cyrillic letter is: the layout the browser reports (getLayoutMap), as a Russian
 # layout has the letter keys and a Kazakh one the digit row as well.
 LAYOUT = {code: letter for letter, code in CYRILLIC.items()}
@@ -137,17 +152,31 @@ def test_a_cyrillic_layout_tags_and_marks_by_the_keys_physical_place(page: Page,
     expect(news.locator("kbd")).to_have_text("т")
     expect(news).to_have_attribute("aria-keyshortcuts", "т")
     expect(page.locator('#help kbd[data-key="j"]')).to_have_text("о")
+    # The toolbar, the palette and the panel speak the interface's language.
+    words = WORDS[language]
+    expect(page.locator("#undo")).to_have_text(words["undo"])
+    expect(page.locator("#save-state")).to_have_text(words["saved"])
+    expect(page.get_by_role("tab", name=words["guide"])).to_be_visible()
 
     page.keyboard.press("Alt+1")  # the source-type layer
+    expect(page.locator("#palette")).to_have_attribute("aria-label", re.compile(words["labels"]))
     press(page, "о", "KeyJ")  # j: the first passage
     press(page, "т", "KeyN")  # n: news reporting
+    name = news.locator(".palette-name").inner_text()
+    expect(page.locator("#announcer")).to_have_text(words["tagged"].format(name=name))
     press(page, "о", "KeyJ")
     press(page, "щ", "KeyO")  # o: official statement
+    expect(page.locator("#progress-text")).to_contain_text(words["progress"])
     page.keyboard.press("Alt+2")  # rhetoric
     start = made.text.index(LOADED[language])
     end = start + len(LOADED[language])
     assert page.evaluate(SELECT_JS, [start, end]) == LOADED[language]
+    expect(page.locator("#palette-target")).to_have_text(words["mark"].format(words=LOADED[language]))
     press(page, "д", "KeyL")  # l: loaded language
+    loaded = page.locator('#palette-labels button[data-label="loaded_language"] .palette-name')
+    expect(page.locator("#announcer")).to_have_text(
+        words["marked"].format(words=LOADED[language], name=loaded.inner_text()))
+    expect(page.locator("#span-form")).to_contain_text(words["note"])
     saved(page)
     # Typing in a field is text: the letter lands in the note, no label fires.
     page.locator("#span-note").focus()

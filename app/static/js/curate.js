@@ -1,6 +1,10 @@
 // Curation: clicking an answer writes it to the gold key through the annotation API
 // (`?as=gold`), then the page reloads to show the key as stored.
 
+// The catalogue loads beside the page, not before it: a click works from the first moment.
+const catalogue = import("./i18n.js");
+const t = async (message, params) => (await catalogue).t(message, params);
+
 const root = document.getElementById("curate");
 const api = root.dataset.api;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -22,9 +26,9 @@ async function send(method, path, body) {
   if (response.ok) return null;
   try {
     const data = await response.json();
-    return data?.error?.message || `The server refused this (${response.status}).`;
+    return data?.error?.message || await t("The server refused this ({status}).", { status: response.status });
   } catch {
-    return `The server refused this (${response.status}).`;
+    return await t("The server refused this ({status}).", { status: response.status });
   }
 }
 
@@ -61,12 +65,12 @@ async function act(button) {
   window.location.reload();
 }
 
-root.ownerDocument.addEventListener("click", (event) => {
+root.ownerDocument.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;
   button.disabled = true;
-  status.textContent = "Saving…";
   status.dataset.state = "saving";
+  status.textContent = await t("Saving…");
   act(button);
 });
 

@@ -3,6 +3,7 @@
 // to set the selection's start and end, / to find a word, Enter to open the span the caret is
 // in; and the words a screen reader hears as the caret moves.
 
+import { nt, t } from "../i18n.js";
 import { announce, quote } from "./announce.js";
 import { pressed } from "./shortcuts.js";
 
@@ -28,7 +29,7 @@ export function caretCommands({ caret, wordFind, store, renderer, passages, open
       const id = range && innermostIn(range);
       if (!id) return false;
       openSpan(id);
-      announce(`Opened ${renderer.label(store.spans.get(id)).name}: its details are in the side panel`);
+      announce(t("Opened {label}: its details are in the side panel", { label: renderer.label(store.spans.get(id)).name }));
     } else return false;
     return true;
   }
@@ -37,8 +38,8 @@ export function caretCommands({ caret, wordFind, store, renderer, passages, open
   function describeCaret(range, text) {
     const around = [...store.spans.values()].filter((s) => s.start <= range.start && s.end >= range.end && s.layer === getLayer());
     const names = around.map((s) => renderer.label(s).name);
-    const words = range.count > 1 ? `${range.count} words selected: ${quote(text)}` : text;
-    return names.length ? `${words}, in ${names.join(", ")}` : words;
+    const words = range.count > 1 ? nt("{n} word selected: {words}", "{n} words selected: {words}", range.count, { words: quote(text) }) : text;
+    return names.length ? t("{words}, in {labels}", { words, labels: names.join(", ") }) : words;
   }
 
   /** The innermost span of the active layer (else any layer) around a range. */

@@ -1,6 +1,8 @@
 // Boundary nudges in quick succession are one change: drawn at once, saved (and undone) as one
 // edit once the keys or clicks stop, so History shows one version and not one per nudge.
 
+import { t } from "../i18n.js";
+
 export class EditBurst {
   constructor(store, delay = 700) {
     this.store = store;
@@ -25,7 +27,7 @@ export class EditBurst {
     const old = { ...span };
     Object.assign(span, changes);
     Object.assign(this.pending.changes, changes);
-    if (this.store.state !== "signed-out") this.store.setState("saving", "Saving…");
+    if (this.store.state !== "signed-out") this.store.setState("saving", t("Saving…"));
     this.store.emit("change", { spans: [old, span] });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.commit(), this.delay);

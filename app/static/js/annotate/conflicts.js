@@ -2,6 +2,7 @@
 // tab). The annotator keeps their own version (sent again over the stored one) or the stored
 // one (their own then goes to the "not saved" list).
 
+import { t } from "../i18n.js";
 import { newClientId } from "./ids.js";
 
 export function mineOf(op, spans) {
@@ -51,7 +52,7 @@ export function resolve(store, op, current, choice) {
   } else {
     // Keep the stored one: adopt it and drop queued changes to the same thing; what was
     // mine goes to the "not saved" list rather than nowhere.
-    if (op.kind !== "delete") store.keep(op, "You kept the stored version instead of this one.");
+    if (op.kind !== "delete") store.keep(op, t("You kept the stored version instead of this one."));
     const same = (other) =>
       (op.clientId !== undefined && other.clientId === op.clientId) ||
       (op.kind === "tag" && other.kind === "tag" && other.passageId === op.passageId) ||
@@ -80,6 +81,6 @@ export function resolve(store, op, current, choice) {
   }
   store.saveOutbox();
   store.emit("change", { all: true });
-  store.setState("saving", "Saving…");
+  store.setState("saving", t("Saving…"));
   store.flush();
 }

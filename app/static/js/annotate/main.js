@@ -10,6 +10,7 @@ import {
   renderRatingForm,
   showTooltip,
 } from "./panel.js";
+import { nt, number, t } from "../i18n.js";
 import { keepFocusIn } from "./dialogs.js";
 import { announce, quote } from "./announce.js";
 import { Caret, keepClearOf } from "./caret.js";
@@ -128,7 +129,9 @@ const submit = new Submit({
 
 function updateProgress() {
   const tagged = passages.filter((p) => store.tags.has(p.id)).length;
-  $("progress-text").textContent = `${tagged} of ${passages.length} passages tagged · ${store.spans.size} spans`;
+  const done = nt("{tagged} of {n} passage tagged", "{tagged} of {n} passages tagged", passages.length, { tagged: number(tagged) });
+  const spans = nt("{n} span", "{n} spans", store.spans.size);
+  $("progress-text").textContent = `${done} · ${spans}`;
   submit.update();
   $("undo").disabled = store.locked || store.undoStack.length === 0;
 }
@@ -217,9 +220,9 @@ store.addEventListener("conflict", (event) => {
   const { current, mine, keepMine, keepTheirs } = event.detail;
   const box = $("conflict");
   $("conflict-text").textContent = current
-    ? "This was changed in another tab or window after you opened it. Which version do you keep?"
-    : "This was deleted in another tab or window. Keep your version (it is made again), or let it go?";
-  const show = (value) => (value ? JSON.stringify(value.values || { label: value.label, note: value.note, text: value.text }, null, 1) : "(deleted)");
+    ? t("This was changed in another tab or window after you opened it. Which version do you keep?")
+    : t("This was deleted in another tab or window. Keep your version (it is made again), or let it go?");
+  const show = (value) => (value ? JSON.stringify(value.values || { label: value.label, note: value.note, text: value.text }, null, 1) : t("(deleted)"));
   $("conflict-mine").textContent = show(mine);
   $("conflict-theirs").textContent = show(current);
   box.hidden = false;
@@ -238,8 +241,10 @@ function createFromSelection(labelKey, range = renderer.selectionRange()) {
   window.getSelection().removeAllRanges();
   caret.release();
   // In the source layer a marked span is a quoted voice, not the passage's tag: say so.
-  const as = activeLayer === "source" ? `a quoted voice, ${renderer.label(span).name}` : renderer.label(span).name;
-  announce(`Marked ${quote(span.text)} as ${as}`);
+  const name = renderer.label(span).name;
+  announce(activeLayer === "source"
+    ? t("Marked {words} as a quoted voice, {label}", { words: quote(span.text), label: name })
+    : t("Marked {words} as {label}", { words: quote(span.text), label: name }));
   openSpan(span.client_id, { sheet: false });
   return true;
 }
@@ -296,7 +301,7 @@ document.addEventListener("keydown", (event) => {
     burst.commit();
     if (store.undo()) {
       event.preventDefault();
-      announce("Undone");
+      announce(t("Undone"));
     }
     updateProgress();
     return;
@@ -338,14 +343,14 @@ document.addEventListener("keydown", (event) => {
   }
   const passage = focusedPassage();
   if (activeLayer === "source" && passage) {
-    const number = passages.indexOf(passage) + 1;
+    const position = passages.indexOf(passage) + 1;
     if (event.key === "Backspace") {
       store.setTag(passage.id, null);
-      announce(`Removed the source type of passage ${number}`);
+      announce(t("Removed the source type of passage {number}", { number: position }));
       event.preventDefault();
     } else if (label) {
       store.setTag(passage.id, label.key);
-      announce(`Tagged passage ${number} as ${label.name}`);
+      announce(t("Tagged passage {number} as {label}", { number: position, label: label.name }));
       event.preventDefault();
     }
   }
@@ -355,7 +360,7 @@ function deleteSpan(clientId) {
   const span = store.spans.get(clientId);
   if (!span) return;
   store.deleteSpan(clientId);
-  announce(`Deleted ${renderer.label(span).name} on ${quote(cp.slice(span.start, span.end))}`);
+  announce(t("Deleted {label} on {words}", { label: renderer.label(span).name, words: quote(cp.slice(span.start, span.end)) }));
 }
 
 let helpOpener = null;
@@ -419,7 +424,7 @@ for (const button of document.querySelectorAll(".layer-button")) {
 }
 $("undo").addEventListener("click", () => {
   burst.commit();
-  if (store.undo()) announce("Undone");
+  if (store.undo()) announce(t("Undone"));
   updateProgress();
 });
 $("help-toggle").addEventListener("click", toggleHelp);
@@ -452,12 +457,12 @@ function commitNote() {
   pendingNote = null;
   const span = store.spans.get(clientId);
   if (span && span.note !== note) store.updateSpan(clientId, { note });
-  else if (!store.outbox.length) store.setState("saved", "All changes saved");
+  else if (!store.outbox.length) store.setState("saved", t("All changes saved"));
 }
 $("span-note").addEventListener("input", () => {
   if (!selectedId) return;
   pendingNote = { clientId: selectedId, note: $("span-note").value };
-  if (store.state !== "signed-out") store.setState("saving", "Saving…");
+  if (store.state !== "signed-out") store.setState("saving", t("Saving…"));
   clearTimeout(noteTimer);
   noteTimer = setTimeout(commitNote, 500);
 });
@@ -478,7 +483,7 @@ function offerPaste() {
   const copied = copiedEvidence();
   if (!button) return;
   button.hidden = !copied;
-  if (copied) button.textContent = `Paste evidence: “${copied.title}” (${copied.document_title})`;
+  if (copied) button.textContent = t("Paste evidence: “{words}” ({title})", { words: copied.title, title: copied.document_title });
 }
 $("copy-evidence").addEventListener("click", () => {
   const span = selectedId && store.spans.get(selectedId);
@@ -492,8 +497,8 @@ $("copy-evidence").addEventListener("click", () => {
   } catch {
     return; // storage blocked (an LMS's iframe): nothing to paste from
   }
-  $("copy-evidence").textContent = "Copied: paste it into a claim";
-  setTimeout(() => { $("copy-evidence").textContent = "Copy as evidence"; }, 2500);
+  $("copy-evidence").textContent = t("Copied: paste it into a claim");
+  setTimeout(() => { $("copy-evidence").textContent = t("Copy as evidence"); }, 2500);
 });
 $("span-attributes").addEventListener("click", (event) => {
   const span = selectedId && store.spans.get(selectedId);
@@ -534,7 +539,7 @@ function commitRating() {
 }
 $("rating-form").addEventListener("input", () => {
   ratingPending = true;
-  if (store.state !== "signed-out") store.setState("saving", "Saving…");
+  if (store.state !== "signed-out") store.setState("saving", t("Saving…"));
   clearTimeout(ratingTimer);
   ratingTimer = setTimeout(commitRating, 400);
 });
@@ -570,7 +575,7 @@ document.body.dataset.ready = "true";
 // For benchmarks: milliseconds from navigation until the highlights were drawn.
 document.body.dataset.readyMs = String(Math.round(performance.now()));
 if (store.outbox.length) {
-  store.setState("saving", `Saving ${store.outbox.length} change(s) from before the reload…`);
+  store.setState("saving", nt("Saving {n} change from before the reload…", "Saving {n} changes from before the reload…", store.outbox.length));
   store.flush();
 }
 

@@ -1,6 +1,7 @@
 // Changes the server refused, kept in the browser with what they held (the marked words,
 // label, note) until their author dismisses them: nothing refused disappears without a word.
 
+import { t } from "../i18n.js";
 import { newClientId } from "./ids.js";
 
 /** A list kept in localStorage (in memory only when storage is full or blocked). */
@@ -53,16 +54,18 @@ export class NotSaved {
 }
 
 function describe(entry, { passages, labels, layerNames }) {
-  const when = new Date(entry.at).toLocaleString();
+  const when = new Date(entry.at).toLocaleString(document.documentElement.lang || undefined);
   if (entry.kind === "tag") {
     const passage = passages.findIndex((p) => p.id === entry.passageId) + 1;
-    const label = entry.label ? labels.get(`source:${entry.label}`)?.name || entry.label : "(no source type)";
-    return `Passage ${passage}: source type ${label} (${when})`;
+    const label = entry.label ? labels.get(`source:${entry.label}`)?.name || entry.label : t("(no source type)");
+    return t("Passage {number}: source type {label} ({when})", { number: passage, label, when });
   }
-  if (entry.kind === "rating") return `Rating form: ${JSON.stringify(entry.values)} (${when})`;
+  if (entry.kind === "rating") return t("Rating form: {values} ({when})", { values: JSON.stringify(entry.values), when });
   const label = labels.get(`${entry.layer}:${entry.label}`)?.name || entry.label;
-  const what = entry.kind === "delete" ? "Deleting the span" : `${layerNames[entry.layer] || entry.layer}: ${label}`;
-  return `${what} on “${entry.text}”${entry.note ? ` — note: ${entry.note}` : ""} (${when})`;
+  const what = entry.kind === "delete" ? t("Deleting the span") : `${layerNames[entry.layer] || entry.layer}: ${label}`;
+  const where = t("{what} on “{words}”", { what, words: entry.text });
+  const note = entry.note ? t("note: {note}", { note: entry.note }) : "";
+  return `${[where, note].filter(Boolean).join(" — ")} (${when})`;
 }
 
 /** Draw the list in `box` (hidden when empty): each entry with Copy and Dismiss. */
@@ -75,17 +78,17 @@ export function renderNotSaved(box, notSaved, names, onDismiss) {
     text.textContent = describe(entry, names);
     const why = document.createElement("span");
     why.className = "muted";
-    why.textContent = ` Why: ${entry.message}`;
+    why.textContent = " " + t("Why: {reason}", { reason: entry.message });
     const copy = document.createElement("button");
     copy.type = "button";
-    copy.textContent = "Copy";
+    copy.textContent = t("Copy");
     copy.addEventListener("click", () => {
       window.getSelection().selectAllChildren(text); // copying by hand works too
-      navigator.clipboard?.writeText(text.textContent).then(() => { copy.textContent = "Copied"; }, () => {});
+      navigator.clipboard?.writeText(text.textContent).then(() => { copy.textContent = t("Copied"); }, () => {});
     });
     const dismiss = document.createElement("button");
     dismiss.type = "button";
-    dismiss.textContent = "Dismiss";
+    dismiss.textContent = t("Dismiss");
     dismiss.addEventListener("click", () => onDismiss(entry.id));
     item.append(text, why, " ", copy, " ", dismiss);
     return item;

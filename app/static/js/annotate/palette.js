@@ -9,6 +9,7 @@
 // Cmd adds or removes one, Shift picks a run), moving the focus to a passage picks it alone,
 // and selecting text picks the passages it touches.
 
+import { nt, t } from "../i18n.js";
 import { el } from "./panel.js";
 import { labelKey } from "./shortcuts.js";
 
@@ -105,7 +106,7 @@ export class Palette {
   render() {
     const hadFocus = this.root.contains(document.activeElement);
     const layer = this.layers.get(this.getLayer());
-    this.root.setAttribute("aria-label", `Labels: ${layer.name}`);
+    this.root.setAttribute("aria-label", t("Labels: {layer}", { layer: layer.name }));
     const buttons = layer.labels.filter((l) => l.active).map((label) => {
       const button = el("button", { type: "button", className: "palette-label", dataset: { label: label.key } },
         swatch(label.color), el("span", { className: "palette-name", text: label.name }),
@@ -129,21 +130,21 @@ export class Palette {
     let text;
     let ready = true;
     if (readOnly) {
-      text = "Submitted: read-only.";
+      text = t("Submitted: read-only.");
       ready = false;
     } else if (tagging) {
       const ids = this.targetPassages(range);
-      if (ids.length === 1) text = `Tag passage ${this.numberOf(ids[0])} as:`;
-      else if (ids.length > 1) text = `Tag ${ids.length} passages as:`;
+      if (ids.length === 1) text = t("Tag passage {number} as:", { number: this.numberOf(ids[0]) });
+      else if (ids.length > 1) text = nt("Tag {n} passage as:", "Tag {n} passages as:", ids.length);
       else {
-        text = "Tap or click a passage, then a source type.";
+        text = t("Tap or click a passage, then a source type.");
         ready = false;
       }
     } else if (range) {
       const what = quote(this.textOf(range.start, range.end));
-      text = layer === "source" ? `Mark “${what}” as a quoted voice of:` : `Mark “${what}” as:`;
+      text = layer === "source" ? t("Mark “{words}” as a quoted voice of:", { words: what }) : t("Mark “{words}” as:", { words: what });
     } else {
-      text = layer === "source" ? "Select the quoted words, then the voice's source type." : "Select some text, then a label.";
+      text = layer === "source" ? t("Select the quoted words, then the voice's source type.") : t("Select some text, then a label.");
       ready = false;
     }
     this.target.textContent = text;

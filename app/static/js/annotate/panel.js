@@ -61,8 +61,9 @@ export function renderKeyLegend(container, codebook) {
 export function showTooltip(tooltip, target, spans, labelOf, layerNames) {
   const items = spans.map((span) => {
     const label = labelOf(span);
+    const author = span.author || t("you");
     const bits = [el("strong", {}, swatch(label.color), " ", label.name),
-      el("span", { className: "muted", text: ` ${layerNames[span.layer] || span.layer} · ${span.author || t("you")}` })];
+      el("span", { className: "muted", text: ` ${layerNames[span.layer] || span.layer} · ${author}` })];
     if (span.attributes?.speaker) bits.push(el("div", { text: t("Speaker: {name}", { name: span.attributes.speaker }) }));
     if (span.note) bits.push(el("div", { className: "note", text: span.note }));
     if (span.pending) bits.push(el("div", { className: "muted", text: t("saving…") }));

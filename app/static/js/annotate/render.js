@@ -1,6 +1,7 @@
 // Drawing the annotator's spans over the passages, and mapping DOM positions to offsets.
 // Text is only ever set through textContent: documents and notes never become markup.
 
+import { t } from "../i18n.js";
 import { passageAt, pointLength, segments } from "./text.js";
 
 export function hexToRgba(hex, alpha) {
@@ -93,7 +94,7 @@ export class Renderer {
     const name = label ? (this.labels.get(`source:${label}`) || { name: label }).name : null;
     const hidden = document.createElement("span");
     hidden.className = "sr-only";
-    hidden.textContent = name ? "Source type: " : "No source type yet.";
+    hidden.textContent = name ? t("Source type:") + " " : t("No source type yet.");
     tag.replaceChildren(hidden, ...(name ? [name] : []));
     tag.classList.toggle("untagged", !name);
   }
@@ -104,7 +105,7 @@ export class Renderer {
     if (!ending.length) return null;
     const names = ending.map((s) => {
       const layer = this.layerNames[s.layer] || s.layer;
-      return `${this.label(s).name}, ${layer}${s.note ? ", has a note" : ""}`;
+      return s.note ? t("{label}, {layer}, has a note", { label: this.label(s).name, layer }) : `${this.label(s).name}, ${layer}`;
     });
     const el = document.createElement("span");
     el.className = "sr-only seg-name";

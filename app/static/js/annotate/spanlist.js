@@ -71,8 +71,8 @@ export class SpanList {
     const jump = el("button", { type: "button", className: "span-row-jump", dataset: { action: "jump" } },
       dot, " ", el("span", { className: "span-row-text", text: `“${short}”` }), " ",
       el("span", { className: "span-row-label", text: label.name }),
-      span.note ? el("span", { className: "span-row-note", text: ` · ${t("note: {note}", { note: span.note })}` }) : null,
-      span.pending ? el("span", { className: "muted", text: ` · ${t("saving…")}` }) : null);
+      span.note ? el("span", { className: "span-row-note", text: " · " + t("note: {note}", { note: span.note }) }) : null,
+      span.pending ? el("span", { className: "muted", text: " · " + t("saving…") }) : null);
     return el("li", { dataset: { id: span.client_id } }, jump,
       el("span", { className: "span-row-actions" },
         el("button", { type: "button", className: "link", dataset: { action: "edit" }, "aria-label": t("Edit “{words}”", { words: short }), text: t("Edit") }),

@@ -11,6 +11,7 @@
 // change the server does refuse (invalid, forbidden, locked, or a conflict the user settled
 // for the stored version) is kept with its content in a "not saved" list until dismissed.
 
+import { nt, t } from "../i18n.js";
 import { mineOf, resolve, sameAsWanted } from "./conflicts.js";
 import { newClientId } from "./ids.js";
 import { NotSaved, readList, writeList } from "./notsaved.js";
@@ -177,7 +178,7 @@ export class Store extends EventTarget {
     } else this.outbox.push(op);
     this.saveOutbox();
     // Signed out, the notice stays up: the new change waits with the others.
-    if (!["conflict", "signed-out"].includes(this.state)) this.setState("saving", "Saving…");
+    if (!["conflict", "signed-out"].includes(this.state)) this.setState("saving", t("Saving…"));
     this.flush();
   }
 
@@ -201,7 +202,7 @@ export class Store extends EventTarget {
         const outcome = await this.send(this.outbox[0]);
         if (outcome === "again") continue; // a fresh CSRF token: resend now
         if (outcome === "retry") {
-          if (!["error", "signed-out"].includes(this.state)) this.setState("offline", `Not saved yet, retrying (${this.outbox.length} waiting)`);
+          if (!["error", "signed-out"].includes(this.state)) this.setState("offline", nt("Not saved yet, retrying ({n} waiting)", "Not saved yet, retrying ({n} waiting)", this.outbox.length));
           const limit = this.state === "signed-out" ? SIGNED_OUT_RETRY_MS : RETRY_MAX_MS;
           const wait = Math.min(this.retryMs, limit);
           await new Promise((resolve) => {
@@ -218,7 +219,7 @@ export class Store extends EventTarget {
         this.outbox.shift();
         this.saveOutbox();
       }
-      if (!refused) this.setState("saved", "All changes saved");
+      if (!refused) this.setState("saved", t("All changes saved"));
     } finally {
       this.sending = false;
     }
@@ -260,7 +261,7 @@ export class Store extends EventTarget {
     this.freshToken = false;
     if (status === 409) return this.conflict(op, data?.error?.current ?? null);
     if (status >= 400) {
-      const message = data?.error?.message || `The server refused this change (${status}).`;
+      const message = data?.error?.message || t("The server refused this change ({status}).", { status });
       this.setState("error", message);
       this.keep(op, message);
       this.emit("refused", { op, message });
@@ -271,7 +272,7 @@ export class Store extends EventTarget {
   }
 
   signedOut(message = "") {
-    this.setState("signed-out", message || `Signed out: ${this.outbox.length} change(s) kept here until you sign in again`);
+    this.setState("signed-out", message || nt("Signed out: {n} change kept here until you sign in again", "Signed out: {n} changes kept here until you sign in again", this.outbox.length));
     return "retry";
   }
 
@@ -288,7 +289,7 @@ export class Store extends EventTarget {
       const { csrf_token: token, username } = await response.json();
       if (this.signedInAs && username !== this.signedInAs) {
         // Someone else signed in on this browser: these changes are not theirs to send.
-        return this.signedOut(`Signed in as ${username}: sign in as ${this.signedInAs} to save ${this.outbox.length} change(s) kept here`);
+        return this.signedOut(nt("Signed in as {username}: sign in as {expected} to save {n} change kept here", "Signed in as {username}: sign in as {expected} to save {n} changes kept here", this.outbox.length, { username, expected: this.signedInAs }));
       }
       this.csrf = token;
       this.freshToken = true;
@@ -378,7 +379,7 @@ export class Store extends EventTarget {
       else this.acknowledge(op, null);
       return "ok";
     }
-    this.setState("conflict", "Changed in another tab: choose which version to keep.");
+    this.setState("conflict", t("Changed in another tab: choose which version to keep."));
     this.emit("conflict", {
       op,
       current,

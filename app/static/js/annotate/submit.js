@@ -3,6 +3,7 @@
 // and asks to confirm. A student's submission makes the page read-only until a teacher
 // reopens it; the page then says so, and every input is disabled.
 
+import { nt, number, t } from "../i18n.js";
 import { keepFocusIn } from "./dialogs.js";
 import { el } from "./panel.js";
 
@@ -69,8 +70,8 @@ export class Submit {
   update() {
     const done = this.store.done;
     const locked = Boolean(this.locks && done);
-    if (this.locks) this.button.textContent = locked ? "Submitted ✓" : "Submit to teacher";
-    else this.button.textContent = done ? "Done ✓ (reopen)" : "Mark done";
+    if (this.locks) this.button.textContent = locked ? t("Submitted ✓") : t("Submit to teacher");
+    else this.button.textContent = done ? t("Done ✓ (reopen)") : t("Mark done");
     this.button.disabled = locked;
     this.button.setAttribute("aria-haspopup", done ? "false" : "dialog");
     if (locked !== this.locked) {
@@ -109,33 +110,33 @@ export class Submit {
     const blocking = missing.rating.length > 0;
     const parts = [];
     if (missing.untagged.length) {
-      parts.push(this.item(`${missing.untagged.length} of ${this.passages.length} passages have no source type:`,
-        missing.untagged.map((p) => this.link(`Passage ${this.passages.indexOf(p) + 1}: “${excerpt(this.cp.slice(p.start, p.end))}”`, () => this.actions.focusPassage(p)))));
+      parts.push(this.item(nt("{n} of {total} passages has no source type:", "{n} of {total} passages have no source type:", missing.untagged.length, { total: number(this.passages.length) }),
+        missing.untagged.map((p) => this.link(t("Passage {number}: “{words}”", { number: this.passages.indexOf(p) + 1, words: excerpt(this.cp.slice(p.start, p.end)) }), () => this.actions.focusPassage(p)))));
     }
     if (missing.rating.length) {
-      parts.push(this.item(`The rating form needs: ${missing.rating.map((f) => f.name).join(", ")}.`,
-        [this.link("Open the rating form", () => this.actions.showRating())]));
+      parts.push(this.item(t("The rating form needs: {fields}.", { fields: missing.rating.map((f) => f.name).join(", ") }),
+        [this.link(t("Open the rating form"), () => this.actions.showRating())]));
     }
     if (missing.evidence.length) {
-      parts.push(this.item(`${missing.evidence.length} ${missing.evidence.length === 1 ? "claim needs" : "claims need"} evidence:`,
+      parts.push(this.item(nt("{n} claim needs evidence:", "{n} claims need evidence:", missing.evidence.length),
         missing.evidence.map((span) => {
           const label = this.labels.get(`${span.layer}:${span.label}`)?.name || span.label;
           return this.link(`“${excerpt(this.cp.slice(span.start, span.end))}” (${label})`, () => this.actions.openSpan(span.client_id));
         })));
     }
-    const after = this.locks ? "After you submit, the document is read-only until your teacher reopens it." : "You can reopen it later.";
+    const after = this.locks ? t("After you submit, the document is read-only until your teacher reopens it.") : t("You can reopen it later.");
     let summary;
-    if (blocking) summary = "Fill in the rating form first: it is needed to submit.";
-    else if (parts.length) summary = `Not everything is done yet. You can still submit, or keep working. ${after}`;
-    else summary = `Everything is done: every passage has a source type and the rating form is complete. ${after}`;
+    if (blocking) summary = t("Fill in the rating form first: it is needed to submit.");
+    else if (parts.length) summary = [t("Not everything is done yet. You can still submit, or keep working."), after].join(" ");
+    else summary = [t("Everything is done: every passage has a source type and the rating form is complete."), after].join(" ");
     document.getElementById("submit-summary").textContent = summary;
     document.getElementById("submit-missing").replaceChildren(...parts);
     const refusal = document.getElementById("submit-refused");
-    refusal.textContent = refused ? `Not submitted: ${refused}` : "";
+    refusal.textContent = refused ? t("Not submitted: {reason}", { reason: refused }) : "";
     refusal.hidden = !refused;
     const confirm = document.getElementById("submit-confirm");
     confirm.disabled = blocking;
-    confirm.textContent = this.locks ? (parts.length ? "Submit anyway" : "Submit to teacher") : (parts.length ? "Mark done anyway" : "Mark done");
+    confirm.textContent = this.locks ? (parts.length ? t("Submit anyway") : t("Submit to teacher")) : (parts.length ? t("Mark done anyway") : t("Mark done"));
     if (this.dialog.hidden) this.opener = document.activeElement;
     this.dialog.hidden = false;
     (blocking ? this.dialog : confirm).focus();
@@ -143,7 +144,7 @@ export class Submit {
 
   item(title, links) {
     const shown = links.slice(0, SHOWN).map((link) => el("li", {}, link));
-    if (links.length > SHOWN) shown.push(el("li", { className: "muted", text: `and ${links.length - SHOWN} more` }));
+    if (links.length > SHOWN) shown.push(el("li", { className: "muted", text: nt("and {n} more", "and {n} more", links.length - SHOWN) }));
     return el("li", {}, el("span", { text: title }), el("ul", {}, ...shown));
   }
 

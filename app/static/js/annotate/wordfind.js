@@ -2,6 +2,8 @@
 // place in the document where they start a word, so any span is a few keys away however long
 // the passage. Enter keeps the caret there, ↓/↑ go to the next/previous match, Escape goes back.
 
+import { t } from "../i18n.js";
+
 export class WordFind {
   constructor({ box, input, status, caret, passages, cp }) {
     Object.assign(this, { box, input, status, caret, passages, cp });
@@ -77,10 +79,10 @@ export class WordFind {
         // Not yet the browser's selection: that would take the typing out of the find box.
         this.caret.placeAt(passage, word.start, { select: false });
         const index = Number(passage.el.dataset.index) + 1;
-        this.status.textContent = `Passage ${index}: ${this.cp.slice(word.start, word.end)}`;
+        this.status.textContent = t("Passage {number}: {word}", { number: index, word: this.cp.slice(word.start, word.end) });
         return;
       }
     }
-    this.status.textContent = "No match";
+    this.status.textContent = t("No match");
   }
 }
