@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import format_date, format_time, get_timezone, get_timezone_location
+
 from app.services.errors import Invalid
 
 COOKIE = "tz"
@@ -65,23 +67,41 @@ def viewer_zone(project: Any = None) -> str:
     return project_zone if known(project_zone) else DEFAULT
 
 
-def label(zone: str) -> str:
-    """A zone as people name it: "Almaty", "New York", "UTC"."""
-    return zone.rsplit("/", 1)[-1].replace("_", " ") if zone != DEFAULT else DEFAULT
+def _locale() -> str:
+    """The page's language (Flask-Babel's choice), English outside a request."""
+    try:
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")
+    except (RuntimeError, KeyError):  # no request or app context
+        return "en"
+
+
+def label(zone: str, locale: str | None = None) -> str:
+    """A zone as people name it, in their language: "Almaty" / "Алматы", "New York", "UTC"."""
+    if zone == DEFAULT:
+        return DEFAULT
+    try:
+        return get_timezone_location(get_timezone(zone), locale=locale or _locale(),
+                                     return_city=True)
+    except LookupError:  # a zone Babel's data does not know
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def show(moment: datetime | None, zone: str, style: str = "datetime",
-         now: datetime | None = None) -> str:
-    """A time in the zone, with the zone named: "5 Dec 2026, 17:05 (Almaty)"; style "date"
-    drops the time of day. The year is left out when it is this year's."""
+         now: datetime | None = None, locale: str | None = None) -> str:
+    """A time in the zone, with the zone named, in the page's language: "5 Dec 2026, 17:05
+    (Almaty)", "5 дек. 2026, 17:05 (Алматы)"; style "date" drops the time of day. The year
+    is left out when it is this year's."""
     if moment is None:
         return ""
+    locale = locale or _locale()
     local = moment.astimezone(ZoneInfo(zone))
     this_year = (now or datetime.now(UTC)).astimezone(ZoneInfo(zone)).year
-    text = f"{local.day} {local:%b}" + ("" if local.year == this_year else f" {local.year}")
+    text = format_date(local, "d MMM" if local.year == this_year else "d MMM y", locale=locale)
     if style == "date":
-        return f"{text} ({label(zone)})"
-    return f"{text}, {local:%H:%M} ({label(zone)})"
+        return f"{text} ({label(zone, locale)})"
+    return f"{text}, {format_time(local, 'HH:mm', locale=locale)} ({label(zone, locale)})"
 
 
 def init_app(app: Any) -> None:

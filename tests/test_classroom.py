@@ -170,7 +170,8 @@ def test_teacher_assigns_k_with_a_due_date_in_the_page(client, klass, login_as):
     (message,) = flashes(html)
     assert message.startswith("Assignments saved: 8 new, 0 kept, 0 removed.")
     assert "Each student has 2 to 3 documents." in message
-    assert "Due 01 May 2031 (end of the day, UTC)." in message
+    assert "Due 1 May 2031, 23:59 (UTC) (the end of the day in the project’s time zone, UTC)." \
+        in message
     card = html[html.index('id="assignments"'):html.index('id="documents"')]
     assert "8 assignments" in card and "each document to" in card and "Due 1 May 2031" in card
     assert '<input checked id="mode-1" name="mode" type="radio" value="k">' in card

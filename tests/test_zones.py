@@ -34,6 +34,30 @@ def test_times_are_shown_in_the_zone_with_its_name():
         == "1 May 2031 (UTC)"
 
 
+def test_times_are_shown_in_the_pages_language():
+    moment = datetime(2031, 5, 1, 18, 59, 59, tzinfo=UTC)
+    now = datetime(2031, 3, 1, tzinfo=UTC)
+    assert zones.show(moment, "Asia/Almaty", now=now, locale="ru") == "1 мая, 23:59 (Алматы)"
+    assert zones.show(moment, "America/New_York", "date", now=now, locale="kk") \
+        == "1 мам. (Нью-Йорк)"
+
+
+def test_a_russian_page_shows_its_due_dates_in_russian(client, make, login_as):
+    teacher = make.user("teacher", role="teacher")
+    project = make.project(teacher, "Almaty class")
+    project.time_zone = "Asia/Almaty"
+    db.session.commit()
+    make.document(project)
+    make.member(project, username="dana")
+    token = login_as(teacher)
+    russian = {"Accept-Language": "ru"}
+    client.post(f"/projects/{project.id}/assignments", headers=russian, data={
+        "mode": "all", "due": "2031-05-01", "csrf_token": token})
+    page = client.get(f"/projects/{project.id}", headers=russian)
+    text = page.get_data(as_text=True)
+    assert "1 мая 2031, 23:59" in text and "(Алматы)" in text and "1 May" not in text
+
+
 @pytest.mark.parametrize("bad", ["", "Mars/Olympus", "Asia/Almaty; drop", "x" * 300])
 def test_unknown_zones_are_refused_naming_the_field(bad):
     with pytest.raises(Invalid) as refused:

@@ -10,6 +10,7 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app import zones
@@ -62,10 +63,11 @@ def per_student_text(per_student: dict[str, int]) -> str:
     if not per_student:
         return ""
     low, high = min(per_student.values()), max(per_student.values())
-    noun = "document" if high == 1 else "documents"
     if low == high:
-        return f"Each student has {high} {noun}."
-    return f"Each student has {low} to {high} {noun}."
+        return ngettext("Each student has %(num)s document.",
+                        "Each student has %(num)s documents.", high)
+    return ngettext("Each student has %(low)s to %(num)s document.",
+                    "Each student has %(low)s to %(num)s documents.", high, low=low)
 
 
 HELPERS = {"ago": ago, "width_class": width_class, "status_classes": STATUS_CLASSES,
@@ -146,10 +148,13 @@ def assign_documents(project_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
         return _back(project)
-    message = (f"Assignments saved: {result.created} new, {result.kept} kept, "
-               f"{result.removed} removed. {per_student_text(result.per_student)}")
+    message = _("Assignments saved: %(created)s new, %(kept)s kept, %(removed)s removed.",
+                created=result.created, kept=result.kept, removed=result.removed)
+    message = f"{message} {per_student_text(result.per_student)}".strip()
     if due_at:
-        message += f" Due {form.due.data:%d %B %Y} (end of the day, {project.time_zone})."
+        message += " " + _("Due %(when)s (the end of the day in the project’s time zone, "
+                           "%(zone)s).", when=zones.show(due_at, project.time_zone),
+                           zone=project.time_zone)
     flash(message, "info")
     return _back(project)
 
