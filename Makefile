@@ -75,9 +75,11 @@ test-sqlite: setup-test
 
 # The same again on PostgreSQL. Of the browser tests, those whose server side differs by
 # database (saving, conflicts, submitting, imports: marked every_database) run again; the rest
-# drive the same pages and scripts, which the database does not change.
+# drive the same pages and scripts, which the database does not change. The agreement maths
+# (tests/agreement/) touches no database at all: it runs once, in the SQLite pass.
 test-postgres: setup-test postgres
-	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "not browser" -n $(JOBS)
+	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
+		--ignore=tests/agreement
 	TEST_DATABASE_URL=$(TEST_PG_URL) $(BIN)/python -m pytest -m "browser and every_database"
 
 postgres:
