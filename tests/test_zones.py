@@ -14,6 +14,18 @@ from app.models import Assignment, Project
 from app.services.errors import Invalid
 
 
+@pytest.fixture
+def almaty(make, login_as):
+    """A class in Almaty's zone with a document and a student; its teacher signed in."""
+    teacher = make.user("teacher", role="teacher")
+    project = make.project(teacher, "Almaty class")
+    project.time_zone = "Asia/Almaty"
+    db.session.commit()
+    make.document(project)
+    make.member(project, username="dana")
+    return project, login_as(teacher)
+
+
 def test_a_due_date_ends_at_midnight_in_the_zone():
     assert zones.end_of_day(date(2031, 5, 1), "Asia/Almaty") == datetime(
         2031, 5, 1, 18, 59, 59, tzinfo=UTC)
@@ -42,14 +54,8 @@ def test_times_are_shown_in_the_pages_language():
         == "1 мам. (Нью-Йорк)"
 
 
-def test_a_russian_page_shows_its_due_dates_in_russian(client, make, login_as):
-    teacher = make.user("teacher", role="teacher")
-    project = make.project(teacher, "Almaty class")
-    project.time_zone = "Asia/Almaty"
-    db.session.commit()
-    make.document(project)
-    make.member(project, username="dana")
-    token = login_as(teacher)
+def test_a_russian_page_shows_its_due_dates_in_russian(client, almaty):
+    project, token = almaty
     russian = {"Accept-Language": "ru"}
     client.post(f"/projects/{project.id}/assignments", headers=russian, data={
         "mode": "all", "due": "2031-05-01", "csrf_token": token})
@@ -82,14 +88,8 @@ def test_a_new_project_takes_the_zone_of_the_form(client, make, login_as):
     assert db.session.scalar(sa.select(Project.time_zone)) == "Asia/Almaty"
 
 
-def test_due_dates_end_at_midnight_in_the_projects_zone(client, make, login_as):
-    teacher = make.user("teacher", role="teacher")
-    project = make.project(teacher, "Almaty class")
-    project.time_zone = "Asia/Almaty"
-    db.session.commit()
-    make.document(project)
-    make.member(project, username="dana")
-    token = login_as(teacher)
+def test_due_dates_end_at_midnight_in_the_projects_zone(client, almaty):
+    project, token = almaty
     response = client.post(f"/projects/{project.id}/assignments", data={
         "mode": "all", "due": "2031-05-01", "csrf_token": token})
     assert response.status_code == 302
@@ -100,15 +100,8 @@ def test_due_dates_end_at_midnight_in_the_projects_zone(client, make, login_as):
     assert 'value="2031-05-01"' in page  # the form shows the day in the project's zone
 
 
-def test_the_viewers_zone_is_their_setting_else_their_browser_else_the_project(
-        client, make, login_as):
-    teacher = make.user("teacher", role="teacher")
-    project = make.project(teacher, "Almaty class")
-    project.time_zone = "Asia/Almaty"
-    db.session.commit()
-    make.document(project)
-    make.member(project, username="dana")
-    token = login_as(teacher)
+def test_the_viewers_zone_is_their_setting_else_their_browser_else_the_project(client, almaty):
+    project, token = almaty
     client.post(f"/projects/{project.id}/assignments", data={
         "mode": "all", "due": "2031-05-01", "csrf_token": token})
     client.set_cookie("tz", "Europe/Berlin")
