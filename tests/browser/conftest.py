@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,3 +144,17 @@ def page(browser, live_server: str, browser_errors: BrowserErrors,
     unexpected = browser_errors.unexpected()
     if unexpected:
         pytest.fail("the browser reported errors:\n" + "\n".join(unexpected), pytrace=False)
+
+
+@contextmanager
+def page_in_almaty(browser, live_server: str, **options) -> Iterator:
+    """A page whose browser is in Almaty (Intl reports Asia/Almaty), 15 s to wait for
+    anything; `options` for the context (viewport, touch). Fails on any script error."""
+    context = browser.new_context(base_url=live_server, timezone_id="Asia/Almaty", **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors

@@ -12,6 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from app.services import accounts
+from tests.browser.conftest import page_in_almaty
 from tests.browser.test_axe import VIEWPORTS, describe, run_axe
 
 pytestmark = pytest.mark.browser
@@ -56,15 +57,8 @@ def teacher(live_app: Flask) -> str:
 @pytest.fixture
 def almaty(browser, live_server: str):
     """A page whose browser is in Almaty (Intl reports Asia/Almaty)."""
-    context = browser.new_context(base_url=live_server, timezone_id="Asia/Almaty",
-                                  viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with page_in_almaty(browser, live_server, viewport={"width": 1366, "height": 900}) as page:
+        yield page
 
 
 def sign_in(page: Page, username: str, password: str, lands: str = "**/projects") -> None:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Project, User
 from app.services import accounts, annotations, classroom, invitations, projects
 from app.services.documents import import_seeds
+from tests.browser.conftest import page_in_almaty
 from tests.browser.test_accounts import PASSWORD, ROSTER, sign_in
 from tests.browser.test_axe import describe, run_axe
 
@@ -65,30 +66,16 @@ def page_problems(page: Page, state: str, patterns: dict[str, re.Pattern] = RAW
 @pytest.fixture
 def almaty(browser, live_server: str):
     """A laptop browser in Almaty."""
-    context = browser.new_context(base_url=live_server, timezone_id="Asia/Almaty",
-                                  viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with page_in_almaty(browser, live_server, viewport={"width": 1366, "height": 900}) as page:
+        yield page
 
 
 @pytest.fixture
 def phone(browser, live_server: str):
     """A phone-sized touch browser in Almaty."""
-    context = browser.new_context(base_url=live_server, timezone_id="Asia/Almaty",
-                                  viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, errors
+    with page_in_almaty(browser, live_server, viewport={"width": 390, "height": 844},
+                        has_touch=True, is_mobile=True) as page:
+        yield page
 
 
 def test_a_new_teacher_signs_up_and_sets_up_a_class_of_25(almaty: Page, live_app: Flask):
