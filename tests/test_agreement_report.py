@@ -639,3 +639,39 @@ def corpus_for_verdicts(make):
              file(project, teacher, question, radio, "at least 13 people", "at least 13"),
              file(project, teacher, question, essay, "Up to 64", "up to 64")]
     return project, question, links, students
+
+
+def test_span_intervals_resample_documents_and_need_thirty(make):
+    from app.services.agreement import MIN_INTERVAL_UNITS
+
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    words = vocabulary(project.id)
+    students = [make.member(project, username=name) for name in ("ana", "ben", "cat")]
+    layer = words.layers["rhetoric"].id
+    labels = [words.labels[("rhetoric", key)].id for key in ("loaded_language", "exaggeration")]
+    documents = []
+    for number in range(MIN_INTERVAL_UNITS):
+        document = make.document(project, f"{TEXT}\nReport {number}.\n", name=f"d{number}.txt")
+        documents.append(document.id)
+        shoot = TEXT.index("shoot")
+        for who, student in enumerate(students):
+            # Everybody marks "shoot"; each now and then a word early or late.
+            slip = (number + who) % 3 - 1
+            db.session.add(Span(document_id=document.id, user_id=student.id, layer_id=layer,
+                                label_id=labels[(number + (who == 2)) % 2],
+                                client_id=uuid.uuid4().hex, start=shoot + slip,
+                                end=shoot + 5, codebook_version=1))
+    db.session.commit()
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    overall = figure(rhetoric["coefficients"], "u_alpha")
+    low, high = overall["ci"]
+    assert low <= overall["value"] <= high and "ci_withheld" not in overall
+    assert len(rhetoric["labels"]) == 2
+    for label in rhetoric["labels"]:
+        assert label["ci"][0] <= label["value"] <= label["ci"][1]
+    few = build_report(project, Scope(documents=documents[1:]))["layers"]["rhetoric"]
+    overall = figure(few["coefficients"], "u_alpha")
+    assert overall["value"] is not None and overall["ci"] is None
+    assert overall["ci_withheld"].startswith("too few documents for an interval: 29 ")
+    assert all(label["ci"] is None for label in few["labels"])
