@@ -641,7 +641,7 @@ def corpus_for_verdicts(make):
     return project, question, links, students
 
 
-def test_span_intervals_resample_documents_and_need_thirty(make):
+def test_span_intervals_resample_documents_and_need_thirty(make, runner, client, login_as):
     from app.services.agreement import MIN_INTERVAL_UNITS
 
     teacher = make.user("teach", role="teacher")
@@ -670,6 +670,19 @@ def test_span_intervals_resample_documents_and_need_thirty(make):
     assert len(rhetoric["labels"]) == 2
     for label in rhetoric["labels"]:
         assert label["ci"][0] <= label["value"] <= label["ci"][1]
+    text = runner.invoke(args=["agreement", str(project.id)]).output
+    line = next(row for row in text.splitlines() if row.strip().startswith("u_alpha"))
+    assert f"{overall['value']:.3f} [{low:.3f}, {high:.3f}]" in line
+    assert sum("exaggeration" in row and " [" in row for row in text.splitlines()) == 1
+    report = json.loads(runner.invoke(args=["agreement", str(project.id), "--json"]).output)
+    assert report["layers"]["rhetoric"]["labels"][0]["ci"] == rhetoric["labels"][0]["ci"]
+    login_as(teacher)
+    page = html.unescape(client.get(f"/projects/{project.id}/agreement").get_data(as_text=True))
+    chart = page[page.index('id="chart-labels-rhetoric"'):page.index('id="chart-labels-claim"')
+                 if 'id="chart-labels-claim"' in page else None]
+    assert chart.count('class="chart-whisker"') >= 2 * 3  # a line and two caps per label
+    assert f"{low:.3f} – {high:.3f}" in page  # the table beside the chart
+    assert "would most likely come out between" in page and "Intervals for u-alpha" in page
     few = build_report(project, Scope(documents=documents[1:]))["layers"]["rhetoric"]
     overall = figure(few["coefficients"], "u_alpha")
     assert overall["value"] is not None and overall["ci"] is None

@@ -24,6 +24,11 @@ u-alpha (app.agreement.unitizing) is a sum over documents or over gaps:
   found per coder by a running sum of the lengths between.
 So a resample costs O(coders x documents) instead of a recomputation over every unit, and
 `resampled_continuum` gives the direct computation that tests hold the fast path to.
+
+Coverage, simulated (`python benchmarks/ualpha.py coverage`): 5 coders, documents of one
+design, the true u-alpha (0.666) taken over 4,000 of them; the 95% interval covered it in
+92.5% of 200 studies of 30 documents (mean width 0.098) and 91.5% of 200 studies of 60
+(width 0.070): a little under the nominal level, as percentile intervals of a ratio often are.
 """
 
 from __future__ import annotations
@@ -187,9 +192,9 @@ class _Study:
             return gaps * fit1[j, rows] - fit2[j, rows]
 
         rows = np.arange(len(weights))
-        total = np.einsum("bd,de,be->b", weights, info["interior"], weights)
+        total = ((weights @ info["interior"]) * weights).sum(axis=1)
         extra = np.maximum(weights - 1.0, 0.0)
-        total += np.einsum("bd,de,be->b", extra, info["repeats"], weights)
+        total += ((extra @ info["repeats"]) * weights).sum(axis=1)
         total += info["absent"] * fits(size, rows)
         if not len(has):
             return total
