@@ -224,6 +224,10 @@ def agreement_command(project: str, as_json: bool, documents: tuple[int, ...],
         click.echo(f"\n{title}")
         for figure in layers[key]["coefficients"]:
             click.echo(f"  {figure['name']:<18} {_format_figure(figure)}")
+        if key in ("rhetoric", "claim"):
+            # Per label with its interval, as the page's chart draws it.
+            for figure in layers[key]["labels"]:
+                click.echo(f"    {figure['label']:<32} {_format_figure(figure)}")
         for warning in layers[key].get("warnings", []):
             click.echo(f"  ! {warning}")
     click.echo("\nDocument ratings")

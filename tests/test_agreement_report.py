@@ -639,3 +639,52 @@ def corpus_for_verdicts(make):
              file(project, teacher, question, radio, "at least 13 people", "at least 13"),
              file(project, teacher, question, essay, "Up to 64", "up to 64")]
     return project, question, links, students
+
+
+def test_span_intervals_resample_documents_and_need_thirty(make, runner, client, login_as):
+    from app.services.agreement import MIN_INTERVAL_UNITS
+
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    words = vocabulary(project.id)
+    students = [make.member(project, username=name) for name in ("ana", "ben", "cat")]
+    layer = words.layers["rhetoric"].id
+    labels = [words.labels[("rhetoric", key)].id for key in ("loaded_language", "exaggeration")]
+    documents = []
+    for number in range(MIN_INTERVAL_UNITS):
+        document = make.document(project, f"{TEXT}\nReport {number}.\n", name=f"d{number}.txt")
+        documents.append(document.id)
+        shoot = TEXT.index("shoot")
+        for who, student in enumerate(students):
+            # Everybody marks "shoot"; each now and then a word early or late.
+            slip = (number + who) % 3 - 1
+            db.session.add(Span(document_id=document.id, user_id=student.id, layer_id=layer,
+                                label_id=labels[(number + (who == 2)) % 2],
+                                client_id=uuid.uuid4().hex, start=shoot + slip,
+                                end=shoot + 5, codebook_version=1))
+    db.session.commit()
+    rhetoric = build_report(project)["layers"]["rhetoric"]
+    overall = figure(rhetoric["coefficients"], "u_alpha")
+    low, high = overall["ci"]
+    assert low <= overall["value"] <= high and "ci_withheld" not in overall
+    assert len(rhetoric["labels"]) == 2
+    for label in rhetoric["labels"]:
+        assert label["ci"][0] <= label["value"] <= label["ci"][1]
+    text = runner.invoke(args=["agreement", str(project.id)]).output
+    line = next(row for row in text.splitlines() if row.strip().startswith("u_alpha"))
+    assert f"{overall['value']:.3f} [{low:.3f}, {high:.3f}]" in line
+    assert sum("exaggeration" in row and " [" in row for row in text.splitlines()) == 1
+    report = json.loads(runner.invoke(args=["agreement", str(project.id), "--json"]).output)
+    assert report["layers"]["rhetoric"]["labels"][0]["ci"] == rhetoric["labels"][0]["ci"]
+    login_as(teacher)
+    page = html.unescape(client.get(f"/projects/{project.id}/agreement").get_data(as_text=True))
+    chart = page[page.index('id="chart-labels-rhetoric"'):page.index('id="chart-labels-claim"')
+                 if 'id="chart-labels-claim"' in page else None]
+    assert chart.count('class="chart-whisker"') >= 2 * 3  # a line and two caps per label
+    assert f"{low:.3f} – {high:.3f}" in page  # the table beside the chart
+    assert "would most likely come out between" in page and "Intervals for u-alpha" in page
+    few = build_report(project, Scope(documents=documents[1:]))["layers"]["rhetoric"]
+    overall = figure(few["coefficients"], "u_alpha")
+    assert overall["value"] is not None and overall["ci"] is None
+    assert overall["ci_withheld"].startswith("too few documents for an interval: 29 ")
+    assert all(label["ci"] is None for label in few["labels"])

@@ -14,6 +14,8 @@ numpy array, for missing; string labels allowed for nominal data):
 
 Spans over a text:
 - `unitizing_alpha` - Krippendorff's u-alpha over one continuum (Krippendorff 2004);
+- `bootstrap_unitizing_alpha` - its document-level (cluster) bootstrap interval, overall and
+  per label;
 - `span_f1` - pairwise span precision, recall and F1; `pairwise_span_f1` for every pair;
   `overlap_pairs` - the spans overlap mode pairs (a maximum matching);
 - `gamma` - Mathet, Widlöcher & Métivier's (2015) gamma: units aligned across annotators, their
@@ -38,6 +40,7 @@ from app.agreement.coefficients import (
 from app.agreement.gamma import GammaResult, UnitaryAlignment, gamma
 from app.agreement.spans import SpanScores, overlap_pairs, pairwise_span_f1, span_f1
 from app.agreement.unitizing import unitizing_alpha, unitizing_disagreement
+from app.agreement.unitizing_bootstrap import bootstrap_unitizing_alpha
 
 __all__ = [
     "LEVELS",
@@ -47,6 +50,7 @@ __all__ = [
     "Undefined",
     "UnitaryAlignment",
     "bootstrap_alpha",
+    "bootstrap_unitizing_alpha",
     "cohen_kappa",
     "fleiss_kappa",
     "gamma",

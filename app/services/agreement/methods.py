@@ -74,6 +74,15 @@ DEFINITIONS: list[tuple[str, str]] = [
      f"{MIN_INTERVAL_UNITS} such units: with fewer such intervals cover the true value far "
      "less often than they claim (about 87% with 10 units, 72% with 5), so the report "
      "shows the value alone and says “too few documents for an interval”."),
+    ("Intervals for u-alpha",
+     "Spans in one document are not independent of each other (one text, one reading), so "
+     "for the span layers the documents are what is resampled: each of the "
+     f"{BOOTSTRAP_SAMPLES:,} resamples draws as many documents as there are, with "
+     "replacement, lays the drawn copies end to end and computes u-alpha over them with the "
+     "same coders, overall and per label (a document-level, or cluster, bootstrap: Field & "
+     "Welsh 2007). The interval holds the middle "
+     f"{CONFIDENCE:.0%} of those values. Only from {MIN_INTERVAL_UNITS} documents that two or "
+     "more annotators worked on."),
     ("Reading",
      "Krippendorff's (2004, p. 241): α ≥ .800 reliable, ≥ .667 tentative, below that "
      "unreliable."),
@@ -83,6 +92,8 @@ DEFINITIONS: list[tuple[str, str]] = [
 REFERENCES = [
     "Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and "
     "Psychological Measurement 20: 37–46.",
+    "Field, C. A. & Welsh, A. H. (2007). Bootstrapping clustered data. Journal of the Royal "
+    "Statistical Society B 69: 369–390.",
     "Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. "
     "Psychological Bulletin 76: 378–382.",
     "Gwet, K. L. (2008). Computing inter-rater reliability and its variance in the presence "
@@ -112,7 +123,8 @@ def methods() -> dict[str, Any]:
     return {
         "worked_on": WORKED_ON,
         "interval": {"method": "unit-level percentile bootstrap", "samples": BOOTSTRAP_SAMPLES,
-                     "confidence": CONFIDENCE, "min_units": MIN_INTERVAL_UNITS},
+                     "confidence": CONFIDENCE, "min_units": MIN_INTERVAL_UNITS,
+                     "u_alpha": "document-level percentile bootstrap"},
         "definitions": [{"term": term, "text": text} for term, text in DEFINITIONS],
         "references": REFERENCES,
     }

@@ -5,12 +5,14 @@ is an observation too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from itertools import combinations
 from typing import Any
 
 from app import agreement as engine
 from app.models import Document
-from app.services.agreement.figures import figure
+from app.services.agreement.figures import BOOTSTRAP_SAMPLES, CONFIDENCE, SEED, figure
 from app.services.agreement.gamma import gamma_figure
 from app.services.agreement.work import LIVE, Work
 from app.services.vocabulary import Vocabulary
@@ -54,10 +56,19 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
     pooled = merge_overlaps(raw)
     coders = [name for name in users.values() if covered.get(name)]
     marked = {unit[0] for unit in pooled}
+    per_document: dict[int, list[Unit]] = {d.id: [] for d in documents}
+    for doc_id, uid, s, e, lab in rows:
+        per_document[doc_id].append((users[uid], s, e, label_key[lab]))
+    merged = {d.id: merge_overlaps(per_document[d.id]) for d in documents}
+    intervals = _intervals([(d.char_count, merged[d.id]) for d in documents], coders)
+    shared = {"n_units": sum(1 for d in documents
+                             if sum(d.id in covered[c] for c in coders) >= 2),
+              "units": "documents"}
     common = {"n_items": len(pooled), "n_pairable": len(pooled), "n_coders": len(coders)}
     section: dict[str, Any] = {
-        "coefficients": [figure("u_alpha", lambda: _u_alpha(pooled, total, coders),
-                                **common), gamma_figure(raw, coders)],
+        "coefficients": [figure("u_alpha", lambda: _u_alpha(pooled, total, coders), **common,
+                                **shared, interval=lambda: _pick(intervals(), None)),
+                         gamma_figure(raw, coders)],
         "coders": coders,
         "marked_nothing": [c for c in coders if c not in marked],
         "labels": [],
@@ -75,12 +86,10 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
         section["labels"].append({"label": label, **figure(
             "u_alpha", lambda label=label: engine.unitizing_alpha(
                 pooled, 0, total, label, coders=coders),
-            n_items=n, n_pairable=n, n_coders=len(coders))})
-    per_document: dict[int, list[Unit]] = {d.id: [] for d in documents}
-    for doc_id, uid, s, e, lab in rows:
-        per_document[doc_id].append((users[uid], s, e, label_key[lab]))
+            n_items=n, n_pairable=n, n_coders=len(coders), **shared,
+            interval=lambda label=label: _pick(intervals(), label))})
     for doc in documents:
-        mine = merge_overlaps(per_document[doc.id])
+        mine = merged[doc.id]
         readers = [c for c in coders if doc.id in covered[c]]
         section["documents"].append({"document_id": doc.id, "title": doc.title, **figure(
             "u_alpha", lambda mine=mine, doc=doc, readers=readers: engine.unitizing_alpha(
@@ -96,6 +105,24 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
             "pair on the documents both worked on; filter the documents for a fair u-alpha.")
     section["pairs"] = _pairs(coders, pooled, per_document, offsets, covered)
     return section
+
+
+def _intervals(documents: list[tuple[int, list[Unit]]], coders: list[str]
+               ) -> Callable[[], dict[Any, Any]]:
+    """The document-level bootstrap of u-alpha, overall and per label, run once when the
+    first of the layer's figures asks for its interval."""
+    @cache
+    def run() -> dict[Any, Any]:
+        return engine.bootstrap_unitizing_alpha(documents, coders, samples=BOOTSTRAP_SAMPLES,
+                                                seed=SEED, confidence=CONFIDENCE)
+    return run
+
+
+def _pick(intervals: dict[Any, Any], key: str | None) -> Any:
+    found = intervals[key]
+    if isinstance(found, engine.Undefined):
+        raise found
+    return found
 
 
 def _u_alpha(pooled: list[Unit], total: int, coders: list[str]) -> float:

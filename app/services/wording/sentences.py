@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.services.wording.coefficients import reading_name
 
@@ -129,5 +129,18 @@ def agreement_sentences(report: dict[str, Any]) -> list[str]:
                         "%(reading)s."))):
         u_alpha = _figure(layers[key], "u_alpha")
         if u_alpha and u_alpha.get("reading"):
-            out.append(sentence % {"reading": reading_name(u_alpha["reading"])})
+            said = sentence % {"reading": reading_name(u_alpha["reading"])}
+            if u_alpha.get("ci"):
+                # The interval in words, as the chart's whisker draws it.
+                low, high = u_alpha["ci"]
+                said += " " + _("It is %(value)s now; on other texts like these it would most "
+                                "likely come out between %(low)s and %(high)s.",
+                                value=_number(u_alpha["value"]), low=_number(low),
+                                high=_number(high))
+            out.append(said)
     return out
+
+
+def _number(value: float) -> str:
+    """A coefficient as the charts show it (two decimals), in the reader's language."""
+    return format_decimal(round(value, 2), "0.00")
