@@ -68,8 +68,16 @@ def partition(members, costs, rank, size):
             return np.empty(0, dtype=np.int64)
     # Candidates grouped by their first unit, with their masks relative to it (bit 0 is the
     # first unit; masks stay below 2^63, so signed integers hold them).
-    by_low = np.argsort(low, kind="mergesort")
-    first = np.searchsorted(low[by_low], np.arange(size + 1))
+    # A counting sort by first unit, stable (ties keep the order of the candidates).
+    first = np.zeros(size + 2, dtype=np.int64)
+    for j in range(count):
+        first[low[j] + 2] += 1
+    for at in range(2, size + 2):
+        first[at] += first[at - 1]
+    by_low = np.empty(count, dtype=np.int64)
+    for j in range(count):
+        by_low[first[low[j] + 1]] = j
+        first[low[j] + 1] += 1
     mask = np.zeros(count, dtype=np.int64)
     cost = np.empty(count)
     for t in range(count):
