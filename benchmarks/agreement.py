@@ -15,17 +15,19 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
 - Mathet's gamma for 5 annotators x 100 spans (jittered, sometimes relabelled copies of the
   same spans), the exact alignment and 30+ random continua (precision 5%), and the ratio to
   pygamma-agreement's `fast` mode (its defaults: 30 random continua) in the same run when it is
-  installed (target: ours at least 100x faster); pygamma's runs are fewer (at most 3), as one
-  takes seconds. Wall time is the target's measure; CPU time (all threads: pygamma runs its
-  random continua on a thread pool, ours on one thread) is printed too, as it moves less
-  when the machine is shared;
+  installed (target: ours at least 100x faster). Both align their random continua on a pool
+  of threads (pygamma one per core, ours one per core the process may use); ours is also
+  timed on one thread (`workers=1`). The runs are interleaved in rounds (at most 5: one of
+  pygamma's takes seconds), ratios of the medians and of the best round. Wall time is the
+  target's measure; CPU time (all threads) is printed too, as it moves less when the machine
+  is shared. `--gamma-only` runs just these;
 - the full report of a class (30 students x 20 documents of ~40 passages: every passage
   tagged, rhetoric and claim spans with shifted boundaries, every document rated), read
   from a SQLite database as the agreement page does (target: under one second).
 
 On machines where OPENBLAS_CORETYPE is set, numpy may be slower; to compare against a current
 numpy, run this with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command alone.
-Run: .venv/bin/python benchmarks/agreement.py [--runs 5]
+Run: .venv/bin/python benchmarks/agreement.py [--runs 5] [--gamma-only]
 """
 
 from __future__ import annotations
