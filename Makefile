@@ -40,7 +40,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 # Mathet's gamma runs compiled code (Numba): compiled once here and cached beside its source,
 # so that no page (and no test process) waits for the compiler.
-$(VENV)/.gamma-compiled: app/agreement/_kernels.py | $(VENV)/.run-installed
+$(VENV)/.gamma-compiled: app/agreement/_kernels.py app/agreement/_candidates.py | $(VENV)/.run-installed
 	$(BIN)/python -c "from app.agreement import gamma; gamma([('a', 0, 5, 'x'), ('b', 1, 6, 'x'), ('c', 2, 7, 'y')], seed=0)"
 	touch $@
 

@@ -15,17 +15,19 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
 - Mathet's gamma for 5 annotators x 100 spans (jittered, sometimes relabelled copies of the
   same spans), the exact alignment and 30+ random continua (precision 5%), and the ratio to
   pygamma-agreement's `fast` mode (its defaults: 30 random continua) in the same run when it is
-  installed (target: ours at least 100x faster); pygamma's runs are fewer (at most 3), as one
-  takes seconds. Wall time is the target's measure; CPU time (all threads: pygamma runs its
-  random continua on a thread pool, ours on one thread) is printed too, as it moves less
-  when the machine is shared;
+  installed (target: ours at least 100x faster). Both align their random continua on a pool
+  of threads (pygamma one per core, ours one per core the process may use); ours is also
+  timed on one thread (`workers=1`). The runs are interleaved in rounds (at most 5: one of
+  pygamma's takes seconds), ratios of the medians and of the best round. Wall time is the
+  target's measure; CPU time (all threads) is printed too, as it moves less when the machine
+  is shared. `--gamma-only` runs just these;
 - the full report of a class (30 students x 20 documents of ~40 passages: every passage
   tagged, rhetoric and claim spans with shifted boundaries, every document rated), read
   from a SQLite database as the agreement page does (target: under one second).
 
 On machines where OPENBLAS_CORETYPE is set, numpy may be slower; to compare against a current
 numpy, run this with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command alone.
-Run: .venv/bin/python benchmarks/agreement.py [--runs 5]
+Run: .venv/bin/python benchmarks/agreement.py [--runs 5] [--gamma-only]
 """
 
 from __future__ import annotations
@@ -138,20 +140,11 @@ def gamma_study(rng: np.random.Generator, annotators: int = 5, spans: int = 100
     return units
 
 
-def cpu_seconds(function: Callable[[], object], runs: int) -> float:
-    """Median CPU seconds of the process (all threads) over `runs` calls."""
-    times = []
-    for _ in range(runs):
-        started = time.process_time()
-        function()
-        times.append(time.process_time() - started)
-    return statistics.median(times)
-
-
-def pygamma_fast(units: list[tuple[str, int, int, str]], runs: int
-                 ) -> tuple[float, float, float] | None:
-    """Median seconds, mean CPU seconds and gamma of pygamma-agreement's fast mode, or None if
-    not installed."""
+def pygamma_fast(units: list[tuple[str, int, int, str]]
+                 ) -> Callable[[], tuple[float, float, float]] | None:
+    """One run of pygamma-agreement's fast mode on `units` as a function giving its wall
+    seconds, CPU seconds and gamma (its numba code compiled beforehand), or None if it is not
+    installed."""
     try:
         import logging
 
@@ -164,27 +157,90 @@ def pygamma_fast(units: list[tuple[str, int, int, str]], runs: int
     for coder, start, end, label in units:
         continuum.add(coder, Segment(start, end), label)
     dissimilarity = pa.CombinedCategoricalDissimilarity()
-    warm = pa.Continuum()  # compiles pygamma's numba code outside the timing
+    warm = pa.Continuum()
     for coder, start, end, label in units[:3] + units[100:103]:
         warm.add(coder, Segment(start, end), label)
-    # GLPK, pygamma's solver here, writes its log to the process's stdout: silenced, so that
-    # the figures stay one per line.
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            warm.compute_gamma(dissimilarity, fast=True)
-            np.random.seed(0)
-            their_runs = max(1, min(runs, 3))
-            cpu = time.process_time()
-            seconds, result = timed(lambda: continuum.compute_gamma(dissimilarity, fast=True),
-                                    their_runs, warm_up=False)
-            cpu = (time.process_time() - cpu) / their_runs
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-    return seconds, cpu, float(result.gamma)  # type: ignore[attr-defined]
+
+    def silenced(function: Callable[[], object]) -> object:
+        # GLPK, pygamma's solver here, writes its log to the process's stdout: silenced, so
+        # that the figures stay one per line.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                return function()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+
+    def run() -> tuple[float, float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = silenced(lambda: continuum.compute_gamma(dissimilarity, fast=True))
+        return (time.perf_counter() - wall, time.process_time() - cpu,
+                float(result.gamma))  # type: ignore[attr-defined]
+
+    silenced(lambda: warm.compute_gamma(dissimilarity, fast=True))
+    np.random.seed(0)
+    return run
+
+
+def wall_and_cpu(function: Callable[[], object], runs: int
+                 ) -> tuple[list[tuple[float, float]], object]:
+    """Wall and CPU seconds (all threads) of `runs` calls, and the last result."""
+    times = []
+    result = None
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = function()
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return times, result
+
+
+def gamma_figures(study: list[tuple[str, int, int, str]], runs: int) -> None:
+    """Ours on every core and on one thread, and pygamma-agreement's fast mode, measured in
+    interleaved rounds (one run of pygamma's, the median of `runs` of ours on each side of
+    it), so that a busy spell of the machine slows both; ratios of the medians and the best
+    round's."""
+    gamma(study, seed=0)  # loads the compiled kernels
+    theirs = pygamma_fast(study)
+    rounds = max(1, min(runs, 5)) if theirs is not None else 1
+    ours: list[tuple[float, ...]] = []
+    single: list[tuple[float, ...]] = []
+    their: list[tuple[float, ...]] = []
+    result = their_gamma = None
+    for _ in range(rounds):
+        before, _ = wall_and_cpu(lambda: gamma(study, seed=0), runs)
+        alone, _ = wall_and_cpu(lambda: gamma(study, seed=0, workers=1), runs)
+        if theirs is not None:
+            wall, cpu, their_gamma = theirs()
+            their.append((wall, cpu))
+        after, result = wall_and_cpu(lambda: gamma(study, seed=0), runs)
+        alone += wall_and_cpu(lambda: gamma(study, seed=0, workers=1), runs)[0]
+        ours.append(tuple(statistics.median(c) for c in zip(*before, *after, strict=True)))
+        single.append(tuple(statistics.median(c) for c in zip(*alone, strict=True)))
+    threads = len(os.sched_getaffinity(0))
+
+    def median(rows: list[tuple[float, ...]], column: int) -> float:
+        return statistics.median(row[column] for row in rows)
+
+    print(f"gamma_5x100_ms: {median(ours, 0) * 1000:.0f} ms ({threads} threads)")
+    print(f"gamma_5x100_cpu_ms: {median(ours, 1) * 1000:.0f} ms")
+    print(f"gamma_5x100_1thread_ms: {median(single, 0) * 1000:.0f} ms")
+    print(f"gamma_5x100_1thread_cpu_ms: {median(single, 1) * 1000:.0f} ms")
+    print(f"gamma_5x100_value: {result.gamma:.4f} ({result.samples} random continua)")  # type: ignore[attr-defined]
+    if not their:
+        return
+    print(f"gamma_5x100_pygamma_fast_ms: {median(their, 0) * 1000:.0f} ms "
+          f"({os.cpu_count()} threads, {rounds} runs)")
+    print(f"gamma_5x100_pygamma_fast_cpu_ms: {median(their, 1) * 1000:.0f} ms")
+    print(f"gamma_5x100_pygamma_fast_value: {their_gamma:.4f}")
+    for name, mine, column in (("", ours, 0), ("_1thread", single, 0), ("_cpu", ours, 1),
+                               ("_1thread_cpu", single, 1)):
+        best = max(t[column] / m[column] for t, m in zip(their, mine, strict=True))
+        print(f"gamma_speedup_vs_pygamma_fast{name}: "
+              f"{median(their, column) / median(mine, column):.1f} x "
+              f"(best round {best:.1f} x)")
 
 
 def class_report(runs: int) -> tuple[float, dict]:
@@ -271,8 +327,20 @@ def class_report(runs: int) -> tuple[float, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--gamma-only", action="store_true",
+                        help="only the gamma figures (on the same study as the full run)")
+    arguments = parser.parse_args()
+    runs = arguments.runs
     rng = np.random.default_rng(20240611)
+    if arguments.gamma_only:
+        # The same draws as the full run, which makes the figures before gamma's first.
+        large_study(rng)
+        documents(rng)
+        large_study(rng)
+        rng.choice([0.0, 4095.0], size=(3, 10_000))
+        span_sets(rng)
+        gamma_figures(gamma_study(rng), runs)
+        return
 
     import krippendorff
 
@@ -313,20 +381,7 @@ def main() -> None:
     print(f"span_f1_overlap_30_coders_2000_spans_all_pairs: {f1_time * 1000:.0f} ms")
     print(f"span_f1_overlap_true_positives_all_pairs: {matched}")
 
-    study = gamma_study(rng)
-    gamma_time, result = timed(lambda: gamma(study, seed=0), runs)
-    gamma_cpu = cpu_seconds(lambda: gamma(study, seed=0), runs)
-    print(f"gamma_5x100_ms: {gamma_time * 1000:.0f} ms")
-    print(f"gamma_5x100_cpu_ms: {gamma_cpu * 1000:.0f} ms")
-    print(f"gamma_5x100_value: {result.gamma:.4f} ({result.samples} random continua)")  # type: ignore[attr-defined]
-    theirs = pygamma_fast(study, runs)
-    if theirs is not None:
-        their_time, their_cpu, their_gamma = theirs
-        print(f"gamma_5x100_pygamma_fast_ms: {their_time * 1000:.0f} ms")
-        print(f"gamma_5x100_pygamma_fast_cpu_ms: {their_cpu * 1000:.0f} ms")
-        print(f"gamma_5x100_pygamma_fast_value: {their_gamma:.4f}")
-        print(f"gamma_speedup_vs_pygamma_fast: {their_time / gamma_time:.1f} x")
-        print(f"gamma_speedup_vs_pygamma_fast_cpu: {their_cpu / gamma_cpu:.1f} x")
+    gamma_figures(gamma_study(rng), runs)
 
     report_time, report = class_report(runs)
     assert len(report["annotators"]) == 30 and len(report["documents"]) == 20

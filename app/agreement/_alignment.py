@@ -22,7 +22,7 @@ kept). In particular every unit u of a kept S has sum_{v in S - u} d(u, v) < del
 (C + |S| - 1) <= delta_empty (C + n - 1); that bound grows only with the units still to add,
 so it prunes the enumeration as it goes, and each pair of S is an edge with
 d < delta_empty (C + n - 1). Candidates are enumerated from each unit through its neighbours
-in the later annotators (`_kernels.candidates`).
+in the later annotators (`_candidates.candidates`).
 
 Solving (exact). Units are ordered by end; a candidate then covers a short run of them,
 because its units lie within the distance the bound above allows. The dynamic program of
@@ -130,9 +130,9 @@ def best_alignment(c: Continuum, dis: Dissimilarity) -> Alignment:
 def candidates(c: Continuum, dis: Dissimilarity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate unitary alignments (rows of unit indices, -1 for empty), the sum D of their
     pairwise dissimilarities and their number of units."""
-    from app.agreement import _kernels
+    from app.agreement import _candidates
 
-    return _kernels.candidates(
+    return _candidates.candidates(
         c.start, c.end, c.category.astype(np.int64), c.annotator.astype(np.int64),
         c.offsets.astype(np.int64), c.n_annotators, np.ascontiguousarray(dis.categorical),
         dis.alpha, dis.beta, dis.delta_empty, c.n_annotators <= _MAX_SPLIT_CHECK)

@@ -1,9 +1,11 @@
-"""Compiled loops of the gamma alignment (Numba): candidate unitary alignments and the exact
-partition of the units into them by dynamic programming along the continuum.
+"""Compiled loops of the gamma alignment (Numba): the exact partition of the units into
+candidate unitary alignments (`_candidates`) by dynamic programming along the continuum.
 
-Both are plain loops over a few thousand candidates and states, which NumPy cannot vectorise
-(each step depends on the one before) and which a linear-programming solver pays milliseconds
-of set-up for. Numba compiles them on first use and caches the machine code next to this file.
+A plain loop over a few thousand candidates and states, which NumPy cannot vectorise (each
+step depends on the one before) and which a linear-programming solver pays milliseconds of
+set-up for. Numba compiles it on first use and caches the machine code next to this file. No
+array is reassigned inside a loop (the caller grows them between calls): Numba would otherwise
+update its reference count atomically at every access, which once took half the time.
 """
 
 from __future__ import annotations
@@ -25,54 +27,6 @@ _jit = numba.njit(cache=True, nogil=True)
 
 
 @_jit
-def _dissimilarity(start, end, category, categorical, alpha, beta, delta, u, v):
-    spread = abs(start[u] - start[v]) + abs(end[u] - end[v])
-    position = spread / ((end[u] - start[u]) + (end[v] - start[v]))
-    return delta * (alpha * position * position
-                    + beta * categorical[category[u], category[v]])
-
-
-@_jit
-def _neighbours(start, end, category, annotator, offsets, n, categorical, alpha, beta, delta,
-                limit):
-    """Per unit u and later annotator b, the units v of b with d(u, v) < limit, as a CSR
-    (pointer over u * n + b, targets, dissimilarities)."""
-    size = start.shape[0]
-    # delta alpha rho^2 <= d < limit bounds rho = (|ds| + |de|) / (l1 + l2), and
-    # |ds| <= rho (l1 + l2): only units starting that close can be neighbours.
-    reach = np.sqrt(limit / (delta * alpha))
-    longest = np.zeros(n)
-    for u in range(size):
-        longest[annotator[u]] = max(longest[annotator[u]], end[u] - start[u])
-    pointer = np.zeros(size * n + 1, dtype=np.int64)
-    capacity = 16 * size + 16
-    target = np.empty(capacity, dtype=np.int64)
-    value = np.empty(capacity)
-    count = 0
-    for u in range(size):
-        for b in range(n):
-            if b > annotator[u] and offsets[b + 1] > offsets[b]:
-                window = reach * (end[u] - start[u] + longest[b])
-                lo = offsets[b] + np.searchsorted(start[offsets[b]:offsets[b + 1]],
-                                                  start[u] - window)
-                for v in range(lo, offsets[b + 1]):
-                    if start[v] > start[u] + window:
-                        break
-                    d = _dissimilarity(start, end, category, categorical, alpha, beta,
-                                       delta, u, v)
-                    if d < limit:
-                        if count == capacity:
-                            capacity *= 2
-                            target = _grow_int(target, capacity)
-                            value = _grow_float(value, capacity)
-                        target[count] = v
-                        value[count] = d
-                        count += 1
-            pointer[u * n + b + 1] = count
-    return pointer, target[:count], value[:count]
-
-
-@_jit
 def _grow_int(array, capacity):
     grown = np.empty(capacity, dtype=array.dtype)
     grown[:array.shape[0]] = array
@@ -84,146 +38,6 @@ def _grow_float(array, capacity):
     grown = np.empty(capacity)
     grown[:array.shape[0]] = array
     return grown
-
-
-@_jit
-def _survives_splits(k, d, base, delta):
-    """No split of the k units of a set into A | B, both of two units or more, has
-    cross(A, B) >= delta_empty (C + |A| |B|) (`base` is delta_empty C; d[i, j] is the
-    dissimilarity of its i-th and j-th unit)."""
-    # Masks with the last unit on side B, so that each split is seen once.
-    for mask in range(1, 1 << (k - 1)):
-        size_a = 0
-        for i in range(k):
-            size_a += (mask >> i) & 1
-        size_b = k - size_a
-        if size_a < 2 or size_b < 2:
-            continue
-        cross = 0.0
-        for i in range(k):
-            if (mask >> i) & 1:
-                for j in range(k):
-                    if not (mask >> j) & 1:
-                        cross += d[i, j]
-        if cross >= base + delta * size_a * size_b:
-            return False
-    return True
-
-
-@_jit
-def candidates(start, end, category, annotator, offsets, n, categorical, alpha, beta, delta,
-               split_check):
-    """Candidate unitary alignments: rows of unit indices per annotator (-1 for empty), the
-    sum D of their pairwise dissimilarities and their number of units.
-
-    Kept are the sets S of units of distinct annotators in which every unit u has
-    sum_{v in S - u} d(u, v) < delta_empty (C + |S| - 1) and (with `split_check`) no split
-    into two parts of two units or more is at least as good (see `_alignment`). Sets grow
-    annotator by annotator from their first unit (the anchor) through its neighbours, depth
-    first; partial sums only grow, so a set whose sum for some unit reaches
-    delta_empty (C + the most units it can still have - 1) has no kept superset.
-    """
-    size = start.shape[0]
-    pairs = n * (n - 1) // 2
-    limit = delta * (pairs + n - 1)
-    base = delta * pairs
-    pointer, target, value = _neighbours(start, end, category, annotator, offsets, n,
-                                         categorical, alpha, beta, delta, limit)
-    capacity = 16 * size + 16
-    members = np.full((capacity, n), -1, dtype=np.int64)
-    totals = np.empty(capacity)
-    sizes = np.empty(capacity, dtype=np.int64)
-    found = 0
-    unit = np.empty(n, dtype=np.int64)  # the set's units, in annotator order
-    slot = np.empty(n, dtype=np.int64)  # their annotators
-    sums = np.zeros(n)  # per unit, its dissimilarities to the others summed
-    d = np.zeros((n, n))
-    # Per depth (the number of units in the set): the annotator and the neighbour of the
-    # anchor that the search for the next unit has reached.
-    cursor = np.zeros(n + 1, dtype=np.int64)
-    edge = np.zeros(n + 1, dtype=np.int64)
-    for anchor in range(size):
-        unit[0] = anchor
-        slot[0] = annotator[anchor]
-        sums[0] = 0.0
-        depth = 1
-        emit = True
-        cursor[1] = slot[0] + 1
-        if cursor[1] < n:
-            edge[1] = pointer[anchor * n + cursor[1]]
-        while True:
-            if emit:
-                emit = False
-                ok = True
-                for i in range(depth):
-                    if sums[i] >= delta * (pairs + depth - 1):
-                        ok = False
-                        break
-                if ok and split_check and depth >= 4:
-                    ok = _survives_splits(depth, d, base, delta)
-                if ok:
-                    if found == capacity:
-                        capacity *= 2
-                        grown = np.full((capacity, n), -1, dtype=np.int64)
-                        grown[:found] = members[:found]
-                        members = grown
-                        totals = _grow_float(totals, capacity)
-                        sizes = _grow_int(sizes, capacity)
-                    total = 0.0
-                    for i in range(depth):
-                        members[found, slot[i]] = unit[i]
-                        total += sums[i]
-                    totals[found] = total / 2.0
-                    sizes[found] = depth
-                    found += 1
-            b = cursor[depth]
-            if depth == n or b >= n:
-                # This depth is exhausted: drop the last unit and go back to the one before.
-                last = depth - 1
-                if last == 0:
-                    break
-                for i in range(last):
-                    sums[i] -= d[last, i]
-                depth = last
-                continue
-            if edge[depth] >= pointer[anchor * n + b + 1]:
-                cursor[depth] = b + 1
-                if b + 1 < n:
-                    edge[depth] = pointer[anchor * n + b + 1]
-                continue
-            at = edge[depth]
-            edge[depth] = at + 1
-            v = target[at]
-            # With v the set could still grow by one unit per annotator after b; no sum may
-            # reach the bound for that many.
-            bound = delta * (pairs + depth + n - 1 - b)
-            added = 0.0
-            ok = True
-            for i in range(depth):
-                if i == 0:
-                    dv = value[at]
-                else:
-                    dv = _dissimilarity(start, end, category, categorical, alpha, beta,
-                                        delta, unit[i], v)
-                if sums[i] + dv >= bound:
-                    ok = False
-                    break
-                d[depth, i] = dv
-                d[i, depth] = dv
-                added += dv
-            if not ok or added >= bound:
-                continue
-            for i in range(depth):
-                sums[i] += d[depth, i]
-            unit[depth] = v
-            slot[depth] = b
-            sums[depth] = added
-            depth += 1
-            emit = True
-            cursor[depth] = b + 1
-            if b + 1 < n:
-                edge[depth] = pointer[anchor * n + b + 1]
-    return members[:found], totals[:found], sizes[:found]
 
 
 @_jit
@@ -254,8 +68,16 @@ def partition(members, costs, rank, size):
             return np.empty(0, dtype=np.int64)
     # Candidates grouped by their first unit, with their masks relative to it (bit 0 is the
     # first unit; masks stay below 2^63, so signed integers hold them).
-    by_low = np.argsort(low, kind="mergesort")
-    first = np.searchsorted(low[by_low], np.arange(size + 1))
+    # A counting sort by first unit, stable (ties keep the order of the candidates).
+    first = np.zeros(size + 2, dtype=np.int64)
+    for j in range(count):
+        first[low[j] + 2] += 1
+    for at in range(2, size + 2):
+        first[at] += first[at - 1]
+    by_low = np.empty(count, dtype=np.int64)
+    for j in range(count):
+        by_low[first[low[j] + 1]] = j
+        first[low[j] + 1] += 1
     mask = np.zeros(count, dtype=np.int64)
     cost = np.empty(count)
     for t in range(count):
@@ -295,7 +117,47 @@ def partition(members, costs, rank, size):
     h = _slot(0, 0, slots)
     table[h, 0] = 0
     table[h, 1] = 0
-    for at in range(size):
+    at, states = _settle(0, states, first, mask, cost, head, chain, table, state_at,
+                         state_mask, state_cost, state_from, state_via)
+    while at < size:  # out of room: grown, and the states of `at` settled again
+        if capacity == most:
+            return np.empty(0, dtype=np.int64)
+        capacity = min(most, 2 * capacity)
+        state_at = _grow_int(state_at[:states], capacity)
+        state_mask = _grow_int(state_mask[:states], capacity)
+        state_cost = _grow_float(state_cost[:states], capacity)
+        state_from = _grow_int(state_from[:states], capacity)
+        state_via = _grow_int(state_via[:states], capacity)
+        chain = _grow_int(chain[:states], capacity)
+        if 2 * slots < 3 * capacity:
+            slots *= 4
+            table = _rehash(state_at, state_mask, states, slots)
+        at, states = _settle(at, states, first, mask, cost, head, chain, table, state_at,
+                             state_mask, state_cost, state_from, state_via)
+    # The state with every unit covered, and the way back from it.
+    s = head[size]
+    picked = np.empty(size, dtype=np.int64)
+    taken = 0
+    while state_via[s] >= 0:
+        picked[taken] = by_low[state_via[s]]
+        taken += 1
+        s = state_from[s]
+    return picked[:taken]
+
+
+@_jit
+def _settle(first_at, states, first, mask, cost, head, chain, table, state_at, state_mask,
+            state_cost, state_from, state_via):
+    """The dynamic program of `partition` from the states of unit `first_at` on, `states`
+    of them so far: (units, states) when done, or (the unit whose states to settle again,
+    states) when the state arrays are full. Settling a unit's states again changes nothing
+    already done (a state only takes a strictly cheaper way), so the caller grows the arrays
+    and takes it up from there. (Arrays are grown by the caller: reassigned in a loop, they
+    would cost an atomic reference count update per access.)"""
+    size = head.shape[0] - 1
+    capacity = state_at.shape[0]
+    slots = table.shape[0]
+    for at in range(first_at, size):
         s = head[at]
         while s >= 0:
             covered = state_mask[s]
@@ -322,22 +184,8 @@ def partition(members, costs, rank, size):
                         state_from[found] = s
                         state_via[found] = t
                     continue
-                if states == most:
-                    return np.empty(0, dtype=np.int64)
                 if states == capacity:
-                    capacity = min(most, 2 * capacity)
-                    state_at = _grow_int(state_at, capacity)
-                    state_mask = _grow_int(state_mask, capacity)
-                    state_cost = _grow_float(state_cost, capacity)
-                    state_from = _grow_int(state_from, capacity)
-                    state_via = _grow_int(state_via, capacity)
-                    chain = _grow_int(chain, capacity)
-                    if 2 * slots < 3 * capacity:
-                        slots *= 4
-                        table = _rehash(state_at, state_mask, states, slots)
-                        h = _slot(after, nxt, slots)
-                        while table[h, 1] >= 0:
-                            h = (h + 1) & (slots - 1)
+                    return at, states
                 table[h, 0] = after
                 table[h, 1] = key | states
                 state_at[states] = nxt
@@ -349,15 +197,7 @@ def partition(members, costs, rank, size):
                 head[nxt] = states
                 states += 1
             s = chain[s]
-    # The state with every unit covered, and the way back from it.
-    s = head[size]
-    picked = np.empty(size, dtype=np.int64)
-    taken = 0
-    while state_via[s] >= 0:
-        picked[taken] = by_low[state_via[s]]
-        taken += 1
-        s = state_from[s]
-    return picked[:taken]
+    return size, states
 
 
 @_jit

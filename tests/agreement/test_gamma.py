@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
+
 import numpy as np
 import pytest
 
 from app.agreement import GammaResult, Undefined, gamma
+
+# The module, which the package's function of the same name hides.
+gamma_module = importlib.import_module("app.agreement.gamma")
 
 
 def test_two_overlapping_units_align_with_the_papers_positional_dissimilarity():
@@ -81,6 +87,34 @@ def test_the_sample_size_follows_the_precision_asked_for():
     assert capped.samples == 40 and capped.precision > 0.001
 
 
+def test_threads_give_the_same_gamma_as_one_thread(monkeypatch):
+    rng = np.random.default_rng(11)
+    units = [(f"c{c}", int(s), int(s) + int(rng.integers(5, 60)), f"l{rng.integers(0, 3)}")
+             for c in range(4) for s in rng.integers(0, 2000, 25)]
+    serial = gamma(units, seed=4, precision=0.01, workers=1)
+    # Every call goes through a barrier until two threads have met at it: were the continua
+    # aligned on one thread only, it would break instead of passing.
+    threads, lock = set(), threading.Lock()
+    met = threading.Barrier(2, timeout=30)
+    aligned = gamma_module.best_alignment
+
+    def on_two_threads(*args):
+        with lock:
+            first = threading.get_ident() not in threads and len(threads) < 2
+            threads.add(threading.get_ident())
+        if first:
+            met.wait()
+        return aligned(*args)
+
+    monkeypatch.setattr(gamma_module, "best_alignment", on_two_threads)
+    parallel = gamma(units, seed=4, precision=0.01, workers=2)
+    assert len(threads) == 2 and serial.samples > 30
+    assert parallel.samples == serial.samples
+    assert parallel.expected_disorder == pytest.approx(serial.expected_disorder, abs=1e-12)
+    assert parallel.gamma == pytest.approx(serial.gamma, abs=1e-12)
+    assert parallel.alignment == serial.alignment
+
+
 def test_float_offsets_and_overlapping_units_of_one_annotator_are_allowed():
     result = gamma([("a", 0.5, 10.25, "x"), ("a", 5, 12, "y"), ("b", 0.5, 10.25, "x")], seed=0)
     assert 0 < result.observed_disorder
@@ -122,6 +156,7 @@ def test_gamma_is_undefined_without_two_annotators_or_units(units, annotators, r
          {"categorical": (["x", "y"], [[0.0, 2.0], [2.0, 0.0]])}, r"\[0, 1\]"),
         ([("a", 0, 1, "x"), ("b", 0, 1, "y")], {"categorical": (["x", "y"], [[0.0]])},
          "labels were named"),
+        ([("a", 0, 1, "x"), ("b", 0, 1, "x")], {"workers": 0}, "workers"),
     ],
 )
 def test_malformed_input_is_a_value_error_naming_the_problem(units, kwargs, message):
