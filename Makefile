@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export SOURCEMARK_INSTANCE_PATH ?= $(CURDIR)/instance
+# NumPy's BLAS starts a thread per core in every process; with a process per core already
+# (gunicorn workers, test workers) those threads only spin against each other, which made
+# the agreement statistics' small matrix products many times slower on a busy machine.
+export OPENBLAS_NUM_THREADS ?= 1
 
 # The PostgreSQL the tests run on a second time (started by .ci/postgres.sh when not running).
 TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:54329/postgres
