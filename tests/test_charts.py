@@ -181,3 +181,29 @@ def test_ticks_are_round_and_fit_text_cuts_with_an_ellipsis():
     labels = [{"x": x, "text": "12 Dec", "anchor": "middle"} for x in range(0, 361, 10)]
     kept = spaced(labels)
     assert _apart(kept) and 3 < len(kept) < len(labels)
+
+
+def test_round_names_under_the_rounds_chart_wrap_rather_than_cut():
+    from app.services.rounds.chart import line_chart
+
+    chart = line_chart(["Round 1: calibration", "Round 2: after the discussion"],
+                       [{"name": "alpha", "values": [0.5, 0.7]}])
+    assert [" ".join(r["lines"]) for r in chart["rounds"]] == [
+        "Round 1: calibration", "Round 2: after the discussion"]
+
+
+def test_round_names_under_the_rounds_chart_never_overlap():
+    from app.services.charts.axis import text_width
+    from app.services.rounds.chart import TICK_FONT, line_chart
+
+    names = [f"Round {n}: after the long discussion of week {n}" for n in range(1, 7)]
+    chart = line_chart(names, [{"name": "alpha", "values": [0.5] * 6}])
+    extents = []
+    for r in chart["rounds"]:
+        width = max(text_width(line, TICK_FONT) for line in r["lines"])
+        assert len(r["lines"]) <= 2
+        left = {"start": r["x"], "end": r["x"] - width, "middle": r["x"] - width / 2}[r["anchor"]]
+        extents.append((left, left + width))
+        assert 0 <= left and left + width <= chart["width"]
+    for (_, right), (left, _) in zip(extents, extents[1:]):
+        assert right < left

@@ -6,9 +6,40 @@ from __future__ import annotations
 import math
 from typing import Any
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+from app.services.charts.axis import fit, text_width
+
+# A narrow drawing scaled to its box, as the other charts (app.services.charts.axis): on a
+# 390 px phone its 12-unit text stays about 11 px; CSS caps the box on a wide screen.
+WIDTH, HEIGHT = 360, 236
+LEFT, RIGHT, TOP, BOTTOM = 36, 12, 12, 50
 PALETTE = 8  # line classes chart-line-0 … chart-line-7
+TICK_FONT = 12  # .chart-tick in app.css
+GAP = 8  # between two round names
+
+
+def wrap(name: str, room: float, lines: int = 2) -> list[str]:
+    """`name` in at most `lines` lines of `room` width, broken between words; only what
+    still does not fit is cut (the table under the chart has every name whole)."""
+    out: list[str] = []
+    words = name.split()
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and text_width(f"{line} {words[0]}", TICK_FONT) <= room:
+            line = f"{line} {words.pop(0)}"
+        out.append(line)
+    if words:
+        out[-1] = f"{out[-1]} {' '.join(words)}"
+    return [fit(line, room, TICK_FONT) for line in out]
+
+
+def _room(i: int, count: int, step: float, inner_w: float) -> float:
+    """The width a round's name may take under its point: the whole axis for one round;
+    for the two ends (anchored inward) up to the next name; a step for the others."""
+    if count == 1:
+        return inner_w
+    if i in (0, count - 1):
+        return (step if count == 2 else step / 2) - GAP
+    return step - GAP
 
 
 def line_chart(rounds: list[str], lines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -54,6 +85,7 @@ def line_chart(rounds: list[str], lines: list[dict[str, Any]]) -> dict[str, Any]
             "top": TOP, "bottom": HEIGHT - BOTTOM, "zero": y(0.0),
             # The end labels are anchored inward so that a long round name is not cut off.
             "rounds": [{"x": x(i), "name": name,
+                        "lines": wrap(name, _room(i, len(rounds), step, inner_w)),
                         "anchor": "middle" if len(rounds) == 1 else "start" if i == 0
                         else "end" if i == len(rounds) - 1 else "middle"}
                        for i, name in enumerate(rounds)],
