@@ -96,7 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     if app.config["PRODUCTION"]:
         # An app server process builds what its first requests would otherwise wait for.
-        from app.services.codebooks import warm
+        from app.services.projects import warm
 
         warm()
     return app

@@ -7,6 +7,7 @@ token as benchmarks/peers.py sends it, and prints per request, medians over --re
     span_create_wall / _cpu        POST one span of the forum thread (rhetoric layer)
     span_create_statements         SQL statements the request runs
     project_create_wall / _cpu     POST /api/v1/projects (the default codebook: 20+ labels)
+    project_create_first_wall      the first project create of the process (one request)
     project_create_statements
     sqlite_insert_commit_wall      the floor: a bare INSERT and COMMIT on the same disk with
                                    the same pragmas (WAL, synchronous=FULL: one fsync)
@@ -15,6 +16,7 @@ CPU time is the process's (time.process_time), steady where wall time is not on 
 machine; the wall time less the floor is the request's own cost. --profile NAME prints a
 cProfile of that request (span or project), by cumulative time.
 Run: .venv/bin/python benchmarks/writes.py [--requests 300] [--profile span|project]
+     [--sort tottime] [--rows 45]
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", choices=("span", "project"))
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (tottime…)")
+    parser.add_argument("--rows", type=int, default=45, help="the profile's rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sm-writes-") as tmp:
         folder = Path(tmp)
@@ -120,7 +124,9 @@ def main() -> None:
         client = app.test_client()
         teacher = {"Authorization": f"Bearer {keys['teacher']}"}
         student = {"Authorization": f"Bearer {keys['student']}"}
+        began = time.perf_counter()  # the process's first new project: what start-up left
         project = client.post("/api/v1/projects", json={"title": "Bench"}, headers=teacher).json
+        first = (time.perf_counter() - began) * 1000
         text = FORUM.read_text(encoding="utf-8")
         documents = client.post(f"/api/v1/projects/{project['id']}/documents",
                                 json={"documents": [{"text": text, "title": "forum"}]},
@@ -150,7 +156,7 @@ def main() -> None:
                                    headers=teacher)
             assert response.status_code == 201, response.data
 
-        for call in (span, create):  # warm: the first request of each builds the caches
+        for call in (span, create):  # warm: the first requests build the statement caches
             for i in range(5):
                 call(10_000 + i)
         if args.profile:
@@ -160,7 +166,7 @@ def main() -> None:
             for i in range(args.requests):
                 call(20_000 + i)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("ROWS", "45")))
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.rows)
             return
         spans = _timed(span, args.requests, counter)
         projects = _timed(create, max(args.requests // 3, 20), counter)
@@ -170,6 +176,7 @@ def main() -> None:
         print(f"span_create_statements: {spans['statements']:.0f}")
         print(f"project_create_wall: {projects['wall']:.2f} ms")
         print(f"project_create_cpu: {projects['cpu']:.2f} ms")
+        print(f"project_create_first_wall: {first:.2f} ms")
         print(f"project_create_statements: {projects['statements']:.0f}")
         print(f"sqlite_insert_commit_wall: {bare:.3f} ms")
         print(f"span_create_wall_over_floor: {spans['wall'] - bare:.2f} ms")

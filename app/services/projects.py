@@ -29,6 +29,18 @@ def new_join_code() -> str:
             return code
 
 
+def warm() -> None:
+    """Build now, once per process, what creating a project reads: the languages and time
+    zones it may name (Babel's locale data) and the default codebook's rows. Else the first
+    new project of each app server process waits about half a second for them."""
+    from app.i18n import languages
+    from app.services.codebooks import warm as warm_codebooks
+
+    languages()
+    zones.zone_names()
+    warm_codebooks()
+
+
 def normalize_code(code: str) -> str:
     raw = re.sub(r"[^A-Za-z0-9]", "", code or "").upper()
     return f"{raw[:4]}-{raw[4:]}" if len(raw) == 8 else raw
