@@ -94,4 +94,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     zones.init_app(app)
     cli.init_app(app)
+    if app.config["PRODUCTION"]:
+        # An app server process builds what its first requests would otherwise wait for.
+        from app.services.projects import warm
+
+        warm()
     return app

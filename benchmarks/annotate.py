@@ -5,7 +5,7 @@ Prints one line per figure, `name: value unit`, each the median of several runs:
   holding 1,000 spans;
 - span-create latency (p50, p95, p99) and throughput with 1 and with 8 concurrent clients
   sending back to back, against the app served as `make serve` serves it (gunicorn, one
-  synchronous worker per core) by another process on loopback. The clients are wrk's
+  worker per core, four threads each) by another process on loopback. The clients are wrk's
   connections (a load generator in C, `apt-get install wrk`): eight annotators' browsers are
   on eight other machines, and a load generator that took a core's worth of CPU from the
   server would measure itself. The same figures from eight Python threads are printed too
@@ -138,20 +138,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-GUNICORN = "2x1"  # workers x threads: one single-threaded worker per core measured best here
+GUNICORN = "2x4"  # workers x threads, as `make serve` runs them on this 2-core machine
 
 
 def start_server(info: dict, folder: Path, server: str) -> tuple[subprocess.Popen, int]:
-    """Serve the app from another process: gunicorn (by default 2 workers of 1 thread on this
-    2-core machine: threads in one worker only queue on the GIL) or Werkzeug's threaded
-    server (as `make run`)."""
+    """Serve the app from another process: gunicorn (by default 2 workers of 4 threads on
+    this 2-core machine, as `make serve`; SOURCEMARK_BENCH_GUNICORN=2x1 for synchronous
+    workers) or Werkzeug's threaded server (as `make run`)."""
     port = free_port()
     env = dict(os.environ, SOURCEMARK_INSTANCE_PATH=str(folder / "instance"),
                DATABASE_URL=info["url"], SECRET_KEY="bench")
     if server == "gunicorn":
         chosen = os.environ.get("SOURCEMARK_BENCH_GUNICORN", GUNICORN)
         workers, threads = (chosen.split("x") + ["1"])[:2]
-        # One thread: synchronous workers, as `make serve` runs them.
+        # One thread: synchronous workers.
         kind = ["-k", "sync"] if threads == "1" else ["-k", "gthread", "--threads", threads]
         command = [sys.executable, "-m", "gunicorn", "-w", workers, *kind,
                    "-b", f"127.0.0.1:{port}", "--no-control-socket", "app:create_app()"]

@@ -95,3 +95,20 @@ def test_behind_a_proxy_the_forwarded_scheme_and_address_count(tmp_path, monkeyp
     app.test_client().get("/_probe", headers={"X-Forwarded-Proto": "https",
                                                "X-Forwarded-For": "203.0.113.7"})
     assert seen == {"scheme": "https", "addr": "203.0.113.7"}
+
+
+def test_a_production_app_has_the_default_codebooks_ready_before_its_first_request(
+        tmp_path, monkeypatch):
+    """The first new project of each app server process does not wait for the YAML, nor
+    for Babel's locale data or the zone list."""
+    from app import i18n, zones
+    from app.services import codebooks
+
+    for cached in (codebooks._default_rows, i18n.languages, zones.zone_names):
+        cached.cache_clear()
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("SOURCEMARK_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 16 + "0123456789abcdef0123")
+    create_app()
+    assert codebooks._default_rows.cache_info().currsize == len(codebooks.codebook_languages())
+    assert i18n.languages.cache_info().currsize == zones.zone_names.cache_info().currsize == 1

@@ -45,6 +45,23 @@ def test_sqlite_connections_enforce_foreign_keys(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
+def test_sqlite_commits_are_synced_whatever_the_build_default(tmp_path):
+    """A SQLite built with a lower default (NORMAL loses the last commits in a power cut)
+    still syncs every commit: the app sets synchronous=FULL itself."""
+    import sqlite3
+
+    from app.extensions import _sqlite_pragmas
+
+    connection = sqlite3.connect(tmp_path / "lowered.db")
+    try:
+        connection.execute("PRAGMA synchronous=OFF")  # as a build default of OFF would leave it
+        _sqlite_pragmas(connection, None)
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        connection.close()
+
+
 def _writer_queue_taken(queue) -> bool:
     """Whether another process would have to wait: a second open file description of the
     lock file is refused the lock (flock works per open file, so this is what a second

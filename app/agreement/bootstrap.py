@@ -19,6 +19,7 @@ W with per-unit terms.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -130,6 +131,7 @@ def _draw(rng: np.random.Generator, n_units: int, samples: int) -> tuple[np.ndar
 
 _KEPT: OrderedDict[tuple[int, int, int], tuple[np.ndarray, ...]] = OrderedDict()
 _KEEP = 4
+_KEPT_LOCK = threading.Lock()
 
 
 def _draws(seed: int, n_units: int, samples: int) -> tuple[np.ndarray, ...]:
@@ -137,12 +139,18 @@ def _draws(seed: int, n_units: int, samples: int) -> tuple[np.ndarray, ...]:
     the per-label alphas of a report resample the same units (a label's 0/1 matrix has the
     data's gaps), and drawing is most of a bootstrap's time."""
     key = (seed, n_units, samples)
-    if key in _KEPT:
-        _KEPT.move_to_end(key)
-        return _KEPT[key]
-    draws = _KEPT[key] = _draw(np.random.default_rng(seed), n_units, samples)
-    while len(_KEPT) > _KEEP:
-        _KEPT.popitem(last=False)
+    # The app server's threads share the cache: one's eviction must not pull a key from
+    # under another's look-up.
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+            return kept
+    draws = _draw(np.random.default_rng(seed), n_units, samples)
+    with _KEPT_LOCK:
+        _KEPT[key] = draws
+        while len(_KEPT) > _KEEP:
+            _KEPT.popitem(last=False)
     return draws
 
 

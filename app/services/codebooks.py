@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from app.extensions import db
+from app.extensions import db, run_prepared
 from app.models import Codebook, CodebookLayer, Label, PassageTag, Project, Span, utcnow
 from app.services import codebook_changes, quotas, shortcuts
 from app.services.errors import Conflict, Invalid, NotFound
@@ -23,17 +23,35 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "codebook" / "default.ya
 
 def codebook_languages() -> list[str]:
     """The languages the default codebook is written in (English first)."""
-    return ["en", *sorted(p.suffixes[0][1:] for p in DEFAULT_PATH.parent.glob("default.*.yaml"))]
+    return list(_codebook_languages())
+
+
+@cache
+def _codebook_languages() -> tuple[str, ...]:
+    # The shipped files change only with a new release: looked for once per process, not on
+    # every new project.
+    return ("en", *sorted(p.suffixes[0][1:] for p in DEFAULT_PATH.parent.glob("default.*.yaml")))
+
+
+# libyaml's parser when PyYAML was built with it: several times faster than the Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
 def _default(language: str = "en") -> dict[str, Any]:
     with DEFAULT_PATH.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)["codebook"]
+        data = yaml.load(handle, Loader=_LOADER)["codebook"]  # noqa: S506 (a safe loader)
     if language != "en":
         with DEFAULT_PATH.with_suffix(f".{language}.yaml").open(encoding="utf-8") as handle:
-            _translate(data, yaml.safe_load(handle)["codebook"])
+            _translate(data, yaml.load(handle, Loader=_LOADER)["codebook"])  # noqa: S506
     return data
+
+
+def warm() -> None:
+    """Build the default codebook's rows in every language now, at start-up: else each
+    app server process builds them for its first new project, which then takes ~0.3 s."""
+    for language in _codebook_languages():
+        _default_rows(language)
 
 
 def _translate(data: dict[str, Any], words: dict[str, Any]) -> None:
@@ -113,40 +131,44 @@ def build_codebook(data: dict[str, Any]) -> Codebook:
     return codebook
 
 
-def install_default_codebook(project: Project) -> Codebook:
-    """Give a project its own copy of the default codebook, in the project's language
-    (flushed, not committed)."""
+def install_default_codebook(project: Project) -> int:
+    """Give a project (flushed) its own copy of the default codebook, in the project's
+    language (inserted, not committed); returns the codebook's id."""
     language = project.language or "en"
-    data = _default(language if language in codebook_languages() else "en")
-    codebook = Codebook(key=data.get("key", "custom"), name=data.get("name", ""),
-                        description=(data.get("description") or "").strip(), version=1,
-                        document_form=copy.deepcopy(data.get("document_form") or {}))
-    project.codebook = codebook
-    db.session.add(codebook)
-    db.session.flush()
-    # Two multi-row INSERTs instead of ~200 ORM objects: a new project's codebook cost most
-    # of its creation time in unit-of-work bookkeeping.
-    layers, labels = _default_rows(language if language in codebook_languages() else "en")
-    ids = db.session.scalars(
-        sa.insert(CodebookLayer).returning(CodebookLayer.id, sort_by_parameter_order=True),
-        [{**layer, "codebook_id": codebook.id} for layer in layers]).all()
-    db.session.execute(sa.insert(Label), [{**label, "layer_id": ids[index]}
-                                          for index, label in labels])
-    return codebook
+    codebook, layers, labels = _default_rows(
+        language if language in _codebook_languages() else "en")
+    # Core statements built once, from rows built once per language: a new project's
+    # codebook (~200 rows) cost most of its creation in ORM bookkeeping and copies.
+    codebook_id = run_prepared(_INSERT_CODEBOOK, {**codebook, "project_id": project.id}
+                               ).inserted_primary_key[0]
+    ids = run_prepared(_INSERT_LAYERS, [{**layer, "codebook_id": codebook_id}
+                                        for layer in layers]).scalars().all()
+    run_prepared(_INSERT_LABELS, [{**label, "layer_id": ids[index]} for index, label in labels])
+    return codebook_id
+
+
+_INSERT_CODEBOOK = sa.insert(Codebook.__table__)
+_INSERT_LAYERS = sa.insert(CodebookLayer.__table__).returning(
+    CodebookLayer.__table__.c.id, sort_by_parameter_order=True)
+_INSERT_LABELS = sa.insert(Label.__table__)
 
 
 @cache
-def _default_rows(language: str) -> tuple[tuple[dict[str, Any], ...],
+def _default_rows(language: str) -> tuple[dict[str, Any], tuple[dict[str, Any], ...],
                                           tuple[tuple[int, dict[str, Any]], ...]]:
-    """The default codebook's layer rows and (layer index, label row) pairs, built once
-    (the rows are only read: each insert copies them)."""
+    """The default codebook's row, its layer rows and (layer index, label row) pairs, built
+    once (the rows are only read: each insert serialises them as it goes)."""
+    data = _default(language)
+    codebook = {"key": data.get("key", "custom"), "name": data.get("name", ""),
+                "description": (data.get("description") or "").strip(), "version": 1,
+                "document_form": data.get("document_form") or {}}
     built = build_codebook(default_codebook(language))
     layers, labels = [], []
     for index, layer in enumerate(built.layers):
         layers.append({column: getattr(layer, column) for column in _LAYER_COLUMNS})
         labels += [(index, {column: getattr(label, column) for column in _LABEL_COLUMNS})
                    for label in layer.labels]
-    return tuple(layers), tuple(labels)
+    return codebook, tuple(layers), tuple(labels)
 
 
 _LAYER_COLUMNS = ("key", "name", "position", "overlap", "max_depth", "shortcut", "attributes",
