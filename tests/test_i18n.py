@@ -139,6 +139,11 @@ def test_commands_speak_their_lang_option_else_the_shells_language(runner, make,
     assert "Создана учётная запись «aidos» (ученик)." in result.output, result.output
     result = runner.invoke(args=["users", "create", "aidos", "--password", "steppe-eagle-river"])
     assert result.exit_code != 0 and "уже занято" in result.output  # the service's error too
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    result = runner.invoke(args=["import", str(project.id), str(bad), "--format", "jsonl",
+                                 "--lang", "kk"])
+    assert "қате: bad.jsonl" in result.output and "Ештеңе импортталған жоқ" in result.output
     monkeypatch.setenv("LANG", "C.UTF-8")
     result = runner.invoke(args=["documents", "import", str(project.id), str(text)])
     assert "Nothing was imported" in result.output  # English when the shell names none we have
