@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -9,9 +10,12 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
 from app import security_log
 from app.extensions import db
+from app.i18n import command_language, languages, role_name
 from app.models import ROLES, Project, User
 from app.services import accounts, demo
 from app.services.datasets.formats import EXPORT_FORMATS
@@ -29,11 +33,26 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def speaks(command):
+    """A --lang option: the command says what it did (and what went wrong) in that language,
+    else in the shell's (LANG), else in English."""
+
+    @click.option("--lang", type=click.Choice(list(languages())), default=None,
+                  help="Language of the messages (default: from LANG, else English).")
+    @functools.wraps(command)
+    def in_language(*args, lang: str | None = None, **kwargs):
+        with force_locale(command_language(lang)):
+            return command(*args, **kwargs)
+
+    return in_language
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="teacher", show_default=True)
 @click.option("--name", "display_name", default="", help="Name shown to others.")
 @click.password_option(help="Asked for when not given.")
+@speaks
 def create_user(username: str, role: str, display_name: str, password: str) -> None:
     """Create an admin, teacher or student account."""
     try:
@@ -42,32 +61,35 @@ def create_user(username: str, role: str, display_name: str, password: str) -> N
         _fail(exc.message)
     security_log.event("account_created", object=f"user:{user.id}", target=user.username,
                        role=user.role, via="cli")
-    click.echo(f"Created {user.role} '{user.username}'.")
+    click.echo(_("Created the account '%(username)s' (%(role)s).", username=user.username,
+                 role=role_name(user.role)))
 
 
 @users_cli.command("list")
+@speaks
 def list_users() -> None:
     """List every account with its role."""
     for user in db.session.scalars(sa.select(User).where(User.role != "system")
                                    .order_by(User.role, User.username)):
-        state = "" if user.active else " (disabled)"
-        click.echo(f"{user.username:<24} {user.role:<8} {user.display_name}{state}")
+        state = "" if user.active else " " + _("(disabled)")
+        click.echo(f"{user.username:<24} {role_name(user.role):<14} {user.display_name}{state}")
 
 
 @users_cli.command("set-password")
 @click.argument("username")
 @click.password_option()
+@speaks
 def set_password(username: str, password: str) -> None:
     """Set a user's password (and sign them out everywhere)."""
     user = db.session.scalar(sa.select(User).where(
         User.username == accounts.normalize_username(username)))
     if user is None:
-        _fail(f"No user '{username}'.")
+        _fail(_("No user '%(username)s'.", username=username))
     try:
         accounts.change_password(user, password)
     except ServiceError as exc:
         _fail(exc.message)
-    click.echo(f"Password of '{user.username}' changed.")
+    click.echo(_("The password of '%(username)s' is changed.", username=user.username))
 
 
 @invitations_cli.command("create")
@@ -120,7 +142,7 @@ def _project(ident: str) -> Project:
     project = db.session.get(Project, int(ident)) if ident.isdigit() else db.session.scalar(
         sa.select(Project).where(Project.title == ident))
     if project is None:
-        _fail(f"No project with id or title '{ident}'.")
+        _fail(_("No project with the id or title '%(project)s'.", project=ident))
     return project
 
 
@@ -128,6 +150,7 @@ def _project(ident: str) -> Project:
 @click.argument("project")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False,
                                                                    path_type=Path))
+@speaks
 def import_documents(project: str, paths: tuple[Path, ...]) -> None:
     """Import .txt, .md, .html and .jsonl files into PROJECT (id or title): all or none."""
     target = _project(project)
@@ -136,23 +159,28 @@ def import_documents(project: str, paths: tuple[Path, ...]) -> None:
         added = import_files(target, files, current_app.config["DOCUMENT_MAX_BYTES"])
     except ImportFailed as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        _fail("Nothing was imported.")
+            click.echo(_("error: %(problem)s", problem=problem), err=True)
+        _fail(_("Nothing was imported."))
     for doc in added:
-        click.echo(f"{doc.id:>5}  {len(doc.passages):>4} passages  {doc.title}")
-    click.echo(f"Imported {len(added)} document(s) into '{target.title}'.")
+        passages = ngettext("%(num)d passage", "%(num)d passages", len(doc.passages))
+        click.echo(f"{doc.id:>5}  {passages:>14}  {doc.title}")
+    click.echo(ngettext("Imported %(num)d document into '%(project)s'.",
+                        "Imported %(num)d documents into '%(project)s'.", len(added),
+                        project=target.title))
 
 
 @documents_cli.command("clean-imports")
 @click.option("--minutes", type=click.IntRange(min=0), default=None,
               help="Delete imports that have not moved for this long (default: "
                    "IMPORT_STALE_MINUTES).")
+@speaks
 def clean_imports(minutes: int | None) -> None:
     """Delete what unfinished imports (a crash, a killed process) left hidden."""
     from app.services.imports import clean_stale
 
     cleaned = clean_stale(minutes)
-    click.echo(f"Deleted {cleaned} unfinished import(s).")
+    click.echo(ngettext("Deleted %(num)d unfinished import.",
+                        "Deleted %(num)d unfinished imports.", cleaned))
 
 
 @demo_cli.command("load")

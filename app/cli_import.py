@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 
 from app import security_log
-from app.cli import _fail, _project
+from app.cli import _fail, _project, speaks
 from app.services.datasets.formats import IMPORT_FORMATS
 from app.services.errors import ImportFailed, ServiceError
 
@@ -25,6 +26,7 @@ from app.services.errors import ImportFailed, ServiceError
                    "username, or 'gold' (repeatable).")
 @click.option("--yes", is_flag=True, help="Do not ask before importing names that are not "
                                           "members' usernames.")
+@speaks
 def import_command(project: str, path: Path, fmt: str, ground_truth_gold: bool,
                    mapping: tuple[str, ...], yes: bool) -> None:
     """Import annotated documents from PATH into PROJECT (id or title): all or nothing.
@@ -38,7 +40,7 @@ def import_command(project: str, path: Path, fmt: str, ground_truth_gold: bool,
         for item in mapping:
             name, sep, username = item.partition("=")
             if not sep or not name.strip() or not username.strip():
-                _fail(f"--map '{item}': write it as NAME=USERNAME.")
+                _fail(_("--map '%(item)s': write it as NAME=USERNAME.", item=item))
             choices[name.strip()] = pending.choice_for(target, username.strip())
         errors = pending.check_choices(target, choices)
         if errors:
@@ -46,14 +48,18 @@ def import_command(project: str, path: Path, fmt: str, ground_truth_gold: bool,
         plan = plan_file(target, fmt, path.name, raw, ground_truth_gold=ground_truth_gold,
                          choices=choices)
         if not plan.as_is:
-            click.echo("Who is who in the file (name: work -> what it becomes):")
+            click.echo(_("Who is who in the file (name: work -> what it becomes):"))
             for person in plan.people:
-                becomes = {"gold": "the gold key", "member": f"member {person.choice.username}",
-                           "new": f"new account {person.choice.username}"}[person.choice.kind]
-                click.echo(f"  {person.name!r}: {person.spans} spans, {person.passage_tags} "
-                           f"passage tags, {person.ratings} ratings -> {becomes}")
+                who = person.choice.username
+                becomes = {"gold": _("the gold key"),
+                           "member": _("member %(username)s", username=who),
+                           "new": _("new account %(username)s", username=who)}[person.choice.kind]
+                click.echo("  " + _("%(name)s: %(spans)s spans, %(tags)s passage tags, "
+                                    "%(ratings)s ratings -> %(becomes)s", name=repr(person.name),
+                                    spans=person.spans, tags=person.passage_tags,
+                                    ratings=person.ratings, becomes=becomes))
             if not yes:
-                click.confirm("Import with these names? (set others with --map NAME=USERNAME)",
+                click.confirm(_("Import with these names? (set others with --map NAME=USERNAME)"),
                               abort=True)
         summary = import_file(target, fmt, path.name, raw, ground_truth_gold=ground_truth_gold,
                               choices=plan.choices())
@@ -62,20 +68,26 @@ def import_command(project: str, path: Path, fmt: str, ground_truth_gold: bool,
                            object=f"project:{target.id}", file=path.name, via="cli",
                            problems=len(exc.problems))
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        _fail("Nothing was imported.")
+            click.echo(_("error: %(problem)s", problem=problem), err=True)
+        _fail(_("Nothing was imported."))
     except ServiceError as exc:
         _fail(exc.message)
     security_log.event("dataset_import", project_id=target.id, object=f"project:{target.id}",
                        file=path.name, via="cli", accounts_created=len(summary.accounts))
-    click.echo(f"Imported into '{target.title}': {summary.documents_added} new document(s), "
-               f"{summary.documents_matched} already there; {summary.spans} spans, "
-               f"{summary.passage_tags} passage tags, {summary.ratings} ratings by "
-               f"{len(summary.annotators)} annotator(s)"
-               + (" and the gold key." if summary.gold else "."))
+    said = _("Imported into '%(project)s': %(added)s new document(s), %(matched)s already "
+             "there; %(spans)s spans, %(tags)s passage tags, %(ratings)s ratings by "
+             "%(annotators)s annotator(s) and the gold key.") if summary.gold else _(
+        "Imported into '%(project)s': %(added)s new document(s), %(matched)s already there; "
+        "%(spans)s spans, %(tags)s passage tags, %(ratings)s ratings by %(annotators)s "
+        "annotator(s).")
+    click.echo(said % {"project": target.title, "added": summary.documents_added,
+                       "matched": summary.documents_matched, "spans": summary.spans,
+                       "tags": summary.passage_tags, "ratings": summary.ratings,
+                       "annotators": len(summary.annotators)})
     for name, username in summary.renamed.items():
-        click.echo(f"  the work of '{name}' went to {username}")
+        click.echo("  " + _("the work of '%(name)s' went to %(username)s", name=name,
+                            username=username))
     if summary.accounts:
-        click.echo("New accounts (give each student their password):")
+        click.echo(_("New accounts (give each student their password):"))
         for username, password in summary.accounts:
-            click.echo(f"  {username:<24} password: {password}")
+            click.echo(f"  {username:<24} {_('password:')} {password}")

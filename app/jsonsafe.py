@@ -17,6 +17,7 @@ from itertools import accumulate
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
 
 from app import limits
 
@@ -92,6 +93,7 @@ class JSONProvider(DefaultJSONProvider):
             check_depth(s)
         except TooDeep as error:
             # Not a ValueError: get_json(silent=True) must not hide it as "no body".
-            raise Invalid(f"The JSON body is {error.msg}, at column {error.colno}.",
+            raise Invalid(_("The JSON body is %(msg)s, at column %(colno)s.",
+                            msg=error.msg, colno=error.colno),
                           {"body": "too deeply nested"}) from None
         return super().loads(s, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 
 from app.extensions import login_manager
@@ -137,8 +138,9 @@ def refuse_unstorable_text() -> None:
     for value in sources:
         where = _unstorable(value, "")
         if where is not None:
-            raise Invalid(f"'{where}' holds a character that cannot be stored (NUL or a lone "
-                          "surrogate); remove it and send again.", {where: "invalid character"})
+            raise Invalid(_("'%(where)s' holds a character that cannot be stored (NUL or a lone "
+                            "surrogate); remove it and send again.",
+                            where=where), {where: "invalid character"})
 
 
 # What a user whose password expired may still do: choose a new one, or sign out.
@@ -158,8 +160,8 @@ def require_password_change():
         from app.errors import api_error
 
         return api_error("password_change_required",
-                         "Choose your own password first: the one you were given has "
-                         "expired. Open /account/password in the browser.", 403)
+                         _("Choose your own password first: the one you were given has "
+                           "expired. Open /account/password in the browser."), 403)
     return redirect(url_for("auth.change_password"))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_date, format_time, get_timezone, get_timezone_location
+from flask_babel import gettext as _
 
 from app.services.errors import Invalid
 
@@ -36,8 +37,8 @@ def check_zone(name: str | None, field: str = "time_zone") -> str:
     """The zone's name if this server knows it, or Invalid naming the field."""
     name = (name or "").strip()
     if not known(name):
-        raise Invalid(f"Unknown time zone '{name[:64]}': choose one such as Asia/Almaty or "
-                      "Europe/Berlin.", {field: "unknown time zone"})
+        raise Invalid(_("Unknown time zone '%(value)s': choose one such as Asia/Almaty or "
+                        "Europe/Berlin.", value=name[:64]), {field: "unknown time zone"})
     return name
 
 
@@ -86,6 +87,12 @@ def label(zone: str, locale: str | None = None) -> str:
                                      return_city=True)
     except LookupError:  # a zone Babel's data does not know
         return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@cache
+def zone_labels(locale: str) -> tuple[tuple[str, str], ...]:
+    """Every zone with the name people give it in `locale`: ("Asia/Almaty", "Алматы")."""
+    return tuple((zone, label(zone, locale)) for zone in zone_names())
 
 
 def show(moment: datetime | None, zone: str, style: str = "datetime",

@@ -3,6 +3,7 @@ JS modules outside t()/nt(), and text, attributes and literals of a Jinja templa
 
 from __future__ import annotations
 
+import ast
 import re
 
 # Keys and codes the modules compare event.key / event.code with: words, but not for readers.
@@ -162,4 +163,65 @@ def template_untranslated(source: str) -> list[str]:
     for text in re.findall(r">([^<>]*)<", bare):
         if re.search(r"[A-Za-z]{2,}", text) and not CLASSES.match(text.strip()):
             out.append(text.strip())
+    return out
+
+
+# --- Python: what flash(), abort(), the error bodies, service errors and forms show ---------
+
+# The service errors (app/services/errors.py and their subclasses): their message is shown.
+SERVICE_ERRORS = {"ServiceError", "Invalid", "NotFound", "Forbidden", "Conflict", "StaleVersion",
+                  "ConfirmationNeeded", "TooManyAttempts", "ImportFailed", "Locked",
+                  "LaunchRefused"}
+FIELDS = {"StringField", "TextAreaField", "PasswordField", "BooleanField", "SelectField",
+          "SelectMultipleField", "IntegerField", "DecimalField", "FloatField", "FileField",
+          "MultipleFileField", "SubmitField", "RadioField", "DateField", "DateTimeField",
+          "DateTimeLocalField", "EmailField", "URLField", "HiddenField"}
+# Where the shown text is: the positional argument's index, and the keyword's name.
+SHOWN = {"flash": (0, "message"), "abort": (1, "description"), "api_error": (1, "message"),
+         **{name: (0, "message") for name in SERVICE_ERRORS},
+         "Problem": (1, "message"),  # an import's problem, shown with its file and row
+         **{name: (0, "label") for name in FIELDS}}
+WRAPPERS = {"_", "gettext", "ngettext", "lazy_gettext", "_l", "lazy_ngettext", "pgettext"}
+
+
+def _callee(node: ast.Call) -> str:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def _unwrapped_words(node: ast.expr) -> bool:
+    """English words in a literal that no gettext call wraps (through f-strings, `+`, `%`,
+    conditional expressions and .format())."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(re.search(r"[A-Za-z]{2,}", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return any(_unwrapped_words(part) for part in node.values)
+    if isinstance(node, ast.BinOp):
+        return _unwrapped_words(node.left) or _unwrapped_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _unwrapped_words(node.body) or _unwrapped_words(node.orelse)
+    if isinstance(node, ast.Call):
+        if _callee(node) in WRAPPERS:
+            return False
+        if isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join"}:
+            return _unwrapped_words(node.func.value)
+    return False
+
+
+def python_untranslated(source: str) -> list[str]:
+    """English passed, unwrapped, to flash(), abort(), api_error(), a service error, a form
+    field's label or a validator's message=."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        shown = []
+        index, keyword = SHOWN.get(_callee(node), (None, "message"))
+        if index is not None and len(node.args) > index:
+            shown.append(node.args[index])
+        shown += [k.value for k in node.keywords if k.arg == keyword]
+        if index is None and _callee(node) not in WRAPPERS:  # a validator's message=
+            shown = [k.value for k in node.keywords if k.arg == "message"]
+        out += [f"line {arg.lineno}: {ast.unparse(arg)[:70]}" for arg in shown
+                if _unwrapped_words(arg)]
     return out

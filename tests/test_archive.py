@@ -123,7 +123,7 @@ def test_the_teacher_archives_and_restores_in_the_pages(client, setting, login_a
     login_as(teacher_user)
     url = f"/projects/{project.id}/documents/{document.id}/delete"
     page = client.get(url).get_data(as_text=True)
-    assert "1 spans, 0 passage tags and 0 ratings by 1 annotator" in page
+    assert "1 span, 0 passage tags and 0 ratings by 1 annotator" in page
     token = csrf_token(client, url)
     # Without the confirm button's value nothing happens.
     client.post(url, data={"csrf_token": token})

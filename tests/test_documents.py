@@ -940,8 +940,8 @@ def test_cli_imports_files(runner, make, tmp_path):
     result = runner.invoke(args=["documents", "import", str(project.id), *paths])
     assert result.exit_code == 0, result.output
     assert "2 passages  Alpha." in result.output
-    assert "1 passages  Rec" in result.output
-    assert "Imported 2 document(s) into 'CLI class'." in result.output
+    assert "1 passage  Rec" in result.output
+    assert "Imported 2 documents into 'CLI class'." in result.output
     assert stored() == (2, 3)
 
 
@@ -958,7 +958,7 @@ def test_cli_imports_the_seed_files(runner, make):
     paths = sorted(str(p) for p in SEEDS.glob("*.txt"))
     result = runner.invoke(args=["documents", "import", str(project.id), *paths])
     assert result.exit_code == 0, result.output
-    assert "Imported 5 document(s)" in result.output
+    assert "Imported 5 documents" in result.output
     assert " 364 passages" in result.output
     assert stored() == (5, 31 + 49 + 364 + 16 + 32)
     again = runner.invoke(args=["documents", "import", str(project.id), paths[0]])

@@ -124,6 +124,31 @@ def test_login_still_works_in_every_language(client, make):
         client.post("/logout", data={"csrf_token": csrf_token(client, "/projects")})
 
 
+def test_commands_speak_their_lang_option_else_the_shells_language(runner, make, tmp_path,
+                                                                     monkeypatch):
+    project = make.project(title="7Б")
+    text = tmp_path / "a.txt"
+    text.write_bytes("Алматы.\n\nАстана.\n".encode())
+    result = runner.invoke(args=["documents", "import", "--lang", "kk", str(project.id),
+                                 str(text)])
+    assert result.exit_code == 0, result.output
+    assert "2 үзінді" in result.output and "«7Б» жобасына 1 құжат импортталды." in result.output
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    result = runner.invoke(args=["users", "create", "aidos", "--role", "student",
+                                 "--password", "steppe-eagle-river"])
+    assert "Создана учётная запись «aidos» (ученик)." in result.output, result.output
+    result = runner.invoke(args=["users", "create", "aidos", "--password", "steppe-eagle-river"])
+    assert result.exit_code != 0 and "уже занято" in result.output  # the service's error too
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    result = runner.invoke(args=["import", str(project.id), str(bad), "--format", "jsonl",
+                                 "--lang", "kk"])
+    assert "қате: bad.jsonl" in result.output and "Ештеңе импортталған жоқ" in result.output
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    result = runner.invoke(args=["documents", "import", str(project.id), str(text)])
+    assert "Nothing was imported" in result.output  # English when the shell names none we have
+
+
 # --- a document's language ------------------------------------------------------------------
 
 KAZAKH = ("Жаңаөзендегі ереуіл 2011 жылдың көктемінде басталды. Мұнайшылар жалақыны "
@@ -345,6 +370,38 @@ def test_the_scan_finds_template_english_outside_gettext():
         '<button title="Undo the last action">{{ _("Undo") }}</button> <kbd>Enter</kbd>'
         "{{ 'Mark done' if x else _('Submit') }} <p>{{ ngettext('%(n)s a', '%(n)s b', n) }}</p>")
     assert found == ["{{ 'Mark done' }}", 'title="Undo the last action"']
+
+
+def test_flashes_errors_and_forms_pass_no_english_outside_gettext():
+    left = {}
+    for path in sorted((catalogues.ROOT / "app").rglob("*.py")):
+        found = literals.python_untranslated(path.read_text("utf-8"))
+        if found:
+            left[str(path.relative_to(catalogues.ROOT))] = found
+    assert not left, ("wrap these in _()/ngettext() (lazy_gettext for a form's class "
+                      f"attribute), with %(name)s placeholders: {left}")
+
+
+@pytest.mark.parametrize("source", [
+    'flash("Saved.", "info")', 'flash(f"You joined {project.title}.", "info")',
+    'raise Invalid("No such member.")', 'raise NotFound(message=f"No {x}.")',
+    'abort(400, "Bad name")', 'api_error("bad", "Bad name " + x, 400)',
+    'name = StringField("Name", validators=[Length(max=5, message="Too long")])',
+    'raise Conflict(f"{n} thing{\'s\' if n != 1 else \'\'}")',
+    'flash("Saved." if ok else _("Not saved."))'])
+def test_the_python_scan_finds_english_a_reader_would_see(source):
+    assert literals.python_untranslated(source), source
+
+
+@pytest.mark.parametrize("source", [
+    'flash(_("Saved."), "info")', 'flash(exc.message, "error")',
+    'flash(f"{field.label.text}: {error}", "error")',
+    'raise Invalid(_("No %(x)s.", x=x), {"x": "bad"})',
+    'raise Invalid(ngettext("%(num)d a", "%(num)d b", n))', 'abort(404)',
+    'api_error("not_found", message, 404)', 'name = StringField(_l("Name"))',
+    'logger.info("Some words here")'])
+def test_the_python_scan_leaves_code_alone(source):
+    assert not literals.python_untranslated(source), source
 
 
 def test_the_annotate_page_speaks_kazakh_and_russian(client, make, login_as):

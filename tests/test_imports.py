@@ -241,7 +241,7 @@ def test_a_stale_import_is_cleaned_by_the_command_and_a_fresh_one_kept(runner, s
     stale = abandoned_import(project, 3, minutes_ago=45)
     result = runner.invoke(args=["documents", "clean-imports"])
     assert result.exit_code == 0, result.output
-    assert "Deleted 1 unfinished import(s)." in result.output
+    assert "Deleted 1 unfinished import." in result.output
     assert [b.id for b in batches_left()] == [fresh]
     assert stale != fresh
     kept = {document.id} | {d.id for d in pending(Document.import_batch_id == fresh)}

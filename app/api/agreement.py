@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import BaseModel
 
@@ -38,5 +39,6 @@ def agreement_report(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     by = request.args.get("by", "round")
     if by not in GROUPINGS:
-        raise Invalid(f"'by' is one of: {', '.join(GROUPINGS)}.", {"by": "unknown"})
+        raise Invalid(_("'by' is one of: %(value)s.",
+                        value=', '.join(GROUPINGS)), {"by": "unknown"})
     return answer(AgreementByRound(**by_round(project)))

@@ -6,6 +6,7 @@ Each annotator reads and writes only their own annotations here.
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -34,9 +35,9 @@ def _actor(document, *, writing: bool = True):
     if wanted is None:
         return current_user
     if wanted != GOLD_NAME:
-        raise Invalid("'as' can only be 'gold' (the gold key).", {"as": "gold"})
+        raise Invalid(_("'as' can only be 'gold' (the gold key)."), {"as": "gold"})
     if not gold.can_adjudicate(document.project_id, current_user):
-        raise Forbidden("Only the project's teachers and adjudicators edit the gold key.")
+        raise Forbidden(_("Only the project's teachers and adjudicators edit the gold key."))
     actor = gold.gold_user()
     if writing:
         gold.bump(document.id, current_user, commit=False)
@@ -46,7 +47,7 @@ def _actor(document, *, writing: bool = True):
 def _version_arg() -> int:
     raw = request.args.get("version", "")
     if not raw.isdigit() or int(raw) < 1:
-        raise Invalid("Name the version you are deleting: ?version=N.", {"version": "required"})
+        raise Invalid(_("Name the version you are deleting: ?version=N."), {"version": "required"})
     return int(raw)
 
 

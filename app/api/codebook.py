@@ -6,6 +6,7 @@ copy. Labels are named by id; a label of another project's codebook is not found
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import Field, StrictBool, StrictInt
 
@@ -55,7 +56,7 @@ class PolesSet(s.Strict):
 def _codebook(project_id: int) -> Codebook:
     codebook = projects.get_project(current_user, project_id, manage=True).codebook
     if codebook is None:
-        raise NotFound("This project has no codebook.")
+        raise NotFound(_("This project has no codebook."))
     return codebook
 
 

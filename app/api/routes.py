@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask import current_app, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import BaseModel, ValidationError
 
@@ -40,16 +41,16 @@ def csrf_for_sessions():
 def parse(model: type[M]) -> M:
     """Validate the JSON body against a model; errors name each field."""
     if not request.is_json:
-        raise Invalid("Send a JSON body with 'Content-Type: application/json'.")
+        raise Invalid(_("Send a JSON body with 'Content-Type: application/json'."))
     payload = request.get_json(silent=True)
     if payload is None:
-        raise Invalid("The body is not valid JSON.")
+        raise Invalid(_("The body is not valid JSON."))
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         fields = {".".join(str(p) for p in err["loc"]) or "body": err["msg"]
                   for err in exc.errors()}
-        raise Invalid("Some fields are invalid.", fields) from None
+        raise Invalid(_("Some fields are invalid."), fields) from None
 
 
 def answer(model: BaseModel, status: int = 200):
@@ -100,7 +101,7 @@ def list_projects():
 @login_required
 def create_project():
     if current_user.role not in {"teacher", "admin"}:
-        raise Forbidden("Only teachers create projects.")  # before reading the body
+        raise Forbidden(_("Only teachers create projects."))  # before reading the body
     body = parse(s.ProjectCreate)
     project = projects.create_project(current_user, body.title, body.instructions,
                                       body.time_zone, language=body.language)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.api import bp
@@ -18,7 +19,7 @@ P = "/projects/<int:project_id>"
 def _teacher(project_id: int):
     project = projects.get_project(current_user, project_id)
     if projects.project_role(project, current_user) != "teacher":
-        raise Forbidden("Only the project's teachers do this.")
+        raise Forbidden(_("Only the project's teachers do this."))
     return project
 
 

@@ -8,11 +8,12 @@ English and every catalogue under app/translations.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext
 
 from app.i18n import detect
@@ -58,6 +59,8 @@ def select_locale() -> str:
     """The language of this request (see the module's docstring)."""
     from flask_login import current_user
 
+    if not has_request_context():  # a command or a job: English unless it forces a language
+        return DEFAULT
     if current_user and current_user.is_authenticated:
         chosen = supported(getattr(current_user, "locale", ""))
         if chosen:
@@ -69,6 +72,20 @@ def select_locale() -> str:
     if chosen and request.accept_languages:
         return chosen
     return _project_language() or DEFAULT
+
+
+def command_language(chosen: str | None = None) -> str:
+    """The language of a command's output: `chosen` (its --lang), else the shell's locale
+    (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as gettext reads them), else English."""
+    if chosen:
+        return supported(chosen) or DEFAULT
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        for part in value.split(":"):  # LANGUAGE lists several, in order of preference
+            code = supported(part.split(".")[0].split("@")[0])
+            if code:
+                return code
+    return DEFAULT
 
 
 def current() -> str:

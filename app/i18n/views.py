@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.i18n import COOKIE, supported
@@ -18,7 +19,7 @@ def choose():
     go back to the page the switch was on."""
     code = supported(request.form.get("language"))
     if code is None:
-        abort(400, description="Unknown language.")
+        abort(400, description=_("Unknown language."))
     from app.services import accounts
 
     if current_user.is_authenticated:

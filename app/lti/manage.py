@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.lti import LAUNCHED, bp
@@ -34,7 +35,7 @@ def admin():
         except ServiceError as exc:
             flash(exc.message, "error")
             return _admin_page(form, 400)
-        flash("The platform is registered.", "info")
+        flash(_("The platform is registered."), "info")
         return redirect(url_for("lti.admin"))
     return _admin_page(form, 400 if form.is_submitted() else 200)
 
@@ -45,10 +46,10 @@ def add_deployment(platform_id: int):
     _admin_only()
     form = DeploymentForm()
     if not form.validate_on_submit():
-        flash("Give a deployment id.", "error")
+        flash(_("Give a deployment id."), "error")
         return redirect(url_for("lti.admin"))
     platforms.add_deployment(platforms.get(platform_id), form.deployment_id.data)
-    flash("Deployment added.", "info")
+    flash(_("Deployment added."), "info")
     return redirect(url_for("lti.admin"))
 
 
@@ -57,7 +58,7 @@ def add_deployment(platform_id: int):
 def remove_platform(platform_id: int):
     _admin_only()
     platforms.remove(platform_id)
-    flash("The platform is removed.", "info")
+    flash(_("The platform is removed."), "info")
     return redirect(url_for("lti.admin"))
 
 
@@ -67,7 +68,7 @@ def rotate_keys():
     """A new signing key; the previous one stays published until the next rotation."""
     _admin_only()
     keys.rotate()
-    flash("A new signing key is in use.", "info")
+    flash(_("A new signing key is in use."), "info")
     return redirect(url_for("lti.admin"))
 
 
@@ -100,7 +101,7 @@ def link(course_link_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
             return _link_page(found, form, 400)
-        flash("Saved.", "info")
+        flash(_("Saved."), "info")
         return redirect(url_for("lti.link", course_link_id=course_link_id))
     return _link_page(found, form, 400 if form.is_submitted() else 200)
 
@@ -112,7 +113,8 @@ def send_grades(course_link_id: int):
     found = links.get_link(current_user, course_link_id, session.get(LAUNCHED, []))
     queued = grades.queue_link(found)
     counts = grades.drain()
-    flash(f"{queued} scores queued; {counts['sent']} sent now, {counts['failed']} to retry.",
+    flash(_("%(queued)s scores queued; %(sent)s sent now, %(failed)s to retry.",
+            queued=queued, sent=counts['sent'], failed=counts['failed']),
           "info")
     return redirect(url_for("lti.link", course_link_id=course_link_id))
 
@@ -127,5 +129,6 @@ def sync_roster(course_link_id: int):
     except ServiceError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"{counts['members']} course members are in the project.", "info")
+        flash(_("%(members)s course members are in the project.",
+                members=counts['members']), "info")
     return redirect(url_for("lti.link", course_link_id=course_link_id))

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 from app import security_log
 from app.extensions import adopt, db, run_prepared
@@ -54,12 +55,13 @@ def check_username(username: str) -> str:
     """Return the normalised username or raise Invalid with the rule it breaks."""
     username = normalize_username(username)
     if username in RESERVED_USERNAMES:
-        raise Invalid(f"The username '{username}' is reserved; choose another.",
+        raise Invalid(_("The username '%(username)s' is reserved; choose another.",
+                        username=username),
                       {"username": "reserved"})
     if not USERNAME.match(username):
         raise Invalid(
-            "Choose a username of 2 to 32 characters: letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit.",
+            _("Choose a username of 2 to 32 characters: letters, digits, '.', '_' or '-', "
+              "starting with a letter or digit."),
             {"username": "2–32 letters, digits, '.', '_' or '-'"},
         )
     return username
@@ -78,11 +80,13 @@ def new_user(username: str, password: str, role: str = "student",
              display_name: str = "") -> User:
     """Make a checked user and add it to the session (not committed)."""
     if role not in ROLES:
-        raise Invalid(f"Unknown role '{role}'; use one of {', '.join(ROLES)}.", {"role": "unknown"})
+        raise Invalid(_("Unknown role '%(role)s'; use one of %(value)s.",
+                        role=role, value=', '.join(ROLES)), {"role": "unknown"})
     username = check_username(username)
     check_password(password, username)
     if username_taken(username):
-        raise Conflict(f"The username '{username}' is taken.", {"username": "taken"})
+        raise Conflict(_("The username '%(username)s' is taken.",
+                         username=username), {"username": "taken"})
     user = User(username=username, role=role, display_name=display_name.strip()[:120])
     user.set_password(password)
     db.session.add(user)
@@ -133,9 +137,10 @@ def get_setting(key: str) -> str:
 
 def set_setting(key: str, value: str) -> None:
     if key not in SETTINGS_DEFAULTS:
-        raise Invalid(f"Unknown setting '{key}'; known: {', '.join(SETTINGS_DEFAULTS)}.")
+        raise Invalid(_("Unknown setting '%(key)s'; known: %(value)s.",
+                        key=key, value=', '.join(SETTINGS_DEFAULTS)))
     if key == "teacher_signup" and value not in {"on", "off"}:
-        raise Invalid("teacher_signup is 'on' or 'off'.")
+        raise Invalid(_("teacher_signup is 'on' or 'off'."))
     setting = db.session.get(Setting, key) or Setting(key=key)
     setting.value = value
     db.session.add(setting)

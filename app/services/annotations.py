@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db, lock_for_check, run_prepared
@@ -113,15 +114,16 @@ def my_annotations(user: User, document: Document, *, page: bool = False) -> dic
 def check_range(document: Document, start: Any, end: Any, text: Any) -> tuple[int, int]:
     """The offsets must lie in the text, and the sent text must be exactly text[start:end]."""
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
-        raise Invalid("start and end are whole numbers (code points).",
+        raise Invalid(_("start and end are whole numbers (code points)."),
                       {"start": "integer", "end": "integer"})
     if not 0 <= start < end <= document.char_count:
-        raise Invalid(f"The range [{start}, {end}) is not inside the text "
-                      f"(0 to {document.char_count} code points).",
+        raise Invalid(_("The range [%(start)s, %(end)s) is not inside the text (0 to "
+                        "%(char_count)s code points).",
+                        start=start, end=end, char_count=document.char_count),
                       {"start": "out of range", "end": "out of range"})
     if not isinstance(text, str) or document.text[start:end] != text:
-        raise Invalid("The selected text does not match the document at these offsets; "
-                      "reload the page and select again.", {"text": "does not match"})
+        raise Invalid(_("The selected text does not match the document at these offsets; "
+                        "reload the page and select again."), {"text": "does not match"})
     return start, end
 
 
@@ -129,7 +131,7 @@ def _check_note(note: Any) -> str:
     if note is None:
         return ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        raise Invalid(f"A note is text of at most {MAX_NOTE} characters.",
+        raise Invalid(_("A note is text of at most %(max_note)s characters.", max_note=MAX_NOTE),
                       {"note": f"at most {MAX_NOTE} characters"})
     return note.strip()
 
@@ -146,23 +148,23 @@ def _check_source_nesting(document: Document, user: User, layer: LayerInfo,
     inside = db.session.scalar(sa.select(Passage.id).where(
         Passage.document_id == document.id, Passage.start <= start, Passage.end >= end))
     if inside is None:
-        raise Invalid("A quoted voice lies inside one passage; this selection spans "
-                      "several.", {"start": "crosses passages"})
+        raise Invalid(_("A quoted voice lies inside one passage; this selection spans "
+                        "several."), {"start": "crosses passages"})
     others = db.session.execute(sa.select(Span.id, Span.start, Span.end).where(
         Span.document_id == document.id, Span.user_id == user.id,
         Span.layer_id == layer.id, Span.start < end, Span.end > start)).all()
     ranges = [(s, e) for ident, s, e in others if ident != ignore_id]
     for s, e in ranges:
         if (s, e) == (start, end):
-            raise Conflict("You already marked a voice on exactly this text.",
+            raise Conflict(_("You already marked a voice on exactly this text."),
                            {"start": "duplicate"})
         if not (s <= start and end <= e) and not (start <= s and e <= end):
-            raise Invalid("Source spans nest or stay apart: this one would cross another "
-                          f"at [{s}, {e}).", {"start": "crosses another source span"})
+            raise Invalid(_("Source spans nest or stay apart: this one would cross another at "
+                            "[%(s)s, %(e)s).", s=s, e=e), {"start": "crosses another source span"})
     limit = (layer.max_depth or 3) - 1
     depth = _max_depth(ranges + [(start, end)])
     if depth > limit:
-        raise Invalid(f"Voices nest at most {limit} deep inside a passage.",
+        raise Invalid(_("Voices nest at most %(limit)s deep inside a passage.", limit=limit),
                       {"start": "nested too deep"})
 
 
@@ -221,7 +223,7 @@ def _own_span(user: User, document: Document, span_id: int) -> Span | None:
 
 def _expect_version(version: Any) -> int:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise Invalid("Name the version you are changing (a whole number from 1).",
+        raise Invalid(_("Name the version you are changing (a whole number from 1)."),
                       {"version": "required"})
     return version
 
@@ -244,7 +246,7 @@ def _first_answer(user: User, document: Document, client_id: str, words: Vocabul
     if found is None:
         return None
     if found.document_id != document.id:
-        raise Conflict("This client_id is already used for another document.",
+        raise Conflict(_("This client_id is already used for another document."),
                        {"client_id": "taken"})
     return span_dict(db.session.get(Span, found.id), document.text, words), False
 
@@ -273,7 +275,7 @@ def create_span(user: User, document: Document, data: dict[str, Any]
     state = check_writable(user, document)
     client_id = data.get("client_id")
     if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
-        raise Invalid("client_id is the browser's own id for the span (8 to 64 characters).",
+        raise Invalid(_("client_id is the browser's own id for the span (8 to 64 characters)."),
                       {"client_id": "8–64 characters"})
     words = vocabulary(document.project_id, state.codebook)
     try:
@@ -314,11 +316,11 @@ def update_span(user: User, document: Document, span_id: int,
     span = _own_span(user, document, span_id)
     version = _expect_version(data.get("version"))
     if span is None:
-        raise StaleVersion("This span was deleted meanwhile (in another tab?).", None)
+        raise StaleVersion(_("This span was deleted meanwhile (in another tab?)."), None)
     words = vocabulary(document.project_id, state.codebook)
     if span.version != version:
-        raise StaleVersion("This span was changed meanwhile (in another tab?): "
-                           "keep yours or the stored one.",
+        raise StaleVersion(_("This span was changed meanwhile (in another tab?): "
+                             "keep yours or the stored one."),
                            span_dict(span, document.text, words))
     layer = words.layer_by_id[span.layer_id]
     if "label" in data and data["label"] != words.label_by_id[span.label_id].key:
@@ -350,9 +352,9 @@ def _span_stale(user: User, document: Document, span_id: int, words: Vocabulary
     """The refusal of a write to a span that changed since it was read, with its state now."""
     span = _own_span(user, document, span_id)
     if span is None:
-        return StaleVersion("This span was deleted meanwhile (in another tab?).", None)
-    return StaleVersion("This span was changed meanwhile (in another tab?): "
-                        "keep yours or the stored one.", span_dict(span, document.text, words))
+        return StaleVersion(_("This span was deleted meanwhile (in another tab?)."), None)
+    return StaleVersion(_("This span was changed meanwhile (in another tab?): "
+                          "keep yours or the stored one."), span_dict(span, document.text, words))
 
 
 def delete_span(user: User, document: Document, span_id: int, version: Any) -> None:
@@ -363,8 +365,8 @@ def delete_span(user: User, document: Document, span_id: int, version: Any) -> N
     if span is None:
         return
     if span.version != version:
-        raise StaleVersion("This span was changed meanwhile (in another tab?): "
-                           "keep yours or the stored one.",
+        raise StaleVersion(_("This span was changed meanwhile (in another tab?): "
+                             "keep yours or the stored one."),
                            span_dict(span, document.text,
                                      vocabulary(document.project_id, state.codebook)))
     db.session.delete(span)
@@ -384,7 +386,7 @@ def delete_span(user: User, document: Document, span_id: int, version: Any) -> N
 def _passage(document: Document, passage_id: int) -> Passage:
     passage = db.session.get(Passage, passage_id)
     if passage is None or passage.document_id != document.id:
-        raise NotFound("No such passage in this document.")
+        raise NotFound(_("No such passage in this document."))
     return passage
 
 
@@ -400,15 +402,15 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
                                                         PassageTag.user_id == user.id))
     if tag is None:
         if version is not None:
-            raise StaleVersion("This passage's tag was removed meanwhile.", None)
+            raise StaleVersion(_("This passage's tag was removed meanwhile."), None)
         tag = PassageTag(passage_id=passage.id, document_id=document.id, user_id=user.id,
                          label_id=label.id, codebook_version=words.version)
         db.session.add(tag)
     elif tag.label_id == label.id and version in (None, tag.version):
         return tag_dict(tag, words)
     elif version != tag.version:
-        raise StaleVersion("This passage was tagged meanwhile (in another tab?): "
-                           "keep yours or the stored one.", tag_dict(tag, words))
+        raise StaleVersion(_("This passage was tagged meanwhile (in another tab?): "
+                             "keep yours or the stored one."), tag_dict(tag, words))
     else:
         tag.label_id = label.id
         tag.version += 1
@@ -421,7 +423,7 @@ def set_passage_tag(user: User, document: Document, passage_id: int, label_key: 
         db.session.rollback()
         current = db.session.scalar(sa.select(PassageTag).where(
             PassageTag.passage_id == passage.id, PassageTag.user_id == user.id))
-        raise StaleVersion("This passage was tagged meanwhile.",
+        raise StaleVersion(_("This passage was tagged meanwhile."),
                            tag_dict(current, words) if current else None) from None
     return tag_dict(tag, words)
 
@@ -436,7 +438,7 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
     if tag is None:
         return
     if tag.version != version:
-        raise StaleVersion("This passage was tagged meanwhile (in another tab?).",
+        raise StaleVersion(_("This passage was tagged meanwhile (in another tab?)."),
                            tag_dict(tag, vocabulary(document.project_id,
                                                     state.codebook)))
     db.session.delete(tag)
@@ -448,7 +450,7 @@ def clear_passage_tag(user: User, document: Document, passage_id: int, version: 
         current = db.session.scalar(sa.select(PassageTag).where(
             PassageTag.passage_id == passage.id, PassageTag.user_id == user.id))
         if current is not None:
-            raise StaleVersion("This passage was tagged meanwhile (in another tab?).",
+            raise StaleVersion(_("This passage was tagged meanwhile (in another tab?)."),
                                tag_dict(current, vocabulary(document.project_id,
                                                             state.codebook))) from None
 
@@ -467,15 +469,15 @@ def save_rating(user: User, document: Document, values: Any, version: Any = None
         DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
     if rating is None:
         if version is not None:
-            raise StaleVersion("This rating was removed meanwhile.", None)
+            raise StaleVersion(_("This rating was removed meanwhile."), None)
         rating = DocumentRating(document_id=document.id, user_id=user.id, values=cleaned,
                                 codebook_version=words.version)
         db.session.add(rating)
     elif rating.values == cleaned and version in (None, rating.version):
         return rating_dict(rating)
     elif version != rating.version:
-        raise StaleVersion("The rating was changed meanwhile (in another tab?): "
-                           "keep yours or the stored one.", rating_dict(rating))
+        raise StaleVersion(_("The rating was changed meanwhile (in another tab?): "
+                             "keep yours or the stored one."), rating_dict(rating))
     else:
         rating.values = cleaned
         rating.version += 1
@@ -488,8 +490,8 @@ def save_rating(user: User, document: Document, values: Any, version: Any = None
         db.session.rollback()
         current = db.session.scalar(sa.select(DocumentRating).where(
             DocumentRating.document_id == document.id, DocumentRating.user_id == user.id))
-        raise StaleVersion("The rating was changed meanwhile (in another tab?): keep yours "
-                           "or the stored one.", rating_dict(current) if current else None
+        raise StaleVersion(_("The rating was changed meanwhile (in another tab?): keep yours "
+                             "or the stored one."), rating_dict(current) if current else None
                            ) from None
     return rating_dict(rating)
 
@@ -508,8 +510,8 @@ def set_done(user: User, document: Document, done: bool) -> bool:
         if missing:
             names = {f["key"]: f.get("name", f["key"])
                      for f in words.document_form.get("fields", [])}
-            raise Invalid("Before marking the document done, fill in: "
-                          + ", ".join(names.get(k, k) for k in missing) + ".",
+            raise Invalid(_("Before marking the document done, fill in: %(fields)s.",
+                            fields=", ".join(names.get(k, k) for k in missing)),
                           {f"values.{k}": "required" for k in missing})
     _touch(user, document, state)
     db.session.flush()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app import security_log
 from app.extensions import db
@@ -65,13 +67,17 @@ def has_work(counts: dict[str, int]) -> bool:
 
 
 def describe(counts: dict[str, int]) -> str:
-    parts = [f"{counts['spans']} spans", f"{counts['passage_tags']} passage tags",
-             f"{counts['ratings']} ratings"]
+    parts = [ngettext("%(num)d span", "%(num)d spans", counts["spans"]),
+             ngettext("%(num)d passage tag", "%(num)d passage tags", counts["passage_tags"]),
+             ngettext("%(num)d rating", "%(num)d ratings", counts["ratings"])]
     if counts.get("claims") or counts.get("verdicts"):
-        parts += [f"{counts['claims']} claims on the claims board",
-                  f"{counts['verdicts']} verdicts on them"]
-    return (", ".join(parts[:-1]) + f" and {parts[-1]} by {counts['annotators']} "
-            f"annotator{'s' if counts['annotators'] != 1 else ''}")
+        parts += [ngettext("%(num)d claim on the claims board",
+                           "%(num)d claims on the claims board", counts["claims"]),
+                  ngettext("%(num)d verdict on them", "%(num)d verdicts on them",
+                           counts["verdicts"])]
+    return ngettext("%(things)s and %(last)s by %(num)d annotator",
+                    "%(things)s and %(last)s by %(num)d annotators", counts["annotators"],
+                    things=", ".join(parts[:-1]), last=parts[-1])
 
 
 def remove_document(user: User, document: Document, confirm: bool = False) -> str:
@@ -87,9 +93,9 @@ def remove_document(user: User, document: Document, confirm: bool = False) -> st
         return "deleted"
     if not confirm:
         raise ConfirmationNeeded(
-            f"“{document.title}” has {describe(counts)}. Confirm to archive it: it leaves "
-            "the project's lists, reports and exports, and everything on it is kept to "
-            "restore.", counts)
+            _("“%(title)s” has %(work)s. Confirm to archive it: it leaves the project's lists, "
+              "reports and exports, and everything on it is kept to restore.",
+              title=document.title, work=describe(counts)), counts)
     document.archived_at = utcnow()
     document.archived_by_id = user.id
     history.record(document, user.id, "document", "archive", after=counts)
@@ -118,7 +124,7 @@ def archived_document(project: Project, document_id: int) -> Document:
                                   Document.archived_at.is_not(None))
         .execution_options(include_archived=True))
     if document is None:
-        raise NotFound("No such document in this project's archive.")
+        raise NotFound(_("No such document in this project's archive."))
     return document
 
 

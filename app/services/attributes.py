@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import Document
 from app.services.errors import Invalid
@@ -16,7 +18,8 @@ MAX_EVIDENCE = 20
 
 
 def _bad(key: str, message: str) -> Invalid:
-    return Invalid(f"Attribute '{key}': {message}", {f"attributes.{key}": message})
+    return Invalid(_("Attribute '%(key)s': %(message)s",
+                     key=key, message=message), {f"attributes.{key}": message})
 
 
 def _url(key: str, value: Any) -> str:
@@ -72,13 +75,14 @@ def clean_attributes(layer: LayerInfo, given: Any, document: Document) -> dict[s
     if given is None:
         return {}
     if not isinstance(given, dict):
-        raise Invalid("attributes is an object.", {"attributes": "object"})
+        raise Invalid(_("attributes is an object."), {"attributes": "object"})
     definitions = {d["key"]: d for d in layer.attributes
                    if d.get("type") != "derived" and d["key"] not in _NOT_ATTRIBUTES}
     unknown = sorted(set(given) - set(definitions))
     if unknown:
-        raise Invalid(f"The layer '{layer.key}' has no attribute '{unknown[0]}' "
-                      f"(it has: {', '.join(sorted(definitions)) or 'none'}).",
+        raise Invalid(_("The layer '%(layer)s' has no attribute '%(key)s' (it has: %(known)s).",
+                        layer=layer.key, key=unknown[0],
+                        known=", ".join(sorted(definitions)) or _("none")),
                       {f"attributes.{unknown[0]}": "unknown"})
     cleaned: dict[str, Any] = {}
     for key, value in given.items():

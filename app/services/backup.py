@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.services.errors import Invalid
 
@@ -24,7 +25,7 @@ PG_MAGIC = b"PGDMP"
 
 def _sqlite_path(url: sa.engine.URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise Invalid("An in-memory SQLite database cannot be backed up.")
+        raise Invalid(_("An in-memory SQLite database cannot be backed up."))
     return Path(url.database)
 
 
@@ -45,7 +46,8 @@ def _tool(name: str) -> str:
     candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
     if candidates:
         return str(candidates[-1])
-    raise Invalid(f"{name} is needed for PostgreSQL backups; install the PostgreSQL client.")
+    raise Invalid(_("%(name)s is needed for PostgreSQL backups; install the PostgreSQL client.",
+                    name=name))
 
 
 def backup(database_url: str, target: Path) -> int:
@@ -70,9 +72,10 @@ def backup(database_url: str, target: Path) -> int:
                                      "--file", temporary, *args],
                                     env=env, capture_output=True, text=True, check=False)
             if result.returncode != 0:
-                raise Invalid(f"pg_dump failed: {result.stderr.strip()}")
+                raise Invalid(_("pg_dump failed: %(value)s", value=result.stderr.strip()))
         else:
-            raise Invalid(f"Backups of {url.get_backend_name()} databases are not supported.")
+            raise Invalid(_("Backups of %(value)s databases are not supported.",
+                            value=url.get_backend_name()))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -87,7 +90,7 @@ def restore(database_url: str, source: Path) -> None:
     head = source.read_bytes()[:16]
     if url.get_backend_name() == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
-            raise Invalid(f"{source.name} is not a SQLite backup.")
+            raise Invalid(_("%(name)s is not a SQLite backup.", name=source.name))
         backup_db = sqlite3.connect(source)
         live = sqlite3.connect(_sqlite_path(url))
         try:
@@ -97,12 +100,13 @@ def restore(database_url: str, source: Path) -> None:
             backup_db.close()
     elif url.get_backend_name() == "postgresql":
         if not head.startswith(PG_MAGIC):
-            raise Invalid(f"{source.name} is not a pg_dump backup (custom format).")
+            raise Invalid(_("%(name)s is not a pg_dump backup (custom format).", name=source.name))
         args, env = _pg_env(url)
         result = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
                                  "--single-transaction", "--exit-on-error", *args, str(source)],
                                 env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise Invalid(f"pg_restore failed: {result.stderr.strip()}")
+            raise Invalid(_("pg_restore failed: %(value)s", value=result.stderr.strip()))
     else:
-        raise Invalid(f"Restores of {url.get_backend_name()} databases are not supported.")
+        raise Invalid(_("Restores of %(value)s databases are not supported.",
+                        value=url.get_backend_name()))

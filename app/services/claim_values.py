@@ -7,6 +7,8 @@ import math
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.models import ClaimLink
 from app.services.errors import Invalid
 
@@ -36,8 +38,8 @@ def parse_number(raw: str) -> tuple[float | None, float | None]:
             if low is not None and high is not None and low > high:
                 low, high = high, low
             return low, high
-    raise Invalid(f"'{raw}' is not a number or range the board reads: write 13, 14-15, "
-                  "16 + 1, at least 17 or up to 64.", {"value": "number or range"})
+    raise Invalid(_("'%(raw)s' is not a number or range the board reads: write 13, 14-15, 16 + 1, "
+                    "at least 17 or up to 64.", raw=raw), {"value": "number or range"})
 
 
 def clean_value(kind: str, value: Any, stated: Any) -> dict[str, Any]:
@@ -47,15 +49,15 @@ def clean_value(kind: str, value: Any, stated: Any) -> dict[str, Any]:
     out = {"value_text": stated or value, "value_low": None, "value_high": None,
            "value_date": ""}
     if not value:
-        raise Invalid("Say what value the claim asserts.", {"value": "required"})
+        raise Invalid(_("Say what value the claim asserts."), {"value": "required"})
     if kind == "number":
         out["value_low"], out["value_high"] = parse_number(value)
     elif kind == "date":
         if not _DATE.match(value):
-            raise Invalid("A date is written YYYY-MM-DD (or YYYY-MM).", {"value": "date"})
+            raise Invalid(_("A date is written YYYY-MM-DD (or YYYY-MM)."), {"value": "date"})
         out["value_date"] = value
     elif len(value) > 200:
-        raise Invalid("The value is at most 200 characters.", {"value": "too long"})
+        raise Invalid(_("The value is at most 200 characters."), {"value": "too long"})
     else:
         out["value_text"] = stated or value
     return out

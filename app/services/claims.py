@@ -17,6 +17,8 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.extensions import db
 from app.models import (
@@ -52,7 +54,7 @@ def _member_role(project: Project, user: User) -> str:
 
     role = project_role(project, user)
     if role is None:
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     return role
 
 
@@ -63,9 +65,9 @@ def create_question(project: Project, user: User, text: Any, value_kind: Any = "
     _member_role(project, user)
     text = " ".join(str(text or "").split())
     if not 5 <= len(text) <= 500:
-        raise Invalid("A question is 5 to 500 characters.", {"text": "5–500 characters"})
+        raise Invalid(_("A question is 5 to 500 characters."), {"text": "5–500 characters"})
     if value_kind not in CLAIM_VALUE_KINDS:
-        raise Invalid("Claims answer with a number, a date or text.",
+        raise Invalid(_("Claims answer with a number, a date or text."),
                       {"value_kind": "number/date/text"})
     question = ClaimQuestion(project_id=project.id, text=text, value_kind=value_kind,
                              created_by_id=user.id)
@@ -77,7 +79,7 @@ def create_question(project: Project, user: User, text: Any, value_kind: Any = "
 def get_question(project: Project, question_id: int) -> ClaimQuestion:
     question = db.session.get(ClaimQuestion, question_id)
     if question is None or question.project_id != project.id:
-        raise NotFound("No such question in this project.")
+        raise NotFound(_("No such question in this project."))
     return question
 
 
@@ -97,15 +99,16 @@ def delete_question(project: Project, user: User, question_id: int, confirm: boo
     the teacher confirms."""
     question = get_question(project, question_id)
     if _member_role(project, user) != "teacher" and question.created_by_id != user.id:
-        raise Forbidden("Only the teacher or whoever asked it removes a question.")
+        raise Forbidden(_("Only the teacher or whoever asked it removes a question."))
     filed = links_of(question)
     if filed and _member_role(project, user) != "teacher":
-        raise Conflict("Claims are filed under this question; only the teacher removes it.")
+        raise Conflict(_("Claims are filed under this question; only the teacher removes it."))
     if filed and not confirm:
         counts = {"claims": len(filed), **_verdicts([link.id for link in filed], None)}
         raise ConfirmationNeeded(
-            f"{counts['claims']} claims are filed under this question, with "
-            f"{counts['verdicts']} verdicts on them. Confirm to remove them all.", counts)
+            _("%(claims)s claims are filed under this question, with %(verdicts)s verdicts on "
+              "them. Confirm to remove them all.",
+              claims=counts['claims'], verdicts=counts['verdicts']), counts)
     db.session.delete(question)
     db.session.commit()
 
@@ -121,30 +124,30 @@ def file_claim(project: Project, user: User, question_id: int, data: dict[str, A
     document = db.session.get(Document, data.get("document_id")) \
         if isinstance(data.get("document_id"), int) else None
     if document is None or document.project_id != project.id:
-        raise NotFound("No such document in this project.")
+        raise NotFound(_("No such document in this project."))
     start, end = check_range(document, data.get("start"), data.get("end"), data.get("text"))
     span_id = data.get("span_id")
     span = None
     if span_id is not None:
         span = db.session.get(Span, span_id) if isinstance(span_id, int) else None
         if span is None or span.document_id != document.id:
-            raise NotFound("No such span in this document.")
+            raise NotFound(_("No such span in this document."))
         if role == "student" and span.user_id != user.id:
-            raise Forbidden("File your own claim spans (or the words themselves).")
+            raise Forbidden(_("File your own claim spans (or the words themselves)."))
     sourcing = data.get("sourcing")
     if sourcing in (None, ""):
         sourcing = _sourcing_of(span)
     if sourcing not in SOURCINGS:
-        raise Invalid("Sourcing is named, vague or none.", {"sourcing": "named/vague/none"})
+        raise Invalid(_("Sourcing is named, vague or none."), {"sourcing": "named/vague/none"})
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
-        raise Invalid("A note is text of at most 2,000 characters.", {"note": "too long"})
+        raise Invalid(_("A note is text of at most 2,000 characters."), {"note": "too long"})
     values = clean_value(question.value_kind, data.get("value"), data.get("stated"))
     taken = db.session.scalar(sa.select(ClaimLink.id).where(
         ClaimLink.question_id == question.id, ClaimLink.document_id == document.id,
         ClaimLink.start == start, ClaimLink.end == end))
     if taken is not None:
-        raise Conflict("This claim is on the board under this question already.",
+        raise Conflict(_("This claim is on the board under this question already."),
                        {"start": "filed already"})
     link = ClaimLink(question_id=question.id, document_id=document.id, start=start, end=end,
                      span_id=span.id if span else None, sourcing=sourcing, note=note.strip(),
@@ -167,7 +170,7 @@ def _sourcing_of(span: Span | None) -> str:
 def get_link(project: Project, link_id: int) -> ClaimLink:
     link = db.session.get(ClaimLink, link_id)
     if link is None or link.question.project_id != project.id:
-        raise NotFound("No such claim on this project's board.")
+        raise NotFound(_("No such claim on this project's board."))
     return link
 
 
@@ -182,8 +185,9 @@ def _verdicts(link_ids: list[int], but: int | None) -> dict[str, int]:
 
 
 def _verdicts_text(counts: dict[str, int]) -> str:
-    return (f"{counts['verdicts']} verdict{'s' if counts['verdicts'] != 1 else ''} by "
-            f"{counts['people']} {'person' if counts['people'] == 1 else 'people'}")
+    return ngettext("%(verdicts)s by %(num)d person", "%(verdicts)s by %(num)d people",
+                    counts["people"],
+                    verdicts=ngettext("%(num)d verdict", "%(num)d verdicts", counts["verdicts"]))
 
 
 def unfile_claim(project: Project, user: User, link_id: int, confirm: bool = False) -> None:
@@ -193,17 +197,17 @@ def unfile_claim(project: Project, user: User, link_id: int, confirm: bool = Fal
     link = get_link(project, link_id)
     teacher = _member_role(project, user) == "teacher"
     if not teacher and link.linked_by_id != user.id:
-        raise Forbidden("Only the teacher or whoever filed it takes a claim off the board.")
+        raise Forbidden(_("Only the teacher or whoever filed it takes a claim off the board."))
     others = _verdicts([link.id], link.linked_by_id)
     if others["verdicts"] and not teacher:
-        raise Conflict(f"This claim has {_verdicts_text(others)} besides your own: it stays "
-                       "on the board (ask your teacher if it must go).",
+        raise Conflict(_("This claim has %(verdicts)s besides your own: it stays on the board (ask "
+                         "your teacher if it must go).", verdicts=_verdicts_text(others)),
                        {"verdicts": "given by others"})
     if others["verdicts"] and not confirm:
         every = _verdicts([link.id], None)
         raise ConfirmationNeeded(
-            f"This claim has {_verdicts_text(every)}. Confirm to take it off the board "
-            "with them: they are deleted.", every)
+            _("This claim has %(verdicts)s. Confirm to take it off the board with them: they are "
+              "deleted.", verdicts=_verdicts_text(every)), every)
     db.session.delete(link)
     db.session.commit()
 
@@ -220,36 +224,36 @@ def set_verdict(project: Project, user: User, link_id: int, data: dict[str, Any]
     link = get_link(project, link_id)
     verdict = data.get("verdict")
     if verdict not in VERDICTS:
-        raise Invalid("A verdict is supported, refuted or not_enough_info.",
+        raise Invalid(_("A verdict is supported, refuted or not_enough_info."),
                       {"verdict": "supported/refuted/not_enough_info"})
     url = data.get("evidence_url") or ""
     if url:
         try:
             url = check_url(url, "evidence")
         except TextError:  # the checker names a file; here the field says it
-            raise Invalid("Evidence is a web address (http or https).",
+            raise Invalid(_("Evidence is a web address (http or https)."),
                           {"evidence_url": "http(s) address"}) from None
     span_id = data.get("evidence_span_id")
     if span_id is not None:
         span = db.session.get(Span, span_id) if isinstance(span_id, int) else None
         document = db.session.get(Document, span.document_id) if span else None
         if span is None or document is None or document.project_id != project.id:
-            raise NotFound("The evidence span is not in this project.")
+            raise NotFound(_("The evidence span is not in this project."))
     words = evidence_words(project, data)
     note = data.get("note") or ""
     if not isinstance(note, str) or len(note) > 2000:
-        raise Invalid("A note is text of at most 2,000 characters.", {"note": "too long"})
+        raise Invalid(_("A note is text of at most 2,000 characters."), {"note": "too long"})
     current = db.session.scalar(sa.select(ClaimVerdict).where(
         ClaimVerdict.link_id == link.id, ClaimVerdict.user_id == user.id))
     version = data.get("version")
     if current is None:
         if version is not None:
-            raise StaleVersion("This verdict was removed meanwhile.", None)
+            raise StaleVersion(_("This verdict was removed meanwhile."), None)
         current = ClaimVerdict(link_id=link.id, user_id=user.id, verdict=verdict)
         db.session.add(current)
     else:
         if version != current.version:
-            raise StaleVersion("Your verdict was changed meanwhile (in another tab?).",
+            raise StaleVersion(_("Your verdict was changed meanwhile (in another tab?)."),
                                verdict_dict(current))
         current.version += 1
     current.verdict, current.evidence_url, current.evidence_span_id = verdict, url, span_id
@@ -271,17 +275,18 @@ def evidence_words(project: Project, data: dict[str, Any]) -> tuple[int, int, in
     if link:
         match = _PASSAGE_LINK.search(link)
         if match is None:
-            raise Invalid("Paste the link of a passage: open the document, pick the passage's "
-                          "¶ mark and copy its address (it ends in #p and a number).",
+            raise Invalid(_("Paste the link of a passage: open the document, pick the passage's "
+                            "¶ mark and copy its address (it ends in #p and a number)."),
                           {"evidence_passage": "a passage's link"})
         project_id, document_id, index = (int(g) for g in match.groups())
         document = db.session.get(Document, document_id)
         if project_id != project.id or document is None or document.project_id != project.id \
                 or document.archived_at is not None:
-            raise NotFound("That passage is not in a document of this project.")
+            raise NotFound(_("That passage is not in a document of this project."))
         passage = next((p for p in document.passages if p.index == index), None)
         if passage is None:
-            raise NotFound(f"“{document.title}” has no passage {index}.")
+            raise NotFound(_("“%(title)s” has no passage %(index)s.",
+                             title=document.title, index=index))
         return document.id, passage.start, passage.end
     document_id = data.get("evidence_document_id")
     if document_id is None:
@@ -289,10 +294,10 @@ def evidence_words(project: Project, data: dict[str, Any]) -> tuple[int, int, in
     start, end = data.get("evidence_start"), data.get("evidence_end")
     document = db.session.get(Document, document_id) if isinstance(document_id, int) else None
     if document is None or document.project_id != project.id or document.archived_at is not None:
-        raise NotFound("The evidence is not in a document of this project.")
+        raise NotFound(_("The evidence is not in a document of this project."))
     if not (isinstance(start, int) and isinstance(end, int) and
             0 <= start < end <= document.char_count):
-        raise Invalid("The evidence's words are outside the document.",
+        raise Invalid(_("The evidence's words are outside the document."),
                       {"evidence_start": "in the document"})
     return document.id, start, end
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db, run_prepared
 from app.models import (
@@ -96,16 +97,17 @@ def assign(project: Project, mode: str, k: int | None = None,
     if in_round is not None:
         documents = [d for d in documents if d.id in in_round]
     if mode not in ("all", "k"):
-        raise Invalid("Choose 'all' (everyone does every document) or 'k' (each document to "
-                      "k students).", {"mode": "all or k"})
+        raise Invalid(_("Choose 'all' (everyone does every document) or 'k' (each document to "
+                        "k students)."), {"mode": "all or k"})
     if not people:
-        raise Invalid("The project has no students yet: add a roster or share the join code.",
+        raise Invalid(_("The project has no students yet: add a roster or share the join code."),
                       {"mode": "no students"})
     if not documents:
-        raise Invalid("The project has no documents yet.", {"mode": "no documents"})
+        raise Invalid(_("The project has no documents yet."), {"mode": "no documents"})
     if mode == "k":
         if not isinstance(k, int) or not 1 <= k <= len(people):
-            raise Invalid(f"k is how many students read each document: 1 to {len(people)}.",
+            raise Invalid(_("k is how many students read each document: 1 to %(count)s.",
+                            count=len(people)),
                           {"k": f"1 to {len(people)}"})
     else:
         k = len(people)
@@ -235,10 +237,10 @@ def check_writable(user: User, document: Document, *, submitting: bool = False
     state = WriteState(row[0], row[1], bool(row[2]), bool(row[3]), row[4], tuple(row[5:8]))
     if state.role == "student":
         if state.assigns and not state.mine:
-            raise Forbidden("This document is not one of your assignments.")
+            raise Forbidden(_("This document is not one of your assignments."))
         if state.submitted is not None and not submitting:
-            raise Locked("You submitted this document, so it is locked; ask your teacher to "
-                         "reopen it if you need to change something.")
+            raise Locked(_("You submitted this document, so it is locked; ask your teacher to "
+                           "reopen it if you need to change something."))
     return state
 
 
@@ -250,7 +252,7 @@ def reopen(project: Project, document_id: int, username: str) -> None:
         .where(Document.project_id == project.id, Document.id == document_id,
                User.username == username)).scalar_one_or_none()
     if row is None or row.done_at is None:
-        raise NotFound(f"{username} has not submitted this document.")
+        raise NotFound(_("%(username)s has not submitted this document.", username=username))
     row.done_at = None
     db.session.commit()
 
@@ -362,7 +364,8 @@ def next_document(project: Project, user: User) -> Document | None:
 
 def set_reveal(project: Project, policy: str, anonymous: bool) -> None:
     if policy not in REVEAL_POLICIES:
-        raise Invalid(f"Reveal is one of {', '.join(REVEAL_POLICIES)}.", {"reveal": "unknown"})
+        raise Invalid(_("Reveal is one of %(value)s.",
+                        value=', '.join(REVEAL_POLICIES)), {"reveal": "unknown"})
     project.reveal = policy
     project.reveal_anonymous = anonymous
     db.session.commit()

@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.extensions import db, run_prepared
 from app.models import Codebook, CodebookLayer, Label, PassageTag, Project, Span, utcnow
@@ -240,7 +242,7 @@ def get_layer(codebook: Codebook, layer_key: str) -> CodebookLayer:
     """The codebook's layer with this key (NotFound otherwise)."""
     layer = next((layer for layer in codebook.layers if layer.key == layer_key), None)
     if layer is None:
-        raise NotFound(f"This codebook has no layer '{layer_key}'.")
+        raise NotFound(_("This codebook has no layer '%(layer_key)s'.", layer_key=layer_key))
     return layer
 
 
@@ -248,7 +250,7 @@ def get_label(codebook: Codebook, label_id: int) -> Label:
     """The label with this id if it belongs to this codebook (NotFound otherwise)."""
     label = db.session.get(Label, label_id)
     if label is None or label.layer.codebook_id != codebook.id:
-        raise NotFound("This codebook has no such label.")
+        raise NotFound(_("This codebook has no such label."))
     return label
 
 
@@ -363,8 +365,8 @@ def _transaction(codebook: Codebook, change: Callable[[], bool]) -> bool:
         db.session.expire_all()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        raise Conflict("Someone else changed the codebook at the same time. Reload the page "
-                       "and try again.") from None
+        raise Conflict(_("Someone else changed the codebook at the same time. Reload the page "
+                         "and try again.")) from None
     except Exception:
         db.session.rollback()
         raise
@@ -434,7 +436,8 @@ def _move(label: Label, new_position: Any) -> bool:
     labels = _ordered(label.layer)
     if (isinstance(new_position, bool) or not isinstance(new_position, int)
             or not 0 <= new_position < len(labels)):
-        raise Invalid(f"A position in this layer is a whole number from 0 to {len(labels) - 1}.",
+        raise Invalid(_("A position in this layer is a whole number from 0 to %(last)s.",
+                        last=len(labels) - 1),
                       {"position": "out of range"})
     labels.remove(label)
     labels.insert(new_position, label)
@@ -461,9 +464,10 @@ def _set_active(label: Label, active: bool) -> bool:
     if active and label.shortcut:
         holder = _shortcut_holder(label.layer, label.shortcut, label)
         if holder is not None:
-            raise Invalid(f"'{label.name}' cannot come back with the shortcut "
-                          f"'{label.shortcut}': '{holder.name}' uses it now. Give one of "
-                          f"them another shortcut first.", {"shortcut": "taken"})
+            raise Invalid(_("'%(name)s' cannot come back with the shortcut '%(shortcut)s': "
+                            "'%(holder)s' uses it now. Give one of them another shortcut first.",
+                            name=label.name, shortcut=label.shortcut, holder=holder.name),
+                          {"shortcut": "taken"})
     label.active = bool(active)
     return True
 
@@ -493,9 +497,12 @@ def delete_label(label: Label) -> None:
     """Delete an unused label; a label in use is refused (Conflict): retire it instead."""
     count = label_in_use(label)
     if count:
-        raise Conflict(f"'{label.name}' is used by {count} annotation"
-                       f"{'s' if count != 1 else ''}, so it cannot be deleted. Retire it "
-                       "instead: annotations keep it, and nobody can choose it any more.",
+        raise Conflict(ngettext("'%(name)s' is used by %(num)d annotation, so it cannot be "
+                                "deleted. Retire it instead: annotations keep it, and nobody "
+                                "can choose it any more.",
+                                "'%(name)s' is used by %(num)d annotations, so it cannot be "
+                                "deleted. Retire it instead: annotations keep it, and nobody "
+                                "can choose it any more.", count, name=label.name),
                        {"label": "in use"})
     layer = label.layer
 
@@ -523,9 +530,10 @@ def set_poles(codebook: Codebook, negative: str, positive: str) -> bool:
         elif len(text) > MAX_POLE:
             fields[end] = "too long"
     if fields:
-        raise Invalid(f"Each pole needs a description of 1 to {MAX_POLE} characters.", fields)
+        raise Invalid(_("Each pole needs a description of 1 to %(max_pole)s characters.",
+                        max_pole=MAX_POLE), fields)
     if slant_field(codebook) is None:
-        raise Invalid("This codebook's rating form has no slant field.", {"poles": "no slant"})
+        raise Invalid(_("This codebook's rating form has no slant field."), {"poles": "no slant"})
 
     def change() -> bool:
         form = copy.deepcopy(codebook.document_form)

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, DocumentRating, PassageTag, Span, User
@@ -30,10 +31,11 @@ def _names(document: Document, anonymous: bool) -> tuple[dict[int, str], int | N
                      for model in (Span, PassageTag, DocumentRating)])
     rows = db.session.execute(sa.select(User.id, User.username, User.role)
                               .where(User.id.in_(ids)).order_by(User.username)).all()
-    gold_id = next((uid for uid, name, _ in rows if name == GOLD_USERNAME), None)
+    gold_id = next((uid for uid, name, _role in rows if name == GOLD_USERNAME), None)
     people = [(uid, name) for uid, name, role in rows if uid != gold_id and role != "system"]
     if anonymous:
-        return {uid: f"Annotator {n}" for n, (uid, _) in enumerate(people, start=1)}, gold_id
+        return {uid: _("Annotator %(num)d", num=n)
+                for n, (uid, _key) in enumerate(people, start=1)}, gold_id
     return dict(people), gold_id
 
 
@@ -59,15 +61,18 @@ def curation(document: Document, anonymous: bool = False) -> dict[str, Any]:
     annotators = list(names.values())
     label_name = {(info.layer_key, key): info.name for (_, key), info in words.labels.items()}
     tags: dict[int, dict[int, Any]] = defaultdict(dict)
+    passage_names: dict[str, str] = {}  # a passage label's key -> its name, as the page says it
     for passage_id, user_id, label_id, version in db.session.execute(
             sa.select(PassageTag.passage_id, PassageTag.user_id, PassageTag.label_id,
                       PassageTag.version).where(PassageTag.document_id == document.id)):
-        tags[passage_id][user_id] = (words.label_by_id[label_id].key, version)
+        label = words.label_by_id[label_id]
+        tags[passage_id][user_id] = (label.key, version)
+        passage_names[label.key] = label.name
     passages = []
     counts = Counter()
     for passage in document.passages:
         given = tags.get(passage.id, {})
-        by_name = {names[uid]: label for uid, (label, _) in given.items() if uid in names}
+        by_name = {names[uid]: label for uid, (label, _version) in given.items() if uid in names}
         votes = Counter(by_name.values())
         majority, top = votes.most_common(1)[0] if votes else (None, 0)
         gold = given.get(gold_id) if gold_id else None
@@ -138,6 +143,7 @@ def curation(document: Document, anonymous: bool = False) -> dict[str, Any]:
         elif user_id in names:
             ratings[names[user_id]] = values
     return {"annotators": annotators, "passages": passages, "counts": dict(counts),
+            "passage_names": passage_names,
             "layers": layers, "ratings": ratings, "key": key_info(document.id),
             "fields": words.document_form.get("fields", [])}
 

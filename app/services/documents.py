@@ -13,6 +13,7 @@ from pathlib import Path, PurePath
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import jsonsafe, limits
 from app.extensions import db
@@ -94,13 +95,14 @@ def check_published(value: str, file: str, line: int | None = None,
     if not value:
         return ""
     if not _DATE.match(value):
-        raise TextError(Problem(file, f"'{value}' is not a date like 2011-12-19, 2011-12 or 2011",
+        raise TextError(Problem(file, _("'%(value)s' is not a date like 2011-12-19, 2011-12 or "
+                                        "2011", value=value),
                                 line=line, field=field_name))
     parts = [int(p) for p in value.split("-")]
     try:
         date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     except ValueError:
-        raise TextError(Problem(file, f"'{value}' is not a real date", line=line,
+        raise TextError(Problem(file, _("'%(value)s' is not a real date", value=value), line=line,
                                 field=field_name)) from None
     return value
 
@@ -112,7 +114,8 @@ def check_url(value: str, file: str, line: int | None = None, field_name: str = 
         return ""
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc or len(value) > 2000:
-        raise TextError(Problem(file, f"'{value[:80]}' is not an http(s) address", line=line,
+        raise TextError(Problem(file, _("'%(value)s' is not an http(s) address",
+                                        value=value[:80]), line=line,
                                 field=field_name))
     return value
 
@@ -124,10 +127,11 @@ def _jsonl_drafts(source: str, name: str, max_bytes: int) -> Iterable[DocumentDr
         try:
             record = jsonsafe.loads(line)
         except json.JSONDecodeError as exc:
-            raise TextError(Problem(name, f"not valid JSON ({exc.msg}, column {exc.colno})",
+            raise TextError(Problem(name, _("not valid JSON (%(msg)s, column %(colno)s)",
+                                            msg=exc.msg, colno=exc.colno),
                                     line=number)) from None
         if not isinstance(record, dict):
-            raise TextError(Problem(name, "each line must be a JSON object", line=number))
+            raise TextError(Problem(name, _("each line must be a JSON object"), line=number))
         yield record_draft(record, name, number, max_bytes)
 
 
@@ -135,13 +139,14 @@ def record_draft(record: dict, file: str, line: int | None, max_bytes: int) -> D
     """Check one `{"title", "text", "source", "url", "published", "author"}` record."""
     unknown = sorted(set(record) - set(JSONL_FIELDS))
     if unknown:
-        raise TextError(Problem(file, f"unknown field (allowed: {', '.join(JSONL_FIELDS)})",
+        raise TextError(Problem(file, _("unknown field (allowed: %(value)s)",
+                                        value=', '.join(JSONL_FIELDS)),
                                 line=line, field=unknown[0]))
     for key in JSONL_FIELDS:
         if key in record and record[key] is not None and not isinstance(record[key], str):
-            raise TextError(Problem(file, "must be a string", line=line, field=key))
+            raise TextError(Problem(file, _("must be a string"), line=line, field=key))
     if not record.get("text"):
-        raise TextError(Problem(file, "is required", line=line, field="text"))
+        raise TextError(Problem(file, _("is required"), line=line, field="text"))
     text = canonicalize(record["text"], file, line=line, field="text", max_bytes=max_bytes)
     fallback = f"{file}:{line}" if line else file
     title = clean_meta(record.get("title"), 300) or _first_line_title(text, fallback)
@@ -187,17 +192,19 @@ def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
         raise TextError(bad_name)
     kind = FORMATS.get(PurePath(name).suffix.lower())
     if kind is None:
-        raise TextError(Problem(name, "unsupported file type; use .txt, .md, .html, .pdf, "
-                                      ".docx or .jsonl"))
+        raise TextError(Problem(name, _("unsupported file type; use .txt, .md, .html, .pdf, "
+                                        ".docx or .jsonl")))
     limit = limits.setting("DOCUMENT_FILE_MAX_BYTES") if kind in _CONTAINERS else max_bytes
     if kind != "jsonl" and len(raw) > limit:
         setting = f" ({limits.env('DOCUMENT_FILE_MAX_BYTES')})" if kind in _CONTAINERS else ""
-        raise TextError(Problem(name, f"the file is {len(raw):,} bytes, over the limit of "
-                                      f"{limit:,} bytes{setting}"))
+        raise TextError(Problem(name, _("the file is %(count)s bytes, over the limit of %(limit)s "
+                                        "bytes%(setting)s",
+                                        count=format(len(raw), ','), limit=format(limit, ','),
+                                        setting=setting)))
     if kind == "jsonl":  # JSON is UTF-8 by definition (RFC 8259)
         drafts = list(_jsonl_drafts(decode_utf8(raw, name), name, max_bytes))
         if not drafts:
-            raise TextError(Problem(name, "holds no documents"))
+            raise TextError(Problem(name, _("holds no documents")))
         return drafts
     encoding = ""
     if kind in _CONTAINERS:
@@ -226,7 +233,7 @@ def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Docum
     drafts: list[DocumentDraft] = []
     problems: list[Problem] = []
     if not files:
-        raise ImportFailed([Problem("(upload)", "no file was chosen")])
+        raise ImportFailed([Problem("(upload)", _("no file was chosen"))])
     for name, raw in files:
         try:
             drafts.extend(read_file(name, raw, max_bytes))
@@ -255,14 +262,19 @@ def duplicate_problems(project: Project, drafts: Sequence[DocumentDraft]) -> lis
     for draft in drafts:
         if draft.sha256 in existing:
             title, archived, pending = existing[draft.sha256]
-            where = "in this project's archive (restore it from there)" if archived else \
-                "being imported into this project by another import" if pending else \
-                "already in this project"
-            problems.append(Problem(draft.source_name, f"the same text is {where} as "
-                                    f"'{title}'", line=draft.line))
+            if archived:
+                said = _("the same text is in this project's archive (restore it from there) "
+                         "as '%(title)s'", title=title)
+            elif pending:
+                said = _("the same text is being imported into this project by another import "
+                         "as '%(title)s'", title=title)
+            else:
+                said = _("the same text is already in this project as '%(title)s'", title=title)
+            problems.append(Problem(draft.source_name, said, line=draft.line))
         elif draft.sha256 in seen:
-            problems.append(Problem(draft.source_name, "the same text appears twice in this "
-                                    f"upload (also in {seen[draft.sha256].source_name})",
+            problems.append(Problem(draft.source_name, _("the same text appears twice in this "
+                                                         "upload (also in %(source_name)s)",
+                                                         source_name=seen[draft.sha256].source_name),
                                     line=draft.line))
         seen[draft.sha256] = draft
     return problems
@@ -302,8 +314,8 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
         imports.import_in_parts(project.id, documents, user.id if user else None, source)
     except imports.Clash as clash:
         raise ImportFailed([
-            Problem(draft.source_name, "the same text was imported into this project by "
-                    "another import meanwhile", line=draft.line)
+            Problem(draft.source_name, _("the same text was imported into this project by "
+                      "another import meanwhile"), line=draft.line)
             for draft in drafts if draft.sha256 in clash.hashes]) from None
     db.session.expire(project, ["documents"])  # read again, with the new ones, when asked
     return documents
@@ -377,8 +389,8 @@ def update_metadata(document: Document, values: dict[str, str]) -> Document:
             fields["notes"] = "at most 5,000 characters"
         changes["notes"] = notes
     if fields:
-        raise Invalid("Nothing was changed: " + "; ".join(f"{k}: {v}" for k, v in
-                                                         fields.items()) + ".", fields)
+        raise Invalid(_("Nothing was changed: %(problems)s.",
+                        problems="; ".join(f"{k}: {v}" for k, v in fields.items())), fields)
     for key, value in changes.items():
         setattr(document, key, value)
     db.session.commit()

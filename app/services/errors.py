@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from app.services.texts import Problem
 
 
@@ -79,8 +82,7 @@ class ImportFailed(Invalid):
         self.problems = list(problems)
         count = len(self.problems)
         summary = "; ".join(str(p) for p in self.problems[:5])
-        more = f" (and {count - 5} more)" if count > 5 else ""
-        super().__init__(
-            f"Nothing was imported: {count} problem{'s' if count != 1 else ''} found. "
-            f"{summary}{more}"
-        )
+        more = " " + _("(and %(num)d more)", num=count - 5) if count > 5 else ""
+        super().__init__(ngettext("Nothing was imported: %(num)d problem found.",
+                                  "Nothing was imported: %(num)d problems found.", count)
+                         + f" {summary}{more}")

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.extensions import db, run_prepared
@@ -322,19 +323,19 @@ def restore_span(user: User, document: Document, event_id: int
     event = db.session.get(AnnotationEvent, event_id)
     if event is None or event.document_id != document.id or event.kind != "span" \
             or event.action != "delete":
-        raise NotFound("No such deleted span in this document's history.")
+        raise NotFound(_("No such deleted span in this document's history."))
     owner = db.session.get(User, _stand_ins(document.project_id).get(event.owner_id,
                                                                        event.owner_id))
     if owner is None:
-        raise NotFound("The annotator of this span no longer exists.")
+        raise NotFound(_("The annotator of this span no longer exists."))
     if owner.id != user.id and not (owner.username == gold.GOLD_USERNAME
                                     and gold.can_adjudicate(document.project_id, user)):
-        raise Forbidden("Only the annotator can bring back their own span.")
+        raise Forbidden(_("Only the annotator can bring back their own span."))
     before = event.before or {}
     words = vocabulary(document.project_id)
     label = words.label_by_id.get(before.get("label_id"))
     if label is None:
-        raise NotFound("The span's label is no longer in the codebook.")
+        raise NotFound(_("The span's label is no longer in the codebook."))
     # Already back (restored from another of its delete events, or marked again)?
     existing = db.session.scalar(sa.select(Span).where(
         Span.document_id == document.id, Span.user_id == owner.id,

@@ -12,6 +12,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import security_log
 from app.extensions import db
@@ -30,7 +31,8 @@ def _hash(token: str) -> str:
 def create(admin: User | None, days: int = DEFAULT_DAYS, note: str = "") -> tuple[Invitation, str]:
     """Make an invitation valid for `days`; returns it and its token (shown only now)."""
     if not 1 <= days <= MAX_DAYS:
-        raise Invalid(f"An invitation lasts 1 to {MAX_DAYS} days.", {"days": f"1–{MAX_DAYS}"})
+        raise Invalid(_("An invitation lasts 1 to %(max_days)s days.",
+                        max_days=MAX_DAYS), {"days": f"1–{MAX_DAYS}"})
     token = secrets.token_urlsafe(24)
     invitation = Invitation(token_hash=_hash(token), note=(note or "").strip()[:200],
                             created_by_id=admin.id if admin else None,
@@ -68,7 +70,7 @@ def sign_up_teacher(username: str, password: str, display_name: str = "",
     account)."""
     invitation = valid(token)
     if invitation is None and not accounts.teacher_signup_open():
-        raise NotFound("Teacher sign-up is closed; ask an admin for an invitation.",
+        raise NotFound(_("Teacher sign-up is closed; ask an admin for an invitation."),
                        {"invite": "invalid or used"})
     try:
         user = accounts.new_user(username, password, "teacher", display_name)
@@ -79,7 +81,7 @@ def sign_up_teacher(username: str, password: str, display_name: str = "",
                                             Invitation.used_at.is_(None))
                 .values(used_at=utcnow(), used_by_id=user.id)).rowcount
             if used != 1:
-                raise NotFound("This invitation has just been used.", {"invite": "used"})
+                raise NotFound(_("This invitation has just been used."), {"invite": "used"})
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -13,6 +13,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from app.services.errors import Invalid
 
 MIN_PASSWORD = 8
@@ -54,14 +56,16 @@ def is_guessable(password: str, username: str = "") -> bool:
 def check_password(password: str, username: str = "") -> str:
     """Return the password, or raise Invalid (field `password`) with the rule it breaks."""
     if len(password or "") < MIN_PASSWORD:
-        raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.",
+        raise Invalid(_("The password must have at least %(min_password)s characters.",
+                        min_password=MIN_PASSWORD),
                       {"password": f"at least {MIN_PASSWORD} characters"})
     if len(password) > MAX_PASSWORD:
-        raise Invalid(f"The password is too long ({MAX_PASSWORD} characters at most).",
+        raise Invalid(_("The password is too long (%(max_password)s characters at most).",
+                        max_password=MAX_PASSWORD),
                       {"password": f"{MAX_PASSWORD} characters at most"})
     if is_guessable(password, username):
-        raise Invalid("This password is among the first ones anybody would try (a common "
-                      "password, your username or the site's name): choose another, for "
-                      "example three words you will remember.",
+        raise Invalid(_("This password is among the first ones anybody would try (a common "
+                        "password, your username or the site's name): choose another, for "
+                        "example three words you will remember."),
                       {"password": "too common"})
     return password

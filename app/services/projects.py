@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import security_log, zones
 from app.extensions import adopt, db, run_prepared
@@ -49,9 +50,9 @@ def normalize_code(code: str) -> str:
 def check_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
-        raise Invalid("A project needs a title.", {"title": "required"})
+        raise Invalid(_("A project needs a title."), {"title": "required"})
     if len(title) > 200:
-        raise Invalid("The title is too long (200 characters at most).", {"title": "too long"})
+        raise Invalid(_("The title is too long (200 characters at most)."), {"title": "too long"})
     return title
 
 
@@ -61,7 +62,8 @@ def check_language(language: str) -> str:
 
     code = supported(language)
     if code is None:
-        raise Invalid(f"Unknown language {language!r}.", {"language": "unknown"})
+        raise Invalid(_("Unknown language %(language)s.",
+                        language=repr(language)), {"language": "unknown"})
     return code
 
 
@@ -70,7 +72,7 @@ def create_project(owner: User, title: str, instructions: str = "",
     """A new project owned by a teacher (or admin), with its own copy of the default codebook
     in the project's language."""
     if owner.role not in {"teacher", "admin"}:
-        raise Forbidden("Only teachers create projects.")
+        raise Forbidden(_("Only teachers create projects."))
     project = Project(title=check_title(title), instructions=(instructions or "").strip(),
                       join_code=new_join_code(), created_by_id=owner.id,
                       time_zone=zones.check_zone(time_zone),
@@ -113,7 +115,7 @@ def set_joining(project: Project, enabled: bool) -> None:
 def project_by_code(code: str) -> Project:
     project = db.session.scalar(sa.select(Project).where(Project.join_code == normalize_code(code)))
     if project is None or not project.join_enabled:
-        raise NotFound("No class project has this join code. Check it with your teacher.",
+        raise NotFound(_("No class project has this join code. Check it with your teacher."),
                        {"code": "unknown code"})
     return project
 
@@ -134,16 +136,17 @@ def set_member_role(project: Project, user_id: int, role: str) -> Membership:
     from app.models import PROJECT_ROLES
 
     if role not in PROJECT_ROLES:
-        raise Invalid(f"A member is one of {', '.join(PROJECT_ROLES)}.", {"role": "unknown"})
+        raise Invalid(_("A member is one of %(value)s.",
+                        value=', '.join(PROJECT_ROLES)), {"role": "unknown"})
     member = db.session.scalar(sa.select(Membership).where(
         Membership.project_id == project.id, Membership.user_id == user_id))
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     if member.role == "teacher" and role != "teacher":
         teachers = db.session.scalar(sa.select(sa.func.count(Membership.id)).where(
             Membership.project_id == project.id, Membership.role == "teacher"))
         if teachers <= 1:
-            raise Invalid("The project needs a teacher: make someone else a teacher first.",
+            raise Invalid(_("The project needs a teacher: make someone else a teacher first."),
                           {"role": "last teacher"})
     before, member.role = member.role, role
     db.session.commit()
@@ -204,10 +207,10 @@ def get_project(user: User, project_id: int, *, manage: bool = False) -> Project
     if role is None:
         if project is not None:
             _refused(user, project_id, f"project:{project_id}", "not a member")
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     if manage and role != "teacher":
         _refused(user, project_id, f"project:{project_id}", f"{role}, not teacher")
-        raise Forbidden("Only the project's teachers can do this.")
+        raise Forbidden(_("Only the project's teachers can do this."))
     return project
 
 
@@ -233,10 +236,10 @@ def get_document(user: User, project_id: int, document_id: int) -> Document:
     row = run_prepared(_DOCUMENT_FOR, {"user": user.id, "document": document_id,
                                        "project": project_id}).first()
     if row is None:
-        raise NotFound("No such document.")
+        raise NotFound(_("No such document."))
     if row.member_role is None and user.role != "admin":
         _refused(user, project_id, f"document:{document_id}", "not a member")
-        raise NotFound("No such document.")
+        raise NotFound(_("No such document."))
     return adopt(Document, row)
 
 
@@ -312,26 +315,30 @@ def add_roster(project: Project, roster: str, *, expire: bool = False) -> list[S
     """
     lines = [line.strip() for line in (roster or "").splitlines() if line.strip()]
     if not lines:
-        raise Invalid("Paste at least one student name, one a line.", {"roster": "empty"})
+        raise Invalid(_("Paste at least one student name, one a line."), {"roster": "empty"})
     if len(lines) > MAX_ROSTER:
-        raise Invalid(f"A roster holds at most {MAX_ROSTER} students.", {"roster": "too long"})
+        raise Invalid(_("A roster holds at most %(max_roster)s students.",
+                        max_roster=MAX_ROSTER), {"roster": "too long"})
     quotas.check_members(project, len(lines))  # all of them, before any account is made
     slips: list[Slip] = []
     taken: set[str] = set()
     try:
         for number, line in enumerate(lines, start=1):
-            name, _, wanted = (part.strip() for part in line.partition(","))
+            name, _comma, wanted = (part.strip() for part in line.partition(","))
             if len(name) > 120:
-                raise Invalid(f"Line {number}: the name is too long (120 characters at most).",
+                raise Invalid(_("Line %(number)s: the name is too long (120 characters at most).",
+                                number=number),
                               {"roster": f"line {number}"})
             if wanted:
                 try:
                     username = accounts.check_username(wanted)
                 except Invalid as exc:
-                    raise Invalid(f"Line {number}: {exc.message}",
+                    raise Invalid(_("Line %(number)s: %(message)s",
+                                    number=number, message=exc.message),
                                   {"roster": f"line {number}"}) from None
                 if username in taken or accounts.username_taken(username):
-                    raise Conflict(f"Line {number}: the username '{username}' is taken.",
+                    raise Conflict(_("Line %(number)s: the username '%(username)s' is taken.",
+                                     number=number, username=username),
                                    {"roster": f"line {number}"})
                 taken.add(username)
             else:

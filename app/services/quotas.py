@@ -5,6 +5,8 @@ and refuses with a 400 that names the limit and its setting (README.md "Limits")
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import format_number
+from flask_babel import gettext as _
 
 from app import limits
 from app.extensions import db
@@ -20,11 +22,13 @@ def file_name_problem(name: str) -> Problem | None:
     holding NUL (or half a surrogate pair), or one longer than 255 characters."""
     shown = name.replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")
     if shown != name:  # a NUL or a lone surrogate was replaced
-        return Problem(shown[:80], "the file name holds a character that cannot be stored "
-                                   "(NUL or a lone surrogate); rename the file")
+        return Problem(shown[:80], _("the file name holds a character that cannot be stored "
+                                     "(NUL or a lone surrogate); rename the file"))
     if len(name) > MAX_FILE_NAME:
-        return Problem(shown[:80] + "…", f"the file name is {len(name):,} characters long, "
-                                         f"over the limit of {MAX_FILE_NAME}; rename the file")
+        return Problem(shown[:80] + "…", _("the file name is %(count)s characters long, over the "
+                                           "limit of %(max_file_name)s; rename the file",
+                                           count=format(len(name), ','),
+                                           max_file_name=MAX_FILE_NAME))
     return None
 
 
@@ -48,9 +52,10 @@ def check_import_size(count: int, file: str) -> None:
     """Refuse an import of more documents than the per-import limit."""
     most = limits.setting("MAX_DOCUMENTS_PER_IMPORT")
     if count > most:
-        raise ImportFailed([Problem(file, f"{count:,} documents in one import, over the limit "
-                                          f"of {most:,} ({limits.env('MAX_DOCUMENTS_PER_IMPORT')})"
-                                          "; split the file")])
+        raise ImportFailed([Problem(file, _("%(count)s documents in one import, over the limit of "
+                                            "%(most)s (%(value)s); split the file",
+                                            count=format(count, ','), most=format(most, ','),
+                                            value=limits.env('MAX_DOCUMENTS_PER_IMPORT')))])
 
 
 def check_project_room(project: Project, adding: int, file: str, held: int | None = None
@@ -60,9 +65,11 @@ def check_project_room(project: Project, adding: int, file: str, held: int | Non
     most = limits.setting("MAX_DOCUMENTS_PER_PROJECT")
     held = documents_in(project) if held is None else held
     if held + adding > most:
-        raise ImportFailed([Problem(file, f"the project holds {held:,} documents; {adding:,} "
-                                          f"more would pass the limit of {most:,} "
-                                          f"({limits.env('MAX_DOCUMENTS_PER_PROJECT')})")])
+        raise ImportFailed([Problem(file, _("the project holds %(held)s documents; %(adding)s "
+                                            "more would pass the limit of %(most)s (%(value)s)",
+                                            held=format(held, ','), adding=format(adding, ','),
+                                            most=format(most, ','),
+                                            value=limits.env('MAX_DOCUMENTS_PER_PROJECT')))])
 
 
 def check_members(project: Project, adding: int = 1) -> None:
@@ -71,8 +78,10 @@ def check_members(project: Project, adding: int = 1) -> None:
     held = db.session.scalar(sa.select(sa.func.count(Membership.id))
                              .where(Membership.project_id == project.id)) or 0
     if held + adding > most:
-        raise Invalid(f"The project has {held:,} members; {adding:,} more would pass the limit "
-                      f"of {most:,} ({limits.env('MAX_MEMBERS_PER_PROJECT')}).",
+        raise Invalid(_("The project has %(held)s members; %(adding)s more would pass the limit "
+                        "of %(most)s (%(setting)s).", held=format_number(held),
+                        adding=format_number(adding), most=format_number(most),
+                        setting=limits.env("MAX_MEMBERS_PER_PROJECT")),
                       {"members": f"at most {most:,}"})
 
 
@@ -83,6 +92,7 @@ def check_labels(layer: CodebookLayer, adding: int = 1) -> None:
     held = db.session.scalar(sa.select(sa.func.count(Label.id))
                              .where(Label.layer_id == layer.id)) or 0
     if held + adding > most:
-        raise Invalid(f"The layer '{layer.key}' has {held:,} labels, the limit is {most:,} "
-                      f"({limits.env('MAX_LABELS_PER_LAYER')}).", {"key": f"at most {most:,} "
-                                                                           "labels a layer"})
+        raise Invalid(_("The layer '%(key)s' has %(held)s labels, the limit is %(most)s "
+                        "(%(setting)s).", key=layer.key, held=format_number(held),
+                        most=format_number(most), setting=limits.env("MAX_LABELS_PER_LAYER")),
+                      {"key": f"at most {most:,} labels a layer"})

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.services.errors import Invalid
 
 
 def _bad(key: str, message: str) -> Invalid:
-    return Invalid(f"Rating field '{key}': {message}", {f"values.{key}": message})
+    return Invalid(_("Rating field '%(key)s': %(message)s",
+                     key=key, message=message), {f"values.{key}": message})
 
 
 def _scale_value(field: dict[str, Any], value: Any) -> Any:
@@ -26,11 +29,11 @@ def _scale_value(field: dict[str, Any], value: Any) -> Any:
 def clean_rating(form: dict[str, Any], values: Any) -> dict[str, Any]:
     """Return the checked values of a (possibly partial) rating form, or raise Invalid."""
     if not isinstance(values, dict):
-        raise Invalid("values is an object of rating fields.", {"values": "object"})
+        raise Invalid(_("values is an object of rating fields."), {"values": "object"})
     fields = {f["key"]: f for f in form.get("fields", [])}
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise Invalid(f"The rating form has no field '{unknown[0]}'.",
+        raise Invalid(_("The rating form has no field '%(value)s'.", value=unknown[0]),
                       {f"values.{unknown[0]}": "unknown"})
     cleaned: dict[str, Any] = {}
     for key, value in values.items():

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import security_log
 from app.extensions import db
@@ -78,13 +79,13 @@ def _check_sign_in(username: str, remote_addr: str, throttle: Throttle) -> None:
             LoginAttempt.at >= since)).one()
     delay = throttle.delay(failures)
     if delay and last + timedelta(seconds=delay) > utcnow():
-        raise TooManyAttempts("Too many failed sign-ins for this account. Wait a moment and "
-                              "try again.",
+        raise TooManyAttempts(_("Too many failed sign-ins for this account. Wait a moment and "
+                                "try again."),
                               retry_after=_seconds_until(last + timedelta(seconds=delay)))
     count, oldest = _address_count(SIGN_IN, remote_addr, throttle.address_window)
     if count >= throttle.address_max_failures:
         raise TooManyAttempts(
-            "Too many failed sign-ins from this network. Wait a few minutes and try again.",
+            _("Too many failed sign-ins from this network. Wait a few minutes and try again."),
             retry_after=_seconds_until(oldest + timedelta(seconds=throttle.address_window)))
 
 
@@ -154,8 +155,8 @@ def count_sign_up(username: str, remote_addr: str, limit: SignupLimit) -> None:
         retry = _seconds_until(oldest + timedelta(seconds=limit.window))
         security_log.event("sign_up", "throttled", username=normalize_username(username)[:64],
                            retry_after=retry)
-        raise TooManyAttempts("Too many accounts were made from this network just now. Wait "
-                              "a while and try again.", retry_after=retry)
+        raise TooManyAttempts(_("Too many accounts were made from this network just now. Wait "
+                                "a while and try again."), retry_after=retry)
     expired = utcnow() - timedelta(seconds=limit.window)
     db.session.execute(sa.delete(LoginAttempt).where(
         LoginAttempt.kind == SIGN_UP, LoginAttempt.at < expired))

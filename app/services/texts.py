@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from flask_babel import gettext as _
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -26,9 +28,9 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f", line {self.line}"
+            where += ", " + _("line %(number)s", number=self.line)
         if self.field:
-            where += f", field '{self.field}'"
+            where += ", " + _("field '%(field)s'", field=self.field)
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict:
@@ -56,7 +58,7 @@ def _line_of(text: str, index: int) -> int:
 def decode_utf8(raw: bytes, file: str) -> str:
     """Decode strict UTF-8 and drop a leading byte-order mark."""
     if b"\x00" in raw:
-        raise TextError(Problem(file, "this is a binary file, not text (it contains NUL bytes)"))
+        raise TextError(Problem(file, _("this is a binary file, not text (it contains NUL bytes)")))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -64,8 +66,8 @@ def decode_utf8(raw: bytes, file: str) -> str:
         raise TextError(
             Problem(
                 file,
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                "save the file as UTF-8 and try again",
+                _("not valid UTF-8 (byte 0x%(value)s at offset %(start)s); save the file as UTF-8 "
+                  "and try again", value=format(raw[exc.start], '02x'), start=exc.start),
                 line=line,
             )
         ) from None
@@ -79,12 +81,14 @@ def check_size(text: str, file: str, max_bytes: int | None, *, line: int | None 
     if max_bytes is None:
         return
     if len(text) > max_bytes:
-        size, more = len(text), "at least "
-    else:
-        size, more = len(text.encode("utf-8", "surrogatepass")), ""
+        said = _("the text is at least %(size)s bytes, over the limit of %(max_bytes)s bytes",
+                 size=format(len(text), ","), max_bytes=format(max_bytes, ","))
+        raise TextError(Problem(file, said, line=line, field=field))
+    size = len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        raise TextError(Problem(file, f"the text is {more}{size:,} bytes, over the limit of "
-                                      f"{max_bytes:,} bytes", line=line, field=field))
+        raise TextError(Problem(file, _("the text is %(size)s bytes, over the limit of "
+                                        "%(max_bytes)s bytes", size=format(size, ","),
+                                        max_bytes=format(max_bytes, ",")), line=line, field=field))
 
 
 def canonicalize(text: str, file: str, *, line: int | None = None, field: str | None = None,
@@ -101,18 +105,20 @@ def canonicalize(text: str, file: str, *, line: int | None = None, field: str | 
     forbidden = _FORBIDDEN_CONTROL.search(text)
     if forbidden is not None:
         where = line if line is not None else _line_of(text, forbidden.start())
-        raise TextError(Problem(file, f"contains the control character "
-                                      f"U+{ord(forbidden.group()):04X}; only newlines and "
-                                      "tabs are allowed", line=where, field=field))
+        raise TextError(Problem(file, _("contains the control character U+%(code)s; only "
+                                        "newlines and tabs are allowed",
+                                        code=format(ord(forbidden.group()), "04X")),
+                                line=where, field=field))
     if not text.strip():
-        raise TextError(Problem(file, "the text is empty", line=line, field=field))
+        raise TextError(Problem(file, _("the text is empty"), line=line, field=field))
     if max_bytes is not None:
         size = len(text.encode("utf-8"))
         if size > max_bytes:
             raise TextError(
                 Problem(
                     file,
-                    f"the text is {size:,} bytes, over the limit of {max_bytes:,} bytes",
+                    _("the text is %(size)s bytes, over the limit of %(max_bytes)s bytes",
+                      size=format(size, ','), max_bytes=format(max_bytes, ',')),
                     line=line,
                     field=field,
                 )
@@ -191,12 +197,12 @@ def canonicalize_mapped(raw: str, file: str, *, line: int | None = None,
     positions.append(length)
     text = "".join(pieces)
     if text != unicodedata.normalize("NFC", text):
-        raise TextError(Problem(file, "the text needs a Unicode normalisation that moves "
-                                "characters across offsets; normalise it (NFC) first",
+        raise TextError(Problem(file, _("the text needs a Unicode normalisation that moves "
+                                  "characters across offsets; normalise it (NFC) first"),
                                 line=line, field=field))
     canonical = canonicalize(text, file, line=line, field=field, max_bytes=max_bytes)
     if canonical != text:  # only a BOM left inside; cannot happen after the above
-        raise TextError(Problem(file, "the text could not be canonicalised", line=line,
+        raise TextError(Problem(file, _("the text could not be canonicalised"), line=line,
                                 field=field))
     return text, OffsetMap(positions)
 

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import adopt, db, run_prepared
 from app.models import ApiToken, User, utcnow
@@ -22,7 +23,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; returns the row and the secret, which is never shown again."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise Invalid("Name the token (1 to 80 characters), e.g. 'export script'.",
+        raise Invalid(_("Name the token (1 to 80 characters), e.g. 'export script'."),
                       {"name": "1–80 characters"})
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=_digest(secret), prefix=secret[:10])
@@ -40,7 +41,7 @@ def user_tokens(user: User) -> list[ApiToken]:
 def revoke_token(user: User, token_id: int) -> None:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db, run_prepared
@@ -61,16 +62,17 @@ class Vocabulary:
     def layer(self, key: Any) -> LayerInfo:
         layer = self.layers.get(key) if isinstance(key, str) else None
         if layer is None:
-            raise Invalid(f"Unknown layer '{key}'.", {"layer": "unknown layer"})
+            raise Invalid(_("Unknown layer '%(key)s'.", key=key), {"layer": "unknown layer"})
         return layer
 
     def label(self, layer: LayerInfo, key: Any, *, for_new: bool = True) -> LabelInfo:
         label = self.labels.get((layer.key, key)) if isinstance(key, str) else None
         if label is None:
-            raise Invalid(f"The layer '{layer.key}' has no label '{key}'.",
+            raise Invalid(_("The layer '%(key)s' has no label '%(label)s'.",
+                            key=layer.key, label=key),
                           {"label": "unknown label"})
         if for_new and not label.active:
-            raise Invalid(f"The label '{label.name}' is retired; choose another.",
+            raise Invalid(_("The label '%(name)s' is retired; choose another.", name=label.name),
                           {"label": "retired"})
         return label
 
@@ -80,7 +82,7 @@ def page_codebook(project_id: int) -> dict[str, Any]:
     usage counts), cached per version like the vocabulary: shared, so only read it."""
     key = run_prepared(_CURRENT, {"project": project_id}).first()
     if key is None or key[0] is None:
-        raise NotFound("This project has no codebook.")
+        raise NotFound(_("This project has no codebook."))
     key = ("page", *key)
     cached = _PAGES.get(key)
     if cached is None:
@@ -121,7 +123,7 @@ def vocabulary(project_id: int, current: tuple[Any, ...] | None = None) -> Vocab
     key = current if current is not None else run_prepared(
         _CURRENT, {"project": project_id}).first()
     if key is None or key[0] is None:
-        raise NotFound("This project has no codebook.")
+        raise NotFound(_("This project has no codebook."))
     key = tuple(key)
     cached = _CACHE.get(key)
     if cached is not None:

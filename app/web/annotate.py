@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import annotations, classroom, gold, projects
@@ -28,7 +29,7 @@ def annotate(project_id: int, document_id: int):
     student = not as_gold and classroom.is_student(project.id, current_user)
     mine = classroom.assigned_ids(project.id, current_user.id) if student else None
     if mine is not None and document.id not in mine:
-        raise Forbidden("This document is not one of your assignments.")
+        raise Forbidden(_("This document is not one of your assignments."))
     ordered = [ident for ident in projects.document_ids(project.id)
                if mine is None or ident in mine]
     position = ordered.index(document.id)

@@ -165,8 +165,10 @@ def clear_assignments(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     if ActionForm().validate_on_submit():
         count = classroom.clear_assignments(project)
-        flash(f"Cleared {count} assignment{'s' if count != 1 else ''}. Students' work is kept; "
-              "every student may annotate every document again.", "info")
+        flash(ngettext("Cleared %(num)d assignment. Students' work is kept; every student may "
+                       "annotate every document again.",
+                       "Cleared %(num)d assignments. Students' work is kept; every student may "
+                       "annotate every document again.", count), "info")
     return _back(project)
 
 
@@ -190,6 +192,6 @@ def reopen_document(project_id: int, document_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"Reopened “{document.title}” for {form.username.data}: they can change it "
-                  "and submit it again.", "info")
+            flash(_("Reopened “%(title)s” for %(username)s: they can change it and submit it "
+                    "again.", title=document.title, username=form.username.data), "info")
     return redirect(url_for("web.progress", project_id=project.id))

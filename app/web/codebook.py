@@ -58,7 +58,7 @@ class NewLabelForm(LabelForm):
 
 
 class MoveForm(FlaskForm):
-    direction = StringField("Direction")  # the clicked button's value: up or down
+    direction = StringField(_("Direction"))  # the clicked button's value: up or down
 
 
 class PolesForm(FlaskForm):

@@ -21,10 +21,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def zone_choices(first: tuple[str, str] | None = None) -> list[SelectChoice]:
-    from app.zones import zone_names
+    from app.i18n import current
+    from app.zones import zone_labels
 
-    return ([SelectChoice(*first)] if first else []) + [SelectChoice(z, z.replace("_", " "))
-                                                        for z in zone_names()]
+    return ([SelectChoice(*first)] if first else []) + [SelectChoice(zone, name)
+                                                        for zone, name in zone_labels(current())]
 
 
 class ProjectForm(FlaskForm):

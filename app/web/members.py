@@ -137,7 +137,7 @@ def copy_project(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     form = CopyProjectForm()
     if not form.validate_on_submit():
-        raise Invalid("The new project needs a title (200 characters at most).",
+        raise Invalid(_("The new project needs a title (200 characters at most)."),
                       {"title": "required"})
     copied = members.copy_project(current_user, project, form.title.data)
     flash(_("Created %(new)s with the codebook and settings of %(old)s. Students join with the "

@@ -58,7 +58,7 @@ def join_project():
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"You joined {project.title}.", "info")
+            flash(_("You joined %(title)s.", title=project.title), "info")
             return redirect(url_for("web.project", project_id=project.id))
     return redirect(url_for("web.projects"))
 
@@ -134,7 +134,8 @@ def add_sample_texts(project_id: int):
     if ActionForm().validate_on_submit():
         added = import_seeds(project, Path(current_app.config["SEEDS_DIR"]),
                              current_app.config["DOCUMENT_MAX_BYTES"], current_user)
-        flash(f"Imported {len(added)} sample text{'s' if len(added) != 1 else ''}.", "info")
+        flash(ngettext("Imported %(num)d sample text.", "Imported %(num)d sample texts.",
+                       len(added)), "info")
     return redirect(url_for("web.project", project_id=project.id))
 
 
@@ -167,8 +168,10 @@ def set_member_role(project_id: int, user_id: int):
         except ServiceError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"{member.user.username} is now {'an' if member.role[0] in 'aeiou' else 'a'} "
-                  f"{member.role}.", "info")
+            said = {"teacher": _("%(name)s is now a teacher."),
+                    "adjudicator": _("%(name)s is now an adjudicator."),
+                    "student": _("%(name)s is now a student.")}
+            flash(said.get(member.role, "%(name)s") % {"name": member.user.username}, "info")
     return redirect(url_for("web.project", project_id=project.id) + "#members")
 
 
@@ -178,7 +181,7 @@ def new_join_code(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     if ActionForm().validate_on_submit():
         code = projects.regenerate_join_code(project)
-        flash(f"New join code: {code}. The old one no longer works.", "info")
+        flash(_("New join code: %(code)s. The old one no longer works.", code=code), "info")
     return redirect(url_for("web.project", project_id=project.id))
 
 
@@ -189,7 +192,8 @@ def set_joining(project_id: int):
     form = JoiningForm()
     if form.validate_on_submit():
         projects.set_joining(project, bool(form.enabled.data))
-        flash(f"Joining with the code is {'open' if project.join_enabled else 'closed'}.", "info")
+        flash(_("Joining with the code is open.") if project.join_enabled
+              else _("Joining with the code is closed."), "info")
     return redirect(url_for("web.project", project_id=project.id))
 
 
@@ -255,9 +259,10 @@ def delete_document(project_id: int, document_id: int):
         except archive.ConfirmationNeeded:
             pass  # show the page again, with the counts and the confirm button
         else:
-            flash(f"“{document.title}” was {outcome}"
-                  + (" with its annotations: the archive (linked under the documents) restores it."
-                     if outcome == "archived" else "."), "info")
+            flash(_("“%(title)s” was archived with its annotations: the archive (linked under "
+                    "the documents) restores it.", title=document.title)
+                  if outcome == "archived" else _("“%(title)s” was deleted.",
+                                                  title=document.title), "info")
             return redirect(url_for("web.project", project_id=project.id, _anchor="documents"))
     return render_template("web/document_delete.html", project=project, document=document,
                            counts=counts, described=archive.describe(counts), form=form)
@@ -278,7 +283,8 @@ def restore_document(project_id: int, document_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     document = archive.restore_document(current_user, project, document_id)
-    flash(f"“{document.title}” is back in the project with everything on it.", "info")
+    flash(_("“%(title)s” is back in the project with everything on it.",
+            title=document.title), "info")
     return redirect(url_for("web.project", project_id=project.id, _anchor="documents"))
 
 
@@ -303,7 +309,7 @@ def edit_document(project_id: int, document_id: int):
             for key, message in exc.fields.items():
                 getattr(form, key).errors = [message]
         else:
-            flash("Saved.", "info")
+            flash(_("Saved."), "info")
             return redirect(url_for("web.document", project_id=project.id,
                                     document_id=document.id))
     return render_template("web/document_edit.html", project=project, document=document,

@@ -8,6 +8,8 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from flask_babel import format_percent, ngettext
+from flask_babel import gettext as _
 
 from app import agreement as engine
 
@@ -44,8 +46,14 @@ def figure(name: str, compute: Callable[[], float], *, n_items: int, n_pairable:
     if interval is not None:
         out["ci"] = None
         if n_units < MIN_INTERVAL_UNITS:
-            out["ci_withheld"] = (f"too few {units} for an interval: {n_units} with two or "
-                                  f"more values, {MIN_INTERVAL_UNITS} needed")
+            withheld = {
+                "documents": _("too few documents for an interval: %(count)s with two or more "
+                               "values, %(needed)s needed"),
+                "passages": _("too few passages for an interval: %(count)s with two or more "
+                              "values, %(needed)s needed")}.get(units) or _(
+                "too few items for an interval: %(count)s with two or more values, %(needed)s "
+                "needed")
+            out["ci_withheld"] = withheld % {"count": n_units, "needed": MIN_INTERVAL_UNITS}
             return out
         try:
             ci = interval()
@@ -74,15 +82,18 @@ def warnings(matrix: np.ndarray, n_pairable: int) -> list[str]:
     """Notes on figures that rest on few values or on one dominant value."""
     notes = []
     if n_pairable < FEW_PAIRABLE:
-        notes.append(f"Only {n_pairable} pairable values: read these figures as a first "
-                     "impression, not a measurement.")
+        notes.append(ngettext("Only %(num)d pairable value: read these figures as a first "
+                              "impression, not a measurement.",
+                              "Only %(num)d pairable values: read these figures as a first "
+                              "impression, not a measurement.", n_pairable))
     values = matrix[~np.isnan(matrix)]
     if values.size:
         share = np.unique(values, return_counts=True)[1].max() / values.size
         if share >= DOMINANT_SHARE:
-            notes.append(f"One value makes up {share:.0%} of all codes: chance-corrected "
-                         "coefficients can be low even where coders mostly agree (the "
-                         "prevalence paradox); compare them with percent agreement.")
+            notes.append(_("One value makes up %(share)s of all codes: chance-corrected "
+                           "coefficients can be low even where coders mostly agree (the "
+                           "prevalence paradox); compare them with percent agreement.",
+                           share=format_percent(share)))
     return notes
 
 

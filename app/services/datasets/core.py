@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.services.errors import ImportFailed
 from app.services.texts import Problem
 
@@ -78,7 +80,7 @@ class ExportContext:
     def unflat_label(self, value: str) -> tuple[str, str] | None:
         """(layer, key) for a flat label string, or None when unknown or ambiguous."""
         if ":" in value:
-            layer, _, key = value.partition(":")
+            layer, _colon, key = value.partition(":")
             return (layer, key) if (layer, key) in self.labels else None
         found = [pair for pair in self.labels if pair[1] == value]
         return found[0] if len(found) == 1 else None
@@ -189,8 +191,9 @@ def decode_strict(raw: bytes, file: str, problems: list[Problem], *, bom: bool =
     try:
         return raw.decode("utf-8-sig" if bom else "utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
-                                      f"{exc.start}); save the file as UTF-8",
+        problems.append(Problem(file, _("not valid UTF-8 (byte 0x%(value)s at offset %(start)s); "
+                                        "save the file as UTF-8",
+                                        value=format(raw[exc.start], '02x'), start=exc.start),
                                 line=raw.count(b"\n", 0, exc.start) + 1))
         return None
 

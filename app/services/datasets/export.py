@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app import security_log
@@ -64,7 +65,7 @@ def context(project: Project) -> ExportContext:
         sa.select(Codebook).where(Codebook.project_id == project.id)
         .options(selectinload(Codebook.layers).selectinload(CodebookLayer.labels)))
     if codebook is None:
-        raise Invalid("This project has no codebook.")
+        raise Invalid(_("This project has no codebook."))
     labels: dict[tuple[str, str], LabelMeta] = {}
     layers = sorted(codebook.layers, key=lambda layer: (layer.position, layer.id))
     for layer in layers:
@@ -92,14 +93,15 @@ def check_filters(project: Project, filters: Filters) -> ExportContext:
     ctx_layers = set(ctx.layers) | {RATING}
     unknown = [layer for layer in filters.layers if layer not in ctx_layers]
     if unknown:
-        raise Invalid(f"Unknown layer '{unknown[0]}'; the project has "
-                      f"{', '.join(sorted(ctx_layers))}.", {"layers": "unknown layer"})
+        raise Invalid(_("Unknown layer '%(layer)s'; the project has %(layers)s.",
+                        layer=unknown[0], layers=", ".join(sorted(ctx_layers))),
+                      {"layers": "unknown layer"})
     if filters.documents:
         found = set(db.session.scalars(sa.select(Document.id).where(
             Document.project_id == project.id, Document.id.in_(filters.documents))))
         missing = [d for d in filters.documents if d not in found]
         if missing:
-            raise Invalid(f"Document {missing[0]} is not in this project.",
+            raise Invalid(_("Document %(value)s is not in this project.", value=missing[0]),
                           {"documents": "not in project"})
     if filters.annotators:
         # Only the project's own people (and the gold key): a name elsewhere on the server
@@ -110,7 +112,8 @@ def check_filters(project: Project, filters: Filters) -> ExportContext:
                 sa.select(Membership.user_id).where(Membership.project_id == project.id)))))
         missing = [name for name in filters.annotators if name not in found]
         if missing:
-            raise Invalid(f"There is no annotator '{missing[0]}'.", {"annotators": "unknown"})
+            raise Invalid(_("There is no annotator '%(value)s'.",
+                            value=missing[0]), {"annotators": "unknown"})
     return ctx
 
 

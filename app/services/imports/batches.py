@@ -23,6 +23,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -126,8 +127,8 @@ class Batch:
             .where(ImportBatch.id == self.id, ImportBatch.published_at.is_(None))
             .values(published_at=utcnow(), touched_at=utcnow())).rowcount
         if not marked:  # cleaned up as abandoned, and its documents with it
-            raise ImportFailed([Problem(self.source, "the import stood still for too long "
-                                        "and was cleaned up; nothing was imported")])
+            raise ImportFailed([Problem(self.source, _("the import stood still for too long "
+                                          "and was cleaned up; nothing was imported"))])
 
     def discard(self) -> None:
         """Delete the batch and everything stored under it (a few short transactions)."""

@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import Document, User, utcnow
 from app.models_lti import LtiPlatform
@@ -25,7 +27,7 @@ def settings_of(launch: Launch) -> dict[str, Any]:
     if not return_url.startswith(("https://", "http://")):
         from app.services.lti import LaunchRefused
 
-        raise LaunchRefused("The deep linking request names no return URL.",
+        raise LaunchRefused(_("The deep linking request names no return URL."),
                             "Ask the LMS admin to check Sourcemark's deep linking settings.")
     return {"platform_id": launch.platform.id, "return_url": return_url,
             "deployment_id": launch.claim("deployment_id"), "data": settings.get("data"),
@@ -43,17 +45,17 @@ def respond(user: User, settings: dict[str, Any], launch_url: str, project_id: i
     """The signed LtiDeepLinkingResponse of the instructor's choice (a new project is
     created and committed first)."""
     if "ltiResourceLink" not in settings["accept_types"]:
-        raise Invalid("The LMS does not accept links to activities here.", {})
+        raise Invalid(_("The LMS does not accept links to activities here."), {})
     if new_title.strip():
         project = projects.create_project(user, new_title.strip())
     elif project_id:
         project = projects.get_project(user, project_id, manage=True)
     else:
-        raise Invalid("Choose a project, or give a title for a new one.",
+        raise Invalid(_("Choose a project, or give a title for a new one."),
                       {"project": "required"})
     document = db.session.get(Document, document_id) if document_id else None
     if document is not None and document.project_id != project.id:
-        raise Invalid("That document is not in the chosen project.", {"document": "other"})
+        raise Invalid(_("That document is not in the chosen project."), {"document": "other"})
     title = project.title + (f": {document.title}" if document else "")
     item = {"type": "ltiResourceLink", "title": title[:255], "url": launch_url,
             "custom": {"sourcemark": people.resource_token(

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import jwt
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import utcnow
@@ -58,11 +59,12 @@ def start_login(params: dict[str, str], launch_url: str) -> tuple[str, str]:
     the platform's authorisation URL to redirect to, and the state."""
     issuer = params.get("iss", "")
     if not issuer or not params.get("login_hint"):
-        raise LaunchRefused("The login request misses 'iss' or 'login_hint'.",
+        raise LaunchRefused(_("The login request misses 'iss' or 'login_hint'."),
                             "Ask the LMS admin to check Sourcemark's login initiation URL.")
     platform = platforms.find(issuer, params.get("client_id"))
     if platform is None:
-        raise LaunchRefused(f"No LMS with the issuer '{issuer[:200]}' is registered.",
+        raise LaunchRefused(_("No LMS with the issuer '%(value)s' is registered.",
+                              value=issuer[:200]),
                             ADVICE_REGISTER)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     # Logins never finished are forgotten here, in the same transaction.
@@ -111,54 +113,56 @@ def _verify(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
     try:
         key = _jwks_client(platform.jwks_url).get_signing_key_from_jwt(id_token)
     except jwt.PyJWKClientConnectionError as exc:
-        raise LaunchRefused(f"The LMS's public keys could not be fetched: {exc}",
+        raise LaunchRefused(_("The LMS's public keys could not be fetched: %(exc)s", exc=exc),
                             ADVICE_KEYS) from None
     except (jwt.PyJWKClientError, jwt.DecodeError):
-        raise LaunchRefused("The launch was signed by a key the LMS does not publish.",
+        raise LaunchRefused(_("The launch was signed by a key the LMS does not publish."),
                             ADVICE_KEYS) from None
     try:
         return jwt.decode(id_token, key, algorithms=ALGORITHMS, audience=platform.client_id,
                           issuer=platform.issuer, leeway=LEEWAY_SECONDS,
                           options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]})
     except jwt.ExpiredSignatureError:
-        raise LaunchRefused("The launch has expired.", ADVICE_RETRY) from None
+        raise LaunchRefused(_("The launch has expired."), ADVICE_RETRY) from None
     except jwt.ImmatureSignatureError:
-        raise LaunchRefused("The launch was issued in the future.", ADVICE_RETRY) from None
+        raise LaunchRefused(_("The launch was issued in the future."), ADVICE_RETRY) from None
     except jwt.InvalidAudienceError:
-        raise LaunchRefused("The launch is meant for another tool (its 'aud' is not our "
-                            "client id).", ADVICE_REGISTER) from None
+        raise LaunchRefused(_("The launch is meant for another tool (its 'aud' is not our "
+                              "client id)."), ADVICE_REGISTER) from None
     except jwt.InvalidIssuerError:
-        raise LaunchRefused("The launch names another issuer.", ADVICE_REGISTER) from None
+        raise LaunchRefused(_("The launch names another issuer."), ADVICE_REGISTER) from None
     except jwt.InvalidSignatureError:
-        raise LaunchRefused("The launch's signature does not check.", ADVICE_KEYS) from None
+        raise LaunchRefused(_("The launch's signature does not check."), ADVICE_KEYS) from None
     except jwt.InvalidTokenError as exc:
-        raise LaunchRefused(f"The launch token is not valid: {exc}.", ADVICE_RETRY) from None
+        raise LaunchRefused(_("The launch token is not valid: %(exc)s.",
+                              exc=exc), ADVICE_RETRY) from None
 
 
 def _check_claims(claims: dict[str, Any], platform: LtiPlatform, nonce: str
                   ) -> LtiDeployment:
     if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
-        raise LaunchRefused("The launch's nonce is not the one this login sent.", ADVICE_RETRY)
+        raise LaunchRefused(_("The launch's nonce is not the one this login sent."), ADVICE_RETRY)
     audience = claims["aud"]
     azp = claims.get("azp")
     if (isinstance(audience, list) and len(audience) > 1 and azp is None) or (
             azp is not None and azp != platform.client_id):
-        raise LaunchRefused("The launch's authorised party ('azp') is not our client id.",
+        raise LaunchRefused(_("The launch's authorised party ('azp') is not our client id."),
                             ADVICE_REGISTER)
     if claims.get(CLAIM + "version") != LTI_VERSION:
-        raise LaunchRefused("The launch is not LTI 1.3.", ADVICE_REGISTER)
+        raise LaunchRefused(_("The launch is not LTI 1.3."), ADVICE_REGISTER)
     if claims.get(CLAIM + "message_type") not in MESSAGE_TYPES:
-        raise LaunchRefused("The launch's message type is not one Sourcemark handles.",
+        raise LaunchRefused(_("The launch's message type is not one Sourcemark handles."),
                             "Ask the LMS admin to place Sourcemark as a resource link or "
                             "a deep linking (content selection) tool.")
     if not str(claims.get("sub", "")).strip():
-        raise LaunchRefused("The launch names no user ('sub').", ADVICE_RETRY)
+        raise LaunchRefused(_("The launch names no user ('sub')."), ADVICE_RETRY)
     deployment_id = str(claims.get(CLAIM + "deployment_id", ""))
     deployment = db.session.scalar(sa.select(LtiDeployment).where(
         LtiDeployment.platform_id == platform.id,
         LtiDeployment.deployment_id == deployment_id))
     if deployment is None:
-        raise LaunchRefused(f"The deployment '{deployment_id[:200]}' is not registered.",
+        raise LaunchRefused(_("The deployment '%(value)s' is not registered.",
+                              value=deployment_id[:200]),
                             "Ask the LMS admin to add this deployment id to the LMS's "
                             "registration on Sourcemark's admin page.")
     return deployment
@@ -169,18 +173,18 @@ def check_launch(id_token: str, state: str, browser_state: str | None) -> Launch
     when its cookie came along), then the id_token's signature against the platform's JWKS,
     iss, aud, azp, exp, iat, nonce, LTI version, message type and deployment."""
     if not id_token or not state:
-        raise LaunchRefused("The launch misses 'id_token' or 'state'.", ADVICE_RETRY)
+        raise LaunchRefused(_("The launch misses 'id_token' or 'state'."), ADVICE_RETRY)
     if browser_state is not None and not secrets.compare_digest(browser_state, state):
-        raise LaunchRefused("The launch belongs to another login of this browser.",
+        raise LaunchRefused(_("The launch belongs to another login of this browser."),
                             ADVICE_RETRY)
     login = _consume(state)
     if login is None:
-        raise LaunchRefused("This launch was used already, or its login has expired.",
+        raise LaunchRefused(_("This launch was used already, or its login has expired."),
                             ADVICE_RETRY)
     nonce, platform_id = login
     platform = db.session.get(LtiPlatform, platform_id)
     if platform is None:
-        raise LaunchRefused("The LMS of this login is no longer registered.", ADVICE_REGISTER)
+        raise LaunchRefused(_("The LMS of this login is no longer registered."), ADVICE_REGISTER)
     claims = _verify(id_token, platform)
     deployment = _check_claims(claims, platform, nonce)
     return Launch(platform, deployment, claims)

@@ -4,6 +4,7 @@ formula, and who may change it."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, User
@@ -18,11 +19,11 @@ def get_link(user: User, link_id: int, launched: list[int]) -> LtiResourceLink:
     project) the instructor whose launch brought them here (`launched`)."""
     link = db.session.get(LtiResourceLink, link_id)
     if link is None:
-        raise NotFound("No such course link.")
+        raise NotFound(_("No such course link."))
     if link.id in launched:
         return link
     if link.project_id is None:
-        raise NotFound("No such course link.")
+        raise NotFound(_("No such course link."))
     projects.get_project(user, link.project_id, manage=True)  # 404 outsiders, 403 students
     return link
 
@@ -36,7 +37,8 @@ def configure(user: User, link: LtiResourceLink, project_id: int, document_id: i
               formula: str) -> LtiResourceLink:
     """Set what a course link opens (0: a new project named after it) and its formula."""
     if formula not in SCORE_FORMULAS:
-        raise Invalid(f"Unknown grade formula '{formula}'.", {"formula": "unknown"})
+        raise Invalid(_("Unknown grade formula '%(formula)s'.",
+                        formula=formula), {"formula": "unknown"})
     if project_id == 0:
         project = projects.create_project(
             user, (link.title or link.context_title or "Course project")[:200])
@@ -44,7 +46,7 @@ def configure(user: User, link: LtiResourceLink, project_id: int, document_id: i
         project = projects.get_project(user, project_id, manage=True)
     document = db.session.get(Document, document_id) if document_id else None
     if document is not None and document.project_id != project.id:
-        raise Invalid("That document is not in the chosen project.", {"document": "other"})
+        raise Invalid(_("That document is not in the chosen project."), {"document": "other"})
     attach(link, project.id, document.id if document else None)
     link.formula = formula
     projects.add_member(project, user, "teacher")

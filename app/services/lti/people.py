@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.extensions import db
@@ -99,7 +100,7 @@ def _resource_link(launch: Launch) -> LtiResourceLink:
     resource = launch.claim("resource_link") or {}
     resource_id = str(resource.get("id", ""))[:255]
     if not resource_id:
-        raise LaunchRefused("The launch names no resource link.",
+        raise LaunchRefused(_("The launch names no resource link."),
                             "Ask the LMS admin to check Sourcemark's placement in the course.")
     link = db.session.scalar(sa.select(LtiResourceLink).where(
         LtiResourceLink.deployment_id == launch.deployment.id,
@@ -127,7 +128,7 @@ def attach(link: LtiResourceLink, project_id: int, document_id: int | None) -> N
     """Point a resource link at a project (and one of its documents)."""
     project = db.session.get(Project, project_id)
     if project is None:
-        raise LaunchRefused("The project of this activity was deleted.",
+        raise LaunchRefused(_("The project of this activity was deleted."),
                             "Ask the teacher to choose the project again.")
     document = db.session.get(Document, document_id) if document_id else None
     link.project_id = project.id
@@ -146,7 +147,7 @@ def enter(launch: Launch) -> Entry:
         if link.project_id is not None:
             join_project(db.session.get(Project, link.project_id), user, role)
     elif role != "teacher":
-        raise LaunchRefused("Only a course's instructors choose what Sourcemark opens.",
+        raise LaunchRefused(_("Only a course's instructors choose what Sourcemark opens."),
                             "Ask the course's teacher to add the activity.")
     db.session.commit()
     return Entry(user, role, link)

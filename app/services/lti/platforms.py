@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models_lti import LtiDeployment, LtiPlatform
@@ -23,14 +24,15 @@ def _check_url(field: str, value: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise Invalid(f"'{field}' must be an https:// URL (the LMS shows it in its LTI "
-                      "settings).", {field: "not a URL"})
+        raise Invalid(_("'%(field)s' must be an https:// URL (the LMS shows it in its LTI "
+                        "settings).", field=field), {field: "not a URL"})
     return value
 
 
 def _check_length(field: str, value: str) -> str:
     if len(value) > MAX_LENGTH[field]:
-        raise Invalid(f"'{field}' is longer than {MAX_LENGTH[field]} characters.",
+        raise Invalid(_("'%(field)s' is longer than %(value)s characters.",
+                        field=field, value=MAX_LENGTH[field]),
                       {field: "too long"})
     return value
 
@@ -40,7 +42,7 @@ def _clean(values: dict[str, str]) -> dict[str, str]:
     for field in ("name", "issuer", "client_id", *URL_FIELDS):
         value = _check_length(field, (values.get(field) or "").strip())
         if field != "name" and not value:
-            raise Invalid(f"'{field}' is required.", {field: "required"})
+            raise Invalid(_("'%(field)s' is required.", field=field), {field: "required"})
         out[field] = _check_url(field, value) if field in URL_FIELDS else value
     _check_url("issuer", out["issuer"])
     return out
@@ -61,7 +63,7 @@ def register(values: dict[str, str], deployment_ids: Iterable[str]) -> LtiPlatfo
     exists = db.session.scalar(sa.select(LtiPlatform.id).where(
         LtiPlatform.issuer == fields["issuer"], LtiPlatform.client_id == fields["client_id"]))
     if exists is not None:
-        raise Conflict("This issuer and client id are registered already.",
+        raise Conflict(_("This issuer and client id are registered already."),
                        {"client_id": "taken"})
     platform = LtiPlatform(**fields)
     platform.deployments = [LtiDeployment(deployment_id=d)
@@ -75,7 +77,7 @@ def add_deployment(platform: LtiPlatform, deployment_id: str) -> LtiDeployment:
     """Allow launches from one more deployment of a registered platform."""
     (value,) = _deployment_ids([deployment_id]) or [""]
     if not value:
-        raise Invalid("'deployment_id' is required.", {"deployment_id": "required"})
+        raise Invalid(_("'deployment_id' is required."), {"deployment_id": "required"})
     for known in platform.deployments:
         if known.deployment_id == value:
             return known
@@ -94,7 +96,7 @@ def remove(platform_id: int) -> None:
 def get(platform_id: int) -> LtiPlatform:
     platform = db.session.get(LtiPlatform, platform_id)
     if platform is None:
-        raise NotFound("No such platform.")
+        raise NotFound(_("No such platform."))
     return platform
 
 

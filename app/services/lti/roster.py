@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import Project
 from app.models_lti import LtiResourceLink
@@ -21,7 +23,7 @@ def _members(link: LtiResourceLink) -> list[dict[str, Any]]:
     platform = link.deployment.platform
     url: str | None = link.memberships_url
     members: list[dict[str, Any]] = []
-    for _ in range(MAX_PAGES):
+    for _page in range(MAX_PAGES):
         if not url:
             break
         answer = call(platform, [SCOPE_NRPS], "GET", url,
@@ -35,14 +37,14 @@ def sync(link: LtiResourceLink) -> dict[str, int]:
     """Add the course's active members to the link's project with the roles the LMS gives
     (accounts are made for people who never launched). Returns counts. One transaction."""
     if link.project_id is None:
-        raise Invalid("Choose the project of this course link first.", {"project": "required"})
+        raise Invalid(_("Choose the project of this course link first."), {"project": "required"})
     if not link.memberships_url:
-        raise Invalid("The LMS offers no roster for this course (Names and Role "
-                      "Provisioning Services is off for Sourcemark).", {})
+        raise Invalid(_("The LMS offers no roster for this course (Names and Role "
+                        "Provisioning Services is off for Sourcemark)."), {})
     try:
         members = _members(link)
     except PlatformError as exc:
-        raise Invalid(f"The LMS did not give the roster: {exc}", {}) from None
+        raise Invalid(_("The LMS did not give the roster: %(exc)s", exc=exc), {}) from None
     project = db.session.get(Project, link.project_id)
     issuer = link.deployment.platform.issuer
     counts = {"members": 0, "skipped": 0}

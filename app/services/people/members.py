@@ -9,9 +9,11 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import security_log
 from app.extensions import db
+from app.i18n import role_name
 from app.models import (
     Assignment,
     ClaimLink,
@@ -46,7 +48,7 @@ def student_of(project: Project, user_id: int) -> User:
         Membership.project_id == project.id, Membership.user_id == user_id,
         Membership.role == "student"))
     if user is None:
-        raise NotFound("No such student in this project.")
+        raise NotFound(_("No such student in this project."))
     return user
 
 
@@ -120,10 +122,10 @@ def remove_student(project: Project, user_id: int, how: str, *, confirm: bool) -
     raises ConfirmationNeeded with the work that stays."""
     user = student_of(project, user_id)
     if how not in REMOVALS:
-        raise Invalid("Choose whether the work stays under the student's name ('keep') or "
-                      "is pseudonymised ('pseudonymise').", {"how": "keep or pseudonymise"})
+        raise Invalid(_("Choose whether the work stays under the student's name ('keep') or "
+                        "is pseudonymised ('pseudonymise')."), {"how": "keep or pseudonymise"})
     if not confirm:
-        raise ConfirmationNeeded("Confirm the removal.", work_counts(project, user))
+        raise ConfirmationNeeded(_("Confirm the removal."), work_counts(project, user))
     kept_as = user.username
     try:
         if how == "pseudonymise":
@@ -158,14 +160,16 @@ def move_student(actor: User, project: Project, user_id: int, target_id: int) ->
     this one under their name."""
     user = student_of(project, user_id)
     if target_id == project.id:
-        raise Invalid("Choose another project.", {"target": "same project"})
+        raise Invalid(_("Choose another project."), {"target": "same project"})
     try:
         target = projects.get_project(actor, target_id, manage=True)
     except NotFound:
-        raise Invalid("Choose one of your projects.", {"target": "not your project"}) from None
+        raise Invalid(_("Choose one of your projects."), {"target": "not your project"}) from None
     existing = projects.membership(target, user)
     if existing is not None and existing.role != "student":
-        raise Invalid(f"{user.username} is a {existing.role} there.", {"target": "member"})
+        raise Invalid(_("%(username)s is already in that project, as: %(role)s.",
+                        username=user.username, role=role_name(existing.role)),
+                      {"target": "member"})
     try:
         if existing is None:
             projects.add_member(target, user, "student")

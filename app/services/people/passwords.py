@@ -4,6 +4,7 @@ admin teachers'. Which passwords are refused is `app.services.passwords`."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import security_log
 from app.extensions import db
@@ -16,10 +17,10 @@ def change_own_password(user: User, current: str, new: str, keep_token: str | No
     """Set the user's password after checking the current one; ends their other login
     sessions (the one named by `keep_token` stays). Returns how many ended."""
     if not user.check_password(current or ""):
-        raise Invalid("The current password is wrong.", {"current": "wrong password"})
+        raise Invalid(_("The current password is wrong."), {"current": "wrong password"})
     accounts.check_password(new, user.username)
     if user.check_password(new):
-        raise Invalid("Choose a password different from the current one.",
+        raise Invalid(_("Choose a password different from the current one."),
                       {"password": "same as the current one"})
     user.set_password(new)
     user.must_change_password = False
@@ -64,9 +65,9 @@ def reset_password(actor: User, target_id: int, *, expire: bool,
         security_log.event("password_reset", "refused", user=actor,
                            object=f"user:{target_id}")
         if target is not None and actor.role == "admin":
-            raise Forbidden("An admin resets teachers' and students' passwords, not an "
-                            "admin's nor their own.")
-        raise NotFound("No such student in your projects.")
+            raise Forbidden(_("An admin resets teachers' and students' passwords, not an "
+                              "admin's nor their own."))
+        raise NotFound(_("No such student in your projects."))
     password = accounts.generate_password()
     target.set_password(password)
     target.must_change_password = expire

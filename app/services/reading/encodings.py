@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
+from flask_babel import gettext as _
 
 from app.services.texts import Problem, TextError
 
@@ -51,9 +52,9 @@ def _utf8_problem(raw: bytes, file: str, exc: UnicodeDecodeError) -> TextError:
     line = raw.count(b"\n", 0, exc.start) + 1
     tried = ", ".join(NAMES[name].split(" (")[0] for name in LEGACY)
     return TextError(Problem(
-        file, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}), and no "
-              f"other encoding ({tried}) fits it with confidence; save the file as UTF-8 and "
-              "try again", line=line))
+        file, _("not valid UTF-8 (byte 0x%(value)s at offset %(start)s), and no other encoding "
+                "(%(tried)s) fits it with confidence; save the file as UTF-8 and try again",
+                value=format(raw[exc.start], '02x'), start=exc.start, tried=tried), line=line))
 
 
 def _detect(raw: bytes) -> str | None:
@@ -90,8 +91,8 @@ def decode_text(raw: bytes, file: str, *, html: bool = False) -> Decoded:
         error = exc
     else:
         if "\x00" in text:
-            raise TextError(Problem(file, "this is a binary file, not text (it contains NUL "
-                                          "bytes)"))
+            raise TextError(Problem(file, _("this is a binary file, not text (it contains NUL "
+                                            "bytes)")))
         bom = text.startswith("\ufeff")
         return Decoded(text.removeprefix("\ufeff"), NAMES["utf_8_sig" if bom else "utf_8"])
     for bom, codec in _BOMS:
@@ -99,11 +100,12 @@ def decode_text(raw: bytes, file: str, *, html: bool = False) -> Decoded:
             try:
                 return Decoded(raw.decode(codec).removeprefix("\ufeff"), NAMES[codec])
             except UnicodeDecodeError as exc:
-                raise TextError(Problem(file, f"starts with a {NAMES[codec].split(' (')[0]} "
-                                              f"byte-order mark but is not valid {codec}: "
-                                              f"{exc.reason} at byte {exc.start}")) from None
+                raise TextError(Problem(file, _("starts with a %(value)s byte-order mark but is "
+                                                "not valid %(codec)s: %(reason)s at byte %(start)s",
+                                                value=NAMES[codec].split(' (')[0], codec=codec,
+                                                reason=exc.reason, start=exc.start))) from None
     if b"\x00" in raw:
-        raise TextError(Problem(file, "this is a binary file, not text (it contains NUL bytes)"))
+        raise TextError(Problem(file, _("this is a binary file, not text (it contains NUL bytes)")))
     declared = _declared(raw) if html else None
     if declared is not None:
         try:

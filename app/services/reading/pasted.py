@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.models import Document, Project, User
 from app.services.documents import record_draft, store_documents
 from app.services.errors import ImportFailed, Invalid
@@ -22,11 +24,12 @@ def paste_document(project: Project, values: dict[str, str], max_bytes: int,
         draft = record_draft(record, SOURCE_NAME, None, max_bytes)
     except TextError as exc:
         field = _FORM_FIELDS.get(exc.problem.field or "text", exc.problem.field or "text")
-        raise Invalid(f"Nothing was stored: {exc.problem.message}.",
+        raise Invalid(_("Nothing was stored: %(message)s.", message=exc.problem.message),
                       {field: exc.problem.message}) from None
     try:
         (document,) = store_documents(project, [draft], user)
     except ImportFailed as exc:
         message = exc.problems[0].message
-        raise Invalid(f"Nothing was stored: {message}.", {"text": message}) from None
+        raise Invalid(_("Nothing was stored: %(message)s.",
+                        message=message), {"text": message}) from None
     return document

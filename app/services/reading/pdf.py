@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 
+from flask_babel import gettext as _
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTTextContainer
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -63,14 +64,14 @@ def read_pdf(raw: bytes, file: str) -> Extracted:
                     if text and not _PAGE_NUMBER.match(text):
                         paragraphs.append(text)
     except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise TextError(Problem(file, "this PDF is password-protected; save a copy without "
-                                      "a password and try again")) from None
+        raise TextError(Problem(file, _("this PDF is password-protected; save a copy without "
+                                        "a password and try again"))) from None
     except Exception:  # noqa: BLE001 - a damaged file may break the parser anywhere
-        raise TextError(Problem(file, "not a readable PDF (the file is damaged or not a "
-                                      "PDF)")) from None
+        raise TextError(Problem(file, _("not a readable PDF (the file is damaged or not a "
+                                        "PDF)"))) from None
     if not paragraphs:
-        raise TextError(Problem(file, "this PDF has no text; it is probably scanned (pages "
-                                      "that are images). Use a PDF with a text layer, or "
-                                      "paste the text instead"))
+        raise TextError(Problem(file, _("this PDF has no text; it is probably scanned (pages "
+                                        "that are images). Use a PDF with a text layer, or "
+                                        "paste the text instead")))
     return Extracted(text="\n\n".join(paragraphs) + "\n", title=_title(raw),
                      how=f"the text layer of {pages} page{'s' if pages != 1 else ''}")

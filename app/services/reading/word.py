@@ -10,6 +10,7 @@ import zipfile
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
+from flask_babel import gettext as _
 
 from app.services.datasets import safezip
 from app.services.errors import ImportFailed
@@ -35,8 +36,8 @@ def _checked_package(raw: bytes, file: str) -> io.BytesIO:
     except ImportFailed as exc:
         raise TextError(exc.problems[0]) from None
     except safezip._UNREADABLE:
-        raise TextError(Problem(file, "not a readable Word file (.docx): it is not a zip "
-                                      "archive")) from None
+        raise TextError(Problem(file, _("not a readable Word file (.docx): it is not a zip "
+                                        "archive"))) from None
     package.seek(0)
     return package
 
@@ -62,15 +63,15 @@ def read_docx(raw: bytes, file: str) -> Extracted:
     try:
         document = docx.Document(package)
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile):
-        raise TextError(Problem(file, "not a readable Word file (.docx); save it again from "
-                                      "Word or LibreOffice and try again")) from None
+        raise TextError(Problem(file, _("not a readable Word file (.docx); save it again from "
+                                        "Word or LibreOffice and try again"))) from None
     paragraphs = []
     for block in document.iter_inner_content():
         lines = [line for line in _lines(block) if line]
         if lines:
             paragraphs.append("\n".join(lines))
     if not paragraphs:
-        raise TextError(Problem(file, "the Word file holds no text"))
+        raise TextError(Problem(file, _("the Word file holds no text")))
     title = " ".join((document.core_properties.title or "").split())
     return Extracted(text="\n\n".join(paragraphs) + "\n", title=title,
                      how="the paragraphs, lists and tables of the Word file")

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import (
@@ -42,7 +43,7 @@ def get_round(project: Project, round_id: int) -> Round:
     """The project's round with this id (NotFound otherwise)."""
     found = db.session.get(Round, round_id)
     if found is None or found.project_id != project.id:
-        raise NotFound("This project has no such round.")
+        raise NotFound(_("This project has no such round."))
     return found
 
 
@@ -101,7 +102,8 @@ def create_round(project: Project, name: Any, documents: Iterable[Any],
     """Add a round after the project's others."""
     existing = rounds_of(project)
     if len(existing) >= MAX_ROUNDS:
-        raise Invalid(f"A project has {MAX_ROUNDS} rounds at most.", {"name": "too many"})
+        raise Invalid(_("A project has %(max_rounds)s rounds at most.",
+                        max_rounds=MAX_ROUNDS), {"name": "too many"})
     clean, wanted = _check(project, None, name, documents, starts_at, due_at)
     round_ = Round(project_id=project.id, name=clean, starts_at=starts_at, due_at=due_at,
                    position=max((r.position for r in existing), default=-1) + 1)
@@ -123,7 +125,7 @@ def update_round(round_: Round, name: Any, documents: Iterable[Any],
             Round.project_id == round_.project_id, Round.position < round_.position)))
         dropped = frozen & (set(document_ids(round_)) - set(wanted))
         if dropped:
-            raise Invalid("A started round keeps the documents it began afresh.",
+            raise Invalid(_("A started round keeps the documents it began afresh."),
                           {"documents": "started"})
     round_.name, round_.starts_at, round_.due_at = clean, starts_at, due_at
     have = {link.document_id: link for link in round_.documents}
@@ -136,8 +138,8 @@ def delete_round(round_: Round) -> None:
     """Delete a round that froze nothing (its documents and their work stay)."""
     if db.session.scalar(sa.select(RoundWork.id).where(RoundWork.round_id == round_.id)
                          .limit(1)):
-        raise Conflict("This round's work was frozen when a later round reused its "
-                       "documents: deleting it would lose that work.", {"round": "frozen"})
+        raise Conflict(_("This round's work was frozen when a later round reused its "
+                         "documents: deleting it would lose that work."), {"round": "frozen"})
     db.session.delete(round_)
     db.session.commit()
 
@@ -180,8 +182,8 @@ def start_round(round_: Round, actor: User) -> dict[str, int]:
         if holder.id == round_.id:
             continue
         if holder.position > round_.position:
-            raise Conflict(f"'{holder.name}', a later round with some of these documents, has "
-                           "started already: start rounds in their order.",
+            raise Conflict(_("'%(name)s', a later round with some of these documents, has started "
+                             "already: start rounds in their order.", name=holder.name),
                            {"round": "out of order"})
         earlier[doc_id] = holder
     frozen_docs, people = 0, set()

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, EntityAlias, Project, SourceEntity, Span, User
@@ -28,19 +29,20 @@ def create_entity(project: Project, user: User, name: Any, kind: Any = "person",
                   description: Any = "") -> SourceEntity:
     """A new canonical person or institution (teachers)."""
     if not _teaches(project, user):
-        raise Forbidden("Only the project's teachers add sources.")
+        raise Forbidden(_("Only the project's teachers add sources."))
     name = " ".join(str(name or "").split())
     if not name or len(name) > 200:
-        raise Invalid("A source needs a name of 1 to 200 characters.", {"name": "1–200"})
+        raise Invalid(_("A source needs a name of 1 to 200 characters."), {"name": "1–200"})
     if kind not in ENTITY_KINDS:
-        raise Invalid("A source is a person or an institution.", {"kind": "person/institution"})
+        raise Invalid(_("A source is a person or an institution."), {"kind": "person/institution"})
     if not isinstance(description, str) or len(description) > 2000:
-        raise Invalid("The description is text of at most 2,000 characters.",
+        raise Invalid(_("The description is text of at most 2,000 characters."),
                       {"description": "at most 2,000 characters"})
     taken = db.session.scalar(sa.select(SourceEntity.id).where(
         SourceEntity.project_id == project.id, SourceEntity.name == name))
     if taken is not None:
-        raise Conflict(f"The project already has a source named '{name}'.", {"name": "taken"})
+        raise Conflict(_("The project already has a source named '%(name)s'.",
+                         name=name), {"name": "taken"})
     entity = SourceEntity(project_id=project.id, name=name, kind=kind,
                           description=description.strip(), created_by_id=user.id)
     db.session.add(entity)
@@ -51,7 +53,7 @@ def create_entity(project: Project, user: User, name: Any, kind: Any = "person",
 def get_entity(project: Project, entity_id: int) -> SourceEntity:
     entity = db.session.get(SourceEntity, entity_id)
     if entity is None or entity.project_id != project.id:
-        raise NotFound("No such source in this project.")
+        raise NotFound(_("No such source in this project."))
     return entity
 
 
@@ -63,11 +65,11 @@ def link_name(project: Project, user: User, written: Any, entity_id: int) -> Ent
 
     role = project_role(project, user)
     if role is None:
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     entity = get_entity(project, entity_id)
     alias = normalize_name(written)
     if not alias or len(alias) > 200:
-        raise Invalid("Name the speaker as written (1 to 200 characters).",
+        raise Invalid(_("Name the speaker as written (1 to 200 characters)."),
                       {"name": "1–200 characters"})
     teacher = role == "teacher"
     existing = db.session.scalar(sa.select(EntityAlias).where(
@@ -95,10 +97,10 @@ def review_alias(project: Project, user: User, alias_id: int, approve: bool) -> 
     """The teacher accepts a student's link (replacing another approved meaning of the
     name) or turns it down (it is removed)."""
     if not _teaches(project, user):
-        raise Forbidden("Only the project's teachers review links.")
+        raise Forbidden(_("Only the project's teachers review links."))
     alias = db.session.get(EntityAlias, alias_id)
     if alias is None or alias.project_id != project.id:
-        raise NotFound("No such link in this project.")
+        raise NotFound(_("No such link in this project."))
     if approve:
         db.session.execute(sa.delete(EntityAlias).where(
             EntityAlias.project_id == project.id, EntityAlias.alias == alias.alias,
@@ -113,10 +115,10 @@ def unlink(project: Project, user: User, alias_id: int) -> None:
     """Remove a link: a teacher any, a student only their own proposal."""
     alias = db.session.get(EntityAlias, alias_id)
     if alias is None or alias.project_id != project.id:
-        raise NotFound("No such link in this project.")
+        raise NotFound(_("No such link in this project."))
     if not _teaches(project, user) and not (alias.status == "proposed"
                                             and alias.proposed_by_id == user.id):
-        raise Forbidden("Only the teacher removes a link (students their own proposals).")
+        raise Forbidden(_("Only the teacher removes a link (students their own proposals)."))
     db.session.delete(alias)
     db.session.commit()
 

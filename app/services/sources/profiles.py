@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, DocumentRating, Project
@@ -222,7 +223,7 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
     profiles = build_profiles(corpus)
     profile = profiles.get(ref)
     if profile is None:
-        raise NotFound("No such publisher or speaker in this project.")
+        raise NotFound(_("No such publisher or speaker in this project."))
     from app.services.vocabulary import vocabulary
 
     words = vocabulary(project.id)

@@ -48,6 +48,8 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO, Any, BinaryIO
 
+from flask_babel import gettext as _
+
 from app import jsonsafe
 from app.services.datasets.core import (
     GOLD,
@@ -169,8 +171,8 @@ def _entries(name: str, raw: bytes) -> list[tuple[str, bytes]]:
     out = list(zip_entries(name, raw, lambda path, base: base.lower().endswith(".jsonl"))
                .items())
     if not out:
-        raise FormatError([Problem(name, "the zip holds no .jsonl files (doccano exports one "
-                                         "<username>.jsonl per annotator)")])
+        raise FormatError([Problem(name, _("the zip holds no .jsonl files (doccano exports one "
+                                           "<username>.jsonl per annotator)"))])
     return out
 
 
@@ -192,30 +194,32 @@ def _read_span(item: Any, units: Utf16, where: tuple[str, int, str], ctx: Export
         end = item.get("end_offset", item.get("end"))
         label = item.get("label")
     else:
-        problems.append(Problem(file, "a span is [start, end, label] or an object with "
-                                      "start_offset, end_offset and label", number, field))
+        problems.append(Problem(file, _("a span is [start, end, label] or an object with "
+                                        "start_offset, end_offset and label"), number, field))
         return None
     if not isinstance(label, str):
-        problems.append(Problem(file, "the label is not a string", number, field))
+        problems.append(Problem(file, _("the label is not a string"), number, field))
         return None
     pair = ctx.unflat_label(label)
     if pair is None:
-        problems.append(Problem(file, f"unknown label '{label}' (not in this codebook, or "
-                                      "ambiguous: write it as layer:key)", number, field))
+        problems.append(Problem(file, _("unknown label '%(label)s' (not in this codebook, or "
+                                        "ambiguous: write it as layer:key)",
+                                        label=label), number, field))
     if not (_is_int(start) and _is_int(end)):
-        problems.append(Problem(file, "start and end must be whole numbers", number, field))
+        problems.append(Problem(file, _("start and end must be whole numbers"), number, field))
         return None
     if not 0 <= start < end <= units.length():
-        problems.append(Problem(file, f"offsets {start}-{end} are outside the text (0-"
-                                      f"{units.length()} UTF-16 code units) or empty",
+        problems.append(Problem(file, _("offsets %(start)s-%(end)s are outside the text "
+                                        "(0-%(value)s UTF-16 code units) or empty",
+                                        start=start, end=end, value=units.length()),
                                 number, field))
         return None
     cp_start, cp_end = units.to_codepoint(start), units.to_codepoint(end)
     if cp_start is None or cp_end is None:
         split = start if cp_start is None else end
-        problems.append(Problem(file, f"offset {split} falls inside a character (an emoji or "
-                                      "another character doccano counts as two UTF-16 code "
-                                      "units)", number, field))
+        problems.append(Problem(file, _("offset %(split)s falls inside a character (an emoji or "
+                                        "another character doccano counts as two UTF-16 code "
+                                        "units)", split=split), number, field))
         return None
     if pair is None:
         return None
@@ -246,8 +250,9 @@ def _attach_notes(spans: list[dict[str, Any]], comments: Any, units: Utf16,
         target = next((s for s in reversed(spans) if (s["start"], s["end"]) == bounds
                        and (s["layer"], s["label"]) == pair and not s["note"]), None)
         if target is None:
-            problems.append(Problem(file, f"a note for {start}:{end} {label}, but there is "
-                                          "no such span on this line", number,
+            problems.append(Problem(file, _("a note for %(start)s:%(end)s %(label)s, but there is "
+                                            "no such span on this line",
+                                            start=start, end=end, label=label), number,
                                     f"Comments[{index}]"))
         else:
             target["note"] = match[4]
@@ -261,27 +266,28 @@ def _parse_line(raw_line: str, where: tuple[str, int], default_annotator: str,
     try:
         line = jsonsafe.loads(raw_line)
     except json.JSONDecodeError as exc:
-        problems.append(Problem(file, f"not valid JSON ({exc.msg}, column {exc.colno})",
+        problems.append(Problem(file, _("not valid JSON (%(msg)s, column %(colno)s)",
+                                        msg=exc.msg, colno=exc.colno),
                                 number))
         return None
     if not isinstance(line, dict):
-        problems.append(Problem(file, "each line must be a JSON object", number))
+        problems.append(Problem(file, _("each line must be a JSON object"), number))
         return None
     text = line.get("text", line.get("data"))
     if not isinstance(text, str):
-        problems.append(Problem(file, "the document text is missing", number, "text"))
+        problems.append(Problem(file, _("the document text is missing"), number, "text"))
         return None
     line["text"] = text
     doc_id = line.get("id")
     if doc_id is not None and not (_is_int(doc_id) or isinstance(doc_id, str)):
-        problems.append(Problem(file, "the id must be a number or a string", number, "id"))
+        problems.append(Problem(file, _("the id must be a number or a string"), number, "id"))
         return None
     annotator = line.get("annotator", line.get("user", default_annotator))
     annotator = str(annotator) if _is_int(annotator) or isinstance(annotator, str) \
         else default_annotator
     key, items = _span_items(line)
     if not isinstance(items, list):
-        problems.append(Problem(file, "spans must be a list", number, key))
+        problems.append(Problem(file, _("spans must be a list"), number, key))
         return None
     spans = []
     units = Utf16(text)
@@ -319,17 +325,20 @@ def _read_lines(file: str, source: str, default_annotator: str, ctx: ExportConte
         line, annotator, spans = parsed
         identity = ("id", line["id"]) if line.get("id") is not None else ("text", line["text"])
         if (identity, annotator) in seen:
-            what = f"document id {line['id']}" if identity[0] == "id" else "the same text"
-            problems.append(Problem(file, f"{what} is already on line "
-                                          f"{seen[identity, annotator]} for '{annotator}'",
-                                    number, "id" if identity[0] == "id" else "text"))
+            first = seen[identity, annotator]
+            said = _("document id %(id)s is already on line %(first)s for '%(annotator)s'",
+                     id=line["id"], first=first, annotator=annotator) if identity[0] == "id" \
+                else _("the same text is already on line %(first)s for '%(annotator)s'",
+                       first=first, annotator=annotator)
+            problems.append(Problem(file, said, number, "id" if identity[0] == "id" else "text"))
             continue
         seen[identity, annotator] = number
         record = records.setdefault(identity, _new_record(line))
         record.setdefault("_where", (file, number))
         if record["text"] != line["text"]:
-            problems.append(Problem(file, f"document {line['id']} has a different text here "
-                                          "than in another annotator's file", number, "text"))
+            problems.append(Problem(file, _("document %(id)s has a different text here than in "
+                                            "another annotator's file",
+                                            id=line['id']), number, "text"))
         elif annotator == GOLD:
             record.setdefault("gold", {"spans": [], "rating": None})["spans"].extend(spans)
         else:
@@ -356,9 +365,9 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
                 for name, work in record["annotators"].items() if work["spans"]}
     if not problems and not labelled and not any(r.get("gold") and r["gold"]["spans"]
                                                  for r in records.values()):
-        problems.append(Problem(name, "no line has a label: a doccano file to import is a "
-                                      "sequence-labelling export (each line's 'label' a list "
-                                      "of [start, end, label])"))
+        problems.append(Problem(name, _("no line has a label: a doccano file to import is a "
+                                        "sequence-labelling export (each line's 'label' a list "
+                                        "of [start, end, label])")))
     out = list(records.values())
     for record in out:
         # doccano writes every example into every annotator's file: one who labelled

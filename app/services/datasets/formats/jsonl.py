@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
+from flask_babel import gettext as _
+
 from app import jsonsafe
 from app.services.datasets.core import SCHEMA, ExportContext, FormatError
 from app.services.texts import Problem
@@ -116,7 +118,8 @@ def read(name: str, raw: bytes, ctx: ExportContext | None = None) -> list[dict[s
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FormatError([Problem(name, f"is not UTF-8 (byte {error.start})")]) from None
+        raise FormatError([Problem(name, _("is not UTF-8 (byte %(start)s)",
+                                           start=error.start))]) from None
     problems: list[Problem] = []
     out: list[dict[str, Any]] = []
     # Split on LF only: JSON strings may hold U+2028 and other characters that
@@ -128,8 +131,8 @@ def read(name: str, raw: bytes, ctx: ExportContext | None = None) -> list[dict[s
         try:
             record = jsonsafe.loads(line)
         except json.JSONDecodeError as error:
-            problems.append(Problem(name, f"is not valid JSON ({error.msg}, column "
-                                    f"{error.colno})", line=number))
+            problems.append(Problem(name, _("is not valid JSON (%(msg)s, column %(colno)s)",
+                                            msg=error.msg, colno=error.colno), line=number))
             continue
         before = len(problems)
         _Checker(name, number, problems).record(record)
@@ -139,7 +142,7 @@ def read(name: str, raw: bytes, ctx: ExportContext | None = None) -> list[dict[s
         if len(problems) >= MAX_PROBLEMS:
             break
     if not out and not problems:
-        problems.append(Problem(name, "holds no documents"))
+        problems.append(Problem(name, _("holds no documents")))
     if problems:
         raise FormatError(problems, out)
     return out

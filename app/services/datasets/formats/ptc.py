@@ -43,6 +43,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
+from flask_babel import gettext as _
+
 from app.services.datasets.core import (
     GOLD,
     WHERE,
@@ -195,18 +197,19 @@ def _rows(file: str, source: str, problems: list[Problem]
             continue
         columns = [column.strip() for column in line.split("\t")]
         if len(columns) == 3:
-            problems.append(Problem(file, "three columns: span identification labels have no "
-                                          "technique; use the technique classification file",
+            problems.append(Problem(file, _("three columns: span identification labels have no "
+                                            "technique; use the technique classification file"),
                                     number))
             continue
         if len(columns) != 4:
-            problems.append(Problem(file, "a line is article id, technique, start and end, "
-                                          f"separated by tabs (found {len(columns)} columns)",
+            problems.append(Problem(file, _("a line is article id, technique, start and end, "
+                                            "separated by tabs (found %(count)s columns)",
+                                            count=len(columns)),
                                     number))
             continue
         article, technique, start, end = columns
         if not (re.fullmatch(r"\d+", start) and re.fullmatch(r"\d+", end)):
-            problems.append(Problem(file, "start and end must be whole numbers", number,
+            problems.append(Problem(file, _("start and end must be whole numbers"), number,
                                     "start" if not re.fullmatch(r"\d+", start) else "end"))
             continue
         out.append((number, article, technique, int(start), int(end)))
@@ -241,22 +244,28 @@ def _spans(file: str, source: str, docs: Articles, techniques: _Techniques,
     single = re.match(r"article(\w+)\.", file.rsplit("/", 1)[-1])
     for number, article, technique, start, end in _rows(file, source, problems):
         if single and article != single[1]:
-            problems.append(Problem(file, f"article id {article} in the labels of article "
-                                          f"{single[1]}", number, "article id"))
+            problems.append(Problem(file, _("article id %(article)s in the labels of article "
+                                            "%(value)s",
+                                            article=article,
+                                            value=single[1]), number, "article id"))
             continue
         if article not in docs:
-            problems.append(Problem(file, f"no article{article}.txt for these labels", number,
+            problems.append(Problem(file, _("no article%(article)s.txt for these labels",
+                                            article=article), number,
                                     "article id"))
             continue
         label = techniques.label(technique)
         if label is None:
-            problems.append(Problem(file, f"unknown technique '{technique}' (no rhetoric label "
-                                          "maps to it)", number, "technique"))
+            problems.append(Problem(file, _("unknown technique '%(technique)s' (no rhetoric label "
+                                            "maps to it)",
+                                            technique=technique), number, "technique"))
             continue
         text = docs[article][1]
         if not 0 <= start < end <= len(text):
-            problems.append(Problem(file, f"offsets {start}-{end} are outside the article "
-                                          f"(0-{len(text)}) or empty", number, "start"))
+            problems.append(Problem(file, _("offsets %(start)s-%(end)s are outside the article "
+                                            "(0-%(count)s) or empty",
+                                            start=start, end=end,
+                                            count=len(text)), number, "start"))
             continue
         out.append((article, {"layer": LAYER, "label": label[0], "start": start, "end": end,
                               "text": text[start:end], "note": "", "attributes": label[1],
@@ -276,7 +285,7 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             if text is not None:
                 articles.setdefault(_folder(path), {})[match[1]] = (f"{name}/{path}", text)
     if not articles:
-        raise FormatError(problems or [Problem(name, "the zip holds no article<ID>.txt files")])
+        raise FormatError(problems or [Problem(name, _("the zip holds no article<ID>.txt files"))])
     labels_files = [path for path in entries if not _ARTICLE.fullmatch(path.rsplit("/", 1)[-1])]
     zip_stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0] or "ptc"
     techniques = _Techniques(ctx)
@@ -297,8 +306,9 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
             if article.isdigit():
                 record.setdefault("id", int(article))
             if record["text"] != text:
-                problems.append(Problem(file, f"article{article}.txt differs from the file of "
-                                              "the same name in another folder"))
+                problems.append(Problem(file, _("article%(article)s.txt differs from the file of "
+                                                "the same name in another folder",
+                                                article=article)))
                 continue
             found.sort(key=lambda s: (s["start"], -s["end"], s["layer"], s["label"]))
             if annotator == GOLD:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models import Document, Project, User
 from app.services import imports, quotas
@@ -64,8 +66,8 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
                                 actor.id if actor else None, file, annotate)
     except imports.Clash as clash:
         raise ImportFailed([
-            Problem(*doc.where.at("text")[:1], "the same text was imported into this project "
-                    "by another import meanwhile", *doc.where.at("text")[1:])
+            Problem(*doc.where.at("text")[:1], _("the same text was imported into this project "
+                      "by another import meanwhile"), *doc.where.at("text")[1:])
             for doc in docs if doc.new and doc.document.text_sha256 in clash.hashes]) from None
     except Exception:
         db.session.rollback()
@@ -110,7 +112,7 @@ def plan_file(project: Project, fmt: str, name: str, raw: bytes, actor: User | N
     records = _read(project, fmt, name, raw, actor, ground_truth_gold, choices)
     unknown = set(choices or {}) - _names(records)
     if unknown:
-        raise ImportFailed([Problem(name, f"'{who}' is not a name in the file")
+        raise ImportFailed([Problem(name, _("'%(who)s' is not a name in the file", who=who))
                             for who in sorted(unknown)])
     quotas.check_import_size(len(records), name)
     held = quotas.documents_in(project)
@@ -150,7 +152,7 @@ def _read(project: Project, fmt: str, name: str, raw: bytes, actor: User | None,
     quotas.check_file_name(name)
     reader = formats.reader(fmt)
     if not raw.strip():
-        raise ImportFailed([Problem(name, "the file is empty")])
+        raise ImportFailed([Problem(name, _("the file is empty"))])
     try:
         options = {"ground_truth_gold": True} if ground_truth_gold and \
             fmt == "label-studio" else {}

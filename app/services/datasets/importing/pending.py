@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import PendingImport, Project, User, utcnow
@@ -102,8 +103,8 @@ def confirm(project: Project, user: User, token: str,
     names = list(_choices(kept.choices))
     errors = check_choices(project, {name: choices.get(name) for name in names})
     if errors:
-        raise Invalid(f"{len(errors)} name(s) cannot become the account chosen; nothing was "
-                      "imported.", errors)
+        raise Invalid(_("%(count)s name(s) cannot become the account chosen; nothing was imported.",
+                        count=len(errors)), errors)
     summary = import_file(project, kept.format, kept.file, kept.content, user,
                           ground_truth_gold=kept.ground_truth_gold,
                           choices={name: choices[name] for name in names})

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app import jsonsafe
 from app.services.datasets.core import (
     GOLD,
@@ -60,8 +62,8 @@ class _AnnReader:
         self.problems.append(Problem(self.file, message, line, field))
 
     def textbound(self, number: int, ident: str, rest: str) -> None:
-        data, _, stored = rest.partition("\t")
-        kind, _, where = data.partition(" ")
+        data, _tab, stored = rest.partition("\t")
+        kind, _space, where = data.partition(" ")
         pieces = _parse_fragments(where)
         if not kind or pieces is None:
             self.problem("a text-bound line is 'T<n><TAB><type> <start> <end>[;<start> <end>…]"
@@ -149,7 +151,7 @@ class _AnnReader:
             elif ident[0] not in "REN*":
                 self.problem(f"unknown kind of annotation '{ident}'", number, "id")
         for number, ident, rest in self.later:
-            data, _, tail = rest.partition("\t")
+            data, _tab, tail = rest.partition("\t")
             if ident[0] == "#":
                 self.comment(number, data, tail)
             else:
@@ -207,10 +209,10 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
         if not path.endswith(".ann"):
             continue
         base = path[:-4]
-        folder, _, stem = base.rpartition("/")
+        folder, _slash, stem = base.rpartition("/")
         annotator = folder.rsplit("/", 1)[-1] if folder else zip_stem
         if base + ".txt" not in entries:
-            problems.append(Problem(f"{name}/{path}", "no .txt file of the same name beside it"))
+            problems.append(Problem(f"{name}/{path}", _("no .txt file of the same name beside it")))
             continue
         text = decode_strict(entries[base + ".txt"], f"{name}/{base}.txt", problems)
         ann = decode_strict(entries[path], f"{name}/{path}", problems, bom=True)
@@ -221,8 +223,9 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
                                            "annotators": {},
                                            WHERE: (f"{name}/{path}", None)})
         if record["text"] != text:
-            problems.append(Problem(f"{name}/{base}.txt", f"'{stem}.txt' differs from the "
-                                    "file of the same name in another folder"))
+            problems.append(Problem(f"{name}/{base}.txt", _("'%(stem)s.txt' differs from the file "
+                                                            "of the same name in another folder",
+                                                            stem=stem)))
         elif annotator == GOLD:
             record["gold"] = {"spans": spans, "rating": None, WHERE: (f"{name}/{path}", None)}
         else:
@@ -242,8 +245,8 @@ def read(name: str, raw: bytes, ctx: ExportContext) -> list[dict[str, Any]]:
                     if row.get(key):
                         records[stem][key] = row[key]
     if not records and not problems:
-        problems.append(Problem(name, "the zip holds no brat documents (a .txt file and its "
-                                      ".ann beside it)"))
+        problems.append(Problem(name, _("the zip holds no brat documents (a .txt file and its "
+                                        ".ann beside it)")))
     for record in records.values():
         record["annotators"] = dict(sorted(record["annotators"].items()))
         gather_locations(record)

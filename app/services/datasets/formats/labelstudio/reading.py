@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app import jsonsafe, limits
 from app.services.datasets.core import GOLD, WHERE, ExportContext, FormatError, gather_locations
 from app.services.datasets.formats.labelstudio.common import (
@@ -39,7 +41,7 @@ def _span_offsets(value: dict[str, Any], text: str, utf16: Utf16, where: tuple[s
     file, field = where
     start, end, stored = value.get("start"), value.get("end"), value.get("text")
     if not (_is_int(start) and _is_int(end)):
-        problems.append(Problem(file, "start and end must be whole numbers", field=field))
+        problems.append(Problem(file, _("start and end must be whole numbers"), field=field))
         return None
     if 0 <= start < end <= len(text) and (stored is None or text[start:end] == stored):
         return start, end
@@ -49,11 +51,14 @@ def _span_offsets(value: dict[str, Any], text: str, utf16: Utf16, where: tuple[s
                 and text[cp_start:cp_end] == stored:
             return cp_start, cp_end  # an export from before Label Studio counted code points
     if not 0 <= start < end <= len(text):
-        problems.append(Problem(file, f"offsets {start}-{end} are outside the text (0-"
-                                      f"{len(text)}) or empty", field=field))
+        problems.append(Problem(file, _("offsets %(start)s-%(end)s are outside the text "
+                                        "(0-%(count)s) or empty",
+                                        start=start, end=end, count=len(text)), field=field))
     else:
-        problems.append(Problem(file, f"the region's text {stored!r} is not the text at "
-                                      f"{start}-{end} ({text[start:end]!r})", field=field))
+        problems.append(Problem(file, _("the region's text %(stored)s is not the text at "
+                                        "%(start)s-%(end)s (%(value)s)",
+                                        stored=repr(stored), start=start, end=end,
+                                        value=repr(text[start:end])), field=field))
     return None
 
 
@@ -106,14 +111,15 @@ def _region_spans(result: dict[str, Any], text: str, utf16: Utf16, ctx: ExportCo
     value = result.get("value")
     labels = value.get("labels") if isinstance(value, dict) else None
     if not isinstance(value, dict) or not isinstance(labels, list) or not labels:
-        problems.append(Problem(file, "a labels result needs value.labels",
+        problems.append(Problem(file, _("a labels result needs value.labels"),
                                 field=f"{field}.value"))
         return []
     pairs = []
     for label in labels:
         pair = _label_pair(str(result.get("from_name")), label, ctx)
         if pair is None:
-            problems.append(Problem(file, f"unknown label '{label}' (not in this codebook)",
+            problems.append(Problem(file, _("unknown label '%(label)s' (not in this codebook)",
+                                            label=label),
                                     field=f"{field}.value.labels"))
         else:
             pairs.append(pair)
@@ -139,7 +145,7 @@ def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: E
     file, path = where
     results = annotation.get("result")
     if not isinstance(results, list):
-        problems.append(Problem(file, "an annotation's result must be a list",
+        problems.append(Problem(file, _("an annotation's result must be a list"),
                                 field=f"{path}.result"))
         return [], None
     regions: dict[str, list[dict[str, Any]]] = {}
@@ -147,7 +153,7 @@ def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: E
     for index, result in enumerate(results):
         field = f"{path}.result[{index}]"
         if not isinstance(result, dict):
-            problems.append(Problem(file, "a result must be an object", field=field))
+            problems.append(Problem(file, _("a result must be an object"), field=field))
         elif result.get("type") == "labels":
             spans = _region_spans(result, text, utf16, ctx, (file, field), problems)
             rid = str(result["id"]) if result.get("id") is not None else f"#{index}"
@@ -158,7 +164,8 @@ def _read_annotation(annotation: dict[str, Any], text: str, utf16: Utf16, ctx: E
     for field, result in others:
         kind, from_name = result.get("type"), str(result.get("from_name") or "")
         if not isinstance(kind, str) or kind not in REGION_TYPES:
-            problems.append(Problem(file, f"results of type '{kind}' cannot be imported",
+            problems.append(Problem(file, _("results of type '%(kind)s' cannot be imported",
+                                            kind=kind),
                                     field=f"{field}.type"))
         elif str(result.get("id")) in regions:  # a per-region note or attribute
             key = from_name.rsplit(".", 1)[-1]
@@ -185,11 +192,11 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
                ) -> dict[str, Any] | None:
     path = f"[{index}]"
     if not isinstance(task, dict):
-        problems.append(Problem(file, "a task must be an object", field=path))
+        problems.append(Problem(file, _("a task must be an object"), field=path))
         return None
     data = task.get("data")
     if not isinstance(data, dict) or not isinstance(data.get(TEXT), str):
-        problems.append(Problem(file, "the task has no text", field=f"{path}.data.{TEXT}"))
+        problems.append(Problem(file, _("the task has no text"), field=f"{path}.data.{TEXT}"))
         return None
     text: str = data[TEXT]
     try:  # before the offset conversion below walks the text character by character
@@ -207,13 +214,13 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
     key = "annotations" if "annotations" in task else "completions"  # before 1.0: completions
     annotations = task.get(key) or []
     if not isinstance(annotations, list):
-        problems.append(Problem(file, "annotations must be a list", field=f"{path}.{key}"))
+        problems.append(Problem(file, _("annotations must be a list"), field=f"{path}.{key}"))
         return None
     utf16 = Utf16(text)
     for number, annotation in enumerate(annotations):
         where = f"{path}.{key}[{number}]"
         if not isinstance(annotation, dict):
-            problems.append(Problem(file, "an annotation must be an object", field=where))
+            problems.append(Problem(file, _("an annotation must be an object"), field=where))
             continue
         if annotation.get("was_cancelled"):
             continue  # skipped in Label Studio: no work to import
@@ -221,7 +228,8 @@ def _read_task(task: Any, index: int, file: str, ctx: ExportContext,
             else _user_name(annotation)
         spans, rating = _read_annotation(annotation, text, utf16, ctx, (file, where), problems)
         if name in record["annotators"] or (name == GOLD and "gold" in record):
-            problems.append(Problem(file, f"a second annotation by '{name}' on this task",
+            problems.append(Problem(file, _("a second annotation by '%(name)s' on this task",
+                                            name=name),
                                     field=f"{where}.completed_by"))
         elif name == GOLD:
             record["gold"] = {"spans": spans, "rating": rating}
@@ -238,18 +246,19 @@ def read(name: str, raw: bytes, ctx: ExportContext, *, ground_truth_gold: bool =
     try:
         tasks = jsonsafe.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise FormatError([Problem(name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at "
-                                         f"offset {exc.start})",
+        raise FormatError([Problem(name, _("not valid UTF-8 (byte 0x%(value)s at offset %(start)s)",
+                                           value=format(raw[exc.start], '02x'), start=exc.start),
                                    line=raw.count(b"\n", 0, exc.start) + 1)]) from None
     except json.JSONDecodeError as exc:
-        raise FormatError([Problem(name, f"not valid JSON ({exc.msg}, column {exc.colno})",
+        raise FormatError([Problem(name, _("not valid JSON (%(msg)s, column %(colno)s)",
+                                           msg=exc.msg, colno=exc.colno),
                                    line=exc.lineno)]) from None
     source = raw.decode("utf-8-sig")
     single = isinstance(tasks, dict) and "data" in tasks
     if single:
         tasks = [tasks]
     if not isinstance(tasks, list):
-        raise FormatError([Problem(name, "a Label Studio export is a JSON array of tasks")])
+        raise FormatError([Problem(name, _("a Label Studio export is a JSON array of tasks"))])
     problems: list[Problem] = []
     records = [_read_task(task, index, name, ctx, problems, ground_truth_gold)
                for index, task in enumerate(tasks)]
@@ -298,6 +307,6 @@ def _locate(record: dict[str, Any], lines: list[int]) -> None:
     """Put the task's line on the record and its spans (see `core.gather_locations`)."""
     for work in [*record["annotators"].values(), record.get("gold") or {"spans": []}]:
         for span in work["spans"]:
-            file, _, field = span[WHERE]
+            file, _line, field = span[WHERE]
             span[WHERE] = (file, *_split(field, lines))
     gather_locations(record)
