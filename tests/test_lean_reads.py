@@ -84,3 +84,53 @@ def test_export_loads_no_document_or_span_objects(app, client, make):
     spans = records[0]["annotators"]["lean_s"]["spans"]
     assert [s["text"] for s in spans] == ["Loud", "words", "Quiet"]
     assert counts == {Span: 0, Document: 0}
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    from app.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_export_statements_do_not_grow_with_the_documents(app, client, make):
+    project, _, _ = _class(make, client)
+    export.export(project, "jsonl", io.BytesIO())  # the project's row, refreshed once
+    with statements() as few:
+        export.export(project, "jsonl", io.BytesIO())
+    for n in range(12):
+        make.document(project, f"More text number {n}.\n", name=f"more{n}.txt")
+    export.export(project, "jsonl", io.BytesIO())
+    out = io.BytesIO()
+    with statements() as many:
+        export.export(project, "jsonl", out)
+    assert len(out.getvalue().splitlines()) == 15
+    # A chunk of documents is read in one statement per table, not six per document.
+    assert len(many) == len(few) <= 20
+
+
+def test_export_in_small_chunks_writes_the_same_bytes(app, client, make, monkeypatch):
+    project, document, _ = _class(make, client)
+    for n in range(4):
+        make.document(project, f"Text {n}.\n", name=f"t{n}.txt")
+    whole = io.BytesIO()
+    export.export(project, "jsonl", whole)
+    # One span per chunk at most: the first document (three spans) is a chunk of its own,
+    # the others go two by two.
+    monkeypatch.setattr(export, "CHUNK_SPANS", 1)
+    monkeypatch.setattr(export, "CHUNK_DOCUMENTS", 2)
+    assert [len(c) for c in export._chunks([1, 2, 3, 4, 5], {1: 3})] == [1, 2, 2]
+    chunked = io.BytesIO()
+    export.export(project, "jsonl", chunked)
+    assert chunked.getvalue() == whole.getvalue()
+    assert json.loads(chunked.getvalue().splitlines()[0])["id"] == document.id
