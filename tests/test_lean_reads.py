@@ -63,13 +63,22 @@ def test_annotation_page_loads_no_span_passage_or_other_document_objects(client,
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     data = json.loads(html.split('id="annotate-data">', 1)[1].split("</script>", 1)[0])
+    # The spans come as columns: one list per field, span i at index i of each.
     spans = data["annotations"]["spans"]
-    assert [document.text[s["start"]:s["end"]] for s in spans] == ["Loud", "words", "Quiet"]
+    marked = zip(spans["start"], spans["end"], strict=True)
+    assert [document.text[start:end] for start, end in marked] == ["Loud", "words", "Quiet"]
     # The page knows the text and its user: a span carries neither, nor what it never shows.
-    assert not {"text", "author", "updated_at"} & set(spans[0])
-    assert "codebook_version" in spans[0]  # its panel says which version it was marked under
-    # The passages are in the markup (data-passage-id, data-start, data-end) and only there.
+    assert not {"text", "author", "updated_at"} & set(spans)
+    assert "codebook_version" in spans  # its panel says which version it was marked under
+    # The passages are in the markup (data-passage-id, data-start, data-end) and only there;
+    # so is the text: the data holds what lies between the passages, which the page puts
+    # back together with the passages' text.
     assert html.count('class="passage"') == 2 and "passages" not in data["document"]
+    assert "text" not in data["document"]
+    assert data["document"]["gaps"] == ["", "\n\n", "\n"]
+    assert "".join(a + b for a, b in zip(data["document"]["gaps"],
+                                         ["Loud words here.", "Quiet words there.", ""],
+                                         strict=True)) == document.text
     # No object per span, per passage, per label or per neighbouring document.
     assert counts == {Span: 0, Passage: 0, Document: 0, Label: 0}
 
