@@ -185,10 +185,9 @@ def records(project: Project, filters: Filters = EVERYTHING,
     ids = document_ids(project, filters)
     counts = dict(connection.execute(reads.counts, {"project": project.id}).all())
     for chunk in _chunks(ids, counts):
-        for document, annotations in _read_chunk(connection, reads, chunk, owners,
-                                                 wanted_layers, with_passages, with_ratings,
-                                                 names):
-            yield _record(document, annotations, codebook, names, gold_id, owners, layers,
+        for document, rows in _read_chunk(connection, reads, chunk, owners, wanted_layers,
+                                          with_passages, with_ratings, names):
+            yield _record(document, rows, codebook, names, gold_id, owners, layers,
                           labels)
             if progress:
                 progress(1)
