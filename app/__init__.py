@@ -18,7 +18,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("SOURCEMARK_INSTANCE_PATH") or str(
         Path(__file__).resolve().parent.parent / "instance"
     )
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    # The static folder is served by app.assets, under a versioned URL.
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
+                static_folder=None)
+    app.static_folder = "static"
     from app.jsonsafe import JSONProvider
 
     app.json = JSONProvider(app)  # request bodies too deeply nested are a 400, never a 500
@@ -66,7 +69,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.web import bp as web_bp
 
     security.init_app(app)
-    from app import i18n
+    from app import assets, i18n
+
+    assets.init_app(app)
 
     i18n.init_app(app)
     # Text answers go out compressed, in the first of zstd, brotli and gzip the browser

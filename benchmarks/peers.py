@@ -26,6 +26,9 @@ through each tool's HTTP API with Python clients, one span per request:
     export_jsonl_2000_spans       export the project with 2,000 spans (JSON lines where offered)
     browser_first_highlight       headless Chromium: navigation to the first highlight shown
     browser_all_highlights        … to all 1,000 highlights shown
+    browser_first_visit_bytes     bytes on the wire of opening that page in Chromium after
+    browser_repeat_visit_bytes    signing in, and of opening it again (the HTTP cache kept
+                                  what it may)
 
 Prints `name: value unit` per tool (medians over the rounds) and `ratio_<name>: x` of
 Sourcemark against the best peer (above 1: Sourcemark is faster or smaller). A tool that cannot
@@ -77,6 +80,8 @@ MEASURES: list[tuple[str, str]] = [
     ("export_jsonl_2000_spans", "s"),
     ("browser_first_highlight", "s"),
     ("browser_all_highlights", "s"),
+    ("browser_first_visit_bytes", "KB"),
+    ("browser_repeat_visit_bytes", "KB"),
 ]
 LARGER_IS_BETTER = {"span_create_throughput_8_clients"}
 
@@ -233,7 +238,12 @@ def run_round(tool, figures: dict[str, list[float]], missing: dict[str, str],
 
 def browser_figures(tool, state: dict, forum) -> dict:
     first, every = tool.browser(state["project"], forum)
-    return {"browser_first_highlight": first, "browser_all_highlights": every}
+    figures = {"browser_first_highlight": first, "browser_all_highlights": every}
+    if hasattr(tool, "visit_bytes"):
+        cold, warm = tool.visit_bytes(state["project"], forum)
+        figures |= {"browser_first_visit_bytes": cold / 1024,
+                    "browser_repeat_visit_bytes": warm / 1024}
+    return figures
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -22,6 +22,7 @@ from peers_tools import ROOT
 
 STUDENTS = 200
 SPANS = 50_000
+MILLION = 1_000_000
 
 # Run in the server's environment (its DATABASE_URL): writes the class, prints nothing but
 # a JSON line. The accounts share one password hash: hashing 200 passwords would be the
@@ -115,13 +116,21 @@ def class_of_200(tool, base: dict[str, float], print_line) -> None:
             print_line(f"{name}.{measure}.growth: {value / reference:.2f} x")
 
 
-def million_export(print_line) -> None:
+def million_export(print_line, base: dict[str, float]) -> None:
     """The export of a million spans (benchmarks/export.py in its own process: it builds its
-    own database), time and peak memory."""
+    own database), in process and through gunicorn as `make serve` runs it: time and peak
+    memory, and the time's growth over the rounds' 2,000-span export."""
     done = subprocess.run(
         ["nice", "-n", "10", sys.executable, str(ROOT / "benchmarks" / "export.py"),
-         "--runs", "1", "--spans", "1000000"], capture_output=True, text=True, check=False)
+         "--runs", "1", "--spans", str(MILLION), "--served", "--formats", "jsonl"],
+        capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         print_line(f"sourcemark.scale_{line}" if not line.startswith("#") else line)
+        name, _, value = line.partition(":")
+        reference = base.get("export_jsonl_2000_spans")
+        if name == "export_jsonl_served_seconds" and reference:
+            seconds = float(value.split()[0])
+            print_line(f"sourcemark.scale_{MILLION}_spans.export_jsonl.growth: "
+                       f"{seconds / reference:.0f} x for {MILLION // 2000} x the spans")
     if done.returncode:
-        print_line(f"sourcemark.scale_1000000_spans: failed: {done.stderr.strip()[-300:]}")
+        print_line(f"sourcemark.scale_{MILLION}_spans: failed: {done.stderr.strip()[-300:]}")

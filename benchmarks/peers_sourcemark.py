@@ -11,6 +11,7 @@ from peers_tools import (
     ROOT,
     Tool,
     chromium_highlights,
+    chromium_visit_bytes,
     new_secret,
     timed_requests,
     unique,
@@ -18,6 +19,7 @@ from peers_tools import (
 )
 
 TEACHER, STUDENT, PASSWORD = "peersteacher", "peersstudent", "peers-bench-password"
+ALL_SHOWN = "document.body.dataset.readyMs !== undefined"
 
 
 class Sourcemark(Tool):
@@ -135,18 +137,22 @@ class Sourcemark(Tool):
             times.append(time.perf_counter() - began)
         return sorted(times)[1]
 
-    def browser(self, project, document) -> tuple[float, float]:
-        def login(page) -> None:
-            page.goto(f"{self.url}/login")
-            page.fill("#username", STUDENT)
-            page.fill("#password", PASSWORD)
-            page.click("input[type=submit]")
-            page.wait_for_url("**/projects")
+    def _login(self, page) -> None:
+        page.goto(f"{self.url}/login")
+        page.fill("#username", STUDENT)
+        page.fill("#password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url("**/projects")
 
+    def browser(self, project, document) -> tuple[float, float]:
         target = f"{self.url}/projects/{project['id']}/documents/{document}/annotate"
         # Highlights are drawn as `.seg` runs; the page marks the body when all are drawn.
-        return chromium_highlights(login, target, "#passages .seg",
-                                   "document.body.dataset.readyMs !== undefined")
+        return chromium_highlights(self._login, target, "#passages .seg", ALL_SHOWN)
+
+    def visit_bytes(self, project, document) -> tuple[int, int]:
+        """Bytes on the wire of a first and a repeat open of the page in Chromium."""
+        target = f"{self.url}/projects/{project['id']}/documents/{document}/annotate"
+        return chromium_visit_bytes(self._login, target, ALL_SHOWN)
 
     def scale(self, print_line, base: dict[str, float]) -> None:
         """The scale measures (benchmarks/peers_scale.py): a class of 200 students with
@@ -154,4 +160,4 @@ class Sourcemark(Tool):
         from peers_scale import class_of_200, million_export
 
         class_of_200(self, base, print_line)
-        million_export(print_line)
+        million_export(print_line, base)

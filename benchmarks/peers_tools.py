@@ -325,6 +325,37 @@ def chromium_highlights(login, target: str, first_selector: str, all_shown: str,
     return statistics.median(firsts), statistics.median(alls)
 
 
+def chromium_visit_bytes(login, target: str, all_shown: str) -> tuple[int, int]:
+    """Bytes on the wire (headers and bodies as received, compressed) of opening `target`
+    in headless Chromium right after signing in, then of opening it again: what the HTTP
+    cache spares a second visit."""
+    if not Path("/usr/bin/chromium").exists():
+        raise NotOffered("/usr/bin/chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            login(page)
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            received = [0]
+            cdp.on("Network.loadingFinished",
+                   lambda event: received.__setitem__(0, received[0]
+                                                      + int(event["encodedDataLength"])))
+            visits = []
+            for _ in range(2):
+                received[0] = 0
+                page.goto(target, wait_until="load")
+                page.wait_for_function(all_shown, timeout=120_000, polling=20)
+                page.wait_for_load_state("networkidle")
+                visits.append(received[0])
+        finally:
+            browser.close()
+    return visits[0], visits[1]
+
+
 def new_secret() -> str:
     return secrets.token_hex(24)
 

@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import AnnotationEvent
@@ -220,6 +221,7 @@ def world(app, make, client):
            "passage_id": document.passages[0].id, "user_id": student.id,
            "username": student.username, "label_id": label.id, "layer_key": "rhetoric",
            "event_id": event, "token_id": token.id, "filename": "css/app.css",
+           "version": current_app.config["STATIC_VERSION"],
            "alias_id": proposal.id, "action": "remove", "question_id": question.id,
            "link_id": links[0].id, "spare_link_id": links[1].id,
            "third_link_id": links[2].id, "fmt": "csv", "round_id": first_round.id,

@@ -63,13 +63,22 @@ def test_annotation_page_loads_no_span_passage_or_other_document_objects(client,
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     data = json.loads(html.split('id="annotate-data">', 1)[1].split("</script>", 1)[0])
+    # The spans come as columns: one list per field, span i at index i of each.
     spans = data["annotations"]["spans"]
-    assert [document.text[s["start"]:s["end"]] for s in spans] == ["Loud", "words", "Quiet"]
+    marked = zip(spans["start"], spans["end"], strict=True)
+    assert [document.text[start:end] for start, end in marked] == ["Loud", "words", "Quiet"]
     # The page knows the text and its user: a span carries neither, nor what it never shows.
-    assert not {"text", "author", "updated_at"} & set(spans[0])
-    assert "codebook_version" in spans[0]  # its panel says which version it was marked under
-    # The passages are in the markup (data-passage-id, data-start, data-end) and only there.
+    assert not {"text", "author", "updated_at"} & set(spans)
+    assert "codebook_version" in spans  # its panel says which version it was marked under
+    # The passages are in the markup (data-passage-id, data-start, data-end) and only there;
+    # so is the text: the data holds what lies between the passages, which the page puts
+    # back together with the passages' text.
     assert html.count('class="passage"') == 2 and "passages" not in data["document"]
+    assert "text" not in data["document"]
+    assert data["document"]["gaps"] == ["", "\n\n", "\n"]
+    assert "".join(a + b for a, b in zip(data["document"]["gaps"],
+                                         ["Loud words here.", "Quiet words there.", ""],
+                                         strict=True)) == document.text
     # No object per span, per passage, per label or per neighbouring document.
     assert counts == {Span: 0, Passage: 0, Document: 0, Label: 0}
 
@@ -84,3 +93,53 @@ def test_export_loads_no_document_or_span_objects(app, client, make):
     spans = records[0]["annotators"]["lean_s"]["spans"]
     assert [s["text"] for s in spans] == ["Loud", "words", "Quiet"]
     assert counts == {Span: 0, Document: 0}
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    from app.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_export_statements_do_not_grow_with_the_documents(app, client, make):
+    project, _, _ = _class(make, client)
+    export.export(project, "jsonl", io.BytesIO())  # the project's row, refreshed once
+    with statements() as few:
+        export.export(project, "jsonl", io.BytesIO())
+    for n in range(12):
+        make.document(project, f"More text number {n}.\n", name=f"more{n}.txt")
+    export.export(project, "jsonl", io.BytesIO())
+    out = io.BytesIO()
+    with statements() as many:
+        export.export(project, "jsonl", out)
+    assert len(out.getvalue().splitlines()) == 15
+    # A chunk of documents is read in one statement per table, not six per document.
+    assert len(many) == len(few) <= 20
+
+
+def test_export_in_small_chunks_writes_the_same_bytes(app, client, make, monkeypatch):
+    project, document, _ = _class(make, client)
+    for n in range(4):
+        make.document(project, f"Text {n}.\n", name=f"t{n}.txt")
+    whole = io.BytesIO()
+    export.export(project, "jsonl", whole)
+    # One span per chunk at most: the first document (three spans) is a chunk of its own,
+    # the others go two by two.
+    monkeypatch.setattr(export, "CHUNK_SPANS", 1)
+    monkeypatch.setattr(export, "CHUNK_DOCUMENTS", 2)
+    assert [len(c) for c in export._chunks([1, 2, 3, 4, 5], {1: 3})] == [1, 2, 2]
+    chunked = io.BytesIO()
+    export.export(project, "jsonl", chunked)
+    assert chunked.getvalue() == whole.getvalue()
+    assert json.loads(chunked.getvalue().splitlines()[0])["id"] == document.id

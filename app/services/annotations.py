@@ -7,6 +7,7 @@ work is ever silently overwritten.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -70,25 +71,52 @@ _TAG_COLUMNS = (PassageTag.passage_id, PassageTag.label_id, PassageTag.version,
                 PassageTag.codebook_version, PassageTag.updated_at)
 
 
-def page_span(span: Any, words: Vocabulary) -> dict[str, Any]:
-    """A span as the annotation page needs it: no copy of its text or author (the page has
-    both), nor the change time it never shows; the codebook version it was marked under is
-    said in its panel."""
-    label = words.label_by_id[span.label_id]
-    return {"id": span.id, "client_id": span.client_id, "layer": label.layer_key,
-            "label": label.key, "start": span.start, "end": span.end, "note": span.note,
-            "attributes": span.attributes, "version": span.version,
-            "codebook_version": span.codebook_version}
+# The page's spans: no copy of their text or author (the page has both), nor the change time
+# it never shows; the codebook version each was marked under is said in its panel. The
+# attributes come as stored JSON text, decoded only when not empty (most are `{}`).
+_PAGE_SPAN_COLUMNS = (Span.id, Span.client_id, Span.label_id, Span.start, Span.end, Span.note,
+                      sa.type_coerce(Span.attributes, sa.Text).label("attributes"),
+                      Span.version, Span.codebook_version)
+PAGE_SPAN_FIELDS = ("id", "client_id", "layer", "label", "start", "end", "note", "attributes",
+                    "version", "codebook_version")
+
+
+def page_spans(rows: list[Any], words: Vocabulary) -> dict[str, list[Any]]:
+    """Spans as the annotation page takes them: one list per field (PAGE_SPAN_FIELDS), the
+    i-th span at index i of each. A thousand spans written as objects repeat every key a
+    thousand times; as columns the page is a fifth smaller on the wire."""
+    columns: dict[str, list[Any]] = {name: [] for name in PAGE_SPAN_FIELDS}
+    ids, client_ids, layers, labels = (columns["id"], columns["client_id"], columns["layer"],
+                                       columns["label"])
+    starts, ends, notes, attributes = (columns["start"], columns["end"], columns["note"],
+                                       columns["attributes"])
+    versions, codebook_versions = columns["version"], columns["codebook_version"]
+    by_id = words.label_by_id
+    for ident, client_id, label_id, start, end, note, raw, version, codebook_version in rows:
+        label = by_id[label_id]
+        ids.append(ident)
+        client_ids.append(client_id)
+        layers.append(label.layer_key)
+        labels.append(label.key)
+        starts.append(start)
+        ends.append(end)
+        notes.append(note)
+        if isinstance(raw, str):  # PostgreSQL's driver hands JSON over decoded already
+            raw = json.loads(raw) if raw not in ("{}", "null") else {}
+        attributes.append(raw if raw is not None else {})
+        versions.append(version)
+        codebook_versions.append(codebook_version)
+    return columns
 
 
 def my_annotations(user: User, document: Document, *, page: bool = False) -> dict[str, Any]:
     """Everything one annotator has on a document (and only theirs); `page`: the spans as
-    page_span gives them."""
+    page_spans gives them."""
     words = vocabulary(document.project_id)
     user_id, author, text = user.id, user.username, document.text  # read once, not per span
     spans = db.session.execute(
-        sa.select(*_SPAN_COLUMNS).where(Span.document_id == document.id,
-                                        Span.user_id == user_id)
+        sa.select(*(_PAGE_SPAN_COLUMNS if page else _SPAN_COLUMNS)).where(
+            Span.document_id == document.id, Span.user_id == user_id)
         .order_by(Span.start, Span.end.desc(), Span.id)
     ).all()
     tags = db.session.execute(
@@ -101,7 +129,7 @@ def my_annotations(user: User, document: Document, *, page: bool = False) -> dic
         DocumentProgress.document_id == document.id, DocumentProgress.user_id == user_id))
     return {
         "document_id": document.id,
-        "spans": [page_span(s, words) for s in spans] if page else
+        "spans": page_spans(spans, words) if page else
                  [span_dict(s, text, words, author) for s in spans],
         "passage_tags": [tag_dict(t, words) for t in tags],
         "rating": rating_dict(rating) if rating else None,

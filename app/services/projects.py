@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -265,11 +266,31 @@ def document_ids(project_id: int) -> list[int]:
         Document.project_id == project_id).order_by(Document.position, Document.id)))
 
 
-def passage_rows(document_id: int) -> list[sa.Row]:
+class PassageRow(NamedTuple):
+    id: int
+    index: int
+    start: int
+    end: int
+
+
+def passage_rows(document_id: int) -> list[PassageRow]:
     """A document's passages as (id, index, start, end) rows, in order."""
-    return list(db.session.execute(
+    # Plain named tuples: on a SQLAlchemy row `index` is also a sequence method, and reading
+    # it by name took the slow path, hundreds of times per page of a long thread.
+    return [PassageRow(*row) for row in db.session.execute(
         sa.select(Passage.id, Passage.index, Passage.start, Passage.end)
-        .where(Passage.document_id == document_id).order_by(Passage.index)))
+        .where(Passage.document_id == document_id).order_by(Passage.index))]
+
+
+def passage_gaps(text: str, passages: list[PassageRow]) -> list[str]:
+    """What lies before, between and after the passages (one more than there are): with the
+    passages' own text, in turn, the whole text."""
+    gaps, at = [], 0
+    for passage in passages:
+        gaps.append(text[at:passage.start])
+        at = passage.end
+    gaps.append(text[at:])
+    return gaps
 
 
 def members(project: Project) -> list[Membership]:

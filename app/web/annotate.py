@@ -41,7 +41,9 @@ def annotate(project_id: int, document_id: int):
     data = {
         "user": actor.username,
         "query": "as=gold" if as_gold else "",
-        "document": {"id": document.id, "title": document.title, "text": document.text,
+        # The text is in the passages' markup; the data holds only what lies between them.
+        "document": {"id": document.id, "title": document.title,
+                     "gaps": projects.passage_gaps(document.text, passages),
                      "text_sha256": document.text_sha256},
         "codebook": page_codebook(project.id),
         "annotations": annotations.my_annotations(actor, document, page=True),
@@ -57,7 +59,8 @@ def annotate(project_id: int, document_id: int):
     data["codebook"] = {**data["codebook"], "layers": [
         {**layer, "attributes": named(layer["attributes"])}
         for layer in data["codebook"]["layers"]]}
-    evidence = evidence_quotes(project.id, data["annotations"]["spans"])
+    evidence = evidence_quotes(project.id, [
+        {"attributes": a} for a in data["annotations"]["spans"]["attributes"] if a])
     # Who can reopen a submission: said on the page, so a student knows whom to ask.
     teachers = classroom.teacher_names(project) if student else []
     return render_template("web/annotate.html", project=project, document=document,

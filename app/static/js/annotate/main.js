@@ -18,6 +18,7 @@ import { caretCommands } from "./caretkeys.js";
 import { EditBurst } from "./coalesce.js";
 import { renderNotSaved } from "./notsaved.js";
 import { initPalette, openPalette } from "./palette.js";
+import { pageText, spanRows } from "./payload.js";
 import { Renderer } from "./render.js";
 import { hideSheet, showSheet } from "./sheet.js";
 import { labelForKey, pressed, readLayout, showPageKeys } from "./shortcuts.js";
@@ -29,6 +30,8 @@ import { WordFind } from "./wordfind.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
+data.document.text = pageText(document.querySelectorAll("#passages .passage"), data.document.gaps);
+data.annotations.spans = spanRows(data.annotations.spans);
 const cp = new CodepointText(data.document.text);
 // The page sends a span's offsets, not its text or author: both are known here.
 for (const span of data.annotations.spans) Object.assign(span, { text: cp.slice(span.start, span.end), author: data.user });
