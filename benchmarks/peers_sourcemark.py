@@ -30,7 +30,7 @@ class Sourcemark(Tool):
 
     def start(self) -> None:
         self.database = self.folder / "sourcemark.db"
-        self.env = dict(os.environ, SOURCEMARK_INSTANCE_PATH=str(self.folder / "instance"),
+        self.env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SOURCEMARK_INSTANCE_PATH=str(self.folder / "instance"),
                         DATABASE_URL=f"sqlite:///{self.database}", SECRET_KEY=new_secret(),
                         SOURCEMARK_ENV="production",
                         # Plain HTTP on loopback: a Secure cookie would never come back.
@@ -45,7 +45,8 @@ class Sourcemark(Tool):
         # Niced like the peers' servers, so that no tool has the better share of the CPU.
         process, log = self.spawn(
             ["nice", "-n", "10", python, "-m", "gunicorn", "--workers", workers,
-             "--worker-class", "sync", "--timeout", "120", "--bind",
+             "--worker-class", "gthread", "--threads", "4", "--keep-alive", "60",
+             "--timeout", "120", "--bind",
              f"127.0.0.1:{self.port}", "--no-control-socket",
              "--access-logfile", "-", "app:create_app()"], env=self.env, cwd=ROOT)
         wait_for_port(self.port, process, 60, log)
