@@ -30,7 +30,8 @@ class Sourcemark(Tool):
 
     def start(self) -> None:
         self.database = self.folder / "sourcemark.db"
-        self.env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SOURCEMARK_INSTANCE_PATH=str(self.folder / "instance"),
+        self.env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
+                        SOURCEMARK_INSTANCE_PATH=str(self.folder / "instance"),
                         DATABASE_URL=f"sqlite:///{self.database}", SECRET_KEY=new_secret(),
                         SOURCEMARK_ENV="production",
                         # Plain HTTP on loopback: a Secure cookie would never come back.

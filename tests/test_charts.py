@@ -205,5 +205,5 @@ def test_round_names_under_the_rounds_chart_never_overlap():
         left = {"start": r["x"], "end": r["x"] - width, "middle": r["x"] - width / 2}[r["anchor"]]
         extents.append((left, left + width))
         assert 0 <= left and left + width <= chart["width"]
-    for (_, right), (left, _) in zip(extents, extents[1:]):
+    for (_, right), (left, _) in zip(extents, extents[1:], strict=False):
         assert right < left

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests import conftest
 from app.models import User
+from tests import conftest
 from tests.conftest import on_postgresql
 
 USERS = User.__table__

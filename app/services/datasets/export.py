@@ -323,7 +323,7 @@ def _record(document: Any, rows: _Annotations, codebook: Any, names: dict[int, s
 
     # Rows are unpacked, not read by name: a named read costs a third of a microsecond,
     # seven per span.
-    for _, user_id, layer_id, label_id, start, end, note, raw in rows.spans:
+    for _doc, user_id, layer_id, label_id, start, end, note, raw in rows.spans:
         target = slot(user_id)
         if target is not None:
             target["spans"].append(_span(text, layers[layer_id], labels[label_id], start, end,
