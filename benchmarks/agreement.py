@@ -245,82 +245,63 @@ def gamma_figures(study: list[tuple[str, int, int, str]], runs: int) -> None:
 
 def class_report(runs: int) -> tuple[float, dict]:
     """Median seconds to build the agreement report of a simulated class."""
-    import os
     import random
-    import tempfile
     import uuid
 
     import sqlalchemy as sa
+    from simulated import simulated_class
 
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["SOURCEMARK_INSTANCE_PATH"] = tmp
-        from app import create_app
-        from app.extensions import db
-        from app.models import DocumentRating, PassageTag, Span, User
-        from app.services import projects
-        from app.services.agreement import build_report
-        from app.services.documents import DocumentDraft, store_documents
-        from app.services.vocabulary import vocabulary
+    from app.extensions import db
+    from app.models import DocumentRating, PassageTag, Span
+    from app.services.agreement import build_report
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/class.db",
-                          "SECRET_KEY": "bench"})
-        rnd = random.Random(7)
-        with app.app_context():
-            db.create_all()
-            teacher = User(username="teacher", role="teacher", password_hash="x")
-            db.session.add(teacher)
-            db.session.commit()
-            project = projects.create_project(teacher, "Class")
-            words = vocabulary(project.id)
-            sentence = "The minister said the protesters were paid by foreign agents today. "
-            drafts = [DocumentDraft(title=f"Text {n}", source_name=f"{n}.txt", text="\n\n".join(
-                sentence * rnd.randint(1, 2) + f"({n}.{p})" for p in range(40)) + "\n")
-                for n in range(20)]
-            documents = store_documents(project, drafts)
-            students = [User(username=f"s{n:02d}", role="student", password_hash="x")
-                        for n in range(30)]
-            db.session.add_all(students)
-            db.session.flush()
-            label_ids = {layer: [info.id for (lk, _), info in words.labels.items()
-                                 if lk == layer and info.active] for layer in words.layers}
-            rows_tags, rows_spans, rows_ratings = [], [], []
-            for document in documents:
-                truth = [rnd.choice(label_ids["source"][:4]) for _ in document.passages]
-                units = []
-                for layer, count in (("rhetoric", 15), ("claim", 5)):
-                    for _ in range(count):
-                        passage = rnd.choice(document.passages)
-                        start = passage.start + rnd.randrange(0, 20)
-                        units.append((layer, start, start + rnd.randrange(8, 40),
-                                      rnd.choice(label_ids[layer][:6])))
-                for student in students:
-                    for passage, label in zip(document.passages, truth, strict=True):
-                        if rnd.random() < 0.15:
-                            label = rnd.choice(label_ids["source"])
-                        rows_tags.append({"passage_id": passage.id, "document_id": document.id,
-                                          "user_id": student.id, "label_id": label,
-                                          "version": 1, "codebook_version": 1})
-                    for layer, start, end, label in units:
-                        if rnd.random() < 0.2:
-                            continue
-                        shift = rnd.randrange(-3, 4)
-                        rows_spans.append({
-                            "document_id": document.id, "user_id": student.id,
-                            "layer_id": words.layers[layer].id, "label_id": label,
-                            "client_id": uuid.uuid4().hex, "start": max(0, start + shift),
-                            "end": end, "note": "", "attributes": {}, "version": 1,
-                            "codebook_version": 1})
-                    rows_ratings.append({"document_id": document.id, "user_id": student.id,
-                                         "values": {"reliability": rnd.randint(3, 6),
-                                                    "slant": rnd.randint(-2, 1),
-                                                    "genre": "reporting"},
-                                         "version": 1, "codebook_version": 1})
-            db.session.execute(sa.insert(PassageTag), rows_tags)
-            db.session.execute(sa.insert(Span), rows_spans)
-            db.session.execute(sa.insert(DocumentRating), rows_ratings)
-            db.session.commit()
-            seconds, report = timed(lambda: build_report(project), runs)
-            db.engine.dispose()
+    sentence = "The minister said the protesters were paid by foreign agents today. "
+
+    def text(rnd: random.Random, n: int) -> str:
+        return "\n\n".join(sentence * rnd.randint(1, 2) + f"({n}.{p})" for p in range(40)) + "\n"
+
+    with simulated_class(20, 30, text) as room:
+        rnd, words, documents, students = room.rnd, room.words, room.documents, room.students
+        project = room.project
+        label_ids = {layer: [info.id for (lk, _), info in words.labels.items()
+                             if lk == layer and info.active] for layer in words.layers}
+        rows_tags, rows_spans, rows_ratings = [], [], []
+        for document in documents:
+            truth = [rnd.choice(label_ids["source"][:4]) for _ in document.passages]
+            units = []
+            for layer, count in (("rhetoric", 15), ("claim", 5)):
+                for _ in range(count):
+                    passage = rnd.choice(document.passages)
+                    start = passage.start + rnd.randrange(0, 20)
+                    units.append((layer, start, start + rnd.randrange(8, 40),
+                                  rnd.choice(label_ids[layer][:6])))
+            for student in students:
+                for passage, label in zip(document.passages, truth, strict=True):
+                    if rnd.random() < 0.15:
+                        label = rnd.choice(label_ids["source"])
+                    rows_tags.append({"passage_id": passage.id, "document_id": document.id,
+                                      "user_id": student.id, "label_id": label,
+                                      "version": 1, "codebook_version": 1})
+                for layer, start, end, label in units:
+                    if rnd.random() < 0.2:
+                        continue
+                    shift = rnd.randrange(-3, 4)
+                    rows_spans.append({
+                        "document_id": document.id, "user_id": student.id,
+                        "layer_id": words.layers[layer].id, "label_id": label,
+                        "client_id": uuid.uuid4().hex, "start": max(0, start + shift),
+                        "end": end, "note": "", "attributes": {}, "version": 1,
+                        "codebook_version": 1})
+                rows_ratings.append({"document_id": document.id, "user_id": student.id,
+                                     "values": {"reliability": rnd.randint(3, 6),
+                                                "slant": rnd.randint(-2, 1),
+                                                "genre": "reporting"},
+                                     "version": 1, "codebook_version": 1})
+        db.session.execute(sa.insert(PassageTag), rows_tags)
+        db.session.execute(sa.insert(Span), rows_spans)
+        db.session.execute(sa.insert(DocumentRating), rows_ratings)
+        db.session.commit()
+        seconds, report = timed(lambda: build_report(project), runs)
     return seconds, report
 
 

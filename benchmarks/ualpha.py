@@ -19,7 +19,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -36,70 +35,53 @@ def class_report(runs: int) -> tuple[float, float]:
     """Median wall and CPU seconds (all threads) to build the report of the simulated
     class: the CPU time moves less when the machine is shared."""
     import sqlalchemy as sa
+    from simulated import simulated_class
 
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["SOURCEMARK_INSTANCE_PATH"] = tmp
-        from app import create_app
-        from app.extensions import db
-        from app.models import Span, User
-        from app.services import projects
-        from app.services.agreement import build_report
-        from app.services.documents import DocumentDraft, store_documents
-        from app.services.vocabulary import vocabulary
+    from app.extensions import db
+    from app.models import Span
+    from app.services.agreement import build_report
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/class.db",
-                          "SECRET_KEY": "bench"})
-        rnd = random.Random(7)
-        with app.app_context():
-            db.create_all()
-            teacher = User(username="teacher", role="teacher", password_hash="x")
-            db.session.add(teacher)
-            db.session.commit()
-            project = projects.create_project(teacher, "Class")
-            words = vocabulary(project.id)
-            sentence = "The minister said the protesters were paid by foreign agents today. "
-            drafts = [DocumentDraft(title=f"Text {n}", source_name=f"{n}.txt", text="\n\n".join(
-                sentence * rnd.randint(1, 3) + f"({n}.{p})" for p in range(20)) + "\n")
-                for n in range(DOCUMENTS)]
-            documents = store_documents(project, drafts)
-            students = [User(username=f"s{n:02d}", role="student", password_hash="x")
-                        for n in range(STUDENTS)]
-            db.session.add_all(students)
-            db.session.flush()
-            labels = {layer: [info.id for (lk, _), info in words.labels.items()
-                              if lk == layer and info.active][:6] for layer in words.layers}
-            rows = []
-            for document in documents:
-                truth = []
-                for layer, count in (("rhetoric", RHETORIC), ("claim", CLAIMS)):
-                    for _ in range(count):
-                        start = rnd.randrange(0, document.char_count - 60)
-                        truth.append((layer, start, start + rnd.randrange(8, 60),
-                                      rnd.choice(labels[layer])))
-                for student in students:
-                    for layer, start, end, label in truth:
-                        if rnd.random() < 0.1:
-                            label = rnd.choice(labels[layer])
-                        rows.append({
-                            "document_id": document.id, "user_id": student.id,
-                            "layer_id": words.layers[layer].id, "label_id": label,
-                            "client_id": uuid.uuid4().hex,
-                            "start": max(0, start + rnd.randrange(-3, 4)),
-                            "end": end + rnd.randrange(0, 4), "note": "", "attributes": {},
-                            "version": 1, "codebook_version": 1})
-            db.session.execute(sa.insert(Span), rows)
-            db.session.commit()
-            build_report(project)
-            times, cpu = [], []
-            for _ in range(runs):
-                began, began_cpu = time.perf_counter(), time.process_time()
-                report = build_report(project)
-                times.append(time.perf_counter() - began)
-                cpu.append(time.process_time() - began_cpu)
-            u_alpha = report["layers"]["rhetoric"]["coefficients"][0]
-            print(f"spans: {len(rows)}; rhetoric u-alpha {u_alpha['value']:.4f}, "
-                  f"interval {u_alpha.get('ci')}")
-            db.engine.dispose()
+    sentence = "The minister said the protesters were paid by foreign agents today. "
+
+    def text(rnd: random.Random, n: int) -> str:
+        return "\n\n".join(sentence * rnd.randint(1, 3) + f"({n}.{p})" for p in range(20)) + "\n"
+
+    with simulated_class(DOCUMENTS, STUDENTS, text) as room:
+        rnd, words, documents, students = room.rnd, room.words, room.documents, room.students
+        project = room.project
+        labels = {layer: [info.id for (lk, _), info in words.labels.items()
+                          if lk == layer and info.active][:6] for layer in words.layers}
+        rows = []
+        for document in documents:
+            truth = []
+            for layer, count in (("rhetoric", RHETORIC), ("claim", CLAIMS)):
+                for _ in range(count):
+                    start = rnd.randrange(0, document.char_count - 60)
+                    truth.append((layer, start, start + rnd.randrange(8, 60),
+                                  rnd.choice(labels[layer])))
+            for student in students:
+                for layer, start, end, label in truth:
+                    if rnd.random() < 0.1:
+                        label = rnd.choice(labels[layer])
+                    rows.append({
+                        "document_id": document.id, "user_id": student.id,
+                        "layer_id": words.layers[layer].id, "label_id": label,
+                        "client_id": uuid.uuid4().hex,
+                        "start": max(0, start + rnd.randrange(-3, 4)),
+                        "end": end + rnd.randrange(0, 4), "note": "", "attributes": {},
+                        "version": 1, "codebook_version": 1})
+        db.session.execute(sa.insert(Span), rows)
+        db.session.commit()
+        build_report(project)
+        times, cpu = [], []
+        for _ in range(runs):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            report = build_report(project)
+            times.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - began_cpu)
+        u_alpha = report["layers"]["rhetoric"]["coefficients"][0]
+        print(f"spans: {len(rows)}; rhetoric u-alpha {u_alpha['value']:.4f}, "
+              f"interval {u_alpha.get('ci')}")
     return statistics.median(times), statistics.median(cpu)
 
 
