@@ -88,3 +88,11 @@ def test_agreement_page_in_kazakh_says_why_in_kazakh(client, login_as, one_label
     assert "бірде-бір белгілеуші ештеңе белгілемеген: салыстыратын дерек жоқ" in page
     assert "single value" not in page and "no coder marked" not in page
 
+
+
+def test_cli_report_says_why_in_russian(runner, one_label):
+    project, _ = one_label
+    result = runner.invoke(args=["agreement", str(project.id), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert "все парные значения одинаковы" in result.output
+    assert "single value" not in result.output
