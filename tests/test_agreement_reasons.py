@@ -96,3 +96,12 @@ def test_cli_report_says_why_in_russian(runner, one_label):
     assert result.exit_code == 0, result.output
     assert "все парные значения одинаковы" in result.output
     assert "single value" not in result.output
+
+
+def test_dataset_card_keeps_its_reasons_english_whatever_the_language(app, one_label):
+    from app.services.datasets.card import dataset_card
+
+    project, _ = one_label
+    with app.test_request_context(), force_locale("ru"):
+        card = dataset_card(project)
+    assert "the pairable values all take a single value" in card
