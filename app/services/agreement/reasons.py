@@ -77,9 +77,9 @@ MESSAGES: dict[str, Callable[..., str]] = {
         "gamma compares at least two annotators; only %(num)d annotators have marked the text",
         n),
     "gamma_too_many_annotators": lambda limit=0, n=0: ngettext(
-        "gamma is computed for at most %(limit)s annotators (its exact alignment grows too "
+        "gamma is computed for up to %(limit)s annotators (its exact alignment grows too "
         "fast beyond that); here there is %(num)d annotator",
-        "gamma is computed for at most %(limit)s annotators (its exact alignment grows too "
+        "gamma is computed for up to %(limit)s annotators (its exact alignment grows too "
         "fast beyond that); here there are %(num)d annotators", n, limit=format_number(limit)),
     "gamma_no_units": lambda: _("no annotator marked any unit: the study is empty"),
     "gamma_no_expected_disorder": lambda: _(
