@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 
 from app.extensions import db
 from app.models import Document, Membership, Passage, Project, User
@@ -78,3 +79,42 @@ def test_demo_logins_work(client, runner):
     assert login(client, "teacher", "teacher-demo").status_code == 302
     client.get("/logout")
     assert login(client.application.test_client(), "madina", "student-demo").status_code == 302
+
+
+# --- the commands' language ------------------------------------------------------------------
+
+def test_people_commands_speak_their_lang_option_else_the_shells_language(runner, tmp_path,
+                                                                         monkeypatch):
+    result = runner.invoke(args=["demo", "load", "--lang", "kk"])
+    assert result.exit_code == 0, result.output
+    assert "Демо-жоба:" in result.output and "құпиясөз: student-demo" in result.output
+    assert "Demo logins" not in result.output
+    project = str(db.session.scalar(sa.select(Project.id)))
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    result = runner.invoke(args=["invitations", "create", "--note", "7Б"])
+    assert result.exit_code == 0, result.output
+    assert "Действует один раз" in result.output
+    assert "до " in runner.invoke(args=["invitations", "list"]).output
+    bad = runner.invoke(args=["export", project, "--format", "jsonl", "--out",
+                              str(tmp_path / "nowhere" / "out.jsonl")])
+    assert bad.exit_code != 0 and "Папки" in bad.output
+    result = runner.invoke(args=["export", project, "--format", "jsonl", "--out",
+                                 str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    # Russian groups the bytes' thousands with a no-break space, not a comma.
+    size = format_decimal((tmp_path / "out.jsonl").stat().st_size, locale="ru")
+    assert "\u00a0" in size and f"{size} байт, 5 документов, jsonl" in result.output
+    result = runner.invoke(args=["lti", "rotate-key", "--lang", "kk"])
+    assert result.exit_code == 0 and "Жаңа қолтаңба кілті" in result.output
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert "New signing key" in runner.invoke(args=["lti", "rotate-key"]).output
+
+
+def test_backup_speaks_russian_with_its_size_grouped(runner, tmp_path, monkeypatch):
+    from app.services import backup
+
+    monkeypatch.setattr(backup, "backup", lambda url, path: 1234567)
+    result = runner.invoke(args=["backup", str(tmp_path / "db.bak"), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert "Резервная копия базы данных сохранена" in result.output
+    assert "(1\u00a0234\u00a0567 байт)" in result.output

@@ -266,7 +266,7 @@ def test_cli_and_api_give_the_same_report_by_round(course, client, login_as, run
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
     text = runner.invoke(args=["agreement", str(project.id), "--by", "round"]).output
-    assert "Calibration: 1 documents, 2 annotators" in text and "Test-retest" in text
+    assert "Calibration: 1 document, 2 annotators" in text and "Test-retest" in text
     login_as(teacher)
     response = client.get(f"/api/v1/projects/{project.id}/agreement?by=round")
     assert response.status_code == 200

@@ -21,7 +21,8 @@ Spans over a text:
 - `gamma` - Mathet, Widlöcher & Métivier's (2015) gamma: units aligned across annotators, their
   positional and categorical dissimilarity against that of random continua (`GammaResult`).
 
-A coefficient that the data cannot define raises `Undefined` (a ValueError) saying why.
+A coefficient that the data cannot define raises `Undefined` (a ValueError) saying why: a
+stable reason code with its parameters (`_errors.REASONS`), in English as its str().
 """
 
 from __future__ import annotations

@@ -60,10 +60,7 @@ class Ratings:
     def require_nonempty(self) -> None:
         """Raise Undefined for a study with no coders or no items."""
         if self.n_coders == 0 or self.n_items == 0:
-            raise Undefined(
-                f"the study is empty ({self.n_coders} coders, {self.n_items} items): "
-                "there is nothing to compare"
-            )
+            raise Undefined("empty_study", coders=self.n_coders, items=self.n_items)
 
 
 def check_level(level: str) -> str:

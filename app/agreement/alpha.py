@@ -92,10 +92,7 @@ def pairable(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _no_pairs() -> Undefined:
-    return Undefined(
-        "no item has values from at least two coders, so there are no pairable values "
-        "to compare"
-    )
+    return Undefined("no_pairable_values")
 
 
 def coincidences(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,10 +146,7 @@ def alpha_from_counts(counts: np.ndarray, values: np.ndarray, level: str) -> flo
     observed_matrix, marginals = coincidences(counts)
     n = float(marginals.sum())
     if np.count_nonzero(marginals) < 2:
-        raise Undefined(
-            "the pairable values all take a single value, so there is no variation and "
-            "expected disagreement is 0: alpha is 0/0"
-        )
+        raise Undefined("no_variation")
     d2 = distance_matrix(level, values, marginals)
     expected = float(marginals @ d2 @ marginals)
     observed = float((observed_matrix * d2).sum())

@@ -98,10 +98,7 @@ def bootstrap_alpha(
                              for weights in draws])
     defined = alphas[~np.isnan(alphas)]
     if defined.size == 0:
-        raise Undefined(
-            "alpha is undefined in every resample (each showed a single value), so there is "
-            "no interval"
-        )
+        raise Undefined("alpha_no_interval")
     tail = (1.0 - float(confidence)) / 2.0
     low, high = np.quantile(defined, [tail, 1.0 - tail])
     return Interval(

@@ -57,10 +57,7 @@ def cohen_kappa(data: Any) -> float:
     first, second = table.sum(axis=1), table.sum(axis=0)
     chance = float(first @ second)  # n^2 p_e
     if chance >= n * n:
-        raise Undefined(
-            "both coders used a single, identical category on the items they share, so "
-            "chance agreement is 1 and Cohen's kappa is 0/0"
-        )
+        raise Undefined("single_category_kappa")
     agreed = float(np.trace(table))  # n p_o
     return (n * agreed - chance) / (n * n - chance)
 
@@ -78,10 +75,7 @@ def scott_pi(data: Any) -> float:
     pooled = table.sum(axis=1) + table.sum(axis=0)  # 2n pi_k
     chance = float(pooled @ pooled)  # 4 n^2 p_e
     if chance >= 4.0 * n * n:
-        raise Undefined(
-            "a single category is in use on the items both coders rated, so chance "
-            "agreement is 1 and Scott's pi is 0/0"
-        )
+        raise Undefined("single_category_pi")
     agreed = float(np.trace(table))
     return (4.0 * n * agreed - chance) / (4.0 * n * n - chance)
 
@@ -128,7 +122,7 @@ def gwet_ac1(data: Any, categories: int | None = None) -> float:
             raise ValueError(f"categories is {q}, but the data use {counts.shape[1]} "
                              "categories: q counts every category a coder could choose")
         if q < 2:
-            raise Undefined("a single category to choose from, so Gwet's AC1 is 0/0")
+            raise Undefined("single_category_offered")
         shares = _shares(counts)
     chance = float(shares @ (1.0 - shares)) / (q - 1)
     return (agreement - chance) / (1.0 - chance)
@@ -145,9 +139,7 @@ def _gwet_pa(counts: np.ndarray) -> float:
     totals = counts.sum(axis=1)
     keep = totals >= 2
     if not keep.any():
-        raise Undefined(
-            "no item has at least two ratings, so there are no rater pairs to compare"
-        )
+        raise Undefined("no_rater_pairs")
     rows, totals = counts[keep].astype(np.float64), totals[keep].astype(np.float64)
     agreeing = (rows * (rows - 1.0)).sum(axis=1)
     return float(np.mean(agreeing / (totals * (totals - 1.0))))
@@ -156,9 +148,7 @@ def _gwet_pa(counts: np.ndarray) -> float:
 def _category_shares(counts: np.ndarray, name: str) -> np.ndarray:
     """pi_k: the mean over items rated at least once of r_ik / r_i (irrCAC's pi.vec)."""
     if counts.shape[1] < 2:
-        raise Undefined(
-            f"a single category is in use, so chance agreement is 1 and {name} is 0/0"
-        )
+        raise Undefined("single_category", name=name)
     return _shares(counts)
 
 
@@ -180,7 +170,7 @@ def _two_coder_table(data: Any, name: str) -> np.ndarray:
     first, second = ratings.codes
     both = (first >= 0) & (second >= 0)
     if not both.any():
-        raise Undefined(f"no item was rated by both coders, so {name} has nothing to compare")
+        raise Undefined("no_shared_items", name=name)
     size = len(ratings.values)
     keys = first[both] * size + second[both]
     return np.bincount(keys, minlength=size * size).reshape(size, size)

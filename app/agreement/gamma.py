@@ -114,9 +114,9 @@ def gamma(
     names, start, end, labels, owner = _parse(units, annotators)
     n = len(names)
     if n < 2:
-        raise Undefined(f"gamma compares at least two annotators; got {n}")
+        raise Undefined("gamma_too_few_annotators", n=n)
     if start.size == 0:
-        raise Undefined("no annotator marked any unit: the study is empty")
+        raise Undefined("gamma_no_units")
     label_list, codes = _label_codes(labels)
     dis = Dissimilarity(float(alpha), float(beta), float(delta_empty),
                         _categorical_matrix(categorical, label_list))
@@ -140,7 +140,7 @@ def gamma(
     if observed == 0.0:
         value = 1.0
     elif expected == 0.0:
-        raise Undefined("the expected disorder is 0 (every random continuum aligns perfectly)")
+        raise Undefined("gamma_no_expected_disorder")
     else:
         value = 1.0 - observed / expected
     alignment = tuple(

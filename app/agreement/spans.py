@@ -92,7 +92,7 @@ def pairwise_span_f1(units_by_coder: Mapping[Hashable, Iterable[Any]], mode: str
 def _scores(gold: list[Span], predicted: list[Span], mode: str,
             grouped: tuple[dict, dict] | None = None) -> SpanScores:
     if not gold and not predicted:
-        raise Undefined("neither side has a span, so precision, recall and F1 are 0/0")
+        raise Undefined("no_spans")
     if mode == "exact":
         matched = sum((Counter(gold) & Counter(predicted)).values())
     else:

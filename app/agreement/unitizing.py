@@ -66,7 +66,7 @@ def unitizing_alpha(
         index = _label_index(labels, category)
         d_o, d_e = float(observed[index]), float(expected[index])
     if d_e <= 0.0:
-        raise Undefined("expected disagreement is 0, so u-alpha is 0/0")
+        raise Undefined("u_alpha_no_expected")
     return 1.0 - d_o / d_e
 
 
@@ -91,7 +91,7 @@ def _label_index(labels: list[Hashable], category: Hashable) -> int:
     for index, label in enumerate(labels):
         if label == category:
             return index
-    raise Undefined(f"no unit has the label {category!r}, so it has no u-alpha")
+    raise Undefined("u_alpha_label_unused", label=category)
 
 
 def _offset(value: Any, what: str) -> int:
@@ -160,9 +160,9 @@ def _parse(
         coder_codes = [coder_index.setdefault(name, len(coder_index)) for name in coder_col]
     n_coders = len(coder_index)
     if n_coders < 2:
-        raise Undefined(f"u-alpha compares at least two coders; got {n_coders}")
+        raise Undefined("u_alpha_too_few_coders", n=n_coders)
     if not rows:
-        raise Undefined("no coder marked any unit: the study is empty")
+        raise Undefined("no_units")
     cat_array = np.array(label_codes, dtype=np.int64)
     coder_array = np.array(coder_codes, dtype=np.int64)
     order = np.lexsort((start, coder_array, cat_array))

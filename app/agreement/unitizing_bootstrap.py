@@ -87,7 +87,7 @@ class _Study:
                 pooled.append((coder, int(begin) + int(start), int(begin) + int(end), label))
         total = int(lengths.sum())
         if total <= 0:
-            raise Undefined("no text to compare: the documents are empty")
+            raise Undefined("no_text")
         cat, coder, start, end, labels, n_coders = _parse(pooled, 0, total, coders)
         self.labels, self.n_coders, self.lengths = labels, n_coders, lengths.astype(np.float64)
         n_docs, n_labels = len(lengths), len(labels)
@@ -304,8 +304,7 @@ def bootstrap_unitizing_alpha(
         values = alphas[:, column]
         defined = values[~np.isnan(values)]
         if np.isnan(estimates[column]) or not defined.size:
-            out[key] = Undefined("u-alpha is undefined in every resample of the documents, "
-                                 "so there is no interval")
+            out[key] = Undefined("u_alpha_no_interval")
             continue
         low, high = np.quantile(defined, [tail, 1.0 - tail])
         out[key] = Interval(estimate=float(estimates[column]), low=float(low),

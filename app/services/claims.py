@@ -315,6 +315,7 @@ def verdict_agreement(project: Project, question_id: int | None = None) -> dict[
     """Krippendorff's nominal alpha of the students' verdicts (claims × students), with
     observed agreement and how much data it rests on."""
     from app.agreement import Undefined, krippendorff_alpha, percent_agreement
+    from app.services.agreement import reasons
 
     query = sa.select(ClaimVerdict.link_id, ClaimVerdict.user_id, ClaimVerdict.verdict) \
         .join(ClaimLink, ClaimLink.id == ClaimVerdict.link_id) \
@@ -333,7 +334,8 @@ def verdict_agreement(project: Project, question_id: int | None = None) -> dict[
         out["alpha"] = krippendorff_alpha(data, "nominal")
         out["agreement"] = percent_agreement(data)
     except (Undefined, ValueError) as reason:
-        out["why"] = str(reason) or "too few verdicts to compare"
+        out["why"] = (reasons.why(reason) if isinstance(reason, Undefined)
+                      else _("too few verdicts to compare"))
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import format_number, gettext, ngettext
 
 from app.extensions import db
 from app.models import Project, Setting, User
@@ -60,12 +61,12 @@ def load_demo_annotations(project: Project, path: Path) -> str:
     from app.services.gold import gold_user_id
 
     if not path.is_file():
-        return f"No demo annotations at {path}."
+        return gettext("No demo annotations at %(path)s.", path=path)
     gold = gold_user_id()
     if gold is not None and db.session.scalar(
             sa.select(PassageTag.id).join(Document, Document.id == PassageTag.document_id)
             .where(Document.project_id == project.id, PassageTag.user_id == gold).limit(1)):
-        return "Demo annotations: loaded already."
+        return gettext("Demo annotations: loaded already.")
     # Two rounds, as a class calibrates: the first texts, a sharper codebook, the rest.
     # Evidence may name a span of any demo text, so each import carries every text, the
     # other round's without annotations (a text the project holds only gains what a record
@@ -78,14 +79,16 @@ def load_demo_annotations(project: Project, path: Path) -> str:
         later = (import_file(project, "jsonl", path.name, _jsonl(records, [not f for f in first]))
                  if not all(first) else None)
     except ImportFailed as exc:
-        return f"Demo annotations not loaded: {exc.problems[0]}"
+        return gettext("Demo annotations not loaded: %(problem)s", problem=exc.problems[0])
     _demo_rounds(project)
     spans = summary.spans + (later.spans if later else 0)
     tags = summary.passage_tags + (later.passage_tags if later else 0)
     ratings = summary.ratings + (later.ratings if later else 0)
-    return (f"Demo annotations loaded: {spans} spans, {tags} passage tags and {ratings} "
-            f"ratings by {', '.join(summary.annotators)} and the gold key, in two rounds "
-            "with a codebook change between them.")
+    return gettext("Demo annotations loaded: %(spans)s spans, %(tags)s passage tags and "
+                   "%(ratings)s ratings by %(annotators)s and the gold key, in two rounds with "
+                   "a codebook change between them.", spans=format_number(spans),
+                   tags=format_number(tags), ratings=format_number(ratings),
+                   annotators=", ".join(summary.annotators))
 
 
 def _jsonl(records: list[dict], annotated: list[bool]) -> bytes:
@@ -167,7 +170,7 @@ def load_demo_board(project: Project, path: Path) -> str:
     from app.services import claims
 
     if not path.is_file():
-        return f"No demo claims board at {path}."
+        return gettext("No demo claims board at %(path)s.", path=path)
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     teacher = db.session.scalar(sa.select(User).where(User.username == DEMO_USERS[0][0]))
     documents = {d.source_name: d for d in db.session.scalars(
@@ -182,12 +185,14 @@ def load_demo_board(project: Project, path: Path) -> str:
         for claim in entry.get("claims", []):
             document = documents.get(claim["file"])
             if document is None:
-                return f"Demo claims board: no seed '{claim['file']}' in the demo project."
+                return gettext("Demo claims board: no seed '%(file)s' in the demo project.",
+                               file=claim["file"])
             start = -1
             for _ in range(int(claim.get("occurrence", 1))):
                 start = document.text.find(claim["quote"], start + 1)
             if start < 0:
-                return f"Demo claims board: '{claim['quote'][:40]}' is not in {claim['file']}."
+                return gettext("Demo claims board: '%(quote)s' is not in %(file)s.",
+                               quote=claim["quote"][:40], file=claim["file"])
             link = claims.file_claim(project, teacher, question.id, {
                 "document_id": document.id, "start": start,
                 "end": start + len(claim["quote"]), "text": claim["quote"],
@@ -199,5 +204,6 @@ def load_demo_board(project: Project, path: Path) -> str:
                     claims.set_verdict(project, student, link.id, {"verdict": verdict})
             filed += 1
     if not filed:
-        return "Demo claims board: loaded already."
-    return f"Demo claims board: {filed} claims filed."
+        return gettext("Demo claims board: loaded already.")
+    return ngettext("Demo claims board: %(num)d claim filed.",
+                    "Demo claims board: %(num)d claims filed.", filed)

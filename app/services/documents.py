@@ -13,6 +13,7 @@ from pathlib import Path, PurePath
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from app import jsonsafe, limits
@@ -199,7 +200,7 @@ def read_file(name: str, raw: bytes, max_bytes: int) -> list[DocumentDraft]:
         setting = f" ({limits.env('DOCUMENT_FILE_MAX_BYTES')})" if kind in _CONTAINERS else ""
         raise TextError(Problem(name, _("the file is %(count)s bytes, over the limit of %(limit)s "
                                         "bytes%(setting)s",
-                                        count=format(len(raw), ','), limit=format(limit, ','),
+                                        count=format_number(len(raw)), limit=format_number(limit),
                                         setting=setting)))
     if kind == "jsonl":  # JSON is UTF-8 by definition (RFC 8259)
         drafts = list(_jsonl_drafts(decode_utf8(raw, name), name, max_bytes))

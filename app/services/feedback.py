@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from app import agreement as engine
 from app.extensions import db
@@ -45,6 +46,7 @@ from app.models import (
     User,
 )
 from app.services import classroom
+from app.services.agreement import reasons
 from app.services.gold import gold_user_id
 from app.services.review import match_spans
 from app.services.vocabulary import Vocabulary, vocabulary
@@ -148,15 +150,17 @@ def _name(words: Vocabulary, layer: str, key: str | None) -> str:
 def _kappa(key: list[str], mine: list[str], words: Vocabulary) -> tuple[float | None, str | None]:
     """Cohen's kappa of the student against the key, or None and the reason it is undefined."""
     if not key:
-        return None, "no passage has both your tag and the key's, so there is nothing to compare"
+        return None, gettext("no passage has both your tag and the key's, so there is nothing "
+                             "to compare")
     try:
         return engine.cohen_kappa([key, mine]), None
     except engine.Undefined as exc:
         if len(set(key) | set(mine)) == 1:
-            return None, (f"you and the key used only “{_name(words, 'source', key[0])}” on "
-                          "the passages you both tagged, so chance agreement is 1 and κ is "
-                          "0/0; read the agreement share instead")
-        return None, str(exc)
+            return None, gettext("you and the key used only “%(label)s” on the passages you "
+                                 "both tagged, so chance agreement is 1 and κ is 0/0; read "
+                                 "the agreement share instead",
+                                 label=_name(words, 'source', key[0]))
+        return None, reasons.why(exc)
 
 
 def _passages(document: Document, mine: dict[int, str], key: dict[int, str],
@@ -206,7 +210,8 @@ def _passages(document: Document, mine: dict[int, str], key: dict[int, str],
         "peak": max(confusions.values(), default=0),
         "agreed": agreed, "compared": compared,
         "share": agreed / compared if compared else None,
-        "share_undefined": None if compared else "the key tags no passage of this document",
+        "share_undefined": None if compared else gettext(
+            "the key tags no passage of this document"),
         "kappa": kappa, "kappa_undefined": kappa_undefined, "kappa_n": len(both_key),
         "tagged": sum(1 for p in document.passages if p.id in mine),
         "left_untagged": left_untagged, "key_untagged": key_untagged,
@@ -277,8 +282,8 @@ def _layer(document: Document, layer: str, mine: list[SpanTuple], key: list[Span
                                    "f1": scores.f1, "undefined": None}
     except engine.Undefined:
         figures = {"precision": None, "recall": None, "f1": None,
-                   "undefined": "neither you nor the key marked a span here, so precision, "
-                                "recall and F1 are 0/0"}
+                   "undefined": gettext("neither you nor the key marked a span here, so "
+                                        "precision, recall and F1 are 0/0")}
     pairs = []
     for ours, theirs in matched:
         start, end = ours[0] - theirs[0], ours[1] - theirs[1]

@@ -27,7 +27,7 @@ def file_name_problem(name: str) -> Problem | None:
     if len(name) > MAX_FILE_NAME:
         return Problem(shown[:80] + "…", _("the file name is %(count)s characters long, over the "
                                            "limit of %(max_file_name)s; rename the file",
-                                           count=format(len(name), ','),
+                                           count=format_number(len(name)),
                                            max_file_name=MAX_FILE_NAME))
     return None
 
@@ -54,7 +54,7 @@ def check_import_size(count: int, file: str) -> None:
     if count > most:
         raise ImportFailed([Problem(file, _("%(count)s documents in one import, over the limit of "
                                             "%(most)s (%(value)s); split the file",
-                                            count=format(count, ','), most=format(most, ','),
+                                            count=format_number(count), most=format_number(most),
                                             value=limits.env('MAX_DOCUMENTS_PER_IMPORT')))])
 
 
@@ -67,8 +67,8 @@ def check_project_room(project: Project, adding: int, file: str, held: int | Non
     if held + adding > most:
         raise ImportFailed([Problem(file, _("the project holds %(held)s documents; %(adding)s "
                                             "more would pass the limit of %(most)s (%(value)s)",
-                                            held=format(held, ','), adding=format(adding, ','),
-                                            most=format(most, ','),
+                                            held=format_number(held), adding=format_number(adding),
+                                            most=format_number(most),
                                             value=limits.env('MAX_DOCUMENTS_PER_PROJECT')))])
 
 
@@ -82,7 +82,7 @@ def check_members(project: Project, adding: int = 1) -> None:
                         "of %(most)s (%(setting)s).", held=format_number(held),
                         adding=format_number(adding), most=format_number(most),
                         setting=limits.env("MAX_MEMBERS_PER_PROJECT")),
-                      {"members": f"at most {most:,}"})
+                      {"members": _("at most %(most)s", most=format_number(most))})
 
 
 def check_labels(layer: CodebookLayer, adding: int = 1) -> None:
@@ -95,4 +95,4 @@ def check_labels(layer: CodebookLayer, adding: int = 1) -> None:
         raise Invalid(_("The layer '%(key)s' has %(held)s labels, the limit is %(most)s "
                         "(%(setting)s).", key=layer.key, held=format_number(held),
                         most=format_number(most), setting=limits.env("MAX_LABELS_PER_LAYER")),
-                      {"key": f"at most {most:,} labels a layer"})
+                      {"key": _("at most %(most)s labels a layer", most=format_number(most))})

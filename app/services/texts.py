@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 
@@ -118,7 +119,7 @@ def canonicalize(text: str, file: str, *, line: int | None = None, field: str | 
                 Problem(
                     file,
                     _("the text is %(size)s bytes, over the limit of %(max_bytes)s bytes",
-                      size=format(size, ','), max_bytes=format(max_bytes, ',')),
+                      size=format_number(size), max_bytes=format_number(max_bytes)),
                     line=line,
                     field=field,
                 )

@@ -12,6 +12,7 @@ from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
 
 from app import agreement as engine
+from app.services.agreement import reasons
 
 FEW_PAIRABLE = 20  # below this many pairable values a coefficient says little
 DOMINANT_SHARE = 0.8  # one value this common makes chance-corrected figures fragile
@@ -31,14 +32,16 @@ def figure(name: str, compute: Callable[[], float], *, n_items: int, n_pairable:
 
     With `interval`, a bootstrap interval when `n_units` (the units the bootstrap resamples:
     items with two or more values) reaches MIN_INTERVAL_UNITS; below that `ci` is None and
-    `ci_withheld` says why, naming the units ("documents", "passages").
+    `ci_withheld` says why, naming the units ("documents", "passages"). Reasons are in the
+    current language, with their codes (`undefined_code`, `ci_withheld_code`) for programs.
     """
-    out: dict[str, Any] = {"name": name, "value": None, "undefined": None, "n_items": n_items,
+    out: dict[str, Any] = {"name": name, "value": None, "undefined": None,
+                           "undefined_code": None, "n_items": n_items,
                            "n_pairable": n_pairable, "n_coders": n_coders}
     try:
         value = float(compute())
     except engine.Undefined as exc:
-        out["undefined"] = str(exc)
+        out.update(reasons.undefined(exc.code, **exc.params))
         return out
     out["value"] = value
     if name.startswith("alpha") or name.startswith("u_alpha"):
@@ -46,20 +49,15 @@ def figure(name: str, compute: Callable[[], float], *, n_items: int, n_pairable:
     if interval is not None:
         out["ci"] = None
         if n_units < MIN_INTERVAL_UNITS:
-            withheld = {
-                "documents": _("too few documents for an interval: %(count)s with two or more "
-                               "values, %(needed)s needed"),
-                "passages": _("too few passages for an interval: %(count)s with two or more "
-                              "values, %(needed)s needed")}.get(units) or _(
-                "too few items for an interval: %(count)s with two or more values, %(needed)s "
-                "needed")
-            out["ci_withheld"] = withheld % {"count": n_units, "needed": MIN_INTERVAL_UNITS}
+            out["ci_withheld"] = reasons.reason("too_few_units", units=units, count=n_units,
+                                                needed=MIN_INTERVAL_UNITS)
+            out["ci_withheld_code"] = "too_few_units"
             return out
         try:
             ci = interval()
             out["ci"] = [float(ci.low), float(ci.high)]
         except engine.Undefined as exc:
-            out["ci_withheld"] = str(exc)
+            out["ci_withheld"], out["ci_withheld_code"] = reasons.why(exc), exc.code
     return out
 
 

@@ -24,9 +24,8 @@ def gamma_figure(units: list[Unit], coders: list[str]) -> dict[str, Any]:
 
     def compute() -> float:
         if len(coders) > MAX_GAMMA_CODERS:
-            raise engine.Undefined(
-                f"gamma is computed for up to {MAX_GAMMA_CODERS} annotators (its exact "
-                f"alignment grows too fast beyond); there are {len(coders)} here")
+            raise engine.Undefined("gamma_too_many_annotators", limit=MAX_GAMMA_CODERS,
+                                   n=len(coders))
         result = engine.gamma(units, annotators=coders, seed=SEED)
         extra.update(observed_disorder=result.observed_disorder,
                      expected_disorder=result.expected_disorder, samples=result.samples)

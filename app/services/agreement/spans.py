@@ -12,6 +12,7 @@ from typing import Any
 
 from app import agreement as engine
 from app.models import Document
+from app.services.agreement import reasons
 from app.services.agreement.figures import BOOTSTRAP_SAMPLES, CONFIDENCE, SEED, figure
 from app.services.agreement.gamma import gamma_figure
 from app.services.agreement.work import LIVE, Work
@@ -127,7 +128,7 @@ def _pick(intervals: dict[Any, Any], key: str | None) -> Any:
 
 def _u_alpha(pooled: list[Unit], total: int, coders: list[str]) -> float:
     if not total:
-        raise engine.Undefined("no text to compare: the documents are empty or none chosen")
+        raise engine.Undefined("no_text")
     return engine.unitizing_alpha(pooled, 0, total, coders=coders)
 
 
@@ -146,7 +147,7 @@ def _pairs(coders: list[str], pooled: list[Unit], per_document: dict[int, list[U
         pair: dict[str, Any] = {"coders": [a, b]}
         both = covered[a] & covered[b]
         if not both:
-            reason = {"undefined": "no document both annotators worked on"}
+            reason = reasons.undefined("no_shared_documents")
             out.append({**pair, "exact": reason, "overlap": reason})
             continue
         if both != covered[a] | covered[b]:
@@ -162,7 +163,8 @@ def _pairs(coders: list[str], pooled: list[Unit], per_document: dict[int, list[U
             pair_scores = scores
         for mode in ("exact", "overlap"):
             result = pair_scores[mode][(a, b)]
-            pair[mode] = ({"undefined": str(result)} if isinstance(result, engine.Undefined)
+            pair[mode] = (reasons.undefined(result.code, **result.params)
+                          if isinstance(result, engine.Undefined)
                           else {"precision": result.precision, "recall": result.recall,
                                 "f1": result.f1})
         out.append(pair)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import (
@@ -189,7 +190,8 @@ def dataset_card(project: Project, filters: Filters = EVERYTHING, fmt: str = "js
     if not filters.gold_only:
         lines += ["", "## Agreement", ""]
         annotators = tuple(filters.annotators)
-        report = build_report(project, Scope(tuple(ids) or None, annotators or None))
+        with force_locale("en"):  # the card is written in English, its reasons too
+            report = build_report(project, Scope(tuple(ids) or None, annotators or None))
         sections = (("source_passages", "Source type per passage"),
                     ("source_characters", "Source type per character"),
                     ("rhetoric", "Rhetoric spans"), ("claim", "Unsupported-claim spans"))

@@ -52,16 +52,17 @@ def summary(values: list[float], scale: tuple[float, float] | None = None
 def interval_alpha(table: dict[int, dict[int, float]]) -> dict[str, Any]:
     """Krippendorff's interval alpha of ratings (document -> annotator -> value)."""
     from app.agreement import Undefined, krippendorff_alpha
+    from app.services.agreement import reasons
 
     if len(table) < 2:
-        return {"value": None, "why": "needs ratings of at least two documents"}
+        return {"value": None, "why": _("needs ratings of at least two documents")}
     coders = sorted({user for row in table.values() for user in row})
     items = sorted(table)
     data = [[table[item].get(user) for item in items] for user in coders]
     try:
         return {"value": krippendorff_alpha(data, "interval"), "why": ""}
     except Undefined as reason:
-        return {"value": None, "why": str(reason)}
+        return {"value": None, "why": reasons.why(reason)}
 
 
 @dataclass
