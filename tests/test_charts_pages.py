@@ -42,7 +42,9 @@ def test_agreement_per_label_bars_then_none_without_labels(client, case, login_a
     html = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
     figure = _section(html, "chart-labels-source_passages")
     _drawn(figure, "chart-labels-source_passages-caption")
-    assert "official statement" in figure and "Highest:" in figure
+    # Each bar is named as the codebook names its label, not by its stored key.
+    assert "Official / institutional statement" in figure and "Highest:" in figure
+    assert "official statement" not in figure
     # Nobody marked a claim: the claim layer has no label, so a sentence, not a drawing.
     claim = _section(html, "claim")
     assert "chart-svg" not in claim and "appears here once annotators" in claim

@@ -15,6 +15,7 @@ from app import zones
 from app.models import utcnow
 from app.services import charts
 from app.web import bp
+from app.web.words import key_words
 
 
 def _day(day: date) -> str:
@@ -23,10 +24,13 @@ def _day(day: date) -> str:
 
 
 @bp.app_template_global()
-def label_agreement_chart(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Bars of each label's agreement with its interval (an agreement layer's `labels`)."""
+def label_agreement_chart(labels: list[dict[str, Any]], names: dict[str, str] | None = None
+                          ) -> dict[str, Any] | None:
+    """Bars of each label's agreement with its interval (an agreement layer's `labels`),
+    each named as the codebook names it (`names`: key -> name)."""
+    names = names or {}
     return charts.interval_bars([
-        {"label": str(f["label"]).replace("_", " "), "value": f["value"],
+        {"label": names.get(f["label"]) or key_words(str(f["label"])), "value": f["value"],
          "low": (f.get("ci") or [None, None])[0], "high": (f.get("ci") or [None, None])[1]}
         for f in labels])
 
