@@ -223,6 +223,9 @@ def test_agreement_by_round_page_shows_figures_chart_and_changes(course, client,
     assert "definition changed in version 2" in page
     assert "Test–retest" in page and ">ben<" in page
     assert "style=" not in page and "<script>" not in page
+    # Every figure's table names labels as the codebook does, never by their stored keys.
+    assert '<th scope="row">Interview / testimony</th>' in page
+    assert '<th scope="row">testimony</th>' not in page
 
 
 # --- a student's agreement with the key over rounds ------------------------------------------

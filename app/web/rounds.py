@@ -18,7 +18,7 @@ from app.services.errors import ServiceError
 from app.services.rounds.chart import PALETTE, line_chart, most_moved
 from app.services.rounds.report import by_round
 from app.web import bp
-from app.web.agreement import LAYER_TITLES, heat
+from app.web.agreement import LAYER_TITLES, heat, label_names
 from app.web.forms import ActionForm, AssignForm, RoundForm
 
 
@@ -154,4 +154,4 @@ def agreement_rounds(project_id: int):
         charts[layer] = line_chart(series["rounds"], most_moved(lines))
     return render_template("web/agreement_rounds.html", project=project, report=report,
                            charts=charts, teacher=teacher, titles=LAYER_TITLES, heat=heat,
-                           most=PALETTE)
+                           most=PALETTE, label_names=label_names(project.id))
