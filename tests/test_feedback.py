@@ -153,7 +153,8 @@ def test_summary_in_words(case):
         "“Interview / testimony” as “News reporting”. "
         "Rhetoric: 1 of 3 found, 1 with another label, 1 extra. "
         "Unsupported claims: neither you nor the key marked anything. "
-        "Ratings: reliability 3 (key 5), slant cannot tell (key 0).")
+        "Ratings: Reliability: 3 (key: 5); Slant on the story's central conflict: Cannot tell "
+        "(key: 0).")
 
 
 def test_kappa_undefined_when_everyone_uses_one_label(make):
@@ -424,3 +425,18 @@ def test_a_student_who_only_marked_a_document_done_worked_on_it(case, make):
     assert result["worked"] and result["submitted"]
     assert result["passages"]["tagged"] == 0 and result["passages"]["left_untagged"] == 4
     assert result["layers"]["rhetoric"]["recall"] == 0.0
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("ru", "Вы совпали с эталоном в 2 из 4 фрагментов; чаще всего вы отмечали "
+           "«Interview / testimony» как «News reporting»."),
+    ("kk", "4 үзіндінің 2-інде эталонмен сәйкес келдіңіз; көбіне «Interview / testimony» "
+           "дегенді «News reporting» деп белгіледіңіз.")])
+def test_summary_in_the_readers_language(app, case, language, expected):
+    from flask_babel import force_locale
+
+    project, document, _, student, _ = case
+    with app.test_request_context(), force_locale(language):
+        summary = feedback.student_feedback(project, document, student)["summary"]
+    assert summary.startswith(expected)
+    assert "found" not in summary and "key" not in summary

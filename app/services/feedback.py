@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from app import agreement as engine
 from app.extensions import db
@@ -50,6 +50,8 @@ from app.services.agreement import reasons
 from app.services.gold import gold_user_id
 from app.services.review import match_spans
 from app.services.vocabulary import Vocabulary, vocabulary
+from app.services.wording import humanise
+from app.services.wording.attributes import VALUES
 
 SpanTuple = tuple[int, int, str, str]  # start, end, label key, note (as match_spans takes)
 
@@ -59,8 +61,8 @@ UNTAGGED = "untagged"  # the confusion column of passages the student left witho
 EXCERPT_CHARS = 160  # passage excerpts in lists
 SPAN_CHARS = 240  # span texts in lists
 TOP = 10  # rows per list of the class summary
-NO_KEY = ("This document has no gold key yet, so there is nothing to compare your work "
-          "with.")
+NO_KEY = lazy_gettext("This document has no gold key yet, so there is nothing to compare "
+                      "your work with.")
 
 
 # --- reading the work ---------------------------------------------------------------------
@@ -346,60 +348,79 @@ def _ratings(form: dict[str, Any], mine: dict[str, Any] | None,
 
 # --- one document --------------------------------------------------------------------------
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _words(value: Any) -> str:
-    """A key or value for a sentence: "cannot_tell" reads "cannot tell"."""
-    return str(value).replace("_", " ")
+    """A stored key or value for a sentence, in the reader's language where the app knows
+    it: "not_enough_info" reads "Not enough info"; a number stays a number."""
+    if isinstance(value, (int, float)):
+        return str(value)
+    return str(VALUES[value]) if value in VALUES else humanise(str(value))
+
+
+def _passage_sentence(passages: dict[str, Any]) -> str | None:
+    """How the student's source types compare with the key's, in one sentence."""
+    compared, agreed = passages["compared"], passages["agreed"]
+    if not compared:
+        return None
+    if not passages["tagged"]:
+        return ngettext("You tagged none of the %(num)d passage the key tags.",
+                        "You tagged none of the %(num)d passages the key tags.", compared)
+    if agreed == compared:
+        return gettext("You agreed with the key on the one passage.") if compared == 1 else \
+            ngettext("You agreed with the key on all %(num)d passages.",
+                     "You agreed with the key on all %(num)d passages.", compared)
+    top = passages["most_confused"]
+    key, mine, times = top["key_name"], top["mine_name"], top["count"]
+    if top["mine"] == UNTAGGED:
+        how = gettext("most often you left “%(key)s” passages untagged", key=key)
+    else:
+        how = gettext("most often you tagged “%(key)s” as “%(mine)s”", key=key, mine=mine)
+    if times > 1:
+        how = ngettext("%(how)s (%(num)d time)", "%(how)s (%(num)d times)", times, how=how)
+    return ngettext("You agreed with the key on %(agreed)d of %(num)d passage; %(how)s.",
+                    "You agreed with the key on %(agreed)d of %(num)d passages; %(how)s.",
+                    compared, agreed=agreed, how=how)
+
+
+def _layer_sentence(layer: dict[str, Any]) -> str:
+    """How the student's spans of one layer compare with the key's."""
+    title, found, total = layer["title"], len(layer["matched"]), layer["key_count"]
+    if not total and not layer["mine_count"]:
+        return gettext("%(layer)s: neither you nor the key marked anything.", layer=title)
+    if not total:
+        return ngettext("%(layer)s: the key marks nothing here; you marked %(num)d span.",
+                        "%(layer)s: the key marks nothing here; you marked %(num)d spans.",
+                        layer["mine_count"], layer=title)
+    parts = [gettext("%(found)d of %(total)d found", found=found, total=total)]
+    if layer["label_differs"]:
+        parts.append(ngettext("%(num)d with another label", "%(num)d with another label",
+                              len(layer["label_differs"])))
+    if layer["extra"]:
+        parts.append(ngettext("%(num)d extra", "%(num)d extra", len(layer["extra"])))
+    return gettext("%(layer)s: %(parts)s.", layer=title, parts=gettext(", ").join(parts))
+
+
+def _ratings_sentence(ratings: dict[str, Any]) -> str | None:
+    """How the student's ratings compare with the key's."""
+    scored = [r for r in ratings["rows"] if r["scored"] and r["mine"] is not None
+              and r["key"] is not None]
+    if ratings["key_rated"] and not ratings["rated"]:
+        return gettext("You did not rate the document.")
+    if not scored:
+        return None
+    off = [r for r in scored if r["mine"] != r["key"]]
+    if not off:
+        return gettext("Your ratings match the key's.")
+    return gettext("Ratings: %(list)s.", list=gettext("; ").join(
+        gettext("%(field)s: %(mine)s (key: %(key)s)", field=r.get("name") or _words(r["field"]),
+                mine=_words(r["mine"]), key=_words(r["key"])) for r in off))
 
 
 def _summary(passages: dict[str, Any], layers: dict[str, dict[str, Any]],
              ratings: dict[str, Any]) -> str:
-    """The feedback of a document in a few sentences."""
-    out = []
-    compared, agreed = passages["compared"], passages["agreed"]
-    if compared and not passages["tagged"]:
-        out.append(f"You tagged none of the {_count(compared, 'passage')} the key tags.")
-    elif compared and agreed == compared:
-        out.append("You agreed with the key on the one passage." if compared == 1
-                   else f"You agreed with the key on all {compared} passages.")
-    elif compared:
-        top = passages["most_confused"]
-        if top["mine"] == UNTAGGED:
-            how = f"most often you left “{top['key_name']}” passages untagged"
-        else:
-            how = f"most often you tagged “{top['key_name']}” as “{top['mine_name']}”"
-        out.append(f"You agreed with the key on {agreed} of {compared} passages; {how}"
-                   f"{' (' + _count(top['count'], 'time') + ')' if top['count'] > 1 else ''}.")
-    for layer in layers.values():
-        title, found, total = layer["title"], len(layer["matched"]), layer["key_count"]
-        if not total and not layer["mine_count"]:
-            out.append(f"{title}: neither you nor the key marked anything.")
-        elif not total:
-            out.append(f"{title}: the key marks nothing here; you marked "
-                       f"{_count(layer['mine_count'], 'span')}.")
-        else:
-            parts = [f"{found} of {total} found"]
-            if layer["label_differs"]:
-                parts.append(f"{len(layer['label_differs'])} with another label")
-            if layer["extra"]:
-                parts.append(f"{len(layer['extra'])} extra")
-            out.append(f"{title}: {', '.join(parts)}.")
-    scored = [r for r in ratings["rows"] if r["scored"] and r["mine"] is not None
-              and r["key"] is not None]
-    if ratings["key_rated"] and not ratings["rated"]:
-        out.append("You did not rate the document.")
-    elif scored:
-        off = [r for r in scored if r["mine"] != r["key"]]
-        if not off:
-            out.append("Your ratings match the key's.")
-        else:
-            out.append("Ratings: " + ", ".join(
-                f"{_words(r['field'])} {_words(r['mine'])} (key {_words(r['key'])})"
-                for r in off) + ".")
-    return " ".join(out)
+    """The feedback of a document in a few sentences, in the reader's language."""
+    out = [_passage_sentence(passages), *(_layer_sentence(layer) for layer in layers.values()),
+           _ratings_sentence(ratings)]
+    return " ".join(sentence for sentence in out if sentence)
 
 
 def _document(document: Document, data: _Data, student_id: int) -> dict[str, Any]:
@@ -413,7 +434,7 @@ def _document(document: Document, data: _Data, student_id: int) -> dict[str, Any
     # tagged, marked or rated.
     out["worked"] = mine is not None or out["submitted"]
     if key is None:
-        return {**out, "summary": NO_KEY}
+        return {**out, "summary": str(NO_KEY)}
     mine = mine or _Work()
     words = data.words
     passages = _passages(document, mine.tags, key.tags, words)
