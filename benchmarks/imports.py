@@ -86,7 +86,7 @@ def main() -> None:
     print(f"import_51_documents_cpu: {statistics.median(cpus):.1f} ms")
     print(f"import_51_documents_statements: {statistics.median(counts):.0f}")
     if args.profile:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":

@@ -65,5 +65,5 @@ def loaded(project_id: int, stored: Sequence[NewDocument]) -> list[Document]:
     found = {doc.id: doc for doc in db.session.scalars(
         sa.select(Document).where(Document.project_id == project_id,
                                   Document.id.between(min(ids), max(ids)))
-        .execution_options(include_archived=True))}
+        .execution_options(include_archived=True, populate_existing=True))}
     return [found[document_id] for document_id in ids]
