@@ -36,12 +36,12 @@ def main() -> None:
 
     import sqlalchemy as sa
     from flask_migrate import downgrade, upgrade
+    from peers_tools import Corpus
 
     from app import create_app
     from app.extensions import db
     from app.services import accounts, projects
     from app.services.documents import read_records, store_documents
-    from peers_tools import Corpus
 
     corpus = Corpus.load(ROOT / "seeds")
     records = [{"text": corpus.forum, "title": "forum"}]
