@@ -9,7 +9,7 @@ paragraphs is a dozen objects); the rows cost the database a few. SQLAlchemy's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ class NewDocument:
 
     values: dict[str, Any]
     passages: list[tuple[int, int]]
-    id: int | None = field(default=None)
+    id: int | None = None
 
     @property
     def char_count(self) -> int:
@@ -45,6 +45,8 @@ class NewDocument:
 def write(part: Sequence[NewDocument], batch_id: int | None) -> None:
     """Insert the documents (under `batch_id`, if any) and their passages, in the session's
     transaction; each document learns its id."""
+    if not part:  # an INSERT given no rows would write one row of defaults
+        return
     rows = [{**document.values, "import_batch_id": batch_id} for document in part]
     ids: dict[str, int] = dict(db.session.execute(_INSERT_DOCUMENTS, rows).all())
     passages = []
