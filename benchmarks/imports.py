@@ -2,11 +2,13 @@
 
 Each round creates a project on a fresh-schema SQLite file (as `make serve` runs it) or on
 PostgreSQL, then imports the forum thread and 50 short documents cut from the seeds, as
-JSON records, the way the API does (`read_records`, then `store_documents`). Prints the
-median wall and CPU milliseconds of the import, the SQL statements it ran, and with
---profile the functions that took the most CPU time (cProfile, over every round).
+JSON records, the way the API does (`read_records`, then `add_documents`), or with --api
+through the API itself (Flask's test client, a bearer token: the request as the server
+handles it, without the network). Prints the median wall and CPU milliseconds of the
+import, the SQL statements it ran, and with --profile the functions that took the most CPU
+time (cProfile, over every round).
 
-Run: .venv/bin/python benchmarks/imports.py [--rounds 15] [--database URL] [--profile]
+Run: .venv/bin/python benchmarks/imports.py [--rounds 15] [--database URL] [--api] [--profile]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--database", default="", help="a database URL (default: a SQLite "
                         "file in a temporary folder); its tables are dropped and made again")
+    parser.add_argument("--api", action="store_true", help="import through the API")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
@@ -40,8 +43,8 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.services import accounts, projects
-    from app.services.documents import read_records, store_documents
+    from app.services import accounts, projects, tokens
+    from app.services.documents import add_documents, read_records
 
     corpus = Corpus.load(ROOT / "seeds")
     records = [{"text": corpus.forum, "title": "forum"}]
@@ -56,6 +59,10 @@ def main() -> None:
                 downgrade(revision="base")
             upgrade()
             teacher = accounts.create_user("teacher", "bench-password", "teacher")
+            _, secret = tokens.create_token(teacher, "bench")
+            client = app.test_client()
+            auth = {"Authorization": f"Bearer {secret}"}
+            client.get("/api/v1/me", headers=auth)  # a token's first use is noted once
             statements = [0]
             sa.event.listen(db.engine, "before_cursor_execute",
                             lambda *_: statements.__setitem__(0, statements[0] + 1))
@@ -68,7 +75,13 @@ def main() -> None:
                 wall, cpu = time.perf_counter(), time.process_time()
                 if args.profile and n:
                     profile.enable()
-                added = store_documents(project, read_records(records, max_bytes), teacher)
+                if args.api:
+                    response = client.post(f"/api/v1/projects/{project.id}/documents",
+                                           json={"documents": records}, headers=auth)
+                    assert response.status_code == 201, response.json
+                    added = response.json["documents"]
+                else:
+                    added = add_documents(project, read_records(records, max_bytes), teacher)
                 if args.profile and n:
                     profile.disable()
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -82,9 +95,10 @@ def main() -> None:
                 db.session.remove()
                 downgrade(revision="base")
             db.engine.dispose()
-    print(f"import_51_documents_wall: {statistics.median(walls):.1f} ms")
-    print(f"import_51_documents_cpu: {statistics.median(cpus):.1f} ms")
-    print(f"import_51_documents_statements: {statistics.median(counts):.0f}")
+    name = "api_import_51_documents" if args.api else "import_51_documents"
+    print(f"{name}_wall: {statistics.median(walls):.1f} ms")
+    print(f"{name}_cpu: {statistics.median(cpus):.1f} ms")
+    print(f"{name}_statements: {statistics.median(counts):.0f}")
     if args.profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
