@@ -17,7 +17,7 @@ from app.extensions import db
 from app.i18n import command_language, languages, role_name
 from app.models import ROLES, Project, User
 from app.services import accounts, demo
-from app.services.documents import import_files
+from app.services.documents import add_documents, read_files
 from app.services.errors import ImportFailed, ServiceError
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
@@ -158,13 +158,13 @@ def import_documents(project: str, paths: tuple[Path, ...]) -> None:
     target = _project(project)
     files = [(path.name, path.read_bytes()) for path in paths]
     try:
-        added = import_files(target, files, current_app.config["DOCUMENT_MAX_BYTES"])
+        added = add_documents(target, read_files(files, current_app.config["DOCUMENT_MAX_BYTES"]))
     except ImportFailed as exc:
         for problem in exc.problems:
             click.echo(_("error: %(problem)s", problem=problem), err=True)
         _fail(_("Nothing was imported."))
-    for doc in added:
-        passages = ngettext("%(num)d passage", "%(num)d passages", len(doc.passages))
+    for doc, count in added:
+        passages = ngettext("%(num)d passage", "%(num)d passages", count)
         click.echo(f"{doc.id:>5}  {passages:>14}  {doc.title}")
     click.echo(ngettext("Imported %(num)d document into '%(project)s'.",
                         "Imported %(num)d documents into '%(project)s'.", len(added),

@@ -18,7 +18,7 @@ from app.models import Document, Project
 from app.security import bearer_token
 from app.services import projects, tokens
 from app.services.codebooks import codebook_as_dict
-from app.services.documents import import_files, import_seeds, read_records, store_documents
+from app.services.documents import add_documents, import_seeds, read_files, read_records
 from app.services.errors import Forbidden, Invalid
 
 M = TypeVar("M", bound=BaseModel)
@@ -204,13 +204,13 @@ def create_documents(project_id: int):
     max_bytes = current_app.config["DOCUMENT_MAX_BYTES"]
     if request.mimetype == "multipart/form-data":
         files = [(f.filename or "upload", f.read()) for f in request.files.getlist("files")]
-        added = import_files(project, files, max_bytes, current_user)
+        drafts = read_files(files, max_bytes)
     else:
         body = parse(s.DocumentsCreate)
         drafts = read_records([d.model_dump() for d in body.documents], max_bytes)
-        added = store_documents(project, drafts, current_user)
+    added = add_documents(project, drafts, current_user)
     return answer(s.DocumentList(documents=[
-        s.DocumentSummary(**_summary(doc, len(doc.passages))) for doc in added]), 201)
+        s.DocumentSummary(**_summary(doc, passages)) for doc, passages in added]), 201)
 
 
 @route(bp, "/projects/<int:project_id>/documents/seeds", "POST",

@@ -39,10 +39,21 @@ def warm() -> None:
     _identifier()
 
 
+def _has_letters(sample: str, least: int) -> bool:
+    """Whether the sample holds at least `least` letters (stops counting there: a text is
+    mostly letters, and counting all of them cost as much as a short text's guess)."""
+    for ch in sample:
+        if ch.isalpha():
+            least -= 1
+            if not least:
+                return True
+    return least <= 0
+
+
 def detect(text: str) -> str:
     """The text's language code (ISO 639-1), or "" when it cannot be told with confidence."""
     sample = text[:SAMPLE]
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+    if not _has_letters(sample, MIN_LETTERS):
         return ""
     code, confidence = _identifier().classify(sample)
     return str(code) if confidence >= MIN_CONFIDENCE else ""

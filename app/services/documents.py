@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 
 from app import jsonsafe, limits
 from app.extensions import db
-from app.models import Document, ImportBatch, Passage, Project, User
+from app.i18n.detect import detect
+from app.models import Document, ImportBatch, Project, User, utcnow
 from app.services import imports, quotas
 from app.services.errors import ImportFailed
 from app.services.reading import Extracted
@@ -281,11 +282,12 @@ def duplicate_problems(project: Project, drafts: Sequence[DocumentDraft]) -> lis
     return problems
 
 
-def store_documents(project: Project, drafts: Sequence[DocumentDraft],
-                    user: User | None = None) -> list[Document]:
-    """Add checked drafts to a project with their passages: all of them or none. A large
-    batch is written in short transactions and shown at once by a last one (see
-    app.services.imports), so it never holds the database's writer for long."""
+def add_documents(project: Project, drafts: Sequence[DocumentDraft],
+                  user: User | None = None) -> list[tuple[Document, int]]:
+    """Add checked drafts to a project with their passages, all of them or none; returns
+    each stored document with its passage count. A large batch is written in short
+    transactions and shown at once by a last one (see app.services.imports), so it never
+    holds the database's writer for long."""
     imports.clean_stale()
     quotas.check_import_size(len(drafts), "(upload)")
     quotas.check_project_room(project, len(drafts), "(upload)")
@@ -297,29 +299,36 @@ def store_documents(project: Project, drafts: Sequence[DocumentDraft],
             Document.project_id == project.id
         )
     )
+    created_at = utcnow()
+    created_by_id = user.id if user else None
     documents = []
     for draft in drafts:
         position += 1
-        document = Document(
+        documents.append(imports.NewDocument(values=dict(
             project_id=project.id, title=draft.title, text=draft.text,
             text_sha256=draft.sha256, char_count=len(draft.text), publisher=draft.publisher,
             author=draft.author, published=draft.published, url=draft.url,
-            source_name=draft.source_name, notes=draft.notes, position=position,
-            created_by_id=user.id if user else None,
-        )
-        spans = split_passages(draft.text)
-        document.passages = [Passage(index=i, start=s, end=e) for i, (s, e) in enumerate(spans)]
-        documents.append(document)
+            source_name=draft.source_name, notes=draft.notes, language=detect(draft.text),
+            position=position, created_by_id=created_by_id, created_at=created_at,
+        ), passages=split_passages(draft.text)))
     source = drafts[0].source_name if drafts else ""
     try:
-        imports.import_in_parts(project.id, documents, user.id if user else None, source)
+        imports.import_in_parts(project.id, documents, created_by_id, source,
+                                write=imports.write_rows)
     except imports.Clash as clash:
         raise ImportFailed([
             Problem(draft.source_name, _("the same text was imported into this project by "
                       "another import meanwhile"), line=draft.line)
             for draft in drafts if draft.sha256 in clash.hashes]) from None
     db.session.expire(project, ["documents"])  # read again, with the new ones, when asked
-    return documents
+    stored = imports.loaded(project.id, documents)
+    return [(doc, len(new.passages)) for doc, new in zip(stored, documents, strict=True)]
+
+
+def store_documents(project: Project, drafts: Sequence[DocumentDraft],
+                    user: User | None = None) -> list[Document]:
+    """Add checked drafts to a project with their passages: all of them or none."""
+    return [document for document, _count in add_documents(project, drafts, user)]
 
 
 def import_files(project: Project, files: Sequence[tuple[str, bytes]], max_bytes: int,

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -37,6 +38,29 @@ STALE_MINUTES = 30
 DELETE_PART = 200           # documents deleted per transaction when a batch is discarded
 
 
+class NewText(Protocol):
+    """What parts and clashes need of a document to store: an ORM Document or a row."""
+
+    @property
+    def char_count(self) -> int: ...
+
+    @property
+    def text_sha256(self) -> str: ...
+
+
+#: Writes a part's documents (under an import batch, or None) in the open transaction.
+Writer = Callable[[Sequence[Any], "int | None"], None]
+
+
+def add_objects(part: Sequence[Document], batch_id: int | None) -> None:
+    """Add ORM documents (their passages and annotations follow by cascade); the commit
+    flushes them."""
+    if batch_id is not None:
+        for document in part:
+            document.import_batch_id = batch_id
+    db.session.add_all(part)
+
+
 class Clash(Exception):
     """Texts another import stored in the project while this one was writing."""
 
@@ -49,11 +73,11 @@ def _setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
-def parts(documents: Sequence[Document]) -> Iterator[list[Document]]:
+def parts(documents: Sequence[NewText]) -> Iterator[list[Any]]:
     """The documents in parts small enough to write in one short transaction."""
     most = max(1, _setting("IMPORT_PART_DOCUMENTS", PART_DOCUMENTS))
     characters = max(1, _setting("IMPORT_PART_CHARACTERS", PART_CHARACTERS))
-    part: list[Document] = []
+    part: list[Any] = []
     size = 0
     for document in documents:
         if part and (len(part) >= most or size + document.char_count > characters):
@@ -79,7 +103,7 @@ def _taken(project_id: int, hashes: set[str]) -> set[str]:
 
 
 @contextmanager
-def _telling_clashes(project_id: int, documents: Sequence[Document]) -> Iterator[None]:
+def _telling_clashes(project_id: int, documents: Sequence[NewText]) -> Iterator[None]:
     """Tell a text stored meanwhile by another import (Clash) from other integrity errors;
     the transaction is rolled back on either."""
     try:
@@ -108,13 +132,11 @@ class Batch:
         db.session.commit()
         return cls(row.id, project_id, source)
 
-    def store(self, documents: Sequence[Document]) -> None:
+    def store(self, documents: Sequence[Any], write: Writer = add_objects) -> None:
         """Write the documents, one short transaction per part, hidden."""
         for part in parts(documents):
-            for document in part:
-                document.import_batch_id = self.id
-            db.session.add_all(part)
             with _telling_clashes(self.project_id, part), _collecting_after():
+                write(part, self.id)
                 db.session.execute(sa.update(ImportBatch.__table__).where(
                     ImportBatch.id == self.id).values(touched_at=utcnow()))
                 db.session.commit()
@@ -187,18 +209,20 @@ def clean_stale(minutes: int | None = None) -> int:
     return len(stale)
 
 
-def import_in_parts(project_id: int, documents: Sequence[Document], actor_id: int | None,
-                    source: str, finish: Callable[[], None] | None = None) -> None:
+def import_in_parts(project_id: int, documents: Sequence[Any], actor_id: int | None,
+                    source: str, finish: Callable[[], None] | None = None,
+                    write: Writer = add_objects) -> None:
     """Store new documents and publish them with what `finish` adds, all or nothing: in one
     transaction when they fit in one part, else part by part under a batch, with `finish`
-    and the publishing in the last transaction. Raises Clash for texts another import
-    stored meanwhile."""
+    and the publishing in the last transaction. `write` stores a part (ORM documents by
+    default; rows.write for rows). Raises Clash for texts another import stored
+    meanwhile."""
     split = parts(documents)
     next(split, None)
     if next(split, None) is None:  # one part at most: one transaction, as ever
         try:
             with _telling_clashes(project_id, documents):
-                db.session.add_all(documents)
+                write(documents, None)
                 if finish is not None:
                     finish()
                 db.session.commit()
@@ -208,7 +232,7 @@ def import_in_parts(project_id: int, documents: Sequence[Document], actor_id: in
         return
     batch = Batch.begin(project_id, actor_id, source)
     try:
-        batch.store(documents)
+        batch.store(documents, write)
         if finish is not None:
             finish()
         batch.publish()
