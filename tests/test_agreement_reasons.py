@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import json
+import re
 
 import pytest
 from flask_babel import force_locale
@@ -90,8 +92,6 @@ def test_agreement_page_in_kazakh_says_why_in_kazakh(client, login_as, one_label
 
 
 def test_methods_fold_in_kazakh_has_no_english_definition(client, login_as, one_label):
-    import re
-
     project, teacher = one_label
     teacher.locale = "kk"
     db.session.commit()
@@ -119,8 +119,6 @@ def test_cli_report_says_why_in_russian(runner, one_label):
 
 
 def test_cli_json_gives_the_methods_in_the_chosen_language(runner, one_label):
-    import json
-
     project, _ = one_label
     result = runner.invoke(args=["agreement", str(project.id), "--json", "--lang", "ru"])
     assert result.exit_code == 0, result.output

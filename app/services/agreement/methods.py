@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.services.agreement.figures import BOOTSTRAP_SAMPLES, CONFIDENCE, MIN_INTERVAL_UNITS
 from app.services.agreement.people import WORKED_ON
 
+
 def definitions() -> list[tuple[str, str]]:
     """Each figure's name and how it is computed, in the reader's language."""
     percent = "%.0f" % (100 * CONFIDENCE)
