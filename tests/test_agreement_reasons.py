@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import json
+import re
 
 import pytest
 from flask_babel import force_locale
@@ -89,6 +91,24 @@ def test_agreement_page_in_kazakh_says_why_in_kazakh(client, login_as, one_label
     assert "single value" not in page and "no coder marked" not in page
 
 
+def test_methods_fold_in_kazakh_has_no_english_definition(client, login_as, one_label):
+    project, teacher = one_label
+    teacher.locale = "kk"
+    db.session.commit()
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    fold = page[page.index('id="methods"'):]
+    assert "Бұлар қалай есептеледі" in fold and "Әдебиеттер" in fold
+    assert "<dt>Сәйкестік үлесі</dt>" in fold and "<dt>u-альфа үшін аралықтар</dt>" in fold
+    assert "құжатпен жұмыс істеген болып саналады" in fold
+    assert "Альфа үшін 95% процентильдік бутстреп аралықтары" in fold
+    assert "Σₖ rᵢₖ(rᵢₖ − 1) / rᵢ(rᵢ − 1) (Gwet 2014, ch. 2" in fold  # formulas stay
+    definitions = re.findall(r"<dd>(.*?)</dd>", fold, re.S)
+    assert len(definitions) == 12
+    english = ("annotator", "Per pair", " the ", "resampl", "Not chance-corrected")
+    assert not [d for d in definitions if any(word in d for word in english)]
+
+
 
 def test_cli_report_says_why_in_russian(runner, one_label):
     project, _ = one_label
@@ -96,6 +116,18 @@ def test_cli_report_says_why_in_russian(runner, one_label):
     assert result.exit_code == 0, result.output
     assert "все парные значения одинаковы" in result.output
     assert "single value" not in result.output
+
+
+def test_cli_json_gives_the_methods_in_the_chosen_language(runner, one_label):
+    project, _ = one_label
+    result = runner.invoke(args=["agreement", str(project.id), "--json", "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    methods = json.loads(result.output)["methods"]
+    terms = [d["term"] for d in methods["definitions"]]
+    assert "Доля совпадений" in terms and "Интервалы для u-альфы" in terms
+    assert methods["worked_on"].startswith("Разметчик работал с документом")
+    assert "95%-ные процентильные бутстреп-интервалы" in methods["definitions"][9]["text"]
+    assert methods["references"][0].startswith("Cohen, J. (1960)")
 
 
 def test_dataset_card_keeps_its_reasons_english_whatever_the_language(app, one_label):

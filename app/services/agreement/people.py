@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Document, DocumentProgress, DocumentRating, PassageTag, Project, Span, User
@@ -14,9 +15,10 @@ from app.services.agreement.work import LIVE, Work
 from app.services.gold import GOLD_NAME, GOLD_USERNAME, SYSTEM_ROLE
 from app.services.vocabulary import Vocabulary
 
-# What makes an annotator one of a document's coders, in the report's words.
-WORKED_ON = ("An annotator worked on a document when they tagged one of its passages, marked "
-             "a span in any layer, rated it or marked it done.")
+# What makes an annotator one of a document's coders, in the report's words (in the reader's
+# language when turned into a string).
+WORKED_ON = _l("An annotator worked on a document when they tagged one of its passages, marked "
+               "a span in any layer, rated it or marked it done.")
 
 
 @dataclass(frozen=True)
