@@ -10,7 +10,8 @@ What counts as a highlight, found by looking at each page (its DOM and screensho
 - Label Studio 1.23.2 draws a region as a `span.htx-highlight` in the text; one annotation
   holds the regions shown together, so the page opened is the task with one more annotation
   holding all the spans of the task's other annotations (made before timing, through its
-  API), and "all" is as many highlights as that annotation has regions;
+  API), and "all" is as many regions drawn (a region over two lines is two highlights
+  sharing a class) as that annotation has;
 - Potato 2.12.1 draws a span as a `.span-overlay-pure` over the text (with its
   `.span-highlight-segment` pieces, one per line it covers), fetched from its spans API after
   the page loads; "all" is as many overlays as the first load drew once quiet (it leaves out
@@ -19,7 +20,7 @@ What counts as a highlight, found by looking at each page (its DOM and screensho
 
 from __future__ import annotations
 
-from peers_tools import chromium_highlights, chromium_visit_bytes, unique
+from peers_tools import chromium_highlights, unique
 
 PASSWORD = "peers-bench-password"
 
@@ -68,11 +69,16 @@ def label_studio(tool, project, document) -> tuple[float, float]:
 
     target = (f"{tool.url}/projects/{project['id']}/data?task={document}"
               f"&annotation={annotation}")
-    every = f"document.querySelectorAll('span.htx-highlight').length >= {regions}"
+    every = f"{LABEL_STUDIO_REGIONS} >= {regions}"
     try:
         return chromium_highlights(login, target, "span.htx-highlight", every)
     finally:  # the export later in the round counts the spans made one per request
         tool.client().delete(f"{tool.url}/api/annotations/{annotation}/").raise_for_status()
+
+
+# A region split over lines is several spans sharing a class named after the region.
+LABEL_STUDIO_REGIONS = ("new Set([...document.querySelectorAll('span.htx-highlight')].map(e => "
+                        "[...e.classList].find(c => c.startsWith('htx-highlight-')))).size")
 
 
 def _one_annotation(tool, document) -> tuple[int, int]:

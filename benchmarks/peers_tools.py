@@ -315,13 +315,13 @@ def chromium_highlights(login, target: str, first_selector: str, all_shown,
                 began = time.perf_counter()
                 page.goto(target, wait_until="commit")
                 if first_selector.startswith("() =>"):
-                    page.wait_for_function(first_selector, timeout=120_000, polling=20)
+                    page.wait_for_function(first_selector, timeout=300_000, polling=20)
                 else:
-                    page.wait_for_selector(first_selector, state="visible", timeout=120_000)
+                    page.wait_for_selector(first_selector, state="visible", timeout=300_000)
                 first = time.perf_counter() - began
                 if callable(all_shown):
                     all_shown = all_shown(page)
-                page.wait_for_function(all_shown, timeout=120_000, polling=20)
+                page.wait_for_function(all_shown, timeout=300_000, polling=20)
                 every = time.perf_counter() - began
                 if after is not None:
                     after(page)
@@ -358,7 +358,7 @@ def chromium_visit_bytes(login, target: str, all_shown: str) -> tuple[int, int]:
             for _ in range(2):
                 received[0] = 0
                 page.goto(target, wait_until="load")
-                page.wait_for_function(all_shown, timeout=120_000, polling=20)
+                page.wait_for_function(all_shown, timeout=300_000, polling=20)
                 page.wait_for_load_state("networkidle")
                 visits.append(received[0])
         finally:
