@@ -24,8 +24,11 @@ through each tool's HTTP API with Python clients, one span per request:
     annotate_page_1000_spans      the requests that open the forum thread holding 1,000 spans
     annotate_page_bytes_1000_spans   … and their bytes on the wire (the client asks for gzip/br)
     export_jsonl_2000_spans       export the project with 2,000 spans (JSON lines where offered)
-    browser_first_highlight       headless Chromium: navigation to the first highlight shown
-    browser_all_highlights        … to all 1,000 highlights shown
+    browser_first_highlight       headless Chromium, signed in as each tool ships: navigation
+                                  to the first highlight shown on the forum thread's page
+    browser_all_highlights        … to all 1,000 highlights shown (per tool, what counts as a
+                                  highlight: benchmarks/peers_browser.py; doccano draws only
+                                  the lines in view, so its line says so instead of a figure)
     browser_first_visit_bytes     bytes on the wire of opening that page in Chromium after
     browser_repeat_visit_bytes    signing in, and of opening it again (the HTTP cache kept
                                   what it may)
