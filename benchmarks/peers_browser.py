@@ -25,6 +25,13 @@ from peers_tools import chromium_highlights, unique
 PASSWORD = "peers-bench-password"
 
 
+def shown(selector: str) -> str:
+    """JavaScript: some element matching `selector` has a width. Playwright's "visible"
+    looks at the first match only, which may be a span over a line break, never drawn."""
+    return (f"() => [...document.querySelectorAll(\"{selector}\")]"
+            ".some(e => e.getBoundingClientRect().width > 0)")
+
+
 def doccano(tool, project, document) -> tuple[float, str]:
     """Seconds to the first span drawn, and why there is no "all" figure."""
     from peers_others import USER
@@ -51,8 +58,7 @@ def doccano(tool, project, document) -> tuple[float, str]:
 # A span's underline: a thick line in a text line's SVG (a relation's arrow is thinner).
 # Playwright counts a horizontal line (no height) as hidden: shown is "has a width".
 DOCCANO_LINE = ".vue-recycle-scroller__item-view svg line[stroke-width='5']"
-DOCCANO_SHOWN = (f"() => [...document.querySelectorAll(\"{DOCCANO_LINE}\")]"
-                 ".some(l => l.getBoundingClientRect().width > 0)")
+DOCCANO_SHOWN = shown(DOCCANO_LINE)
 DOCCANO_DRAWN = f"document.querySelectorAll(\"{DOCCANO_LINE}\").length"
 
 
@@ -71,7 +77,7 @@ def label_studio(tool, project, document) -> tuple[float, float]:
               f"&annotation={annotation}")
     every = f"{LABEL_STUDIO_REGIONS} >= {regions}"
     try:
-        return chromium_highlights(login, target, "span.htx-highlight", every)
+        return chromium_highlights(login, target, shown("span.htx-highlight"), every)
     finally:  # the export later in the round counts the spans made one per request
         tool.client().delete(f"{tool.url}/api/annotations/{annotation}/").raise_for_status()
 
