@@ -7,6 +7,7 @@ import json
 import os
 import time
 
+import peers_browser
 import requests
 from peers_tools import (
     NotOffered,
@@ -136,16 +137,28 @@ class Doccano(Tool):
             json={"label": project["labels"][label], "start_offset": start,
                   "end_offset": end, "prob": 0.0})
 
+    def offset(self, project, document) -> int:
+        """Where the document is in the project's list: its annotation page is numbered so."""
+        p = f"{self.url}/v1/projects/{project['id']}"
+        examples = self.client().get(f"{p}/examples", params={"limit": 100}).json()["results"]
+        return [e["id"] for e in examples].index(document)
+
+    def page_url(self, project, document) -> str:
+        page = self.offset(project, document) + 1
+        return f"{self.url}/projects/{project['id']}/sequence-labeling?page={page}"
+
     def open_page(self, project, document) -> tuple[float, int]:
         # The annotation page is a single-page app: its shell, then the data it fetches
         # for one document (the project, the example, its spans, the span types).
         p = f"{self.url}/v1/projects/{project['id']}"
-        examples = self.client().get(f"{p}/examples", params={"limit": 100}).json()["results"]
-        offset = [e["id"] for e in examples].index(document)
+        offset = self.offset(project, document)
         return timed_requests(self.client(), [
-            f"{self.url}/projects/{project['id']}/sequence-labeling?page={offset + 1}",
+            self.page_url(project, document),
             p, f"{p}/examples?limit=1&offset={offset}", f"{p}/examples/{document}/spans",
             f"{p}/span-types"])
+
+    def browser(self, project, document) -> tuple[float, str]:
+        return peers_browser.doccano(self, project, document)
 
     def export(self, project) -> float:
         session = self.client()
@@ -251,6 +264,9 @@ class LabelStudio(Tool):
                                         f"{self.url}/api/tasks/{document}?project="
                                         f"{project['id']}"])
         return shell[0] + data[0], shell[1] + data[1]
+
+    def browser(self, project, document) -> tuple[float, float]:
+        return peers_browser.label_studio(self, project, document)
 
     def export(self, project) -> float:
         session = self.client()
@@ -362,6 +378,9 @@ class Potato(Tool):
         # The page (the first item, the forum thread), then the spans it fetches.
         return timed_requests(self.client(), [f"{self.url}/annotate",
                                               f"{self.url}/api/spans/{document}"])
+
+    def browser(self, project, document) -> tuple[float, float]:
+        return peers_browser.potato(self, project, document)
 
     def export(self, project) -> float:
         def once() -> None:

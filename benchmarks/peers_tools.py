@@ -294,10 +294,13 @@ def timed_requests(session: requests.Session, urls: list[str], runs: int = 5
     return statistics.median(times[1:]), int(statistics.median(sizes[1:]))
 
 
-def chromium_highlights(login, target: str, first_selector: str, all_shown: str,
-                        runs: int = 3) -> tuple[float, float]:
-    """Seconds from navigation to the first highlight shown and to all shown (`all_shown`,
-    a JavaScript expression), in headless Chromium (the first load only warms the cache)."""
+def chromium_highlights(login, target: str, first_selector: str, all_shown,
+                        runs: int = 3, after=None) -> tuple[float, float]:
+    """Seconds from navigation to the first highlight shown (`first_selector` visible, or a
+    JavaScript expression when it starts with "() =>") and to all shown (`all_shown`, a
+    JavaScript expression, or a function of the page after the first load that returns
+    one), in headless Chromium (the first load only warms the cache); `after(page)`, when
+    given, looks at the page after each load."""
     if not Path("/usr/bin/chromium").exists():
         raise NotOffered("/usr/bin/chromium is not installed")
     from playwright.sync_api import sync_playwright
@@ -311,10 +314,17 @@ def chromium_highlights(login, target: str, first_selector: str, all_shown: str,
             for run in range(runs + 1):
                 began = time.perf_counter()
                 page.goto(target, wait_until="commit")
-                page.wait_for_selector(first_selector, state="visible", timeout=120_000)
+                if first_selector.startswith("() =>"):
+                    page.wait_for_function(first_selector, timeout=300_000, polling=20)
+                else:
+                    page.wait_for_selector(first_selector, state="visible", timeout=300_000)
                 first = time.perf_counter() - began
-                page.wait_for_function(all_shown, timeout=120_000, polling=20)
+                if callable(all_shown):
+                    all_shown = all_shown(page)
+                page.wait_for_function(all_shown, timeout=300_000, polling=20)
                 every = time.perf_counter() - began
+                if after is not None:
+                    after(page)
                 if run:
                     firsts.append(first)
                     alls.append(every)
@@ -348,7 +358,7 @@ def chromium_visit_bytes(login, target: str, all_shown: str) -> tuple[int, int]:
             for _ in range(2):
                 received[0] = 0
                 page.goto(target, wait_until="load")
-                page.wait_for_function(all_shown, timeout=120_000, polling=20)
+                page.wait_for_function(all_shown, timeout=300_000, polling=20)
                 page.wait_for_load_state("networkidle")
                 visits.append(received[0])
         finally:
