@@ -181,6 +181,7 @@ SHOWN = {"flash": (0, "message"), "abort": (1, "description"), "api_error": (1, 
          **{name: (0, "message") for name in SERVICE_ERRORS},
          "Problem": (1, "message"),  # an import's problem, shown with its file and row
          "_refuse": (1, "message"),  # a zip refused, shown as the import's problem
+         "problem": (0, "message"),  # a brat line's problem
          **{name: (0, "label") for name in FIELDS}}
 # Shown only when called with so many positional arguments: (how many, the message's index).
 # An import's Problems.add(where, field, message) (a set's add() takes one argument) and a

@@ -391,7 +391,7 @@ def test_flashes_errors_and_forms_pass_no_english_outside_gettext():
     'flash("Saved." if ok else _("Not saved."))',
     'problems.add(where, "text", "must be text")', 'raise _refuse(name, f"over {n:,} bytes")',
     '_GONE = "This import has expired."\nraise NotFound(_GONE)',
-    'check.bad(field, "must be a list")'])
+    'check.bad(field, "must be a list")', 'self.problem(f"unknown kind {ident}", number)'])
 def test_the_python_scan_finds_english_a_reader_would_see(source):
     assert literals.python_untranslated(source), source
 
