@@ -180,7 +180,13 @@ FIELDS = {"StringField", "TextAreaField", "PasswordField", "BooleanField", "Sele
 SHOWN = {"flash": (0, "message"), "abort": (1, "description"), "api_error": (1, "message"),
          **{name: (0, "message") for name in SERVICE_ERRORS},
          "Problem": (1, "message"),  # an import's problem, shown with its file and row
+         "_refuse": (1, "message"),  # a zip refused, shown as the import's problem
+         "problem": (0, "message"),  # a brat line's problem
          **{name: (0, "label") for name in FIELDS}}
+# Shown only when called with so many positional arguments: (how many, the message's index).
+# An import's Problems.add(where, field, message) (a set's add() takes one argument) and a
+# JSONL line's type check bad(field, message).
+BY_ARITY = {"add": (3, 2), "bad": (2, 1)}
 WRAPPERS = {"_", "gettext", "ngettext", "lazy_gettext", "_l", "lazy_ngettext", "pgettext"}
 
 
@@ -189,9 +195,11 @@ def _callee(node: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
 
 
-def _unwrapped_words(node: ast.expr) -> bool:
+def _unwrapped_words(node: ast.expr, constants: dict[str, str] | None = None) -> bool:
     """English words in a literal that no gettext call wraps (through f-strings, `+`, `%`,
-    conditional expressions and .format())."""
+    conditional expressions, .format() and the module's own string constants)."""
+    if isinstance(node, ast.Name) and constants and node.id in constants:
+        return bool(re.search(r"[A-Za-z]{2,}", constants[node.id]))
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str) and bool(re.search(r"[A-Za-z]{2,}", node.value))
     if isinstance(node, ast.JoinedStr):
@@ -208,20 +216,33 @@ def _unwrapped_words(node: ast.expr) -> bool:
     return False
 
 
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """The module's top-level `NAME = "text"`: a message kept once and shown from elsewhere."""
+    return {node.targets[0].id: node.value.value for node in tree.body
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)}
+
+
 def python_untranslated(source: str) -> list[str]:
     """English passed, unwrapped, to flash(), abort(), api_error(), a service error, a form
-    field's label or a validator's message=."""
+    field's label, a validator's message= or an import's problems.add(where, field, message)."""
     out = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    constants = _constants(tree)
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         shown = []
         index, keyword = SHOWN.get(_callee(node), (None, "message"))
+        arity, at = BY_ARITY.get(_callee(node), (None, None))
+        if arity is not None and len(node.args) == arity:
+            index = at
         if index is not None and len(node.args) > index:
             shown.append(node.args[index])
         shown += [k.value for k in node.keywords if k.arg == keyword]
         if index is None and _callee(node) not in WRAPPERS:  # a validator's message=
             shown = [k.value for k in node.keywords if k.arg == "message"]
         out += [f"line {arg.lineno}: {ast.unparse(arg)[:70]}" for arg in shown
-                if _unwrapped_words(arg)]
+                if _unwrapped_words(arg, constants)]
     return out

@@ -388,7 +388,10 @@ def test_flashes_errors_and_forms_pass_no_english_outside_gettext():
     'abort(400, "Bad name")', 'api_error("bad", "Bad name " + x, 400)',
     'name = StringField("Name", validators=[Length(max=5, message="Too long")])',
     'raise Conflict(f"{n} thing{\'s\' if n != 1 else \'\'}")',
-    'flash("Saved." if ok else _("Not saved."))'])
+    'flash("Saved." if ok else _("Not saved."))',
+    'problems.add(where, "text", "must be text")', 'raise _refuse(name, f"over {n:,} bytes")',
+    '_GONE = "This import has expired."\nraise NotFound(_GONE)',
+    'check.bad(field, "must be a list")', 'self.problem(f"unknown kind {ident}", number)'])
 def test_the_python_scan_finds_english_a_reader_would_see(source):
     assert literals.python_untranslated(source), source
 
@@ -399,7 +402,8 @@ def test_the_python_scan_finds_english_a_reader_would_see(source):
     'raise Invalid(_("No %(x)s.", x=x), {"x": "bad"})',
     'raise Invalid(ngettext("%(num)d a", "%(num)d b", n))', 'abort(404)',
     'api_error("not_found", message, 404)', 'name = StringField(_l("Name"))',
-    'logger.info("Some words here")'])
+    'logger.info("Some words here")', 'self.members.add(user.id)', 'seen.add("some words")',
+    'problems.add(where, "text", _("must be text"))', '_GONE = "gone"\nraise NotFound(_("Gone."))'])
 def test_the_python_scan_leaves_code_alone(source):
     assert not literals.python_untranslated(source), source
 

@@ -199,6 +199,9 @@ def test_cli_import_lists_every_problem_and_stores_nothing(app, make, runner, tm
     assert "bad.jsonl, line 1, field 'annotators.aigerim.spans[0]'" in result.output
     assert "bad.jsonl, line 2, field 'passages[0].source_type.aigerim'" in result.output
     assert "Nothing was imported" in result.output
+    said = runner.invoke(args=["import", "P", str(path), "--format", "jsonl", "--lang", "ru"])
+    assert "bad.jsonl, строка 1" in said.output
+    assert "не диапазон внутри текста" in said.output
     assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
 
 

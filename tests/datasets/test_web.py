@@ -97,6 +97,26 @@ def test_a_bad_import_lists_problems_and_stores_nothing(app, client, make, login
     assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
 
 
+def test_a_bad_import_is_told_in_the_readers_language(app, client, make, login_as):
+    project, token = _teacher_project(make, login_as)
+    client.set_cookie("sourcemark_lang", "kk")
+    records = sample_records()
+    records[1]["title"] = 5
+    page = client.post(f"/projects/{project.id}/import", data={
+        "csrf_token": token, "format": "jsonl",
+        "file": (io.BytesIO(_jsonl(records)), "class.jsonl")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "class.jsonl, 2-жол" in page
+    assert "мәтін болуы керек" in page
+    assert "must be" not in page
+    page = client.post(f"/projects/{project.id}/import", data={
+        "csrf_token": token, "format": "brat",
+        "file": (io.BytesIO(b"not a zip"), "class.zip")},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "class.zip: оқылатын zip мұрағаты емес" in page
+    assert db.session.scalar(sa.select(sa.func.count(Document.id))) == 0
+
+
 def test_students_cannot_export_or_import(app, client, make, login_as):
     project = make.project()
     student = make.member(project)

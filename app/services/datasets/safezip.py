@@ -13,6 +13,9 @@ import io
 import zipfile
 from collections.abc import Callable
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+
 from app import limits
 from app.services.datasets.core import FormatError
 from app.services.texts import Problem
@@ -49,25 +52,39 @@ class _Budget:
     def check_declared(self, infos: list[zipfile.ZipInfo], wanted: list[zipfile.ZipInfo]
                        ) -> None:
         if len(infos) > self.entries:
-            raise _refuse(self.name, f"the zip holds {len(infos):,} entries, over the limit "
-                                     f"of {self.entries:,} ({limits.env('ZIP_MAX_ENTRIES')})")
+            raise _refuse(self.name, _("the zip holds %(count)s entries, over the limit of "
+                                       "%(limit)s (%(setting)s)", count=format_number(len(infos)),
+                                       limit=format_number(self.entries),
+                                       setting=limits.env("ZIP_MAX_ENTRIES")))
         for info in wanted:
             self.check_member(info, info.file_size, "declares")
         declared = sum(info.file_size for info in wanted)
         if declared > self.total:
-            raise _refuse(self.name, f"the files to read declare {declared:,} bytes "
-                                     f"uncompressed, over the limit of {self.total:,} bytes "
-                                     f"({limits.env('ZIP_MAX_TOTAL_BYTES')})")
+            raise _refuse(self.name, _("the files to read declare %(size)s bytes "
+                                       "uncompressed, over the limit of %(limit)s bytes "
+                                       "(%(setting)s)", size=format_number(declared),
+                                       limit=format_number(self.total),
+                                       setting=limits.env("ZIP_MAX_TOTAL_BYTES")))
 
     def check_member(self, info: zipfile.ZipInfo, size: int, verb: str) -> None:
         file = f"{self.name}/{info.filename}"
+        # One message per verb: a translation cannot put a verb given apart into its place.
+        declares = verb == "declares"
         if size > self.member:
-            raise _refuse(file, f"{verb} more than {self.member:,} bytes uncompressed, over "
-                                f"the limit for one file ({limits.env('ZIP_MAX_MEMBER_BYTES')})")
+            raise _refuse(file, (_("declares more than %(limit)s bytes uncompressed, over the "
+                                   "limit for one file (%(setting)s)") if declares else
+                                 _("holds more than %(limit)s bytes uncompressed, over the "
+                                   "limit for one file (%(setting)s)"))
+                          % {"limit": format_number(self.member),
+                             "setting": limits.env("ZIP_MAX_MEMBER_BYTES")})
         if size > RATIO_FLOOR and size > self.ratio * max(info.compress_size, 1):
-            raise _refuse(file, f"{verb} more than {self.ratio} times its compressed size "
-                                f"({info.compress_size:,} bytes), over the limit "
-                                f"({limits.env('ZIP_MAX_RATIO')})")
+            raise _refuse(file, (_("declares more than %(ratio)s times its compressed size "
+                                   "(%(size)s bytes), over the limit (%(setting)s)") if declares
+                                 else _("holds more than %(ratio)s times its compressed size "
+                                        "(%(size)s bytes), over the limit (%(setting)s)"))
+                          % {"ratio": format_number(self.ratio),
+                             "size": format_number(info.compress_size),
+                             "setting": limits.env("ZIP_MAX_RATIO")})
 
     def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         """The member's bytes, counted as they come out (never trusting its header)."""
@@ -80,15 +97,16 @@ class _Budget:
                     size += len(chunk)
                     self.check_member(info, size, "holds")
                     if self.used + size > self.total:
-                        raise _refuse(file, f"the zip's files come to more than "
-                                            f"{self.total:,} bytes uncompressed, over the "
-                                            f"limit ({limits.env('ZIP_MAX_TOTAL_BYTES')})")
+                        raise _refuse(file, _("the zip's files come to more than %(limit)s "
+                                              "bytes uncompressed, over the limit (%(setting)s)",
+                                              limit=format_number(self.total),
+                                              setting=limits.env("ZIP_MAX_TOTAL_BYTES")))
                     parts.append(chunk)
         except _UNREADABLE as exc:
             # zipfile stops at the declared size, so a header that under-declares ends here,
             # on a checksum that does not match.
-            raise _refuse(file, f"cannot be read ({exc}): the archive is damaged or its "
-                                "header does not match its contents") from None
+            raise _refuse(file, _("cannot be read (%(error)s): the archive is damaged or its "
+                                  "header does not match its contents", error=exc)) from None
         self.used += size
         return b"".join(parts)
 
@@ -106,4 +124,4 @@ def read_members(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dic
             budget.check_declared(infos, wanted)
             return {info.filename: budget.read(archive, info) for info in wanted}
     except _UNREADABLE as exc:
-        raise _refuse(name, f"not a readable zip archive ({exc})") from None
+        raise _refuse(name, _("not a readable zip archive (%(error)s)", error=exc)) from None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, ImportPreview, Project, User, utcnow
@@ -31,7 +32,6 @@ from app.services.texts import split_passages
 
 PREVIEW_SECONDS = 60 * 60
 _FIELDS = [f.name for f in dataclasses.fields(DocumentDraft) if f.init]
-_GONE = "This import preview has expired or was already used; choose the files again."
 
 
 @dataclass
@@ -74,7 +74,8 @@ def _preview(project: Project, token: str) -> ImportPreview:
         ImportPreview.token == token[:64], ImportPreview.project_id == project.id,
         ImportPreview.created_at >= _cutoff()))
     if preview is None:
-        raise NotFound(_GONE)
+        raise NotFound(_("This import preview has expired or was already used; "
+                         "choose the files again."))
     return preview
 
 

@@ -50,70 +50,73 @@ class _Checker:
     def bad(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, message, line=self.line, field=field))
 
-    def kind(self, value: Any, types: type | tuple, field: str, what: str) -> bool:
+    def kind(self, value: Any, types: type | tuple, field: str, message: str) -> bool:
         ok = isinstance(value, types) and not (isinstance(value, bool) and types is int)
         if not ok:
-            self.bad(field, f"must be {what}")
+            self.bad(field, message)
         return ok
 
     def span(self, span: Any, field: str) -> None:
-        if not self.kind(span, dict, field, "an object"):
+        if not self.kind(span, dict, field, _("must be an object")):
             return
         for key in ("layer", "label", "text"):
-            self.kind(span.get(key), str, f"{field}.{key}", "text")
+            self.kind(span.get(key), str, f"{field}.{key}", _("must be text"))
         for key in ("start", "end"):
-            self.kind(span.get(key), int, f"{field}.{key}", "a whole number (code points)")
+            self.kind(span.get(key), int, f"{field}.{key}",
+                      _("must be a whole number (code points)"))
         if "note" in span:
-            self.kind(span["note"], str, f"{field}.note", "text")
+            self.kind(span["note"], str, f"{field}.note", _("must be text"))
         if "attributes" in span:
-            self.kind(span["attributes"], dict, f"{field}.attributes", "an object")
+            self.kind(span["attributes"], dict, f"{field}.attributes", _("must be an object"))
         extra = sorted(set(span) - {"layer", "label", "start", "end", "text", "note",
                                     "attributes"})
         if extra:
-            self.bad(f"{field}.{extra[0]}", "is not a span field")
+            self.bad(f"{field}.{extra[0]}", _("is not a span field"))
 
     def work(self, work: Any, field: str, *, annotator: bool) -> None:
-        if not self.kind(work, dict, field, "an object"):
+        if not self.kind(work, dict, field, _("must be an object")):
             return
         spans = work.get("spans", [])
-        if self.kind(spans, list, f"{field}.spans", "a list"):
+        if self.kind(spans, list, f"{field}.spans", _("must be a list")):
             for index, span in enumerate(spans):
                 self.span(span, f"{field}.spans[{index}]")
         rating = work.get("rating")
         if rating is not None:
-            self.kind(rating, dict, f"{field}.rating", "an object or null")
+            self.kind(rating, dict, f"{field}.rating", _("must be an object or null"))
         if annotator and "done" in work:
-            self.kind(work["done"], bool, f"{field}.done", "true or false")
+            self.kind(work["done"], bool, f"{field}.done", _("must be true or false"))
 
     def record(self, record: Any) -> None:
-        if not self.kind(record, dict, "", "a JSON object (one document)"):
+        if not self.kind(record, dict, "", _("must be a JSON object (one document)")):
             return
         if record.get("schema") != SCHEMA:
-            self.bad("schema", f"must be \"{SCHEMA}\" (this file is not a Sourcemark export "
-                     "or comes from a newer version)")
+            self.bad("schema", _("must be \"%(schema)s\" (this file is not a Sourcemark "
+                                 "export or comes from a newer version)", schema=SCHEMA))
         if record.get("offset_unit", "codepoint") != "codepoint":
-            self.bad("offset_unit", "must be \"codepoint\"")
-        self.kind(record.get("text"), str, "text", "the document's text")
+            self.bad("offset_unit", _("must be \"%(unit)s\"", unit="codepoint"))
+        self.kind(record.get("text"), str, "text", _("must be the document's text"))
         for key in ("title", "publisher", "author", "published", "url", "source_name",
                     "notes", "language", "text_hash"):
             if record.get(key) is not None:
-                self.kind(record[key], str, key, "text")
+                self.kind(record[key], str, key, _("must be text"))
         passages = record.get("passages", [])
-        if self.kind(passages, list, "passages", "a list"):
+        if self.kind(passages, list, "passages", _("must be a list")):
             for index, passage in enumerate(passages):
                 field = f"passages[{index}]"
-                if not self.kind(passage, dict, field, "an object"):
+                if not self.kind(passage, dict, field, _("must be an object")):
                     continue
                 for key in ("start", "end"):
-                    self.kind(passage.get(key), int, f"{field}.{key}", "a whole number")
+                    self.kind(passage.get(key), int, f"{field}.{key}", _("must be a whole number"))
                 tags = passage.get("source_type", {})
-                if self.kind(tags, dict, f"{field}.source_type", "an object"):
+                if self.kind(tags, dict, f"{field}.source_type", _("must be an object")):
                     for name, label in tags.items():
-                        self.kind(label, str, f"{field}.source_type.{name}", "a label key")
+                        self.kind(label, str, f"{field}.source_type.{name}",
+                                  _("must be a label key"))
                 if passage.get("gold") is not None:
-                    self.kind(passage["gold"], str, f"{field}.gold", "a label key or null")
+                    self.kind(passage["gold"], str, f"{field}.gold",
+                              _("must be a label key or null"))
         annotators = record.get("annotators", {})
-        if self.kind(annotators, dict, "annotators", "an object"):
+        if self.kind(annotators, dict, "annotators", _("must be an object")):
             for name, work in annotators.items():
                 self.work(work, f"annotators.{name}", annotator=True)
         if record.get("gold") is not None:

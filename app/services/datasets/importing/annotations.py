@@ -8,6 +8,8 @@ from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_number
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, DocumentProgress, DocumentRating, PassageTag, Span, User, utcnow
@@ -61,7 +63,7 @@ class AnnotationSteps(State):
         work: dict[str, dict[str, Any]] = {}
         annotators = record.get("annotators") or {}
         if not isinstance(annotators, dict):
-            self.problems.add(where, "annotators", "must be an object")
+            self.problems.add(where, "annotators", _("must be an object"))
             return
         for name, given in annotators.items():
             work[name] = given if isinstance(given, dict) else {}
@@ -81,8 +83,9 @@ class AnnotationSteps(State):
             if user is None:
                 continue
             if not doc.new and self._has_work(doc.document, user):
-                self.problems.add(where, field, f"'{name}' already has annotations on "
-                                  f"'{doc.document.title}' in this project; nothing is merged")
+                self.problems.add(where, field, _("'%(name)s' already has annotations on "
+                                  "'%(title)s' in this project; nothing is merged",
+                                  name=name, title=doc.document.title))
                 continue
             before = (self.summary.spans, self.summary.passage_tags, self.summary.ratings)
             self._work(doc, user, given, tags.get(name, {}), field)
@@ -101,15 +104,16 @@ class AnnotationSteps(State):
                label_field: str | None = None) -> tuple[Any, Any] | None:
         layer = self.words.layers.get(layer_key) if isinstance(layer_key, str) else None
         if layer is None:
-            self.problems.add(where, f"{field}.layer", f"the project's codebook has no layer "
-                              f"'{layer_key}'")
+            self.problems.add(where, f"{field}.layer", _("the project's codebook has no layer "
+                                "'%(layer)s'", layer=layer_key))
             return None
         label = self.words.labels.get((layer.key, label_key)) if isinstance(label_key, str) \
             else None
         if label is None:
             self.problems.add(where, label_field or f"{field}.label",
-                              f"the layer '{layer.key}' has no label "
-                              f"'{label_key}' in the project's codebook")
+                              _("the layer '%(layer)s' has no label "
+                                "'%(label)s' in the project's codebook",
+                                layer=layer.key, label=label_key))
             return None
         return layer, label
 
@@ -119,21 +123,24 @@ class AnnotationSteps(State):
         raw = doc.record["text"]
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end
                 and end <= len(raw)):
-            self.problems.add(where, field, f"[{start}, {end}) is not a range inside the "
-                              f"text ({len(raw)} code points)")
+            self.problems.add(where, field, _("[%(start)s, %(end)s) is not a range inside the "
+                                "text (%(length)s code points)", start=start, end=end,
+                                length=format_number(len(raw))))
             return None
         given = span.get("text")
         if given is not None and given != raw[start:end]:
-            self.problems.add(where, f"{field}.text", f"'{_short(given)}' is not the text at "
-                              f"[{start}, {end}), which reads '{_short(raw[start:end])}'")
+            self.problems.add(where, f"{field}.text", _("'%(given)s' is not the text at "
+                                "[%(start)s, %(end)s), which reads '%(found)s'",
+                                given=_short(given), start=start, end=end,
+                                found=_short(raw[start:end])))
             return None
         if doc.offsets is None:
             return start, end
         new_start, new_end = doc.offsets.at(start), doc.offsets.at(end)
         if new_start is None or new_end is None or new_start >= new_end:
-            self.problems.add(where, field, f"[{start}, {end}) cuts through a character "
-                              "sequence that canonical text joins (a CR LF pair or a letter "
-                              "with its accents)")
+            self.problems.add(where, field, _("[%(start)s, %(end)s) cuts through a character "
+                                "sequence that canonical text joins (a CR LF pair or a letter "
+                                "with its accents)", start=start, end=end))
             return None
         return new_start, new_end
 
@@ -150,12 +157,12 @@ class AnnotationSteps(State):
         voices: list[tuple[int, int]] = []
         spans = given.get("spans") or []
         if not isinstance(spans, list):
-            self.problems.add(where, f"{field}.spans", "must be a list")
+            self.problems.add(where, f"{field}.spans", _("must be a list"))
             spans = []
         for number, span in enumerate(spans):
             span_field = f"{field}.spans[{number}]"
             if not isinstance(span, dict):
-                self.problems.add(where, span_field, "must be an object")
+                self.problems.add(where, span_field, _("must be an object"))
                 continue
             found = self._label(span.get("layer"), span.get("label"), where, span_field)
             bounds = self._range(doc, span, where, span_field)
@@ -179,7 +186,8 @@ class AnnotationSteps(State):
             note = span.get("note") or ""
             if not isinstance(note, str) or len(note) > MAX_NOTE:
                 self.problems.add(where, f"{span_field}.note",
-                                  f"must be text of at most {MAX_NOTE} characters")
+                                  _("must be text of at most %(limit)s characters",
+                                    limit=format_number(MAX_NOTE)))
                 continue
             try:
                 attributes = clean_attributes(layer, attributes, document)
@@ -228,17 +236,18 @@ class AnnotationSteps(State):
                where: Where, field: str) -> bool:
         start, end = bounds
         if not any(s <= start and end <= e for s, e in doc.passages):
-            self.problems.add(where, field, "a quoted voice lies inside one passage; this one "
-                              "spans several")
+            self.problems.add(where, field, _("a quoted voice lies inside one passage; "
+                                                      "this one spans several"))
             return False
         for s, e in voices:
             if (s, e) == bounds:
-                self.problems.add(where, field, "marks the same voice twice")
+                self.problems.add(where, field, _("marks the same voice twice"))
                 return False
             if s < end and start < e and not (s <= start and end <= e) \
                     and not (start <= s and e <= end):
-                self.problems.add(where, field, f"crosses the voice at [{s}, {e}): source "
-                                  "spans nest or stay apart")
+                self.problems.add(where, field, _("crosses the voice at [%(start)s, %(end)s): "
+                                                    "source spans nest or stay apart",
+                                                    start=s, end=e))
                 return False
         return True
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_number
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.i18n import detect
@@ -26,21 +28,22 @@ from app.services.texts import (
 def _text(raw: Any, where: Where, problems: Problems, exact: bool,
           max_bytes: int) -> tuple[str, OffsetMap | None] | None:
     if not isinstance(raw, str):
-        problems.add(where, "text", "must be the document's text")
+        problems.add(where, "text", _("must be the document's text"))
         return None
     try:
         if exact:
             text = canonicalize(raw, problems.file, line=where.line, field="text",
                                 max_bytes=max_bytes)
             if text != raw:
-                problems.add(where, "text", "is not in canonical form (LF line ends, NFC); "
-                             "its offsets cannot be trusted")
+                problems.add(where, "text", _("is not in canonical form (LF line ends, NFC); "
+                                               "its offsets cannot be trusted"))
                 return None
             return text, None
         text, offsets = canonicalize_mapped(raw, problems.file, line=where.line, field="text",
                                             max_bytes=max_bytes)
         if len(text.encode("utf-8")) > max_bytes:
-            problems.add(where, "text", f"is over the limit of {max_bytes:,} bytes")
+            problems.add(where, "text", _("is over the limit of %(max_bytes)s bytes",
+                                                 max_bytes=format_number(max_bytes)))
             return None
         return text, offsets
     except TextError as error:
@@ -64,8 +67,9 @@ def _given_passages(record: dict[str, Any], text: str, where: Where,
         if not (isinstance(start, int) and isinstance(end, int)
                 and previous_end <= start < end <= len(text)):
             problems.add(where, f"passages[{index}]",
-                         f"[{start}, {end}) is not a range after the previous passage and "
-                         f"inside the text ({len(text)} code points)")
+                         _("[%(start)s, %(end)s) is not a range after the previous passage "
+                           "and inside the text (%(length)s code points)", start=start,
+                           end=end, length=format_number(len(text))))
             return None
         out.append((start, end))
         previous_end = end
@@ -95,13 +99,13 @@ class DocumentSteps(State):
             text, offsets = got
             given_hash = record.get("text_hash")
             if exact and given_hash is not None and given_hash != text_hash(text):
-                self.problems.add(where, "text_hash", "does not match the text (was the text "
-                                  "edited after export?)")
+                self.problems.add(where, "text_hash", _("does not match the text (was the "
+                                                      "text edited after export?)"))
                 continue
             digest = sha256_hex(text)
             if digest in seen:
-                self.problems.add(where, "text", "the same text is already in this file "
-                                  f"({seen[digest].describe()})")
+                self.problems.add(where, "text", _("the same text is already in this file "
+                                                 "(%(where)s)", where=seen[digest].describe()))
                 continue
             seen[digest] = where
             doc_id = record.get("id")
@@ -109,23 +113,26 @@ class DocumentSteps(State):
                 if doc_id in ids:
                     # Evidence links name documents by id: two texts with one id are
                     # two documents nobody could tell apart.
-                    self.problems.add(where, "id", f"document id {doc_id} is already used by "
-                                      f"another text in this file ({ids[doc_id].describe()})")
+                    self.problems.add(where, "id", _("document id %(id)s is already used by "
+                                                         "another text in this file (%(where)s)",
+                                                         id=doc_id, where=ids[doc_id].describe()))
                     continue
                 ids[doc_id] = where
             passages = _given_passages(record, text, where, self.problems) if exact else None
             if exact and passages is None and record.get("passages"):
                 continue
             if digest in archived:
-                self.problems.add(where, "text", "the same text is in this project's archive "
-                                  f"as '{archived[digest].title}': restore it first")
+                self.problems.add(where, "text", _("the same text is in this project's "
+                                                 "archive as '%(title)s': restore it first",
+                                                 title=archived[digest].title))
                 continue
             document = existing.get(digest)
             if document is not None:
                 stored = [(p.start, p.end) for p in document.passages]
                 if passages is not None and passages != stored:
-                    self.problems.add(where, "passages", "differ from the passages of the same "
-                                      f"text already in this project ('{document.title}')")
+                    self.problems.add(where, "passages", _("differ from the passages of the "
+                                                           "same text already in this project "
+                                                           "('%(title)s')", title=document.title))
                     continue
                 doc = Doc(record, where, text, offsets, stored, document)
                 self.summary.documents_matched += 1
@@ -149,7 +156,7 @@ class DocumentSteps(State):
                            ("source_name", 255)):
             value = record.get(key)
             if value is not None and not isinstance(value, str):
-                self.problems.add(where, key, "must be text")
+                self.problems.add(where, key, _("must be text"))
                 return None
             meta[key] = clean_meta(value, limit)
         try:

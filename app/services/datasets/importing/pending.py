@@ -32,7 +32,6 @@ __all__ = ["Begun", "Choice", "Pending", "begin", "cancel", "check_choices", "ch
            "confirm", "load", "member_names", "names"]
 
 KEEP = timedelta(hours=1)
-_GONE = "This import has expired or was already done or cancelled; choose the file again."
 
 
 @dataclass
@@ -127,7 +126,7 @@ def check_choices(project: Project, choices: dict[str, Choice | None]) -> dict[s
     taken: dict[str, str] = {}
     for name, choice in choices.items():
         if choice is None or choice.kind not in ("new", "member", "gold"):
-            errors[name] = "Choose what this name becomes."
+            errors[name] = _("Choose what this name becomes.")
             continue
         username = GOLD if choice.kind == "gold" else \
             accounts.normalize_username(choice.username)
@@ -138,15 +137,16 @@ def check_choices(project: Project, choices: dict[str, Choice | None]) -> dict[s
                 errors[name] = error.message
                 continue
             if accounts.username_taken(username):
-                errors[name] = (f"The username '{username}' is taken; choose another or "
-                                "one of the class's members.")
+                errors[name] = _("The username '%(username)s' is taken; choose another "
+                                 "or one of the class's members.", username=username)
                 continue
         elif choice.kind == "member" and username not in members:
-            errors[name] = f"'{username}' is not a member of this project."
+            errors[name] = _("'%(username)s' is not a member of this project.",
+                             username=username)
             continue
         if username in taken:
-            errors[name] = (f"'{taken[username]}' already becomes '{username}': give each "
-                            "name its own account.")
+            errors[name] = _("'%(name)s' already becomes '%(username)s': give each "
+                             "name its own account.", name=taken[username], username=username)
             continue
         taken[username] = name
     return errors
@@ -181,5 +181,6 @@ def _kept(project: Project, user: User, token: str) -> PendingImport:
         PendingImport.token == token[:64], PendingImport.project_id == project.id,
         PendingImport.user_id == user.id, PendingImport.created_at >= _cutoff()))
     if kept is None:
-        raise NotFound(_GONE)
+        raise NotFound(_("This import has expired or was already done or cancelled; "
+                         "choose the file again."))
     return kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import User
@@ -24,7 +25,7 @@ class PeopleSteps(State):
         project, or else a new student account of the project's own. Accounts of other
         classes are never matched, nor is their existence told."""
         if not isinstance(name, str):
-            self.problems.add(where, field, "an annotator's name must be text")
+            self.problems.add(where, field, _("an annotator's name must be text"))
             return None
         key = name if name in (GOLD, GOLD_USERNAME) else accounts.normalize_username(name)
         if key in self.users:  # "Amina" and "amina" are one person, as usernames are
@@ -101,7 +102,8 @@ class PeopleSteps(State):
             self.summary.renamed[name] = username
         user = self._member(username, name)
         if user is not None and user.role == SYSTEM_ROLE:
-            self.problems.add(where, field, f"'{name}' is not an annotator's name")
+            self.problems.add(where, field, _("'%(name)s' is not an annotator's name",
+                                                      name=name))
             user = None
         elif user is None:
             user = self._new_account(username, name, where, field)
@@ -118,8 +120,9 @@ class PeopleSteps(State):
             user = db.session.scalar(sa.select(User).where(
                 User.username == username, User.id.in_(self.members))) if self.members else None
             if user is None or user.role == SYSTEM_ROLE:
-                self.problems.add(where, field, f"'{name}': '{username}' is not a member of "
-                                  "this project")
+                self.problems.add(where, field, _("'%(name)s': '%(username)s' is not a "
+                                                    "member of this project", name=name,
+                                                    username=username))
                 return None
         elif choice.kind == "new":
             try:
@@ -128,15 +131,17 @@ class PeopleSteps(State):
                 self.problems.add(where, field, f"'{name}': {error.message}")
                 return None
             if username in self.new_usernames or accounts.username_taken(username):
-                self.problems.add(where, field, f"'{name}': the username '{username}' is "
-                                  "taken; choose another")
+                self.problems.add(where, field, _("'%(name)s': the username '%(username)s' "
+                                                    "is taken; choose another", name=name,
+                                                    username=username))
                 return None
             password = accounts.generate_password()
             user = accounts.new_user(username, password, "student", name)
             self.new_usernames.add(username)
             self.summary.accounts.append((username, password))
         else:
-            self.problems.add(where, field, f"'{name}': unknown choice '{choice.kind}'")
+            self.problems.add(where, field, _("'%(name)s': unknown choice '%(choice)s'",
+                                                name=name, choice=choice.kind))
             return None
         if user.username != accounts.normalize_username(name):
             self.summary.renamed[name] = user.username
@@ -149,8 +154,9 @@ class PeopleSteps(State):
         if other == name:
             return True
         shown = GOLD if user.role == SYSTEM_ROLE else user.username
-        self.problems.add(where, field, f"'{name}' and '{other}' would both become "
-                          f"'{shown}'; give each their own account")
+        self.problems.add(where, field, _("'%(name)s' and '%(other)s' would both become "
+                                            "'%(account)s'; give each their own account",
+                                            name=name, other=other, account=shown))
         return False
 
     def _member(self, username: str, name: str) -> User | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.services.datasets.core import WHERE
 from app.services.errors import ImportFailed
 from app.services.texts import Problem
@@ -30,7 +32,8 @@ class Where:
         file, line, name = self.at("")
         place = file if file != self.file else ""
         if line is not None:
-            place = f"{place}, line {line}" if place else f"line {line}"
+            said = _("line %(number)s", number=line)
+            place = f"{place}, {said}" if place else said
         return place or name or file
 
     def at(self, path: str) -> tuple[str, int | None, str | None]:

@@ -66,25 +66,27 @@ class _AnnReader:
         kind, _space, where = data.partition(" ")
         pieces = _parse_fragments(where)
         if not kind or pieces is None:
-            self.problem("a text-bound line is 'T<n><TAB><type> <start> <end>[;<start> <end>…]"
-                         "<TAB><text>'", number)
+            self.problem(_("a text-bound line is 'T<n><TAB><type> <start> <end>[;<start> "
+                           "<end>…]<TAB><text>'"), number)
             return
         label = from_brat_name(kind)
         pair = self.ctx.unflat_label(label)
         if pair is None:
-            self.problem(f"unknown label '{label}' (type '{kind}')", number, "type")
+            self.problem(_("unknown label '%(label)s' (type '%(type)s')", label=label,
+                           type=kind), number, "type")
         text = self.text
         if any(not 0 <= s < e <= len(text) for s, e in pieces):
-            self.problem(f"offsets {where} are outside the text (0-{len(text)}) or empty",
-                         number, "offsets")
+            self.problem(_("offsets %(offsets)s are outside the text (0-%(length)s) or empty",
+                           offsets=where, length=len(text)), number, "offsets")
             return
         found = " ".join(text[s:e] for s, e in pieces)
         if stored != found:
-            self.problem(f"the annotation's text {stored!r} is not the text at {where} "
-                         f"({found!r})", number, "text")
+            self.problem(_("the annotation's text %(stored)s is not the text at %(offsets)s "
+                           "(%(found)s)", stored=repr(stored), offsets=where, found=repr(found)),
+                         number, "text")
             return
         if ident in self.spans:
-            self.problem(f"a second annotation with id {ident}", number, "id")
+            self.problem(_("a second annotation with id %(id)s", id=ident), number, "id")
             return
         if pair is not None:
             pieces = _joined(text, sorted(pieces))
@@ -99,7 +101,7 @@ class _AnnReader:
     def attribute(self, number: int, data: str) -> None:
         parts = data.split(" ", 2)
         if len(parts) < 2:
-            self.problem("an attribute line is 'A<n><TAB><name> <T id>[ <value>]'", number)
+            self.problem(_("an attribute line is 'A<n><TAB><name> <T id>[ <value>]'"), number)
             return
         span = self._target(parts[1], number)
         if span:
@@ -109,7 +111,7 @@ class _AnnReader:
     def comment(self, number: int, data: str, tail: str) -> None:
         parts = data.split()
         if len(parts) != 2:
-            self.problem("a comment line is '#<n><TAB><type> <T id><TAB><text>'", number)
+            self.problem(_("a comment line is '#<n><TAB><type> <T id><TAB><text>'"), number)
             return
         span = self._target(parts[1], number)
         if not span:
@@ -120,10 +122,10 @@ class _AnnReader:
             try:
                 extra = jsonsafe.loads(tail)
             except json.JSONDecodeError as exc:
-                self.problem(f"not valid JSON ({exc.msg})", number, DATA_TYPE)
+                self.problem(_("not valid JSON (%(msg)s)", msg=exc.msg), number, DATA_TYPE)
                 return
             if not isinstance(extra, dict):
-                self.problem("must be a JSON object", number, DATA_TYPE)
+                self.problem(_("must be a JSON object"), number, DATA_TYPE)
                 return
             if isinstance(extra.get("note"), str):
                 span["note"] = extra.pop("note")
@@ -131,8 +133,8 @@ class _AnnReader:
 
     def _target(self, ident: str, number: int) -> dict[str, Any] | None:
         if ident not in self.spans:
-            self.problem(f"refers to {ident}, which is not a text-bound annotation here",
-                         number, "target")
+            self.problem(_("refers to %(id)s, which is not a text-bound annotation here",
+                           id=ident), number, "target")
             return None
         return self.spans[ident]
 
@@ -143,13 +145,13 @@ class _AnnReader:
                 continue
             ident, tab, rest = line.partition("\t")
             if not tab or not re.fullmatch(r"([A-Za-z]+|#[A-Za-z]*)[0-9]+.*|\*", ident):
-                self.problem("not a brat annotation line (an id, then a tab)", number)
+                self.problem(_("not a brat annotation line (an id, then a tab)"), number)
             elif ident[0] == "T":
                 self.textbound(number, ident, rest)
             elif ident[0] in "AM#":
                 self.later.append((number, ident, rest))
             elif ident[0] not in "REN*":
-                self.problem(f"unknown kind of annotation '{ident}'", number, "id")
+                self.problem(_("unknown kind of annotation '%(id)s'", id=ident), number, "id")
         for number, ident, rest in self.later:
             data, _tab, tail = rest.partition("\t")
             if ident[0] == "#":

@@ -97,11 +97,11 @@ def _form_entry(from_name: str, result: dict[str, Any], ctx: ExportContext
                 try:
                     return key, None, int(value)
                 except ValueError:
-                    return f"'{value}' is not a value of the scale"
+                    return _("'%(value)s' is not a value of the scale", value=value)
             return key, None, value
         if kind == "checklist" and name.startswith(key + "."):
             return key, name[len(key) + 1:], _result_value(result)
-    return f"'{from_name}' is neither a layer nor a field of the rating form"
+    return _("'%(name)s' is neither a layer nor a field of the rating form", name=from_name)
 
 
 def _region_spans(result: dict[str, Any], text: str, utf16: Utf16, ctx: ExportContext,
