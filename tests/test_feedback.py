@@ -428,9 +428,9 @@ def test_a_student_who_only_marked_a_document_done_worked_on_it(case, make):
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("ru", "Вы совпали с эталоном в 2 из 4 фрагментов; чаще всего вы отмечали "
+    ("ru", "Вы совпали с ключом в 2 из 4 фрагментов; чаще всего вы отмечали "
            "«Interview / testimony» как «News reporting»."),
-    ("kk", "4 үзіндінің 2-інде эталонмен сәйкес келдіңіз; көбіне «Interview / testimony» "
+    ("kk", "4 үзіндінің 2-інде кілтпен сәйкес келдіңіз; көбіне «Interview / testimony» "
            "дегенді «News reporting» деп белгіледіңіз.")])
 def test_summary_in_the_readers_language(app, case, language, expected):
     from flask_babel import force_locale
