@@ -110,6 +110,22 @@ def test_add_label_refuses_bad_input_and_changes_nothing(project, changes, field
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize(("language", "expected"), [
+    ("kk", ["Белгінің атауы болуы керек.", "Анықтамасы тым ұзын", "«Official / institutional "
+            "statement» белгісі бұрыннан пайдаланады"]),
+    ("ru", ["У метки должно быть название.", "Определение слишком длинное", "уже занята меткой "
+            "«Official / institutional statement»"])])
+def test_label_refusals_are_in_the_readers_language(app, project, language, expected):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(language), pytest.raises(Invalid) as caught:
+        codebooks.add_label(project.codebook, "source", "new_label", "", definition="d" * 2001,
+                            shortcut="o")
+    for words in expected:
+        assert words in caught.value.message
+    assert set(caught.value.fields) == {"name", "definition", "shortcut"}
+
+
 def test_add_label_accepts_the_limits(project):
     label = codebooks.add_label(project.codebook, "rhetoric", "k" * 80, "n" * 200,
                                 definition="d" * 2000, example="e" * 1000, shortcut="9",

@@ -296,52 +296,68 @@ def _check(layer: CodebookLayer, label: Label | None, values: dict[str, Any]) ->
     if "key" in values:
         key = _text(values["key"])
         if not KEY_PATTERN.fullmatch(key):
-            bad("key", "invalid", "A key starts with a lowercase letter and holds only lowercase "
-                "letters, digits, '_' and '.' (80 characters at most).")
+            bad("key", "invalid", _("A key starts with a lowercase letter and holds only "
+                                    "lowercase letters, digits, '_' and '.' (80 characters at "
+                                    "most)."))
         elif any(other.key == key for other in layer.labels if other is not label):
-            bad("key", "taken", f"The layer '{layer.name}' already has a label with the key "
-                f"'{key}'.")
+            bad("key", "taken", _("The layer '%(layer)s' already has a label with the key "
+                                  "'%(key)s'.", layer=layer.name, key=key))
         clean["key"] = key
     for field, limit in (("name", MAX_NAME), ("definition", MAX_DEFINITION),
                          ("example", MAX_EXAMPLE)):
         if field in values:
             clean[field] = _text(values[field])
             if field == "name" and not clean[field]:
-                bad(field, "required", "A label needs a name.")
+                bad(field, "required", _("A label needs a name."))
             elif len(clean[field]) > limit:
-                bad(field, "too long", f"The {field} is too long ({limit} characters at most).")
+                bad(field, "too long", _too_long(field, limit))
     if "color" in values:
         color = _text(values["color"]).upper()
         if not COLOR_PATTERN.fullmatch(color):
-            bad("color", "invalid", "A colour is written #RRGGBB, for example #4C78A8.")
+            bad("color", "invalid", _("A colour is written #RRGGBB, for example #4C78A8."))
         clean["color"] = color
     if "group" in values:
         group = _text(values["group"])
         if group and group not in {g.get("key") for g in layer.groups}:
-            bad("group", "unknown", f"The layer '{layer.name}' has no group '{group}'.")
+            bad("group", "unknown", _("The layer '%(layer)s' has no group '%(group)s'.",
+                                      layer=layer.name, group=group))
         clean["group"] = group
     if "shortcut" in values:
         given = _text(values["shortcut"])
         shortcut = shortcuts.clean(given) if given else ""
         if shortcut is None:
-            bad("shortcut", "invalid", f"The shortcut key '{given}' is not one letter (of any "
-                "alphabet) or one digit.")
+            bad("shortcut", "invalid", _("The shortcut key '%(key)s' is not one letter (of "
+                                         "any alphabet) or one digit.", key=given))
         elif shortcut and shortcuts.reserved(shortcut):
-            bad("shortcut", "reserved", f"The shortcut key '{shortcut}' is on the key of "
-                f"'{shortcuts.reserved(shortcut)}', which the annotation page uses itself.")
+            bad("shortcut", "reserved", _("The shortcut key '%(key)s' is on the key of "
+                                          "'%(page_key)s', which the annotation page uses "
+                                          "itself.", key=shortcut,
+                                          page_key=shortcuts.reserved(shortcut)))
         elif shortcut and (label is None or label.active):
             # Retired labels keep their shortcut, but it does not block active ones.
             holder = _shortcut_holder(layer, shortcut, label)
             if holder is not None:
-                same = ("" if holder.shortcut == shortcut else
-                        f" (its key '{holder.shortcut}' is the same key on a Russian or "
-                        "Kazakh keyboard)")
-                bad("shortcut", "taken", f"The shortcut '{shortcut}' is already used by "
-                    f"'{holder.name}' in the layer '{layer.name}'{same}.")
+                names = {"key": shortcut, "label": holder.name, "layer": layer.name}
+                bad("shortcut", "taken", _(
+                    "The shortcut '%(key)s' is already used by '%(label)s' in the layer "
+                    "'%(layer)s'.", **names) if holder.shortcut == shortcut else _(
+                    "The shortcut '%(key)s' is already used by '%(label)s' in the layer "
+                    "'%(layer)s' (its key '%(other)s' is the same key on a Russian or Kazakh "
+                    "keyboard).", other=holder.shortcut, **names))
         clean["shortcut"] = shortcut or ""
     if fields:
         raise Invalid(" ".join(messages), fields)
     return clean
+
+
+def _too_long(field: str, limit: int) -> str:
+    """A label field over its length limit, in the reader's words."""
+    messages = {"name": _("The name is too long (%(limit)s characters at most).", limit=limit),
+                "definition": _("The definition is too long (%(limit)s characters at most).",
+                                limit=limit),
+                "example": _("The example is too long (%(limit)s characters at most).",
+                             limit=limit)}
+    return messages[field]
 
 
 def _shortcut_holder(layer: CodebookLayer, shortcut: str, label: Label | None) -> Label | None:
