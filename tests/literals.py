@@ -185,8 +185,8 @@ SHOWN = {"flash": (0, "message"), "abort": (1, "description"), "api_error": (1, 
          **{name: (0, "label") for name in FIELDS}}
 # Shown only when called with so many positional arguments: (how many, the message's index).
 # An import's Problems.add(where, field, message) (a set's add() takes one argument) and a
-# JSONL line's type check bad(field, message).
-BY_ARITY = {"add": (3, 2), "bad": (2, 1)}
+# JSONL line's type check bad(field, message), and a codebook label's bad(field, code, message).
+BY_ARITY = {"add": {3: 2}, "bad": {2: 1, 3: 2}}
 WRAPPERS = {"_", "gettext", "ngettext", "lazy_gettext", "_l", "lazy_ngettext", "pgettext"}
 
 
@@ -235,8 +235,8 @@ def python_untranslated(source: str) -> list[str]:
             continue
         shown = []
         index, keyword = SHOWN.get(_callee(node), (None, "message"))
-        arity, at = BY_ARITY.get(_callee(node), (None, None))
-        if arity is not None and len(node.args) == arity:
+        at = BY_ARITY.get(_callee(node), {}).get(len(node.args))
+        if at is not None:
             index = at
         if index is not None and len(node.args) > index:
             shown.append(node.args[index])
