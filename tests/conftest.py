@@ -8,6 +8,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -340,6 +341,23 @@ class Factory:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory()
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block."""
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def csrf_token(client: FlaskClient, url: str = "/login") -> str:

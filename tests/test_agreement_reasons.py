@@ -80,23 +80,23 @@ def test_report_gives_the_code_next_to_the_words(one_label):
     assert report["layers"]["source_passages"]["coefficients"][1]["undefined_code"] is not None
 
 
-def test_agreement_page_in_kazakh_says_why_in_kazakh(client, login_as, one_label):
+def _agreement_page_in_kazakh(client, login_as, one_label) -> str:
     project, teacher = one_label
     teacher.locale = "kk"
     db.session.commit()
     login_as(teacher)
-    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    return client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+
+
+def test_agreement_page_in_kazakh_says_why_in_kazakh(client, login_as, one_label):
+    page = _agreement_page_in_kazakh(client, login_as, one_label)
     assert "жұп мәндердің бәрі бірдей: айырмашылық жоқ" in page
     assert "бірде-бір белгілеуші ештеңе белгілемеген: салыстыратын дерек жоқ" in page
     assert "single value" not in page and "no coder marked" not in page
 
 
 def test_methods_fold_in_kazakh_has_no_english_definition(client, login_as, one_label):
-    project, teacher = one_label
-    teacher.locale = "kk"
-    db.session.commit()
-    login_as(teacher)
-    page = client.get(f"/projects/{project.id}/agreement").get_data(as_text=True)
+    page = _agreement_page_in_kazakh(client, login_as, one_label)
     fold = page[page.index('id="methods"'):]
     assert "Бұлар қалай есептеледі" in fold and "Әдебиеттер" in fold
     assert "<dt>Сәйкестік үлесі</dt>" in fold and "<dt>u-альфа үшін аралықтар</dt>" in fold
@@ -107,7 +107,6 @@ def test_methods_fold_in_kazakh_has_no_english_definition(client, login_as, one_
     assert len(definitions) == 12
     english = ("annotator", "Per pair", " the ", "resampl", "Not chance-corrected")
     assert not [d for d in definitions if any(word in d for word in english)]
-
 
 
 def test_cli_report_says_why_in_russian(runner, one_label):

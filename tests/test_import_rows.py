@@ -3,8 +3,6 @@ documents, and every row lands where it belongs."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +10,7 @@ from app.extensions import db
 from app.models import Document, Passage
 from app.services import tokens
 from app.services.texts import split_passages
+from tests.conftest import statements
 
 
 @pytest.fixture
@@ -20,21 +19,6 @@ def teacher_project(make):
     project = make.project(teacher)
     _, secret = tokens.create_token(teacher, "test")
     return project.id, {"Authorization": f"Bearer {secret}"}
-
-
-@contextmanager
-def counting():
-    """Count the SQL statements sent to the database."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *_):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def records(count: int, prefix: str) -> list[dict]:
@@ -49,7 +33,7 @@ def test_an_imports_statements_do_not_grow_with_its_documents(client, teacher_pr
     client.get(url, headers=auth)  # a token's first use is noted once, by its own write
     counts = []
     for count, prefix in ((3, "Small"), (40, "Large")):
-        with counting() as seen:
+        with statements() as seen:
             response = client.post(url, json={"documents": records(count, prefix)},
                                    headers=auth)
         assert response.status_code == 201, response.json

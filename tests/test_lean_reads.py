@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.models import Document, Label, Passage, Span
 from app.services import tokens
 from app.services.datasets import export
+from tests.conftest import statements
 
 
 @contextmanager
@@ -93,23 +94,6 @@ def test_export_loads_no_document_or_span_objects(app, client, make):
     spans = records[0]["annotators"]["lean_s"]["spans"]
     assert [s["text"] for s in spans] == ["Loud", "words", "Quiet"]
     assert counts == {Span: 0, Document: 0}
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    from app.extensions import db
-
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_export_statements_do_not_grow_with_the_documents(app, client, make):
