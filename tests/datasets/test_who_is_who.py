@@ -306,3 +306,24 @@ def test_cli_import_takes_the_mapping_from_map(setup, make, runner, tmp_path):
     assert owners == {0: "amina", 21: "aigerim.b"}
     assert db.session.scalar(sa.select(sa.func.count(Span.id)).join(
         User, Span.user_id == User.id).where(User.username == GOLD_USERNAME)) == 1
+
+
+def test_a_username_taken_between_the_check_and_the_write_is_refused_cleanly(setup, make,
+                                                                               monkeypatch):
+    from app.services import accounts
+
+    project, teacher = setup
+    begun = pending.begin(project, teacher, "label-studio", "tasks.json", _class_file())
+    choices = pending.load(project, teacher, begun.token).plan.choices()
+    taken = choices["Daniyar Serikuly"].username
+    make.user(taken)  # another request takes it after every check has looked
+    db.session.commit()
+    monkeypatch.setattr(accounts, "username_taken", lambda username: False)
+    before = _counts()
+    with pytest.raises(ImportFailed) as failed:
+        pending.confirm(project, teacher, begun.token, choices)
+    (problem,) = failed.value.problems
+    assert taken in problem.message and "meanwhile" in problem.message
+    assert failed.value.status == 400
+    assert _counts() == before
+    assert pending.load(project, teacher, begun.token)  # the upload stays, to try again

@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Document, Project, User
@@ -69,6 +71,17 @@ def import_records(project: Project, records: list[dict[str, Any]], file: str,
             Problem(*doc.where.at("text")[:1], _("the same text was imported into this project "
                       "by another import meanwhile"), *doc.where.at("text")[1:])
             for doc in docs if doc.new and doc.document.text_sha256 in clash.hashes]) from None
+    except IntegrityError:
+        db.session.rollback()
+        # Another request took a username after every check had looked: say which, as
+        # the checks would have, rather than fail the request.
+        taken = sorted(db.session.scalars(sa.select(User.username).where(
+            User.username.in_(importer.new_usernames))))
+        if not taken:
+            raise
+        raise ImportFailed([Problem(file, _(
+            "the username '%(username)s' was taken by another account meanwhile; nothing was "
+            "imported: try again", username=taken[0]))]) from None
     except Exception:
         db.session.rollback()
         raise
