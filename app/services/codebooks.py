@@ -352,12 +352,11 @@ def _check(layer: CodebookLayer, label: Label | None, values: dict[str, Any]) ->
 
 def _too_long(field: str, limit: int) -> str:
     """A label field over its length limit, in the reader's words."""
-    messages = {"name": _("The name is too long (%(limit)s characters at most).", limit=limit),
-                "definition": _("The definition is too long (%(limit)s characters at most).",
-                                limit=limit),
-                "example": _("The example is too long (%(limit)s characters at most).",
-                             limit=limit)}
-    return messages[field]
+    if field == "name":
+        return _("The name is too long (%(limit)s characters at most).", limit=limit)
+    if field == "definition":
+        return _("The definition is too long (%(limit)s characters at most).", limit=limit)
+    return _("The example is too long (%(limit)s characters at most).", limit=limit)
 
 
 def _shortcut_holder(layer: CodebookLayer, shortcut: str, label: Label | None) -> Label | None:
