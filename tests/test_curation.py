@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import GoldKey, PassageTag, Project, Span, User
+from app.models import GoldKey, Label, PassageTag, Project, Span, User
 from app.services import curation
 from app.services.gold import gold_user_id
 from tests.conftest import login
@@ -196,3 +196,37 @@ def test_a_gold_key_write_counts_a_version_only_when_it_is_stored(client, runner
     assert version() == start + 2
     assert client.delete(gone, headers=headers).status_code == 204  # gone already: no change
     assert version() == start + 2
+
+
+def test_a_key_that_breaks_a_tie_settles_the_passage_in_both_views(app, runner):
+    """Two annotators split between two source types: a key naming either settles the
+    passage, a key naming a third does not, on the index and on the document's own page,
+    whatever order the tags are read in."""
+    project = _demo(runner)
+    document = project.documents[0]
+    gold = gold_user_id()
+    passage = document.passages[0]
+    students = db.session.scalars(sa.select(User).where(
+        User.username.in_(["aigerim", "daniyar", "madina"])).order_by(User.username)).all()
+    tagged = db.session.scalar(sa.select(PassageTag.label_id).where(
+        PassageTag.passage_id == passage.id).limit(1))
+    layer_id = db.session.get(Label, tagged).layer_id
+    labels = db.session.scalars(sa.select(Label.id).where(Label.layer_id == layer_id)
+                                .order_by(Label.id).limit(3)).all()
+    first, second, third = labels
+    db.session.execute(sa.delete(PassageTag).where(PassageTag.passage_id == passage.id,
+                                                   PassageTag.user_id == students[2].id))
+    for student, label in ((students[0], first), (students[1], second)):
+        db.session.execute(sa.update(PassageTag).where(
+            PassageTag.passage_id == passage.id, PassageTag.user_id == student.id)
+            .values(label_id=label))
+    for key, settled in ((first, True), (second, True), (third, False)):
+        db.session.execute(sa.update(PassageTag).where(
+            PassageTag.passage_id == passage.id, PassageTag.user_id == gold)
+            .values(label_id=key))
+        db.session.commit()
+        view = curation.curation(document)
+        mine = next(p for p in view["passages"] if p["id"] == passage.id)
+        assert mine["status"] == "disputed" and mine["settled"] is settled
+        row = curation.summary(project.id, [document])[0]
+        assert row["settled"] == sum(1 for p in view["passages"] if p["settled"])

@@ -43,6 +43,7 @@ from app.services.errors import (
     NotFound,
     StaleVersion,
 )
+from app.tally import commonest
 
 VERDICT_NAMES = {"supported": "supported", "refuted": "refuted",
                  "not_enough_info": "not enough information"}
@@ -373,7 +374,7 @@ def _speakers(document: Document, start: int, end: int, names: Any) -> str:
                                              publisher, names)
             votes[said.label] += 1
     if votes:
-        return votes.most_common(1)[0][0]
+        return commonest(votes)
     return publisher.label if publisher else "the document itself"
 
 

@@ -54,6 +54,13 @@ def _clusters(spans: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return groups
 
 
+def _settles(key: Any, votes: Counter) -> bool:
+    """Whether the key settles a passage: it agrees with the most common tag, or with one of
+    the tags tied for most common (the key breaks the tie); an untagged passage is settled by
+    any key. Independent of the order the tags were read in."""
+    return key is not None and (not votes or votes[key] == max(votes.values()))
+
+
 def curation(document: Document, anonymous: bool = False) -> dict[str, Any]:
     """Everything the curation page shows for one document."""
     words = vocabulary(document.project_id)
@@ -74,17 +81,18 @@ def curation(document: Document, anonymous: bool = False) -> dict[str, Any]:
         given = tags.get(passage.id, {})
         by_name = {names[uid]: label for uid, (label, _version) in given.items() if uid in names}
         votes = Counter(by_name.values())
-        majority, top = votes.most_common(1)[0] if votes else (None, 0)
+        ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))  # ties by key
+        majority, top = ranked[0] if ranked else (None, 0)
         gold = given.get(gold_id) if gold_id else None
         status = ("untagged" if not votes else "agreed" if len(votes) == 1 else "disputed")
         counts[status] += 1
         passages.append({
             "id": passage.id, "index": passage.index,
             "text": document.text[passage.start:passage.end],
-            "tags": by_name, "votes": votes.most_common(), "majority": majority,
+            "tags": by_name, "votes": ranked, "majority": majority,
             "share": top / len(by_name) if by_name else 0.0, "status": status,
             "gold": gold[0] if gold else None, "gold_version": gold[1] if gold else None,
-            "settled": bool(gold) and (not votes or gold[0] == majority),
+            "settled": _settles(gold[0] if gold else None, votes),
         })
     layers = {}
     rows = db.session.execute(
@@ -181,8 +189,7 @@ def summary(project_id: int, documents: list[Document]) -> list[dict[str, Any]]:
         row["counts"]["untagged" if not votes else "agreed" if len(votes) == 1
                       else "disputed"] += 1
         key = given.get(gold_id)
-        if key is not None and (not votes or key == votes.most_common(1)[0][0]):
-            row["settled"] += 1
+        row["settled"] += _settles(key, votes)
     return [out[d.id] for d in documents]
 
 

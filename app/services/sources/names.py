@@ -16,6 +16,7 @@ from app.services.sources.corpus import (
     SOURCE,
     normalize_name,
 )
+from app.tally import commonest
 
 # --- entities and aliases ------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ def speaker_names(project: Project) -> list[dict[str, Any]]:
         links[alias.alias].append(alias)
     out = []
     for key, entry in corpus_names.items():
-        out.append({"alias": key, "written": entry["spellings"].most_common(1)[0][0],
+        out.append({"alias": key, "written": commonest(entry["spellings"]),
                     "voices": entry["voices"], "annotators": len(entry["annotators"]),
                     "links": links.get(key, [])})
     return sorted(out, key=lambda e: (-e["voices"], e["alias"]))

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Document, DocumentRating, Project
 from app.services.errors import NotFound
 from app.services.sources.corpus import Corpus, Said, Speaker, Voice, gather
+from app.tally import commonest
 
 # --- profiles ------------------------------------------------------------------------------
 
@@ -232,7 +233,7 @@ def profile_detail(project: Project, ref: str) -> dict[str, Any]:
     out = figures(project, profile, ratings, readers(corpus))
     statements = []
     for group in _clusters(profile.voices):
-        common = Counter((v.span.start, v.span.end) for v in group).most_common(1)[0][0]
+        common = commonest(Counter((v.span.start, v.span.end) for v in group))
         document = corpus.documents[group[0].span.document_id]
         statements.append({"document": document, "start": common[0], "end": common[1],
                            "text": document.text[common[0]:common[1]],
