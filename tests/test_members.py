@@ -160,3 +160,16 @@ def test_pseudonymised_work_leaves_no_name_in_the_history_or_the_frozen_rounds(
         [event for event in shown if event["owner"].startswith("former-")])
     assert db.session.scalar(sa.select(sa.func.count(RoundWork.id)).where(
         RoundWork.user_id == student.id)) == 0
+
+
+def test_an_unknown_role_is_refused_naming_the_roles_in_the_readers_language(app, klass):
+    from flask_babel import force_locale
+
+    from app.services import projects
+
+    _, project, _, student, _ = klass
+    with app.test_request_context(), force_locale("kk"):
+        with pytest.raises(Invalid) as refused:
+            projects.set_member_role(project, student.id, "owner")
+        message = str(refused.value)
+    assert "төреші" in message and "adjudicator" not in message

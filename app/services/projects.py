@@ -134,11 +134,13 @@ def add_member(project: Project, user: User, role: str = "student") -> Membershi
 def set_member_role(project: Project, user_id: int, role: str) -> Membership:
     """Make a member a student, an adjudicator (edits the gold key) or a teacher; the
     project always keeps at least one teacher."""
+    from app.i18n import role_name
     from app.models import PROJECT_ROLES
 
     if role not in PROJECT_ROLES:
         raise Invalid(_("A member is one of %(value)s.",
-                        value=', '.join(PROJECT_ROLES)), {"role": "unknown"})
+                        value=', '.join(role_name(r) for r in PROJECT_ROLES)),
+                      {"role": "unknown"})
     member = db.session.scalar(sa.select(Membership).where(
         Membership.project_id == project.id, Membership.user_id == user_id))
     if member is None:
