@@ -347,3 +347,23 @@ def test_assigning_a_round_without_students_says_why(make, client, login_as):
     response = client.post(f"/projects/{project.id}/rounds/{round_.id}/assign",
                            data={"csrf_token": token, "mode": "all"}, follow_redirects=True)
     assert "The project has no students yet" in response.get_data(as_text=True)
+
+
+def test_a_kappa_the_data_cannot_define_says_why_on_the_round_line(course, client, login_as):
+    """Student and key gave every passage one and the same source type: the passages were both
+    tagged, but kappa is undefined (chance agreement is total), and the line says so rather
+    than "no passage both tagged"."""
+    from app.services.gold import gold_user
+    from app.services.rounds.progress import over_rounds
+
+    project, teacher, first, second, students, one, two = course
+    same = ["testimony"] * 4
+    db.session.execute(sa.delete(PassageTag).where(PassageTag.user_id == students["ben"].id))
+    tag(project, first, students["ben"], same)
+    tag(project, first, gold_user(), same)
+    line = over_rounds(project, students["ben"])[0]
+    assert line["compared"] == 4 and line["kappa"] is None
+    assert line["kappa_reason"] and "both tagged" not in line["kappa_reason"]
+    login_as(teacher)
+    page = client.get(f"/projects/{project.id}/feedback/ben").get_data(as_text=True)
+    assert line["kappa_reason"] in page.replace("&#39;", "'").replace("&#34;", '"')

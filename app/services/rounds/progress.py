@@ -11,6 +11,7 @@ from app import agreement as engine
 from app.extensions import db
 from app.models import Document, Project, User
 from app.services import classroom
+from app.services.agreement.reasons import why
 from app.services.agreement.work import LIVE
 from app.services.gold import gold_user_id
 from app.services.rounds import as_dict, document_ids, rounds_of
@@ -34,11 +35,12 @@ def _round_figures(project: Project, student: User, round_: Any, gold: int,
     my_tags = {(doc, pid): lab for pid, doc, uid, lab in work.tags(docs) if uid == student.id}
     both = sorted(set(key_tags) & set(my_tags))
     agreed = sum(1 for k in both if key_tags[k] == my_tags[k])
-    try:
-        kappa = engine.cohen_kappa([[key_tags[k] for k in both], [my_tags[k] for k in both]]) \
-            if both else None
-    except engine.Undefined:
-        kappa = None
+    kappa = kappa_reason = None
+    if both:
+        try:
+            kappa = engine.cohen_kappa([[key_tags[k] for k in both], [my_tags[k] for k in both]])
+        except engine.Undefined as exc:  # e.g. one source type throughout: chance is total
+            kappa_reason = why(exc)
     layers = {}
     for layer in SPAN_LAYERS:
         layer_id = words.layers[layer].id
@@ -53,7 +55,7 @@ def _round_figures(project: Project, student: User, round_: Any, gold: int,
                          "true_positives": tp, "mine_count": mine_n, "key_count": key_n}
     return {**as_dict(round_), "compared_documents": len(docs), "compared": len(both),
             "agreed": agreed, "share": agreed / len(both) if both else None, "kappa": kappa,
-            "layers": layers}
+            "kappa_reason": kappa_reason, "layers": layers}
 
 
 def over_rounds(project: Project, student: User, *, for_student: bool = False
