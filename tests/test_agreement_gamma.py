@@ -96,3 +96,29 @@ def test_the_cli_gives_gamma_in_text_and_json(runner, marked):
     gamma = next(f for f in rhetoric["coefficients"] if f["name"] == "gamma")
     assert 0 < gamma["value"] < 1 and gamma["expected_disorder"] > gamma["observed_disorder"]
     assert rhetoric["documents_gamma"][0]["value"] == gamma["value"]
+
+
+def test_every_report_shares_one_pool_and_a_forked_process_makes_its_own():
+    import os
+    import warnings
+
+    from app.services.agreement import gamma as service
+
+    pool = service.shared_pool()
+    assert service.shared_pool() is pool
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():  # newer Pythons warn of forking a threaded process
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child = os.fork()
+    if child == 0:  # the child: a pool of its own, which runs work
+        try:
+            mine = service.shared_pool()
+            ok = mine is not pool and mine.submit(lambda: 7).result(timeout=10) == 7
+            os.write(writer, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(writer)
+    answer = os.read(reader, 1)
+    os.waitpid(child, 0)
+    os.close(reader)
+    assert answer == b"1"

@@ -32,6 +32,7 @@ import numbers
 import os
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -90,6 +91,7 @@ def gamma(
     max_samples: int = 1000,
     seed: int | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> GammaResult:
     """Mathet's gamma over one continuum (Mathet, Widlöcher & Métivier 2015).
 
@@ -101,7 +103,9 @@ def gamma(
     averages at least `min_samples` random continua, more until its relative 95% half-width is
     at most `precision`, and at most `max_samples`; `seed` makes it reproducible. `workers`
     threads align the continua (by default one per core this process may use; 1 keeps all the
-    work on the calling thread); the result does not depend on it.
+    work on the calling thread); the result does not depend on it. `executor`, when given,
+    aligns instead (and stays open): a server passes one pool for all its requests, so that
+    concurrent requests share the cores rather than each starting threads of its own.
 
     The work grows quickly with the number of annotators (every group of annotators marking
     one passage is a candidate unitary alignment): 5 annotators x 100 spans take about 0.06 s
@@ -125,7 +129,9 @@ def gamma(
     sampler = _Sampler(continuum)
     disorders: list[float] = []
     target = min_samples
-    with _executor(_thread_count(workers)) as pool:
+    # Someone else's executor stays open at the end of the `with`.
+    with nullcontext(executor) if executor is not None else \
+            _executor(_thread_count(workers)) as pool:
         observed_alignment = pool.submit(best_alignment, continuum, dis)
         while len(disorders) < target:
             # A generator: each continuum goes to the threads as soon as it is drawn.

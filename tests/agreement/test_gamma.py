@@ -162,3 +162,16 @@ def test_gamma_is_undefined_without_two_annotators_or_units(units, annotators, r
 def test_malformed_input_is_a_value_error_naming_the_problem(units, kwargs, message):
     with pytest.raises(ValueError, match=message):
         gamma(units, **kwargs)
+
+
+def test_a_given_executor_aligns_the_same_and_is_left_open():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(5)
+    units = [(f"c{c}", int(s), int(s) + int(rng.integers(5, 40)), "x")
+             for c in range(3) for s in rng.integers(0, 800, 12)]
+    own = gamma(units, seed=2, workers=1)
+    with ThreadPoolExecutor(2) as pool:
+        lent = gamma(units, seed=2, executor=pool)
+        assert pool.submit(lambda: 41 + 1).result(timeout=5) == 42  # still open
+    assert lent.gamma == pytest.approx(own.gamma, abs=1e-12) and lent.samples == own.samples

@@ -7,6 +7,9 @@ MAX_GAMMA_CODERS coders and otherwise says why it is left out.
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from app import agreement as engine
@@ -15,6 +18,31 @@ from app.services.agreement.figures import SEED, figure
 Unit = tuple[str, int, int, str]  # coder, start, end, label
 
 MAX_GAMMA_CODERS = 5
+
+_pool: Executor | None = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child: the parent's threads did not come along, so its pool would never
+    run anything; the child makes its own."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def shared_pool() -> Executor:
+    """One pool of threads, one per core, for every gamma this process computes: a server's
+    concurrent requests share the cores instead of each starting threads of its own. Made on
+    first use; a forked server process makes its own."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(len(os.sched_getaffinity(0)) if hasattr(
+                os, "sched_getaffinity") else (os.cpu_count() or 1), "gamma")
+        return _pool
 
 
 def gamma_figure(units: list[Unit], coders: list[str]) -> dict[str, Any]:
@@ -26,7 +54,8 @@ def gamma_figure(units: list[Unit], coders: list[str]) -> dict[str, Any]:
         if len(coders) > MAX_GAMMA_CODERS:
             raise engine.Undefined("gamma_too_many_annotators", limit=MAX_GAMMA_CODERS,
                                    n=len(coders))
-        result = engine.gamma(units, annotators=coders, seed=SEED)
+        result = engine.gamma(units, annotators=coders, seed=SEED,
+                              executor=shared_pool())
         extra.update(observed_disorder=result.observed_disorder,
                      expected_disorder=result.expected_disorder, samples=result.samples)
         return result.gamma
