@@ -166,7 +166,7 @@ def test_the_package_imports_only_numpy_scipy_numba_the_standard_library_and_its
     folder = Path(agreement.__file__).parent
     allowed_roots = {"numpy", "scipy", "numba", "__future__", "math", "numbers", "bisect", "heapq",
                      "collections", "dataclasses", "itertools", "typing", "os", "concurrent",
-                     "threading"}
+                     "threading", "contextlib"}
     for path in folder.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
