@@ -997,3 +997,25 @@ def test_jsonl_metadata_is_one_clean_line(app, make):
               "source": "  RFE/RL\r\n", "author": "A\u00a0 B"}
     (doc,) = import_files(project, [("m.jsonl", json.dumps(record).encode())], 10_000)
     assert (doc.title, doc.publisher, doc.author) == ("Café news today", "RFE/RL", "A B")
+
+
+def test_duplicates_are_found_in_any_chunk_of_the_lookup(make, monkeypatch):
+    """The project's texts are looked up by the upload's hashes a few at a time: a text
+    already stored is found whichever chunk its hash falls in, and only those hashes are
+    asked for."""
+    from app.services import documents
+    from tests.conftest import statements
+
+    teacher = make.user("teach", role="teacher")
+    project = make.project(teacher)
+    for n in range(6):
+        make.document(project, f"Stored text {n}.\n", name=f"stored{n}.txt")
+    monkeypatch.setattr(documents, "HASH_CHUNK", 2)
+    drafts = read_files([(f"new{n}.txt", f"New text {n}.\n".encode()) for n in range(4)]
+                        + [("again.txt", b"Stored text 5.\n")], 10_000)
+    with statements() as seen:
+        problems = documents.duplicate_problems(project, drafts)
+    assert [(p.file, "already in this project" in p.message) for p in problems] \
+        == [("again.txt", True)]
+    lookups = [s for s in seen if "text_sha256" in s and "IN" in s.upper()]
+    assert len(lookups) == 3  # five hashes, two at a time

@@ -246,20 +246,28 @@ def read_files(files: Sequence[tuple[str, bytes]], max_bytes: int) -> list[Docum
     return drafts
 
 
+HASH_CHUNK = 500
+
+
 def duplicate_problems(project: Project, drafts: Sequence[DocumentDraft]) -> list[Problem]:
     """Drafts whose text the project holds (in its list, its archive or an import under
     way) or that repeat an earlier draft."""
     problems: list[Problem] = []
-    existing = {
-        sha: (title, archived is not None, batch is not None and published is None)
-        for sha, title, archived, batch, published in db.session.execute(
-            sa.select(Document.text_sha256, Document.title, Document.archived_at,
-                      Document.import_batch_id, ImportBatch.published_at)
-            .outerjoin(ImportBatch, ImportBatch.id == Document.import_batch_id)
-            .where(Document.project_id == project.id)
-            .execution_options(include_archived=True, include_pending=True)
-        ).all()
-    }
+    # Only the drafts' own hashes are looked up (the project's unique index on its hashes
+    # answers each), in chunks that stay under every database's parameter limit: a project
+    # of thousands of texts is not read whole for an import of a few.
+    hashes = sorted({draft.sha256 for draft in drafts})
+    existing = {}
+    for at in range(0, len(hashes), HASH_CHUNK):
+        existing.update({
+            sha: (title, archived is not None, batch is not None and published is None)
+            for sha, title, archived, batch, published in db.session.execute(
+                sa.select(Document.text_sha256, Document.title, Document.archived_at,
+                          Document.import_batch_id, ImportBatch.published_at)
+                .outerjoin(ImportBatch, ImportBatch.id == Document.import_batch_id)
+                .where(Document.project_id == project.id,
+                       Document.text_sha256.in_(hashes[at:at + HASH_CHUNK]))
+                .execution_options(include_archived=True, include_pending=True))})
     seen: dict[str, DocumentDraft] = {}
     for draft in drafts:
         if draft.sha256 in existing:
