@@ -23,7 +23,7 @@ from app.services.texts import Problem
 CHUNK = 64 * 1024
 # What zipfile raises on a damaged archive; RuntimeError: an encrypted member,
 # NotImplementedError: a compression method it does not know.
-_UNREADABLE = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
+UNREADABLE = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
                NotImplementedError)
 # Small files compress wildly (a page of spaces); the ratio is judged past this much output.
 RATIO_FLOOR = 1024 * 1024
@@ -38,8 +38,10 @@ def _skipped(info: zipfile.ZipInfo) -> bool:
     return info.is_dir() or base.startswith(".") or "__MACOSX/" in info.filename
 
 
-class _Budget:
-    """The limits of one archive, and what has come out of it so far."""
+class Budget:
+    """The limits of one archive, and what has come out of it so far: `check_declared` what
+    its headers say, then `read` each member, counted as it comes out. Readers of zip-based
+    formats that need every member (a Word file's hidden "_rels") use it directly."""
 
     def __init__(self, name: str):
         self.name = name
@@ -102,7 +104,7 @@ class _Budget:
                                               limit=format_number(self.total),
                                               setting=limits.env("ZIP_MAX_TOTAL_BYTES")))
                     parts.append(chunk)
-        except _UNREADABLE as exc:
+        except UNREADABLE as exc:
             # zipfile stops at the declared size, so a header that under-declares ends here,
             # on a checksum that does not match.
             raise _refuse(file, _("cannot be read (%(error)s): the archive is damaged or its "
@@ -115,7 +117,7 @@ def read_members(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dic
     """The files of a zip that `keep(path, base name)` wants, by path, within the limits;
     hidden files and macOS resource forks skipped. A file that is not a zip, or one over a
     limit, is a FormatError."""
-    budget = _Budget(name)
+    budget = Budget(name)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             infos = archive.infolist()
@@ -123,5 +125,5 @@ def read_members(name: str, raw: bytes, keep: Callable[[str, str], bool]) -> dic
                       and keep(info.filename, info.filename.rsplit("/", 1)[-1])]
             budget.check_declared(infos, wanted)
             return {info.filename: budget.read(archive, info) for info in wanted}
-    except _UNREADABLE as exc:
+    except UNREADABLE as exc:
         raise _refuse(name, _("not a readable zip archive (%(error)s)", error=exc)) from None

@@ -21,9 +21,9 @@ from app.services.texts import Problem, TextError
 def _checked_package(raw: bytes, file: str) -> io.BytesIO:
     """The file's members, read within the zip limits and stored again uncompressed, so
     python-docx reads only what the checks have counted."""
-    # safezip's own reader skips hidden members, and a .docx keeps its relationships in
-    # "_rels/.rels": so its budget is used directly, over every member.
-    budget = safezip._Budget(file)
+    # read_members skips hidden members, and a .docx keeps its relationships in
+    # "_rels/.rels": so the zip limits' Budget is used directly, over every member.
+    budget = safezip.Budget(file)
     package = io.BytesIO()
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as source, \
@@ -35,7 +35,7 @@ def _checked_package(raw: bytes, file: str) -> io.BytesIO:
                 archive.writestr(info.filename, budget.read(source, info))
     except ImportFailed as exc:
         raise TextError(exc.problems[0]) from None
-    except safezip._UNREADABLE:
+    except safezip.UNREADABLE:
         raise TextError(Problem(file, _("not a readable Word file (.docx): it is not a zip "
                                         "archive"))) from None
     package.seek(0)
