@@ -366,4 +366,7 @@ def test_a_kappa_the_data_cannot_define_says_why_on_the_round_line(course, clien
     assert line["kappa_reason"] and "both tagged" not in line["kappa_reason"]
     login_as(teacher)
     page = client.get(f"/projects/{project.id}/feedback/ben").get_data(as_text=True)
-    assert line["kappa_reason"] in page.replace("&#39;", "'").replace("&#34;", '"')
+    said = page.replace("&#39;", "'").replace("&#34;", '"')
+    # Said where a screen reader reads the dash, not only in a tooltip.
+    assert f'<span class="visually-hidden">Cannot be computed: {line["kappa_reason"]}</span>' \
+        in said
