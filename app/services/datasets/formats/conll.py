@@ -113,7 +113,7 @@ def sentence_ids(tokens: list[tuple[int, int]], passages: list[dict[str, Any]]) 
     ids: list[int] = []
     current: Any = object()
     number = -1
-    for start, _ in tokens:
+    for start, _end in tokens:
         index = bisect_right(starts, start) - 1
         key: Any = index if index >= 0 and start < bounds[index][1] else ("gap", index)
         if key != current:
