@@ -146,13 +146,15 @@ def dataset_card(project: Project, filters: Filters = EVERYTHING, fmt: str = "js
         .where(Document.id.in_(ids))) if ids else 0
     counts, names = _counts(project, filters, ids)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    with force_locale("en"):  # the card is written in English
+        languages = language_list(_languages(ids))
     lines = [
         f"# {_cell(project.title)}: dataset card", "",
         f"Exported {now} from Sourcemark as `{fmt}` (record schema `{SCHEMA}`). Codebook "
         f"`{_cell(codebook.key)}`, version {codebook.version}.", "",
         "## Contents", "",
         f"- Documents: {len(ids)} ({characters:,} characters)",
-        f"- Languages (ISO 639-1): {language_list(_languages(ids))}",
+        f"- Languages (ISO 639-1): {languages}",
         f"- Annotators: {len([n for n in names if n != GOLD])}"
         + (" (pseudonymised: names replaced by stable pseudonyms)" if filters.pseudonymise
            else ""),

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.services.errors import ImportFailed
 from app.services.texts import Problem
@@ -229,11 +230,12 @@ def file_stem(record: dict[str, Any]) -> str:
 
 
 def language_list(languages: Counter[str]) -> str:
-    """"kk (3 documents), ru (1 document), not known (1 document)", or "none"."""
+    """"kk (3 documents), ru (1 document), not known (1 document)" in the current language,
+    or "none" (a caller that can list no documents says so in its own words)."""
     def documents(n: int) -> str:
-        return f"{n} document{'' if n == 1 else 's'}"
+        return ngettext("%(num)d document", "%(num)d documents", n)
 
     parts = [f"{code} ({documents(n)})" for code, n in sorted(languages.items()) if code]
     if languages.get(""):
-        parts.append(f"not known ({documents(languages[''])})")
+        parts.append(_("not known (%(documents)s)", documents=documents(languages[""])))
     return ", ".join(parts) or "none"

@@ -47,6 +47,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any, BinaryIO
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from app.services.datasets.core import GOLD, ExportContext, all_spans, has_gold, people
 
 NAME = "conll"
@@ -110,7 +113,7 @@ def sentence_ids(tokens: list[tuple[int, int]], passages: list[dict[str, Any]]) 
     ids: list[int] = []
     current: Any = object()
     number = -1
-    for start, _ in tokens:
+    for start, _end in tokens:
         index = bisect_right(starts, start) - 1
         key: Any = index if index >= 0 and start < bounds[index][1] else ("gap", index)
         if key != current:
@@ -278,48 +281,59 @@ class _Files:
 
 
 def readme(ctx: ExportContext, files: _Files, order: list[str], separator: str = "\t") -> str:
+    """README.txt, in the current language; file names, columns and tags stay as written."""
     columns = ["token"] + ctx.layers
-    layout = "with tabs" if separator == "\t" else "with one space between columns"
+    # Paragraphs keep the line breaks of the English text: a translation sets its own.
+    layout = (_("Layout (CoNLL-2003 with tabs, UTF-8): a '-DOCSTART-' line and a blank line "
+                "start\neach document; one token per line; a blank line ends each sentence "
+                "(a sentence\nis a passage of the document; text outside every passage forms "
+                "its own).") if separator == "\t" else
+              _("Layout (CoNLL-2003 with one space between columns, UTF-8): a '-DOCSTART-' "
+                "line and a blank line start\neach document; one token per line; a blank line "
+                "ends each sentence (a sentence\nis a passage of the document; text outside "
+                "every passage forms its own)."))
     lines = [
-        f"CoNLL export of {ctx.project_title or 'a Sourcemark project'}",
+        _("CoNLL export of %(project)s",
+          project=ctx.project_title or _("a Sourcemark project")),
         "",
-        "Files: one <annotator>.conll per annotator, gold.conll for the gold key (if any).",
-        "documents.tsv names the document behind each -DOCSTART- of each file, in order,",
-        "with its language (ISO 639-1; empty when not known).",
+        _("Files: one <annotator>.conll per annotator, gold.conll for the gold key (if any).\n"
+          "documents.tsv names the document behind each -DOCSTART- of each file, in order,\n"
+          "with its language (ISO 639-1; empty when not known)."),
         "",
-        f"Layout (CoNLL-2003 {layout}, UTF-8): a '-DOCSTART-' line and a blank line start",
-        "each document; one token per line; a blank line ends each sentence (a sentence",
-        "is a passage of the document; text outside every passage forms its own).",
+        layout,
         "",
-        "Columns: " + separator.join(columns),
+        _("Columns: %(columns)s", columns=separator.join(columns)),
     ]
     for layer in ctx.layers:
         lines.append(f"  {layer}: {ctx.layer_names.get(layer, layer)}")
     lines += [
         "",
-        "Tags: IOB2 (B- starts every chunk, I- continues it, O is outside), labels as",
-        "'key', or 'layer:key' where two layers share a key.",
-        "Tokens: runs of word characters and single other characters; combining marks",
-        "stay with their letter and emoji sequences stay whole. A token is inside a span",
-        "when they overlap.",
+        _("Tags: IOB2 (B- starts every chunk, I- continues it, O is outside), labels as\n"
+          "'key', or 'layer:key' where two layers share a key."),
+        _("Tokens: runs of word characters and single other characters; combining marks\n"
+          "stay with their letter and emoji sequences stay whole. A token is inside a span\n"
+          "when they overlap."),
         "",
-        "One tag per token and layer, so overlapping spans of a layer cannot all be shown:",
-        f"- {INNERMOST_LAYER}: the innermost span wins (a quoted voice over its passage's",
-        "  source type); the outer span resumes after it with a new B-.",
-        "- other layers: the span starting first wins, then the longest; spans sharing a",
-        "  token with it are dropped.",
-        "Spans covering no token are dropped as well.",
+        _("One tag per token and layer, so overlapping spans of a layer cannot all be shown:"),
+        _("- %(layer)s: the innermost span wins (a quoted voice over its passage's\n"
+          "  source type); the outer span resumes after it with a new B-.",
+          layer=INNERMOST_LAYER),
+        _("- other layers: the span starting first wins, then the longest; spans sharing a\n"
+          "  token with it are dropped."),
+        _("Spans covering no token are dropped as well."),
         "",
-        "Labels:",
+        _("Labels:"),
     ]
     for (layer, key), meta in ctx.labels.items():
         if layer in ctx.layers:
             lines.append(f"  {ctx.flat_label(layer, key)}\t{meta.name}")
-    lines += ["", "Spans per file and layer (written / dropped as overlapping / dropped "
-              "as covering no token / total):"]
+    lines += ["", _("Spans per file and layer (written / dropped as overlapping / dropped "
+                    "as covering no token / total):")]
     for name in order:
         counts = files.counts[name]
-        lines.append(f"  {name}: {counts.documents} documents, {counts.tokens} tokens")
+        documents = ngettext("%(num)d document", "%(num)d documents", counts.documents)
+        tokens = ngettext("%(num)d token", "%(num)d tokens", counts.tokens)
+        lines.append(f"  {name}: {documents}, {tokens}")
         for layer in ctx.layers:
             c = counts.layers.get(layer, LayerCounts())
             lines.append(f"    {layer}: {c.written} / {c.overlapping} / {c.no_tokens} "

@@ -107,16 +107,17 @@ def _line(record: dict[str, Any], annotator: str | None, ctx: ExportContext
 
 
 def readme(overlaps: dict[str, int]) -> str:
-    """The zip's README.txt: the doccano project settings the files need."""
+    """The zip's README.txt: the doccano project settings the files need, in the current
+    language (doccano's own option names stay in English, as doccano shows them)."""
     lines = [
-        "doccano sequence labelling, one <annotator>.jsonl per annotator (gold.jsonl: the",
-        "gold key). Offsets are UTF-16 code units, as doccano counts them.",
+        _("doccano sequence labelling, one <annotator>.jsonl per annotator (gold.jsonl: the\n"
+          "gold key). Offsets are UTF-16 code units, as doccano counts them."),
         "",
-        "Create the doccano project as 'Sequence Labeling' with 'Allow overlapping spans'",
-        "ticked (and 'Use relation labeling' unticked): without it doccano drops every span",
-        "that overlaps another on import.",
+        _("Create the doccano project as 'Sequence Labeling' with 'Allow overlapping spans'\n"
+          "ticked (and 'Use relation labeling' unticked): without it doccano drops every span\n"
+          "that overlaps another on import."),
         "",
-        "Spans overlapping another span, per file:"]
+        _("Spans overlapping another span, per file:")]
     lines += [f"  {name}.jsonl: {count}" for name, count in sorted(overlaps.items())]
     return "\n".join(lines) + "\n"
 

@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 import yaml
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.services.datasets.core import GOLD, ExportContext, language_list
 
@@ -171,6 +173,25 @@ def rows(record: dict[str, Any], ctx: ExportContext) -> list[dict[str, Any]]:
     return out
 
 
+def _rating_field(field: dict[str, Any]) -> str:
+    """The card's line for one rating field."""
+    key, kind = field["key"], field.get("type", "text")
+    said = {"key": key, "name": field.get("name", key), "type": kind}
+    if kind == "ordinal":
+        low, high = field.get("scale", ["", ""])
+        special = _special_key(field)
+        if special:
+            return _("  - `%(key)s` (%(name)s, %(type)s, %(low)s to %(high)s; `%(special)s` is "
+                     "true where the rater chose '%(value)s', and `%(key)s` is then null)",
+                     low=low, high=high, special=special, value=field["allow_value"], **said)
+        return _("  - `%(key)s` (%(name)s, %(type)s, %(low)s to %(high)s)", low=low, high=high,
+                 **said)
+    if field.get("values"):
+        return _("  - `%(key)s` (%(name)s, %(type)s: %(values)s)",
+                 values=", ".join(str(v) for v in field["values"]), **said)
+    return "  - `{key}` ({name}, {type})".format(**said)
+
+
 def card(ctx: ExportContext, counts: Counter[str], layer_counts: Counter[str],
          languages: Counter[str] | None = None) -> str:
     """README.md: YAML front matter for the `datasets` library, then a description.
@@ -189,52 +210,48 @@ def card(ctx: ExportContext, counts: Counter[str], layer_counts: Counter[str],
         "dataset_info": {"config_name": "default", "features": features(ctx)},
     }
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
-    title = ctx.project_title or "Sourcemark annotations"
+    # The front matter above is for programs and stays as it is; the prose below is in the
+    # current language, with field names, values and code as written.
+    title = ctx.project_title or _("Sourcemark annotations")
     lines = [
         "---", front.rstrip("\n"), "---", "",
         f"# {title}", "",
-        "Annotations exported from Sourcemark: texts annotated by source type, rhetoric and "
-        "unsupported claims.", "",
+        _("Annotations exported from Sourcemark: texts annotated by source type, rhetoric and "
+          "unsupported claims."), "",
         "```python",
         "from datasets import load_dataset",
         'ds = load_dataset("path/to/this/folder")["train"]',
         "```", "",
-        "## Rows", "",
-        "One row per document and annotator, and one per document for the gold key "
-        f"(`annotator` `{GOLD}`, `is_gold` true). `done` says whether the annotator marked "
-        "the document finished (null for the gold key).", "",
-        f"- {counts['documents']} documents, {counts['rows']} rows "
-        f"({counts['gold_rows']} gold), {counts['spans']} spans.",
-        "- Languages (`language`, ISO 639-1): " + language_list(languages) + ".",
+        _("## Rows"), "",
+        _("One row per document and annotator, and one per document for the gold key "
+          "(`annotator` `%(gold)s`, `is_gold` true). `done` says whether the annotator marked "
+          "the document finished (null for the gold key).", gold=GOLD), "",
+        _("- %(documents)s, %(rows)s (%(gold)s gold), %(spans)s.",
+          documents=ngettext("%(num)d document", "%(num)d documents", counts["documents"]),
+          rows=ngettext("%(num)d row", "%(num)d rows", counts["rows"]),
+          gold=counts["gold_rows"],
+          spans=ngettext("%(num)d span", "%(num)d spans", counts["spans"])),
+        _("- Languages (`language`, ISO 639-1): %(languages)s.",
+          languages=language_list(languages)) if languages else
+        _("- Languages (`language`, ISO 639-1): none."),
     ]
     layers = [k for k in ctx.layers if k in layer_counts]
     for layer in layers + sorted(k for k in layer_counts if k not in ctx.layers):
-        lines.append(f"- {ctx.layer_names.get(layer, layer)} (`{layer}`): "
-                     f"{layer_counts[layer]} spans.")
+        lines.append(ngettext("- %(name)s (`%(layer)s`): %(num)d span.",
+                              "- %(name)s (`%(layer)s`): %(num)d spans.", layer_counts[layer],
+                              name=ctx.layer_names.get(layer, layer), layer=layer))
     lines += [
-        "", "## Fields", "",
-        "- `spans`: the annotator's spans. `start` and `end` are code point offsets into "
-        "`text` (Python string indexes, half-open: `text[start:end] == span.text`). "
-        "`attributes` is a JSON object as a string.",
-        "- `passages`: every passage of the document (`start`, `end`) with this annotator's "
-        "source type for it in `label` (null when not tagged).",
+        "", _("## Fields"), "",
+        _("- `spans`: the annotator's spans. `start` and `end` are code point offsets into "
+          "`text` (Python string indexes, half-open: `text[start:end] == span.text`). "
+          "`attributes` is a JSON object as a string."),
+        _("- `passages`: every passage of the document (`start`, `end`) with this annotator's "
+          "source type for it in `label` (null when not tagged)."),
     ]
     if ctx.form.get("fields"):
-        lines.append("- `rating`: the document rating (null when not rated):")
-        for field in ctx.form["fields"]:
-            extra = ""
-            if field.get("type") == "ordinal":
-                low, high = field.get("scale", ["", ""])
-                extra = f", {low} to {high}"
-                special = _special_key(field)
-                if special:
-                    extra += (f"; `{special}` is true where the rater chose "
-                              f"'{field['allow_value']}', and `{field['key']}` is then null")
-            elif field.get("values"):
-                extra = ": " + ", ".join(str(v) for v in field["values"])
-            lines.append(f"  - `{field['key']}` ({field.get('name', field['key'])}, "
-                         f"{field.get('type', 'text')}{extra})")
-    lines += ["", "## Labels", "", "| layer | label | name | definition | maps to |",
+        lines.append(_("- `rating`: the document rating (null when not rated):"))
+        lines += [_rating_field(field) for field in ctx.form["fields"]]
+    lines += ["", _("## Labels"), "", _("| layer | label | name | definition | maps to |"),
               "|---|---|---|---|---|"]
 
     def cell(value: str) -> str:

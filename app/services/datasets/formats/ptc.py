@@ -101,28 +101,34 @@ def technique(ctx: ExportContext, label: str) -> str | None:
 
 def mapping_lines(ctx: ExportContext) -> list[str]:
     """`label -> class` for every rhetoric label, for the README and the dataset card."""
-    return [f"{key} -> {technique(ctx, key) or '(left out: no SemEval-2020 class)'}"
+    left_out = _("(left out: no SemEval-2020 class)")
+    return [f"{key} -> {technique(ctx, key) or left_out}"
             for (layer, key) in ctx.labels if layer == LAYER]
 
 
 def _readme(skipped: Counter[str], ctx: ExportContext) -> str:
-    lines = ["Propaganda Techniques Corpus (SemEval-2020 Task 11) layout, exported by "
-             "Sourcemark" + (f" from {ctx.project_title}" if ctx.project_title else "") + ".",
+    """README.txt, in the current language; paths, columns and class names as written."""
+    title = (_("Propaganda Techniques Corpus (SemEval-2020 Task 11) layout, exported by "
+               "Sourcemark from %(project)s.", project=ctx.project_title)
+             if ctx.project_title else
+             _("Propaganda Techniques Corpus (SemEval-2020 Task 11) layout, exported by "
+               "Sourcemark."))
+    # The paragraph keeps the line breaks of the English text: a translation sets its own.
+    lines = [title,
              "",
-             "<annotator>/article<ID>.txt: the article; <annotator>/article<ID>"
-             f"{LABELS_SUFFIX}: its",
-             "spans, tab-separated: article id, technique, start (inclusive), end "
-             "(exclusive),",
-             "in code points. gold/ holds the gold key.",
+             _("<annotator>/article<ID>.txt: the article; <annotator>/article<ID>"
+               "%(suffix)s: its\nspans, tab-separated: article id, technique, start "
+               "(inclusive), end (exclusive),\nin code points. gold/ holds the gold key.",
+               suffix=LABELS_SUFFIX),
              ""]
-    lines.append("Only rhetoric spans are exported, those whose label maps to one of the 14 "
-                 "technique classes of SemEval-2020 Task 11:")
+    lines.append(_("Only rhetoric spans are exported, those whose label maps to one of the 14 "
+                   "technique classes of SemEval-2020 Task 11:"))
     lines += [f"  {line}" for line in mapping_lines(ctx)]
     if skipped:
-        lines.append("Rhetoric spans left out, their label having no SemEval-2020 class:")
+        lines.append(_("Rhetoric spans left out, their label having no SemEval-2020 class:"))
         lines += [f"  {label}: {count}" for label, count in sorted(skipped.items())]
     else:
-        lines.append("No rhetoric span was left out.")
+        lines.append(_("No rhetoric span was left out."))
     return "\n".join(lines) + "\n"
 
 
