@@ -5,8 +5,9 @@ folder outside the repository (~/.cache/sourcemark-peers, or $SOURCEMARK_PEERS_C
 when present, never touched by `make test`), and served as it ships on a free loopback port
 with a fresh SQLite database:
 
-- Sourcemark as `make serve` serves it: `flask db upgrade`, then gunicorn with one
-  synchronous worker per core, production settings (cookies not marked Secure: no TLS here);
+- Sourcemark as `make serve` serves it: `flask db upgrade`, then gunicorn with one worker
+  per core, four threads each, keep-alive 60 s, production settings (cookies not marked
+  Secure: no TLS here);
 - doccano 1.8.4: `doccano init`, `doccano createuser`, `doccano webserver` (gunicorn) and
   `doccano task` (its Celery worker, which runs imports and exports);
 - Label Studio 1.23.2: `label-studio start --no-browser` with a fresh data directory;
