@@ -81,6 +81,7 @@ def class_of_200(tool, base: dict[str, float], print_line) -> None:
     annotation page and the export, each beside `base` (the rounds' medians)."""
     project = tool.create_project()
     documents = tool.import_documents(project)
+    tool.ready_to_annotate(project)
     forum = documents["forum"]
     tool.create_spans(project, forum, 8, 125)  # the page's student: 1,000 spans
     page_user = int(tool.run(

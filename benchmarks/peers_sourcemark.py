@@ -101,9 +101,12 @@ class Sourcemark(Tool):
                                 json={"documents": records})
         response.raise_for_status()
         documents = response.json()["documents"]
+        return {"forum": documents[0]["id"], "all": [d["id"] for d in documents]}
+
+    def ready_to_annotate(self, project) -> None:
+        """The student joins the project with its join code (a project is its members')."""
         if not project.get("joined"):
             self._join(project)
-        return {"forum": documents[0]["id"], "all": [d["id"] for d in documents]}
 
     def _join(self, project) -> None:
         teacher = self.session("teacher")

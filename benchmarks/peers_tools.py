@@ -107,6 +107,9 @@ class Corpus:
         return cls(forum=forum, short=short, labels=labels, bounds=bounds)
 
 
+WARM_UPS = 4  # projects made and filled before the rounds (two per worker on two cores)
+
+
 class Tool:
     """One tool: install it, serve it, drive it. Subclasses fill in the HTTP calls."""
 
@@ -195,11 +198,15 @@ class Tool:
         raise NotImplementedError
 
     def warm_up(self) -> None:
-        """A first project before the rounds: lazy imports and caches are not measured."""
-        try:
-            self.create_project()
-        except Exception as exc:  # noqa: BLE001 (the rounds report what fails)
-            print(f"# {self.name}: warm-up failed: {exc}", file=sys.stderr)
+        """Projects made and filled before the rounds, a few times so that each of a server's
+        worker processes is likely to have answered once: lazy imports, loaded models and
+        compiled statements are not measured (a server in use has them), for every tool."""
+        for _ in range(WARM_UPS):
+            try:
+                project = self.create_project()
+                self.import_documents(project)
+            except Exception as exc:  # noqa: BLE001 (the rounds report what fails)
+                print(f"# {self.name}: warm-up: {type(exc).__name__}: {exc}", file=sys.stderr)
 
     def create_project(self):
         raise NotImplementedError
@@ -210,6 +217,10 @@ class Tool:
 
     def import_documents(self, project) -> dict:
         raise NotImplementedError
+
+    def ready_to_annotate(self, project) -> None:
+        """What the annotating client needs after the import (not timed): nothing for a tool
+        where every user may annotate every project."""
 
     def prepare_documents(self, project) -> dict:
         """The documents, loaded outside the HTTP API, for a tool that offers no HTTP call."""
