@@ -105,4 +105,3 @@ def name_of(words: Vocabulary, layer: str, key: str | None) -> str:
         return "untagged"
     info = words.labels.get((layer, key))
     return info.name if info else key
-
