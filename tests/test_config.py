@@ -102,13 +102,13 @@ def test_a_production_app_has_the_default_codebooks_ready_before_its_first_reque
     """The first new project of each app server process does not wait for the YAML, nor
     for Babel's locale data or the zone list."""
     from app import i18n, zones
-    from app.services import codebooks
+    from app.services.codebooks import defaults
 
-    for cached in (codebooks._default_rows, i18n.languages, zones.zone_names):
+    for cached in (defaults._default_rows, i18n.languages, zones.zone_names):
         cached.cache_clear()
     monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "inst"))
     monkeypatch.setenv("SOURCEMARK_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 16 + "0123456789abcdef0123")
     create_app()
-    assert codebooks._default_rows.cache_info().currsize == len(codebooks.codebook_languages())
+    assert defaults._default_rows.cache_info().currsize == len(defaults.codebook_languages())
     assert i18n.languages.cache_info().currsize == zones.zone_names.cache_info().currsize == 1
