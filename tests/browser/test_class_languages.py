@@ -85,7 +85,10 @@ class Reader:
             self.problems += describe(f"{kind} ({self.code})", run_axe(page))
 
 
-def _submit(page: Page, scope: str) -> None:
+def _submit(page: Page, scope: str, **fields: str) -> None:
+    """Fill the fields (by id) of the form in `scope`, then send it."""
+    for name, value in fields.items():
+        page.locator(f"#{name}").fill(value)
     page.locator(f"{scope} [type=submit]").first.click()
 
 
@@ -116,15 +119,11 @@ def test_a_class_works_in_its_language_from_sign_up_to_export(
         teacher.goto(f"/signup?invite={invite}")
         reader.check(teacher, "sign-up")
         username = f"{code}-{secrets.token_hex(3)}"
-        teacher.locator("#display_name").fill("Гүлнар Асқарова")
-        teacher.locator("#username").fill(username)
-        teacher.locator("#password").fill(PASSWORD)
-        teacher.locator("#confirm").fill(PASSWORD)
-        _submit(teacher, "main form")
+        _submit(teacher, "main form", display_name="Гүлнар Асқарова", username=username,
+                password=PASSWORD, confirm=PASSWORD)
         teacher.wait_for_url("**/projects/new")
         reader.check(teacher, "new project")
-        teacher.locator("#title").fill(f"9 «Ә» {secrets.token_hex(2)}")
-        _submit(teacher, "main form")
+        _submit(teacher, "main form", title=f"9 «Ә» {secrets.token_hex(2)}")
         teacher.wait_for_url(re.compile(r"/projects/\d+$"))
         project_url = teacher.url
         project_id = int(project_url.rsplit("/", 1)[1])
@@ -135,8 +134,7 @@ def test_a_class_works_in_its_language_from_sign_up_to_export(
             source = next(layer for layer in project.codebook.layers if layer.key == "source")
             assert all(re.search("[А-яӘәҒғҚқҢңӨөҰұҮүІі]", label.name) for label in source.labels)
 
-        teacher.locator("#roster").fill(roster)
-        _submit(teacher, "#add-roster form")
+        _submit(teacher, "#add-roster form", roster=roster)
         expect(teacher.locator(".slip")).to_have_count(3)
         reader.check(teacher, "login slips")
         slip = teacher.locator(".slip").first
@@ -144,8 +142,7 @@ def test_a_class_works_in_its_language_from_sign_up_to_export(
 
         teacher.goto(f"{project_url}/documents/paste")
         reader.check(teacher, "paste a text")
-        teacher.locator("#text").fill(text)
-        _submit(teacher, "main form")
+        _submit(teacher, "main form", text=text)
         teacher.wait_for_url(project_url)
         reader.check(teacher, "project")
         _submit(teacher, "#assignments form")
@@ -163,15 +160,10 @@ def test_a_class_works_in_its_language_from_sign_up_to_export(
 
         student.goto("/login")
         reader.check(student, "sign-in")
-        student.locator("#username").fill(login)
-        student.locator("#password").fill(password)
-        _submit(student, "main form")
+        _submit(student, "main form", username=login, password=password)
         student.wait_for_url("**/account/password")  # the slip's password works once
         reader.check(student, "choose a password")
-        student.locator("#current").fill(password)
-        student.locator("#password").fill(PASSWORD)
-        student.locator("#confirm").fill(PASSWORD)
-        _submit(student, "main form")
+        _submit(student, "main form", current=password, password=PASSWORD, confirm=PASSWORD)
         student.wait_for_url("**/projects")
         reader.check(student, "student's projects")
         annotate = f"{project_url}/documents/{document_id}/annotate"
