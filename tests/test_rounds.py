@@ -370,3 +370,15 @@ def test_a_kappa_the_data_cannot_define_says_why_on_the_round_line(course, clien
     # Said where a screen reader reads the dash, not only in a tooltip.
     assert f'<span class="visually-hidden">Cannot be computed: {line["kappa_reason"]}</span>' \
         in said
+
+
+def test_the_headline_figures_are_named_in_the_readers_language(app, course):
+    from flask_babel import force_locale
+
+    project = course[0]
+    with app.test_request_context(), force_locale("kk"):
+        report = by_round(project)
+    names = [line["name"] for line in report["series"]["overall"]]
+    titles = [h["title"] for r in report["rounds"] for h in r["headline"]]
+    assert "Үзінділер бойынша дереккөз түрі (α)" in names
+    assert not any("Source type" in n or "Rhetoric" in n for n in names + titles)

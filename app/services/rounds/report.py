@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.models import Codebook, Project, Round
 from app.services import codebook_changes
 from app.services.agreement import Scope, build_report
@@ -16,9 +18,9 @@ from app.services.rounds.work import RoundWorkSource
 
 # The headline figure of each layer: (layer, figure name, what the chart calls it).
 HEADLINES = (
-    ("source_passages", "alpha_nominal", "Source type per passage (α)"),
-    ("rhetoric", "u_alpha", "Rhetoric (u-α)"),
-    ("claim", "u_alpha", "Unsupported claims (u-α)"),
+    ("source_passages", "alpha_nominal", _l("Source type per passage (α)")),
+    ("rhetoric", "u_alpha", _l("Rhetoric (u-α)")),
+    ("claim", "u_alpha", _l("Unsupported claims (u-α)")),
 )
 # Per label: the layer of the report and the codebook layer its labels belong to.
 LABEL_LAYERS = (("source_passages", "source"), ("rhetoric", "rhetoric"), ("claim", "claim"))
@@ -34,7 +36,7 @@ def _headlines(report: dict[str, Any]) -> list[dict[str, Any]]:
     for layer, name, title in HEADLINES:
         found = _pick(report["layers"][layer]["coefficients"], name)
         if found is not None:
-            out.append({"layer": layer, "title": title, **found})
+            out.append({"layer": layer, "title": str(title), **found})
     return out
 
 
@@ -126,7 +128,7 @@ def by_round(project: Project, scope: Scope | None = None) -> dict[str, Any]:
 def _series(rounds: list[dict[str, Any]], names: dict[tuple[str, str], str]
             ) -> dict[str, Any]:
     """The lines of the chart: each headline figure, and each label per layer, by round."""
-    overall = [{"key": layer, "name": title,
+    overall = [{"key": layer, "name": str(title),
                 "values": [next((h["value"] for h in r["headline"] if h["layer"] == layer),
                                 None) for r in rounds]}
                for layer, _, title in HEADLINES]
