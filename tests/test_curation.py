@@ -230,3 +230,25 @@ def test_a_key_that_breaks_a_tie_settles_the_passage_in_both_views(app, runner):
         assert mine["status"] == "disputed" and mine["settled"] is settled
         row = curation.summary(project.id, [document])[0]
         assert row["settled"] == sum(1 for p in view["passages"] if p["settled"])
+
+
+def test_the_reveal_speaks_the_students_language(client, runner):
+    """Kazakh: the reason it is not open yet, then the columns "You", the key and
+    "Classmate n", in Kazakh."""
+    project = _demo(runner)
+    project.reveal = "never"
+    db.session.commit()
+    document = project.documents[0]
+    base = f"/api/v1/projects/{project.id}/documents/{document.id}"
+    login(client, "aigerim", "student-demo")
+    kk = {"Accept-Language": "kk"}
+    before = client.get(base + "/revealed", headers=kk).get_json()
+    assert before["error"]["message"].startswith("Мұғаліміңіз бұл жобада")
+    project.reveal = "after_submit"
+    project.reveal_anonymous = True
+    db.session.commit()
+    after = client.get(base + "/revealed", headers=kk).get_json()
+    assert after["annotators"] == ["Сіз", "Жауаптар кілті", "Сыныптас 1", "Сыныптас 2"]
+    page = client.get(f"/projects/{project.id}/documents/{document.id}/compare-mine",
+                      headers=kk).get_data(as_text=True)
+    assert "Сыныптас 2" in page and "Classmate" not in page

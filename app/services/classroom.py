@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db, run_prepared
 from app.models import (
@@ -397,12 +398,13 @@ def reveal_view(project: Project, document: Document, user: User) -> dict[str, A
     from app.services.review import comparison
 
     if not revealed(project, document, user):
-        raise Forbidden(_NOT_YET[project.reveal])
+        raise Forbidden(str(_NOT_YET[project.reveal]))
     view = comparison(document)
     others = [name for name in view["annotators"] if name not in (user.username, GOLD_NAME)]
-    shown = {user.username: "You", GOLD_NAME: "Gold key"}
+    shown = {user.username: _("You"), GOLD_NAME: _("Gold key")}
     for number, name in enumerate(others, start=1):
-        shown[name] = f"Classmate {number}" if project.reveal_anonymous else name
+        shown[name] = _("Classmate %(number)s", number=number) if project.reveal_anonymous \
+            else name
     order = [n for n in (user.username, GOLD_NAME) if n in view["annotators"]] + others
     passages = []
     for passage in view["passages"]:
@@ -415,9 +417,10 @@ def reveal_view(project: Project, document: Document, user: User) -> dict[str, A
 
 
 _NOT_YET = {
-    "never": "Your teacher has not opened classmates' work or the answer key for this project.",
-    "after_submit": "Submit the document first: then you can compare your work with the key "
-                    "and your classmates'.",
-    "after_due": "You can compare your work with the key and your classmates' after the "
-                 "due date.",
+    "never": _l("Your teacher has not opened classmates' work or the answer key for this "
+                "project."),
+    "after_submit": _l("Submit the document first: then you can compare your work with the "
+                       "key and your classmates'."),
+    "after_due": _l("You can compare your work with the key and your classmates' after the "
+                    "due date."),
 }
