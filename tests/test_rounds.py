@@ -382,3 +382,16 @@ def test_the_headline_figures_are_named_in_the_readers_language(app, course):
     titles = [h["title"] for r in report["rounds"] for h in r["headline"]]
     assert "Үзінділер бойынша дереккөз түрі (α)" in names
     assert not any("Source type" in n or "Rhetoric" in n for n in names + titles)
+
+
+def test_a_refused_round_says_why_in_the_readers_language(app, course):
+    from flask_babel import force_locale
+
+    project = course[0]
+    with app.test_request_context(), force_locale("kk"):
+        with pytest.raises(Invalid) as refused:
+            rounds.create_round(project, "", [], datetime(2026, 9, 8, tzinfo=UTC),
+                                datetime(2026, 9, 1, tzinfo=UTC))
+    said = str(refused.value)
+    assert "Кезеңнің атауы болуы керек." in said and "мерзімі" in said
+    assert not any(word in said for word in ("round", "document", "due"))

@@ -63,20 +63,20 @@ def _check(project: Project, round_: Round | None, name: Any, documents: Iterabl
     clean = str(name or "").strip()
     if not clean:
         fields["name"] = "required"
-        messages.append("A round needs a name.")
+        messages.append(_("A round needs a name."))
     elif len(clean) > MAX_NAME:
         fields["name"] = "too long"
-        messages.append(f"A round's name is {MAX_NAME} characters at most.")
+        messages.append(_("A round's name is %(limit)s characters at most.", limit=MAX_NAME))
     elif db.session.scalar(sa.select(Round.id).where(
             Round.project_id == project.id, Round.name == clean,
             *([Round.id != round_.id] if round_ is not None else []))):
         fields["name"] = "taken"
-        messages.append(f"The project already has a round named '{clean}'.")
+        messages.append(_("The project already has a round named '%(name)s'.", name=clean))
     wanted: list[int] = []
     for value in documents:
         if isinstance(value, bool) or not str(value).strip().isdigit():
             fields["documents"] = "invalid"
-            messages.append("Documents are given by their ids.")
+            messages.append(_("Documents are given by their ids."))
             break
         wanted.append(int(str(value).strip()))
     wanted = list(dict.fromkeys(wanted))
@@ -85,13 +85,13 @@ def _check(project: Project, round_: Round | None, name: Any, documents: Iterabl
     if "documents" not in fields:
         if not wanted:
             fields["documents"] = "required"
-            messages.append("Pick at least one document for the round.")
+            messages.append(_("Pick at least one document for the round."))
         elif set(wanted) - known:
             fields["documents"] = "unknown"
-            messages.append("Some of the chosen documents are not in this project.")
+            messages.append(_("Some of the chosen documents are not in this project."))
     if starts_at and due_at and due_at < starts_at:
         fields["due_at"] = "before start"
-        messages.append("A round's due date cannot come before its start.")
+        messages.append(_("A round's due date cannot come before its start."))
     if fields:
         raise Invalid(" ".join(messages), fields)
     return clean, wanted
