@@ -688,3 +688,12 @@ def test_span_intervals_resample_documents_and_need_thirty(make, runner, client,
     assert overall["value"] is not None and overall["ci"] is None
     assert overall["ci_withheld"].startswith("too few documents for an interval: 29 ")
     assert all(label["ci"] is None for label in few["labels"])
+
+
+def test_a_span_layers_warning_is_in_the_readers_language(app, make):
+    from flask_babel import force_locale
+
+    project, *_ = _plain_study(make, {})
+    with app.test_request_context(), force_locale("ru"):
+        rhetoric = build_report(project)["layers"]["rhetoric"]
+    assert rhetoric["warnings"] == ["В этом слое никто не сделал ни одного выделения."]

@@ -10,6 +10,8 @@ from functools import cache
 from itertools import combinations
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app import agreement as engine
 from app.models import Document
 from app.services.agreement import reasons
@@ -79,9 +81,9 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
         "warnings": [],
     }
     if len(coders) < 2:
-        section["warnings"].append("Fewer than two annotators worked on these documents.")
+        section["warnings"].append(_("Fewer than two annotators worked on these documents."))
     elif not pooled:
-        section["warnings"].append("Nobody marked a span in this layer.")
+        section["warnings"].append(_("Nobody marked a span in this layer."))
     for label in sorted({unit[3] for unit in pooled}):
         n = sum(1 for unit in pooled if unit[3] == label)
         section["labels"].append({"label": label, **figure(
@@ -100,10 +102,10 @@ def units_section(documents: list[Document], users: dict[int, str], words: Vocab
                                            **gamma_figure(per_document[doc.id], readers)})
     worked = set().union(*(covered[c] for c in coders)) if coders else set()
     if len(coders) >= 2 and any(covered[c] != worked for c in coders):
-        section["warnings"].append(
+        section["warnings"].append(_(
             "Not every annotator worked on every document: u-alpha counts a document an "
             "annotator has not worked on as one they left unmarked. Pairwise F1 compares each "
-            "pair on the documents both worked on; filter the documents for a fair u-alpha.")
+            "pair on the documents both worked on; filter the documents for a fair u-alpha."))
     section["pairs"] = _pairs(coders, pooled, per_document, offsets, covered)
     return section
 
