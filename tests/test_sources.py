@@ -243,3 +243,12 @@ def test_chart_names_never_overlap_each_other_or_leave_the_chart():
                 other[3] < box[1], "two names overlap"
         boxes.append(box)
     assert boxes, "at least some names are drawn"
+
+
+def test_the_speakers_without_a_name_are_said_in_the_readers_language(app):
+    from flask_babel import force_locale
+
+    itself = Speaker("publisher", "", "the document itself")
+    with app.test_request_context(), force_locale("ru"):
+        assert (sources.UNNAMED.shown, itself.shown, OUTLET.shown) \
+            == ("голос без имени", "сам документ", "The Daily")

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import VERDICTS, ClaimQuestion, ClaimVerdict, Document, Project, Span, User
@@ -39,10 +40,10 @@ def _speakers(document: Document, start: int, end: int, names: Any) -> str:
                 continue
             said = sources.innermost_speaker(start, end, sources.source_spans(spans),
                                              publisher, names)
-            votes[said.label] += 1
+            votes[said.shown] += 1
     if votes:
         return commonest(votes)
-    return publisher.label if publisher else "the document itself"
+    return publisher.shown if publisher else _("the document itself")
 
 
 def board(project: Project, question: ClaimQuestion, user: User | None = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import Document, EntityAlias, Project, SourceEntity, Span, User
@@ -46,6 +47,16 @@ class Speaker:
     kind: str
     key: str
     label: str
+
+    @property
+    def shown(self) -> str:
+        """The speaker as a page says it: the two without a name of their own (an unnamed
+        voice, the document itself) in the reader's language."""
+        if self.kind == "unnamed":
+            return _("an unnamed voice")
+        if self.kind == "publisher" and not self.key:
+            return _("the document itself")
+        return self.label
 
     @property
     def ref(self) -> str:

@@ -178,7 +178,7 @@ def figures(project: Project, profile: Profile, ratings: dict | None = None,
     rhetoric, claims = profile.rate("rhetoric", text, floor), profile.rate("claim", text, floor)
     out: dict[str, Any] = {
         "ref": profile.speaker.ref, "kind": profile.speaker.kind,
-        "name": profile.speaker.label, "documents": len(profile.documents),
+        "name": profile.speaker.shown, "documents": len(profile.documents),
         "published": len(profile.published), "voices": len(profile.voices),
         "words": profile.words, "text_words": round(text, 1), "min_words": floor,
         "rhetoric": profile.count("rhetoric"), "rhetoric_per_1000": rhetoric["value"],
