@@ -476,3 +476,12 @@ def test_the_roster_comes_into_the_project(tool, lms, registered, make):
 ])
 def test_role_mapping(roles, expected):
     assert people.project_role(roles) == expected
+
+
+def test_a_refused_launch_says_what_to_do_in_the_readers_language(tool):
+    response = tool.get("/lti/login", base_url=BASE, query_string={"login_hint": "x"},
+                        headers={"Accept-Language": "ru"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Попросите администратора LMS проверить адрес начала входа" in page
+    assert "Ask the LMS admin" not in page

@@ -31,4 +31,4 @@ class LaunchRefused(ServiceError):
 
     def __init__(self, message: str, advice: str):
         super().__init__(message)
-        self.advice = advice
+        self.advice = str(advice)  # a lazy message, said in the language of the request

@@ -28,7 +28,7 @@ def settings_of(launch: Launch) -> dict[str, Any]:
         from app.services.lti import LaunchRefused
 
         raise LaunchRefused(_("The deep linking request names no return URL."),
-                            "Ask the LMS admin to check Sourcemark's deep linking settings.")
+                            _("Ask the LMS admin to check Sourcemark's deep linking settings."))
     return {"platform_id": launch.platform.id, "return_url": return_url,
             "deployment_id": launch.claim("deployment_id"), "data": settings.get("data"),
             "accept_types": list(settings.get("accept_types") or ["ltiResourceLink"])}

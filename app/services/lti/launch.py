@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import jwt
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import utcnow
@@ -29,13 +30,13 @@ ALGORITHMS = ["RS256", "RS384", "RS512"]
 # key ids must not make us hammer the LMS).
 JWKS_COOLDOWN_SECONDS = 30.0
 
-ADVICE_REGISTER = ("Ask the LMS admin to check that Sourcemark is registered for this LMS "
-                   "with the issuer and client id the LMS shows, on Sourcemark's admin page.")
-ADVICE_RETRY = ("Open the activity again from the course. If this keeps happening, ask the "
-                "LMS admin to check that the LMS clock is right and that it sends the "
-                "launch back to Sourcemark's launch URL.")
-ADVICE_KEYS = ("Ask the LMS admin to check the platform's public keyset URL (JWKS) "
-               "registered in Sourcemark: the launch was not signed by a key published there.")
+ADVICE_REGISTER = _l("Ask the LMS admin to check that Sourcemark is registered for this LMS "
+                     "with the issuer and client id the LMS shows, on Sourcemark's admin page.")
+ADVICE_RETRY = _l("Open the activity again from the course. If this keeps happening, ask the "
+                  "LMS admin to check that the LMS clock is right and that it sends the "
+                  "launch back to Sourcemark's launch URL.")
+ADVICE_KEYS = _l("Ask the LMS admin to check the platform's public keyset URL (JWKS) "
+                 "registered in Sourcemark: the launch was not signed by a key published there.")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def start_login(params: dict[str, str], launch_url: str) -> tuple[str, str]:
     issuer = params.get("iss", "")
     if not issuer or not params.get("login_hint"):
         raise LaunchRefused(_("The login request misses 'iss' or 'login_hint'."),
-                            "Ask the LMS admin to check Sourcemark's login initiation URL.")
+                            _("Ask the LMS admin to check Sourcemark's login initiation URL."))
     platform = platforms.find(issuer, params.get("client_id"))
     if platform is None:
         raise LaunchRefused(_("No LMS with the issuer '%(value)s' is registered.",
@@ -152,8 +153,8 @@ def _check_claims(claims: dict[str, Any], platform: LtiPlatform, nonce: str
         raise LaunchRefused(_("The launch is not LTI 1.3."), ADVICE_REGISTER)
     if claims.get(CLAIM + "message_type") not in MESSAGE_TYPES:
         raise LaunchRefused(_("The launch's message type is not one Sourcemark handles."),
-                            "Ask the LMS admin to place Sourcemark as a resource link or "
-                            "a deep linking (content selection) tool.")
+                            _("Ask the LMS admin to place Sourcemark as a resource link or "
+                              "a deep linking (content selection) tool."))
     if not str(claims.get("sub", "")).strip():
         raise LaunchRefused(_("The launch names no user ('sub')."), ADVICE_RETRY)
     deployment_id = str(claims.get(CLAIM + "deployment_id", ""))
@@ -163,8 +164,8 @@ def _check_claims(claims: dict[str, Any], platform: LtiPlatform, nonce: str
     if deployment is None:
         raise LaunchRefused(_("The deployment '%(value)s' is not registered.",
                               value=deployment_id[:200]),
-                            "Ask the LMS admin to add this deployment id to the LMS's "
-                            "registration on Sourcemark's admin page.")
+                            _("Ask the LMS admin to add this deployment id to the LMS's "
+                              "registration on Sourcemark's admin page."))
     return deployment
 
 

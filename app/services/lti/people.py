@@ -101,7 +101,7 @@ def _resource_link(launch: Launch) -> LtiResourceLink:
     resource_id = str(resource.get("id", ""))[:255]
     if not resource_id:
         raise LaunchRefused(_("The launch names no resource link."),
-                            "Ask the LMS admin to check Sourcemark's placement in the course.")
+                            _("Ask the LMS admin to check Sourcemark's placement in the course."))
     link = db.session.scalar(sa.select(LtiResourceLink).where(
         LtiResourceLink.deployment_id == launch.deployment.id,
         LtiResourceLink.resource_link_id == resource_id))
@@ -129,7 +129,7 @@ def attach(link: LtiResourceLink, project_id: int, document_id: int | None) -> N
     project = db.session.get(Project, project_id)
     if project is None:
         raise LaunchRefused(_("The project of this activity was deleted."),
-                            "Ask the teacher to choose the project again.")
+                            _("Ask the teacher to choose the project again."))
     document = db.session.get(Document, document_id) if document_id else None
     link.project_id = project.id
     link.document_id = document.id if document and document.project_id == project.id else None
@@ -148,7 +148,7 @@ def enter(launch: Launch) -> Entry:
             join_project(db.session.get(Project, link.project_id), user, role)
     elif role != "teacher":
         raise LaunchRefused(_("Only a course's instructors choose what Sourcemark opens."),
-                            "Ask the course's teacher to add the activity.")
+                            _("Ask the course's teacher to add the activity."))
     db.session.commit()
     return Entry(user, role, link)
 
