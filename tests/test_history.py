@@ -188,3 +188,54 @@ def test_restoring_from_an_older_delete_never_makes_a_second_copy(client, settin
     again = client.post(base + f"/history/{first_delete}/restore", headers=headers)
     assert again.status_code == 200  # it is there already
     assert db.session.scalar(sa.select(sa.func.count(Span.id))) == 1
+
+
+def test_the_history_reads_in_kazakh_with_the_codebooks_names_for_rating_fields(
+        app, client, make, login_as):
+    from flask_babel import force_locale
+
+    from app.services import history, projects
+
+    teacher = make.user("t1", role="teacher")
+    project = projects.create_project(teacher, "Сынып", language="kk")
+    document = make.document(project, TEXT)
+    student = make.member(project, username="s1")
+    _, secret = tokens.create_token(student, "test")
+    headers = {"Authorization": f"Bearer {secret}"}
+    base = f"/api/v1/projects/{project.id}/documents/{document.id}"
+    span = client.post(base + "/spans", json=span_body(document, "bandits"),
+                       headers=headers).json
+    client.patch(base + f"/spans/{span['id']}", headers=headers,
+                 json={"version": 1, "label": "name_calling", "note": "адамдарға ат қою"})
+    client.delete(base + f"/spans/{span['id']}?version=2", headers=headers)
+    passage = document.passages[0].id
+    client.put(base + f"/passages/{passage}/tag", json={"label": "official_statement"},
+               headers=headers)
+    client.put(base + f"/passages/{passage}/tag", json={"label": "news_report", "version": 1},
+               headers=headers)
+    client.delete(base + f"/passages/{passage}/tag?version=2", headers=headers)
+    response = client.put(base + "/rating", headers=headers,
+                          json={"values": {"reliability": 5, "slant": 0, "genre": "reporting"}})
+    assert response.status_code == 200, response.json
+    response = client.put(base + "/done", json={"done": True}, headers=headers)
+    assert response.status_code == 200, response.json
+    assert len(events()) == 8
+
+    english = ("Marked", "Deleted", "Changed", "span", "label", "note", "Tagged", "passage",
+               "Removed", "source type", "Rated", "rating", "reliability", "genre",
+               "document", "Reopened")
+    with app.test_request_context(), force_locale("kk"):
+        lines = [e["summary"] for e in history.events(document)][::-1]
+    assert lines[0].endswith("белгіленді") and "«bandits»" in lines[0]
+    assert "белгі" in lines[1] and "ескертпе" in lines[1]
+    assert "жойылды" in lines[2]
+    assert lines[3].startswith("1-үзінді")
+    assert "Сенімділік" in lines[6] and "Жанр" in lines[6]
+    assert not [(line, word) for line in lines for word in english if word in line]
+
+    login_as(teacher)
+    client.set_cookie("sourcemark_lang", "kk")
+    html = client.get(f"/projects/{project.id}/documents/{document.id}/history"
+                      ).get_data(as_text=True)
+    assert lines[1] in html.replace("&#34;", '"').replace("&#39;", "'")
+    assert "Marked “" not in html and "Tagged passage" not in html

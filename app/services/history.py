@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, has_app_context
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from app.extensions import db, run_prepared
@@ -185,57 +186,83 @@ def _quote(text: str, start: int, end: int, limit: int = 90) -> str:
 
 
 def _describe(event: AnnotationEvent, document: Document, words: Any) -> str:
-    """One line in words: what changed."""
+    """One line in words, in the reader's language: what changed."""
     def label(state: dict[str, Any] | None) -> str:
         info = words.label_by_id.get((state or {}).get("label_id"))
-        return info.name if info else "a removed label"
+        return info.name if info else _("a removed label")
 
     before, after = event.before or {}, event.after or {}
     if event.kind == "span":
         state = after or before
         quote = _quote(document.text, state["start"], state["end"])
         if event.action == "create":
-            return f"Marked “{quote}” as {label(after)}"
+            return _("Marked “%(quote)s” as %(label)s", quote=quote, label=label(after))
         if event.action == "delete":
-            return f"Deleted the {label(before)} span on “{quote}”"
+            return _("Deleted the %(label)s span on “%(quote)s”", label=label(before),
+                     quote=quote)
         changes = []
         if before.get("label_id") != after.get("label_id"):
-            changes.append(f"label {label(before)} → {label(after)}")
+            changes.append(_("label %(before)s → %(after)s", before=label(before),
+                             after=label(after)))
         if (before.get("start"), before.get("end")) != (after.get("start"), after.get("end")):
-            changes.append(f"boundaries “{_quote(document.text, before['start'], before['end'])}”"
-                           f" → “{quote}”")
+            changes.append(_("boundaries “%(before)s” → “%(after)s”",
+                             before=_quote(document.text, before["start"], before["end"]),
+                             after=quote))
         if before.get("note") != after.get("note"):
-            changes.append("note")
+            changes.append(_("note"))
         if before.get("attributes") != after.get("attributes"):
-            changes.append("attributes")
-        return f"Changed the {label(after)} span on “{quote}”: " + (", ".join(changes)
-                                                                   or "no visible change")
+            changes.append(_("attributes"))
+        return _("Changed the %(label)s span on “%(quote)s”: %(changes)s", label=label(after),
+                 quote=quote, changes=", ".join(changes) or _("no visible change"))
     if event.kind == "passage_tag":
         passage = (after or before).get("passage_id")
         number = _passage_number(document, passage)
         if event.action == "create":
-            return f"Tagged passage {number} as {label(after)}"
+            return _("Tagged passage %(number)s as %(label)s", number=number,
+                     label=label(after))
         if event.action == "delete":
-            return f"Removed the source type of passage {number} ({label(before)})"
-        return f"Changed passage {number}: {label(before)} → {label(after)}"
+            return _("Removed the source type of passage %(number)s (%(label)s)",
+                     number=number, label=label(before))
+        return _("Changed passage %(number)s: %(before)s → %(after)s", number=number,
+                 before=label(before), after=label(after))
     if event.kind == "rating":
         if event.action == "delete":
-            return "Removed the rating"
-        changed = sorted(k for k in set(before.get("values", {})) | set(after.get("values", {}))
-                         if before.get("values", {}).get(k) != after.get("values", {}).get(k))
-        return "Rated the document: " + (", ".join(changed) or "no change")
+            return _("Removed the rating")
+        old, new = before.get("values", {}), after.get("values", {})
+        names = _rating_field_names(words)
+        order = {key: n for n, key in enumerate(names)}  # as the rating form lists them
+        changed = sorted((k for k in set(old) | set(new) if old.get(k) != new.get(k)),
+                         key=lambda k: (order.get(k, len(order)), k))
+        return _("Rated the document: %(fields)s",
+                 fields=", ".join(names.get(k, k) for k in changed) or _("no change"))
     if event.kind == "progress":
-        return "Marked the document done" if event.action == "done" else \
-            "Reopened the document (no longer done)"
+        return _("Marked the document done") if event.action == "done" else \
+            _("Reopened the document (no longer done)")
     if event.kind == "import":
-        ratings = after.get("ratings", 0)
-        return (f"Imported {after.get('spans', 0)} spans, {after.get('passage_tags', 0)} "
-                f"passage tags and {ratings} rating{'' if ratings == 1 else 's'}"
-                + (f" from {after['source']}" if after.get("source") else ""))
+        parts = {
+            "spans": ngettext("%(num)d span", "%(num)d spans", after.get("spans", 0)),
+            "tags": ngettext("%(num)d passage tag", "%(num)d passage tags",
+                             after.get("passage_tags", 0)),
+            "ratings": ngettext("%(num)d rating", "%(num)d ratings", after.get("ratings", 0))}
+        if after.get("source"):
+            return _("Imported %(spans)s, %(tags)s and %(ratings)s from %(source)s",
+                     source=after["source"], **parts)
+        return _("Imported %(spans)s, %(tags)s and %(ratings)s", **parts)
     if event.kind == "document":
-        return "Archived the document" if event.action == "archive" else \
-            "Restored the document from the archive"
-    return f"{event.action} {event.kind}"
+        return _("Archived the document") if event.action == "archive" else \
+            _("Restored the document from the archive")
+    return _("%(action)s %(kind)s", action=event.action, kind=event.kind)
+
+
+def _rating_field_names(words: Any) -> dict[str, str]:
+    """The rating form's fields by key, as the codebook names them (the key when unnamed),
+    as the rating form and the agreement report show them."""
+    names = {}
+    for spec in (words.document_form or {}).get("fields", []):
+        name = spec.get("name")
+        names[spec["key"]] = name.strip() if isinstance(name, str) and name.strip() \
+            else spec["key"]
+    return names
 
 
 def _passage_number(document: Document, passage_id: Any) -> str:
