@@ -485,3 +485,17 @@ def test_a_refused_launch_says_what_to_do_in_the_readers_language(tool):
     assert response.status_code == 400
     assert "Попросите администратора LMS проверить адрес начала входа" in page
     assert "Ask the LMS admin" not in page
+
+
+def test_a_course_grades_comment_is_in_the_language_of_the_request(app, make):
+    from flask_babel import force_locale
+
+    from app.services.lti import grades
+
+    project = make.project()
+    make.document(project)
+    student = make.member(project, username="dana")
+    link = LtiResourceLink(project_id=project.id, document_id=None, formula="completion")
+    with app.test_request_context(), force_locale("ru"):
+        comment = grades.score(link, student)["comment"]
+    assert comment.startswith("Сдано 0 из 1 документа.") and "ключом ответов" in comment

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
+from flask_babel import ngettext
 
 from app.extensions import db
 from app.models import Document, Membership, Project, User, utcnow
@@ -67,8 +68,14 @@ def score(link: LtiResourceLink, user: User) -> dict[str, Any]:
         submitted, assigned = report["submitted"], report["assigned"]
         share = totals["share"]
         f1 = _mean([layer["f1"] for layer in totals["layers"].values()])
-        comment = (f"{submitted} of {assigned} documents submitted. Passages agreeing with "
-                   f"the answer key: {_percent(share)}. Marked spans (F1): {_percent(f1)}.")
+        # In the language of the request that queues it (the student's, or the teacher's
+        # who sends the grades), as the single document's summary above is.
+        comment = ngettext("%(submitted)s of %(num)d document submitted. Passages agreeing "
+                           "with the answer key: %(share)s. Marked spans (F1): %(f1)s.",
+                           "%(submitted)s of %(num)d documents submitted. Passages agreeing "
+                           "with the answer key: %(share)s. Marked spans (F1): %(f1)s.",
+                           assigned, submitted=submitted, share=_percent(share),
+                           f1=_percent(f1))
     value = {"completion": submitted / assigned if assigned else None,
              "passages": share, "f1": f1}[link.formula]
     activity = "Completed" if assigned and submitted >= assigned else \
