@@ -9,6 +9,15 @@ from collections import Counter
 from typing import Any
 
 
+def _most_first(item: tuple[Any, int]) -> tuple[int, Any]:
+    return -item[1], item[0]
+
+
+def ranked(counts: Counter) -> list[tuple[Any, int]]:
+    """(value, count) from the most counted down; values tied on a count, smallest first."""
+    return sorted(counts.items(), key=_most_first)
+
+
 def commonest(counts: Counter) -> Any:
     """The value counted most often; of values tied for most, the smallest."""
-    return min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+    return min(counts.items(), key=_most_first)[0]

@@ -155,13 +155,16 @@ def gamma(
     return GammaResult(value, observed, expected, len(sample), spread, tuple(names), alignment)
 
 
-def _thread_count(workers: int | None) -> int:
-    if workers is not None:
-        return workers
+def usable_cores() -> int:
+    """The cores this process may run on: gamma's default number of aligning threads."""
     try:
-        return len(os.sched_getaffinity(0))  # the cores this process may run on
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - platforms without affinity (macOS)
         return os.cpu_count() or 1
+
+
+def _thread_count(workers: int | None) -> int:
+    return usable_cores() if workers is None else workers
 
 
 def _executor(threads: int) -> Executor:

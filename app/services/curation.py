@@ -21,6 +21,7 @@ from app.models import Document, DocumentRating, PassageTag, Span, User
 from app.services import annotations as notes
 from app.services.gold import GOLD_USERNAME, bump, gold_user, key_info
 from app.services.vocabulary import vocabulary
+from app.tally import ranked
 
 SPAN_LAYERS = ("source", "rhetoric", "claim")
 
@@ -81,15 +82,15 @@ def curation(document: Document, anonymous: bool = False) -> dict[str, Any]:
         given = tags.get(passage.id, {})
         by_name = {names[uid]: label for uid, (label, _version) in given.items() if uid in names}
         votes = Counter(by_name.values())
-        ranked = sorted(votes.items(), key=lambda item: (-item[1], item[0]))  # ties by key
-        majority, top = ranked[0] if ranked else (None, 0)
+        order = ranked(votes)  # ties by the label's key, not by the order rows came in
+        majority, top = order[0] if order else (None, 0)
         gold = given.get(gold_id) if gold_id else None
         status = ("untagged" if not votes else "agreed" if len(votes) == 1 else "disputed")
         counts[status] += 1
         passages.append({
             "id": passage.id, "index": passage.index,
             "text": document.text[passage.start:passage.end],
-            "tags": by_name, "votes": ranked, "majority": majority,
+            "tags": by_name, "votes": order, "majority": majority,
             "share": top / len(by_name) if by_name else 0.0, "status": status,
             "gold": gold[0] if gold else None, "gold_version": gold[1] if gold else None,
             "settled": _settles(gold[0] if gold else None, votes),

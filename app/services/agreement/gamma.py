@@ -13,6 +13,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from app import agreement as engine
+from app.agreement.gamma import usable_cores
 from app.services.agreement.figures import SEED, figure
 
 Unit = tuple[str, int, int, str]  # coder, start, end, label
@@ -40,8 +41,7 @@ def shared_pool() -> Executor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(len(os.sched_getaffinity(0)) if hasattr(
-                os, "sched_getaffinity") else (os.cpu_count() or 1), "gamma")
+            _pool = ThreadPoolExecutor(usable_cores(), "gamma")
         return _pool
 
 
