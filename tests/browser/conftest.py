@@ -63,10 +63,32 @@ def demo_project(live_app: Flask) -> DemoProject:
         return DemoProject(project.id, project.title, project.join_code)
 
 
+def closing_on_abandon(app: Flask):
+    """The app, with each response closed even when the server gives up on it half-way.
+
+    werkzeug's development server skips a response's `close()` when the browser drops the
+    connection mid-response (a page navigated away while its favicon was still being sent), and
+    the static file's handle is then left for the garbage collector, which warns. Here every
+    response is handed out through a generator whose `finally` closes it: when the server drops
+    the generator, the file is closed at once.
+    """
+
+    def wsgi(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            yield from response
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """The base URL of the app served by werkzeug in a daemon thread."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_on_abandon(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
