@@ -682,7 +682,7 @@ class RoundWork(db.Model):
 
 
 class CodebookChange(db.Model):
-    """What one codebook version changed ("'Loaded language': definition"), kept so that a
+    """What one codebook version changed ('Loaded language': definition), kept so that a
     change between rounds can be shown beside the figures it could explain."""
 
     __tablename__ = "codebook_change"
@@ -693,6 +693,11 @@ class CodebookChange(db.Model):
     version: Mapped[int] = mapped_column()
     layer_key: Mapped[str] = mapped_column(sa.String(40), default="")
     label_key: Mapped[str] = mapped_column(sa.String(80), default="")
+    # What happened (added, deleted, changed, form), to which fields, and the label's name:
+    # put into words in the reader's language; `summary` keeps the English words too.
+    kind: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    fields: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    label_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     summary: Mapped[str] = mapped_column(sa.String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -307,6 +307,33 @@ def test_rating_is_checked_against_the_form(client, setting):
     assert stale.status_code == 409
 
 
+def test_a_refused_value_is_explained_in_the_readers_language_with_a_code_for_programs(
+        client, setting):
+    """The message follows the reader's language; the field's code stays the same in any."""
+    _, document, _, headers, base = setting
+    rating = {"values": {"reliability": 8}}
+    span = new_span(document, "bandits", layer="source", label="testimony",
+                    attributes={"quote_form": "shouted"})
+    answers = {}
+    for language in ("en", "ru", "kk"):
+        asked = {**headers, "Accept-Language": language}
+        refused_rating = client.put(base + "/rating", json=rating, headers=asked)
+        refused_span = client.post(base + "/spans", json=span, headers=asked)
+        assert refused_rating.status_code == refused_span.status_code == 400
+        answers[language] = (refused_rating.json["error"], refused_span.json["error"])
+    english_rating, english_span = answers["en"]
+    assert english_rating["message"] == "Rating field 'reliability': a whole number from 1 to 7"
+    assert english_rating["fields"] == {"values.reliability": "scale"}
+    assert english_span["message"].startswith("Attribute 'quote_form': one of ")
+    assert english_span["fields"] == {"attributes.quote_form": "choice"}
+    for language in ("ru", "kk"):
+        rating_error, span_error = answers[language]
+        assert rating_error["fields"] == english_rating["fields"]
+        assert span_error["fields"] == english_span["fields"]
+        assert "whole number" not in rating_error["message"]
+        assert "one of" not in span_error["message"]
+
+
 def test_done_needs_the_required_rating_fields(client, setting):
     _, document, student, headers, base = setting
     refused = client.put(base + "/done", json={"done": True}, headers=headers)

@@ -255,3 +255,52 @@ def test_migrated_annotation_log_is_append_only(tmp_path, monkeypatch):
         db.engine.dispose()
     assert refused == [True, True]
     assert kept == "create"
+
+
+def test_codebook_changes_stored_as_english_words_are_read_as_data_after_the_upgrade(
+        tmp_path, monkeypatch):
+    """Changes kept before 0024 held only English words; the upgrade reads them into data,
+    so that a class reads them in its own language, and keeps any it cannot read as they were."""
+    from flask_babel import force_locale
+
+    from app.services import accounts, projects
+    from app.services.codebooks.changes import between
+
+    monkeypatch.setenv("SOURCEMARK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        teacher = accounts.create_user("teacher", "a long password 1", "teacher")
+        codebook_id = projects.create_project(teacher, "Class").codebook.id
+        db.session.commit()
+        downgrade(revision="0023")
+        old = ["'Loaded language' definition changed", "'Scare quotes' added",
+               "'Scare quotes' name and retired changed", "'Irony' retired, group",
+               "'Irony' brought back", "'Gone' deleted", "the rating form changed",
+               "something a later version wrote"]
+        with db.engine.begin() as connection:
+            for version, summary in enumerate(old, start=2):
+                connection.execute(sa.text(
+                    "INSERT INTO codebook_change (codebook_id, version, layer_key, label_key, "
+                    "summary, at) VALUES (:c, :v, 'rhetoric', 'x', :s, CURRENT_TIMESTAMP)"),
+                    {"c": codebook_id, "v": version, "s": summary})
+        upgrade()
+        db.session.remove()
+        with force_locale("en"):
+            english = [(c["kind"], c["fields"], c["summary"]) for c in between(codebook_id, 0, 99)]
+        with force_locale("ru"):
+            russian = [c["summary"] for c in between(codebook_id, 0, 99)]
+        db.engine.dispose()
+    assert english == [
+        ("changed", ["definition"], "'Loaded language' definition changed in version 2"),
+        ("added", [], "'Scare quotes' added in version 3"),
+        ("changed", ["retired", "name"],
+         "'Scare quotes' retired and its name changed in version 4"),
+        ("changed", ["retired", "group"], "'Irony' retired and its group changed in version 5"),
+        ("changed", ["restored"], "'Irony' brought back in version 6"),
+        ("deleted", [], "'Gone' deleted in version 7"),
+        ("form", [], "The rating form changed in version 8"),
+        ("", [], "something a later version wrote in version 9"),
+    ]
+    assert "definition" not in russian[0] and "«Loaded language»" in russian[0]
+    assert russian[-1].startswith("something a later version wrote")

@@ -319,7 +319,7 @@ def test_demo_has_two_rounds_with_a_codebook_change_between_them(runner):
 # --- the codebook's history ------------------------------------------------------------------
 
 def test_each_codebook_version_records_what_it_changed(make):
-    from app.services.codebook_changes import between
+    from app.services.codebooks.changes import between
 
     project = make.project()
     codebook = project.codebook
@@ -395,3 +395,27 @@ def test_a_refused_round_says_why_in_the_readers_language(app, course):
     said = str(refused.value)
     assert "Кезеңнің атауы болуы керек." in said and "мерзімі" in said
     assert not any(word in said for word in ("round", "document", "due"))
+
+
+def test_a_codebook_change_is_read_in_the_language_of_its_reader(make):
+    """The change is kept as data: an English teacher's edit reads in Kazakh on a Kazakh page."""
+    from flask_babel import force_locale
+
+    from app.services.codebooks.changes import between
+
+    project = make.project()
+    codebook = project.codebook
+    label = codebooks.get_label(codebook, vocabulary(project.id).labels[
+        ("rhetoric", "loaded_language")].id)
+    codebooks.update_label(label, definition="Words chosen to stir feeling.",
+                           example="the “so-called” experts")
+    codebooks.set_label_active(label, False)
+    with force_locale("en"):
+        english = [c["summary"] for c in between(codebook.id, 0, 99)]
+    with force_locale("kk"):
+        kazakh = [c["summary"] for c in between(codebook.id, 0, 99)]
+    assert english == ["'Loaded language' definition and example changed in version 2",
+                       "'Loaded language' retired in version 3"]
+    assert all("changed" not in line and "retired" not in line for line in kazakh)
+    assert all("«Loaded language»" in line for line in kazakh)
+    assert "анықтама" in kazakh[0]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.services.errors import Invalid
 
 
-def _bad(key: str, message: str) -> Invalid:
+def _bad(key: str, code: str, message: str) -> Invalid:
+    """A refused rating value: `message` in the reader's language, `code` for a program."""
     return Invalid(_("Rating field '%(key)s': %(message)s",
-                     key=key, message=message), {f"values.{key}": message})
+                     key=key, message=message), {f"values.{key}": code})
 
 
 def _scale_value(field: dict[str, Any], value: Any) -> Any:
@@ -21,8 +23,10 @@ def _scale_value(field: dict[str, Any], value: Any) -> Any:
         return value
     low, high = field.get("scale", [1, 7])
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        extra = f" or '{special}'" if special else ""
-        raise _bad(key, f"a whole number from {low} to {high}{extra}")
+        if special:
+            raise _bad(key, "scale", _("a whole number from %(low)s to %(high)s or '%(special)s'",
+                                       low=low, high=high, special=special))
+        raise _bad(key, "scale", _("a whole number from %(low)s to %(high)s", low=low, high=high))
     return value
 
 
@@ -45,18 +49,20 @@ def clean_rating(form: dict[str, Any], values: Any) -> dict[str, Any]:
             value = _scale_value(field, value)
         elif kind == "nominal":
             if value not in field.get("values", []):
-                raise _bad(key, f"one of {', '.join(field['values'])}")
+                raise _bad(key, "choice", _("one of %(values)s", values=", ".join(field["values"])))
         elif kind == "checklist":
             items = {item["key"] for item in field.get("items", [])}
             allowed = field.get("values", ["yes", "no", "na"])
             if not isinstance(value, dict) or set(value) - items or any(
                     v not in allowed for v in value.values()):
-                raise _bad(key, f"an object of checklist items, each {'/'.join(allowed)}")
+                raise _bad(key, "checklist", _("an object of checklist items, each %(values)s",
+                                               values="/".join(allowed)))
             value = {k: v for k, v in value.items() if v}
         elif kind == "text":
             limit = field.get("max_length", 1000)
             if not isinstance(value, str) or len(value) > limit:
-                raise _bad(key, f"text of at most {limit} characters")
+                raise _bad(key, "text_length", ngettext("text of at most %(num)d character",
+                                                      "text of at most %(num)d characters", limit))
             value = value.strip()
             if not value:
                 continue

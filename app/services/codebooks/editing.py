@@ -12,7 +12,8 @@ from flask_babel import ngettext
 
 from app.extensions import db
 from app.models import Codebook, CodebookLayer, Label, utcnow
-from app.services import codebook_changes, quotas
+from app.services import quotas
+from app.services.codebooks import changes as codebook_changes
 from app.services.codebooks.reading import SLANT_FIELD, get_layer, label_in_use, slant_field
 from app.services.codebooks.validation import (
     DEFAULT_COLOR,

@@ -10,8 +10,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.models import Codebook, Project, Round
-from app.services import codebook_changes
 from app.services.agreement import Scope, build_report
+from app.services.codebooks import changes as codebook_changes
 from app.services.rounds import as_dict, document_ids, rounds_of
 from app.services.rounds.retest import retest
 from app.services.rounds.work import RoundWorkSource
