@@ -87,7 +87,8 @@ def load_user_from_token(req: Request) -> User | None:
 def unauthorized():
     if request.path.startswith("/api/"):
         response = jsonify(error={"code": "unauthorized",
-                                  "message": "Sign in, or send 'Authorization: Bearer <token>'.",
+                                  "message": _("Sign in, or send 'Authorization: Bearer "
+                                               "<token>'."),
                                   "fields": {}})
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="sourcemark"'
@@ -174,7 +175,7 @@ def init_app(app: Flask) -> None:
 
     login_manager.anonymous_user = Anonymous
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = None  # the unauthorized handler sends people to sign in
     login_manager.session_protection = "basic"
 
     @app.after_request

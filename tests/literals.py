@@ -246,3 +246,59 @@ def python_untranslated(source: str) -> list[str]:
         out += [f"line {arg.lineno}: {ast.unparse(arg)[:70]}" for arg in shown
                 if _unwrapped_words(arg, constants)]
     return out
+
+
+# --- Python: prose anywhere, whatever path it takes to a reader -------------------------------
+
+# Three words in a row: a phrase, not an identifier, a code or a single word.
+PHRASE = re.compile(r"[A-Za-z][a-z]+[,;:]? [a-z]{2,}[,;:]? [a-z]{2,}")
+NOT_PROSE = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA)\b|\{\{|<[a-z]|%\([a-z_]+\)r")
+# Calls whose string arguments no reader sees: logging, SQL, patterns, string methods, options.
+QUIET = {"debug", "info", "warning", "exception", "critical", "log", "text", "execute",
+         "exec_driver_sql", "compile", "match", "search", "sub", "findall", "fullmatch",
+         "startswith", "endswith", "split", "replace", "strftime", "strptime", "getenv", "get",
+         "mapped_column", "Column", "Index", "CheckConstraint", "UniqueConstraint", "route"}
+# Exceptions a program meets, never a reader: a bug or a misuse of a function.
+PROGRAMMER_ERRORS = {"ValueError", "TypeError", "RuntimeError", "AssertionError", "KeyError",
+                     "LookupError", "IndexError", "NotImplementedError", "AttributeError"}
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    return {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)}
+
+
+def _quiet_place(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Inside gettext, a quiet call, an assertion, a programmer's error, or a service error's
+    field codes (the dict after its message)."""
+    child, parent = node, parents.get(id(node))
+    while parent is not None:
+        if isinstance(parent, ast.Assert):
+            return True
+        if isinstance(parent, ast.Raise) and isinstance(parent.exc, ast.Call) \
+                and _callee(parent.exc) in PROGRAMMER_ERRORS:
+            return True
+        if isinstance(parent, ast.Call):
+            name = _callee(parent)
+            if name in WRAPPERS or name in QUIET:
+                return True
+            if name in SERVICE_ERRORS | {"api_error"} and isinstance(child, ast.Dict):
+                return True
+        if isinstance(parent, (ast.FunctionDef, ast.ClassDef, ast.Module)):
+            return False
+        child, parent = parent, parents.get(id(parent))
+    return False
+
+
+def python_prose(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each string literal reading as English prose that no gettext call
+    wraps and that is no docstring, log line, SQL, pattern or programmer's error."""
+    tree = ast.parse(source)
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    docs = _docstrings(tree)
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docs and PHRASE.search(node.value)
+            and not NOT_PROSE.search(node.value) and not _quiet_place(node, parents)]

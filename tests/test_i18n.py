@@ -382,6 +382,84 @@ def test_flashes_errors_and_forms_pass_no_english_outside_gettext():
                       f"attribute), with %(name)s placeholders: {left}")
 
 
+# English prose the code may hold unwrapped, and why no reader of a page meets it.
+PROSE_ALLOWED_IN = {
+    "app/agreement/": "the statistics engine, a library: its errors are for the program calling it",
+    "app/api/codebook.py": "the API's OpenAPI description, written for developers",
+    "app/api/openapi.py": "the API's OpenAPI description, written for developers",
+    "app/api/schemas.py": "the API's OpenAPI description, written for developers",
+    "app/cli.py": "--help of the commands (what a command prints is translated)",
+    "app/cli_agreement.py": "--help of the commands (what a command prints is translated)",
+    "app/cli_data.py": "--help of the commands (what a command prints is translated)",
+    "app/cli_import.py": "--help of the commands (what a command prints is translated)",
+    "app/lti/cli.py": "--help of the commands (what a command prints is translated)",
+    "app/i18n/cli.py": "the translators' own tool, which works on the English catalogue",
+    "app/errors.py": "the databases' own error messages, recognised to answer 503",
+    "app/services/datasets/": "the dataset card and the notes in export files: English beside "
+                              "the data, for researchers (the README of an export is translated)",
+    "app/services/agreement/methods.py": "citations, and the names of the interval methods "
+                                         "that the report's JSON gives as data",
+}
+PROSE_ALLOWED = {
+    ("app/jsonsafe.py", "nested deeper than the limit of "):
+        "the JSON decoder's words for an API client's malformed body",
+    ("app/services/codebooks/changes.py", "the rating form changed"):
+        "the English words kept beside a change's data; pages put the data into words",
+    ("app/services/demo.py", "Read each text and tag every passage with its source type: who "
+                             "is speaking here? Then mark"):
+        "the demo class's own content, English like the seed texts it is about",
+    ("app/services/demo.py", "Emotionally charged words used to sway the reader rather than "
+                             "describe. Mark the"):
+        "the demo class's own content, English like the seed texts it is about",
+    ("app/services/demo.py", "Round 2: after the discussion"):
+        "the demo class's own content, English like the seed texts it is about",
+    ("app/services/imports/batches.py", " text(s) stored meanwhile by another import"):
+        "an exception caught inside the import, which then tells the reader in its own words",
+    ("app/services/lti/client.py", "The platform's token endpoint gave no access_token."):
+        "what the LMS answered, kept as it came for whoever mends the LMS's settings",
+    ("app/services/lti/platforms.py", "Annotate texts by source type, rhetoric and "
+                                      "unsupported claims."):
+        "the tool's description in its registration with the LMS, one for every course",
+    ("app/services/sources/corpus.py", "an unnamed voice"):
+        "an internal name: the sources pages name such a speaker in the reader's language",
+    ("app/services/sources/corpus.py", "the document itself"):
+        "an internal name: the sources pages name such a speaker in the reader's language",
+}
+
+
+def test_no_english_prose_in_the_code_outside_gettext_but_what_no_reader_meets():
+    """Whatever path a phrase takes to a page (a helper's argument, a form's choices, a value
+    shown later), it is wrapped for translation, or it is one the lists above explain."""
+    left = []
+    for path in sorted((catalogues.ROOT / "app").rglob("*.py")):
+        name = str(path.relative_to(catalogues.ROOT))
+        if any(name.startswith(place) for place in PROSE_ALLOWED_IN):
+            continue
+        for line, text in literals.python_prose(path.read_text("utf-8")):
+            if not any(name == file and text.startswith(start) for file, start in PROSE_ALLOWED):
+                left.append(f"{name}:{line}: {text[:60]!r}")
+    assert not left, ("wrap these in _()/ngettext()/lazy_gettext(), or say in PROSE_ALLOWED "
+                      f"why no reader meets them: {left}")
+
+
+@pytest.mark.parametrize("source", [
+    'how = "the paragraphs of the Word file"', 'choices = [(0, "The whole project")]',
+    'def bad(key):\n    return Invalid(f"{key}: a whole number from 1 to 7")',
+    'SelectChoice("f1", "F1 of marked spans")'])
+def test_the_prose_scan_finds_english_on_any_path(source):
+    assert literals.python_prose(source), source
+
+
+@pytest.mark.parametrize("source", [
+    '"""A docstring of three words."""', 'x = _("Wrapped for the catalogue")',
+    'raise ValueError("a bug in the caller")', 'logger.info("the job ran once")',
+    'raise Invalid(_("No such thing here."), {"name": "not in project"})',
+    'db.session.execute(sa.text("SELECT id FROM user"))', 'assert x, "the list is empty"',
+    'key = "source_passages"', 'CSS = "sr-only seg-name"'])
+def test_the_prose_scan_leaves_code_alone(source):
+    assert not literals.python_prose(source), source
+
+
 @pytest.mark.parametrize("source", [
     'flash("Saved.", "info")', 'flash(f"You joined {project.title}.", "info")',
     'raise Invalid("No such member.")', 'raise NotFound(message=f"No {x}.")',

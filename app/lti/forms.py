@@ -29,9 +29,9 @@ class DeploymentForm(FlaskForm):
 
 
 FORMULAS = [
-    SelectChoice("completion", "Completion: the share of documents submitted"),
-    SelectChoice("passages", "Passages agreeing with the answer key"),
-    SelectChoice("f1", "F1 of marked spans against the answer key"),
+    SelectChoice("completion", _l("Completion: the share of documents submitted")),
+    SelectChoice("passages", _l("Passages agreeing with the answer key")),
+    SelectChoice("f1", _l("F1 of marked spans against the answer key")),
 ]
 
 

@@ -81,9 +81,9 @@ def _link_form(link) -> LinkForm:
     form = LinkForm(project=link.project_id or 0, document=link.document_id or 0,
                     formula=link.formula)
     choices = deep_linking.teaching_projects(current_user)
-    form.project.choices = [(0, "A new project named after the course link")] + [
+    form.project.choices = [(0, _("A new project named after the course link"))] + [
         (p.id, p.title) for p in choices]
-    form.document.choices = [(0, "The whole project")] + [
+    form.document.choices = [(0, _("The whole project"))] + [
         (d.id, f"{p.title}: {d.title}") for p in choices for d in p.documents]
     return form
 

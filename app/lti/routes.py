@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from app.extensions import db
@@ -125,7 +126,7 @@ def _deep_link_form(settings) -> DeepLinkForm:
     form = DeepLinkForm()
     choices = deep_linking.teaching_projects(current_user)
     form.project.choices = [(0, "—")] + [(p.id, p.title) for p in choices]
-    form.document.choices = [(0, "The whole project")] + [
+    form.document.choices = [(0, _("The whole project"))] + [
         (d.id, f"{p.title}: {d.title}") for p in choices for d in p.documents]
     return form
 

@@ -58,7 +58,7 @@ def _verdict_name(verdict: str) -> str:
     """A verdict as the reader's language says it."""
     words = {"supported": _("supported"), "refuted": _("refuted"),
              "not_enough_info": _("not enough information")}
-    return words.get(verdict, claims.VERDICT_NAMES[verdict])
+    return words.get(verdict, verdict)
 
 
 @bp.post("/projects/<int:project_id>/claims/<int:question_id>/file")

@@ -25,7 +25,6 @@ from app.services.claims.filing import (
 )
 from app.services.claims.lineup import board
 from app.services.claims.verdicts import (
-    VERDICT_NAMES,
     evidence_words,
     set_verdict,
     verdict_agreement,
@@ -33,7 +32,7 @@ from app.services.claims.verdicts import (
 )
 
 __all__ = [
-    "SOURCING_BY_LABEL", "VERDICT_NAMES", "board", "create_question", "delete_question",
+    "SOURCING_BY_LABEL", "board", "create_question", "delete_question",
     "evidence_words", "file_claim", "get_link", "get_question", "links_of", "questions",
     "set_verdict", "unfile_claim", "unfiled_claims", "verdict_agreement", "verdict_dict",
 ]

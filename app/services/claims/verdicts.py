@@ -24,9 +24,6 @@ from app.services.claims.core import member_role
 from app.services.claims.filing import get_link
 from app.services.errors import Invalid, NotFound, StaleVersion
 
-VERDICT_NAMES = {"supported": "supported", "refuted": "refuted",
-                 "not_enough_info": "not enough information"}
-
 
 def set_verdict(project: Project, user: User, link_id: int, data: dict[str, Any]
                 ) -> ClaimVerdict:

@@ -110,7 +110,8 @@ def decode_text(raw: bytes, file: str, *, html: bool = False) -> Decoded:
     if declared is not None:
         try:
             name = NAMES.get(declared.replace("-", "_"), declared)
-            return Decoded(raw.decode(declared), f"{name}, as the page declares")
+            return Decoded(raw.decode(declared),
+                           _("%(encoding)s, as the page declares", encoding=name))
         except UnicodeDecodeError:
             pass  # the declaration is wrong; the detector may still be sure
     codec = _detect(raw)

@@ -8,6 +8,7 @@ import io
 import re
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTTextContainer
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -74,4 +75,5 @@ def read_pdf(raw: bytes, file: str) -> Extracted:
                                         "that are images). Use a PDF with a text layer, or "
                                         "paste the text instead")))
     return Extracted(text="\n\n".join(paragraphs) + "\n", title=_title(raw),
-                     how=f"the text layer of {pages} page{'s' if pages != 1 else ''}")
+                     how=ngettext("the text layer of %(num)d page",
+                                  "the text layer of %(num)d pages", pages))

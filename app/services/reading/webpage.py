@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from lxml import etree
 from trafilatura import bare_extraction
 
@@ -46,11 +47,11 @@ def read_webpage(source: str) -> Extracted:
     visible, page_title = html_to_text(source)
     if not paragraphs:
         return Extracted(text=visible, title=page_title,
-                         how="no article found on the page; all of its visible text kept")
+                         how=_("no article found on the page; all of its visible text kept"))
     saved_from = _SAVED_FROM.search(source[:2000])
     return Extracted(
         text="\n\n".join(paragraphs) + "\n",
-        how="the page's main text; menus, banners and other page furniture left out",
+        how=_("the page's main text; menus, banners and other page furniture left out"),
         title=result.title or page_title,
         author=result.author or "",
         published=result.date or "",

@@ -74,4 +74,4 @@ def read_docx(raw: bytes, file: str) -> Extracted:
         raise TextError(Problem(file, _("the Word file holds no text")))
     title = " ".join((document.core_properties.title or "").split())
     return Extracted(text="\n\n".join(paragraphs) + "\n", title=title,
-                     how="the paragraphs, lists and tables of the Word file")
+                     how=_("the paragraphs, lists and tables of the Word file"))
