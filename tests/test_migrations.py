@@ -290,6 +290,7 @@ def test_codebook_changes_stored_as_english_words_are_read_as_data_after_the_upg
             english = [(c["kind"], c["fields"], c["summary"]) for c in between(codebook_id, 0, 99)]
         with force_locale("ru"):
             russian = [c["summary"] for c in between(codebook_id, 0, 99)]
+        db.session.remove()
         db.engine.dispose()
     assert english == [
         ("changed", ["definition"], "'Loaded language' definition changed in version 2"),
