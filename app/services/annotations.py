@@ -72,12 +72,15 @@ _TAG_COLUMNS = (PassageTag.passage_id, PassageTag.label_id, PassageTag.version,
 
 
 # The page's spans: no copy of their text or author (the page has both), nor the change time
-# it never shows; the codebook version each was marked under is said in its panel. The
-# attributes come as stored JSON text, decoded only when not empty (most are `{}`).
-_PAGE_SPAN_COLUMNS = (Span.id, Span.client_id, Span.label_id, Span.start, Span.end, Span.note,
+# it never shows; the codebook version each was marked under is said in its panel. No client
+# id either: the page keys a saved span by its id (random ids were a quarter of the page's
+# bytes on the wire, as no compressor shrinks them), and fetches them from the API only when
+# changes from before a reload name them. The attributes come as stored JSON text, decoded
+# only when not empty (most are `{}`).
+_PAGE_SPAN_COLUMNS = (Span.id, Span.label_id, Span.start, Span.end, Span.note,
                       sa.type_coerce(Span.attributes, sa.Text).label("attributes"),
                       Span.version, Span.codebook_version)
-PAGE_SPAN_FIELDS = ("id", "client_id", "layer", "label", "start", "end", "note", "attributes",
+PAGE_SPAN_FIELDS = ("id", "layer", "label", "start", "end", "note", "attributes",
                     "version", "codebook_version")
 
 
@@ -86,16 +89,14 @@ def page_spans(rows: list[Any], words: Vocabulary) -> dict[str, list[Any]]:
     i-th span at index i of each. A thousand spans written as objects repeat every key a
     thousand times; as columns the page is a fifth smaller on the wire."""
     columns: dict[str, list[Any]] = {name: [] for name in PAGE_SPAN_FIELDS}
-    ids, client_ids, layers, labels = (columns["id"], columns["client_id"], columns["layer"],
-                                       columns["label"])
+    ids, layers, labels = columns["id"], columns["layer"], columns["label"]
     starts, ends, notes, attributes = (columns["start"], columns["end"], columns["note"],
                                        columns["attributes"])
     versions, codebook_versions = columns["version"], columns["codebook_version"]
     by_id = words.label_by_id
-    for ident, client_id, label_id, start, end, note, raw, version, codebook_version in rows:
+    for ident, label_id, start, end, note, raw, version, codebook_version in rows:
         label = by_id[label_id]
         ids.append(ident)
-        client_ids.append(client_id)
         layers.append(label.layer_key)
         labels.append(label.key)
         starts.append(start)

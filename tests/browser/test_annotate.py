@@ -284,6 +284,45 @@ def test_failed_saves_are_retried_and_survive_a_reload_without_duplicates(
         ("claim.unverifiable_number", "14 people were killed")]
 
 
+def test_a_save_whose_answer_was_lost_and_a_later_edit_survive_a_reload_as_one_span(
+        page: Page, setting: Setting, browser_errors):
+    """The server stored the span but its answer never came back, and the note typed next
+    waits behind it. After a reload the page, which names saved spans by their ids, matches
+    the queued changes to the stored span by its client id: one span, with the note."""
+    browser_errors.allow(r"Failed to load resource|ERR_FAILED")
+    sign_in(page, setting.username)
+    open_document(page, setting)
+
+    def stored_but_unanswered(route):
+        if route.request.method == "POST":
+            route.fetch()  # the server stores it …
+        route.abort()  # … and the answer is lost on the way back
+
+    page.route("**/spans", stored_but_unanswered)
+    page.keyboard.press("Alt+2")
+    start, end = select(page, setting, "bandits")
+    page.keyboard.press("n")
+    page.locator("#span-note").fill("said of strikers")
+    expect(page.locator("#save-state")).to_contain_text("retrying", timeout=10_000)
+    (stored,) = annotations(page, setting)["spans"]
+    assert stored["note"] == ""
+
+    page.unroute("**/spans")
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    saved(page)
+    (span,) = annotations(page, setting)["spans"]
+    assert (span["id"], span["note"]) == (stored["id"], "said of strikers")
+    expect(page.locator(f'#passages .seg[data-s="{start}"]')).to_have_count(1)
+    page.locator(f'#passages .seg[data-s="{start}"]').click()
+    expect(page.locator("#span-note")).to_have_value("said of strikers")
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    saved(page)
+    assert len(annotations(page, setting)["spans"]) == 1
+    expect(page.locator(f'#passages .seg[data-s="{start}"]')).to_have_count(1)
+
+
 def test_rating_form_and_done(page: Page, setting: Setting):
     sign_in(page, setting.username)
     open_document(page, setting)

@@ -62,8 +62,9 @@ export function resolve(store, op, current, choice) {
       store.spans.delete(op.clientId);
       store.known.delete(op.clientId);
       if (current) {
-        store.spans.set(current.client_id, { ...current });
-        store.known.set(current.client_id, { id: current.id, version: current.version });
+        // The span keeps the key this tab knows it by (its client id or "s" + its id).
+        store.spans.set(op.clientId, { ...current, client_id: op.clientId });
+        store.known.set(op.clientId, { id: current.id, version: current.version });
       }
     } else if (op.kind === "tag") {
       if (current) {

@@ -51,14 +51,22 @@ export class Store extends EventTarget {
   // --- state -------------------------------------------------------------------------------
 
   reset(server) {
+    // Each span keeps the key this tab knows it by. A client id that changes from before a
+    // reload name comes first (the page sends none: it keys saved spans as "s" + id, and the
+    // API's full state is fetched before such changes are sent; see needsClientIds).
+    const keyOfId = new Map([...this.known].map(([key, { id }]) => [id, key]));
+    const named = this.namedClientIds();
     this.spans.clear();
     this.tags.clear();
     this.known.clear();
     this.tagVersions.clear();
     for (const span of server.spans) {
-      this.spans.set(span.client_id, { ...span });
-      this.known.set(span.client_id, { id: span.id, version: span.version });
+      const key = (named.has(span.client_id) && span.client_id) || keyOfId.get(span.id) || span.client_id || `s${span.id}`;
+      this.spans.set(key, { ...span, client_id: key });
+      this.known.set(key, { id: span.id, version: span.version });
     }
+    // Without client ids, changes from before a reload cannot be matched to saved spans yet.
+    this.needsClientIds = server.spans.some((span) => !span.client_id) && named.size > 0;
     for (const tag of server.passage_tags) {
       this.tags.set(tag.passage_id, tag.label);
       this.tagVersions.set(tag.passage_id, tag.version);
@@ -68,6 +76,11 @@ export class Store extends EventTarget {
     this.done = server.done;
     // Work not yet acknowledged (from before a reload, or queued) is applied again on top.
     for (const op of this.outbox) this.applyLocally(op);
+  }
+
+  /** The client ids the queued changes name (a span made, changed or deleted). */
+  namedClientIds() {
+    return new Set(this.outbox.map((op) => op.clientId ?? op.body?.client_id).filter(Boolean));
   }
 
   applyLocally(op) {
@@ -199,7 +212,8 @@ export class Store extends EventTarget {
     let refused = false;
     try {
       while (this.outbox.length) {
-        const outcome = await this.send(this.outbox[0]);
+        // Changes from before a reload name spans by client ids, which the page left out.
+        const outcome = this.needsClientIds && !(await this.reload()) ? "retry" : await this.send(this.outbox[0]);
         if (outcome === "again") continue; // a fresh CSRF token: resend now
         if (outcome === "retry") {
           if (!["error", "signed-out"].includes(this.state)) this.setState("offline", nt("Not saved yet, retrying ({n} waiting)", "Not saved yet, retrying ({n} waiting)", this.outbox.length));
@@ -339,8 +353,10 @@ export class Store extends EventTarget {
 
   acknowledge(op, data) {
     if (op.kind === "create" || op.kind === "update") {
-      this.known.set(data.client_id, { id: data.id, version: data.version });
-      const span = this.spans.get(data.client_id);
+      // The key this tab knows the span by: a saved span loaded with the page goes by its id.
+      const key = op.kind === "create" ? op.body.client_id : op.clientId;
+      this.known.set(key, { id: data.id, version: data.version });
+      const span = this.spans.get(key);
       if (span) {
         Object.assign(span, { id: data.id, version: data.version, author: data.author });
         delete span.pending;
@@ -359,6 +375,7 @@ export class Store extends EventTarget {
     }
   }
 
+  /** The stored state, from the API; false when it could not be had (offline). */
   async reload() {
     try {
       const { status, data } = await this.request("GET", "/annotations");
@@ -366,10 +383,12 @@ export class Store extends EventTarget {
         this.reset(data);
         this.emit("change", { all: true });
         this.emit("rating", {});
+        return true;
       }
     } catch {
       // Offline: the local state stays as it is.
     }
+    return false;
   }
 
   /** A 409: the stored state differs from what this tab last saw. */
