@@ -338,8 +338,9 @@ SCRIPTS = sorted((catalogues.ROOT / "app/static/js/annotate").glob("*.js")) + [
 
 def test_annotate_page_and_scripts_leave_no_english_outside_the_catalogue():
     left = {path.name: literals.js_untranslated(path.read_text("utf-8")) for path in SCRIPTS}
-    page = catalogues.ROOT / "app/templates/web/annotate.html"
-    left["annotate.html"] = literals.template_untranslated(page.read_text("utf-8"))
+    for name in ("annotate.html", "_annotate_dialogs.html"):
+        page = catalogues.ROOT / "app/templates/web" / name
+        left[name] = literals.template_untranslated(page.read_text("utf-8"))
     left = {name: found for name, found in left.items() if found}
     assert not left, ("wrap these in t()/nt() (JS, a plain string with {placeholders}) or _() "
                       f"(template): {left}")

@@ -12,7 +12,7 @@ from app.services.vocabulary import page_codebook
 from app.services.wording.attributes import named
 from app.services.wording.evidence import evidence_quotes
 from app.web import bp
-from app.web.passage_markup import passage_markup
+from app.web.kept import fragment, passage_markup
 
 
 @bp.get("/projects/<int:project_id>/documents/<int:document_id>/annotate")
@@ -68,6 +68,7 @@ def annotate(project_id: int, document_id: int):
                            data=data, evidence=evidence, passages=passages, position=position,
                            passage_markup=passage_markup(document.text, document.text_sha256,
                                                          document.language, passages),
+                           dialogs=fragment("web/_annotate_dialogs.html"),
                            total=len(ordered), neighbours=neighbours, as_gold=as_gold,
                            teachers=teachers,
                            gold_info=gold.key_info(document.id) if as_gold else None,

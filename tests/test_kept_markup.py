@@ -1,10 +1,10 @@
-"""The annotation page's passages: markup built once per document, kept within a budget, and
-never served for a text, language or passage list it was not built from."""
+"""Markup of the annotation page built once and kept: the passages per document and the
+dialogs per language, within a budget, never served for what they were not built from."""
 
 from __future__ import annotations
 
 from app.services.projects import PassageRow
-from app.web import passage_markup as kept
+from app.web import kept
 
 TEXT = "First <b>passage</b>.\n\nSecond & last.\n"
 ROWS = [PassageRow(11, 0, 0, 21), PassageRow(12, 1, 23, 37)]
@@ -44,3 +44,29 @@ def test_the_store_keeps_within_its_budget_dropping_the_least_recently_used():
     assert store.size <= 100
     store.put(("huge",), kept.Markup("w" * 101))  # larger than the whole budget: not kept
     assert store.get(("huge",)) is None
+
+
+def test_the_dialogs_are_rendered_once_per_language(app, monkeypatch):
+    from flask_babel import force_locale
+
+    monkeypatch.setattr(kept, "_kept", kept._Kept(1_000_000))
+    app.jinja_env.auto_reload = False
+    rendered = []
+    real = kept.render_template
+    monkeypatch.setattr(kept, "render_template", lambda name: rendered.append(name) or real(name))
+    with app.test_request_context():
+        with force_locale("kk"):
+            kazakh = kept.fragment("web/_annotate_dialogs.html")
+            assert kept.fragment("web/_annotate_dialogs.html") == kazakh
+        with force_locale("ru"):
+            russian = kept.fragment("web/_annotate_dialogs.html")
+    assert len(rendered) == 2 and kazakh != russian
+    assert "Пернетақта" in kazakh and "Клавиатура" in russian
+
+
+def test_the_dialogs_are_not_kept_while_templates_reload(app, monkeypatch):
+    monkeypatch.setattr(kept, "_kept", kept._Kept(1_000_000))
+    app.jinja_env.auto_reload = True
+    with app.test_request_context():
+        kept.fragment("web/_annotate_dialogs.html")
+    assert kept._kept.items == {}

@@ -1,10 +1,14 @@
-"""The passages of the annotation page as markup, built once per document and kept.
+"""Markup of the annotation page built once and kept: the same for every reader.
 
-A long thread has hundreds of passages; writing each through the template cost about a fifth
-of the page's time, for markup that is the same for every reader: the text is fixed at
-import, and so are its passages. What is kept is keyed by everything the markup is made of
-(the text's hash, its language and the passages' rows), so a changed language or a document
-id used again can never be served stale markup, and the store is bounded in characters.
+- The passages, per document. A long thread has hundreds; writing each through the template
+  cost about a fifth of the page's time, for markup fixed at import with the text. It is
+  keyed by everything it is made of (the text's hash, its language and the passages' rows),
+  so a changed language or a document id used again can never be served stale markup.
+- Fragments with no variable of the page (its dialogs and keyboard help), per language:
+  about a hundred translated messages each time otherwise. Not kept while templates reload
+  (development), so an edited template shows at once.
+
+The store is bounded in characters, the least recently used dropped first.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from flask import current_app, render_template
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.i18n.detect import direction
@@ -71,5 +77,17 @@ def passage_markup(text: str, text_sha256: str, language: str,
     markup = _kept.get(key)
     if markup is None:
         markup = build(text, language, passages)
+        _kept.put(key, markup)
+    return markup
+
+
+def fragment(template: str) -> Markup:
+    """A template with no variable of the page, rendered once per language and kept."""
+    if current_app.jinja_env.auto_reload:
+        return Markup(render_template(template))
+    key = ("fragment", template, str(get_locale()))
+    markup = _kept.get(key)
+    if markup is None:
+        markup = Markup(render_template(template))
         _kept.put(key, markup)
     return markup
