@@ -37,9 +37,6 @@ through each tool's HTTP API with Python clients, one span per request:
     browser_repeat_visit_bytes    signing in, and of opening it again (the HTTP cache kept
                                   what it may)
 
-While one tool is measured, the others' servers are frozen (SIGSTOP, then SIGCONT), so that
-no tool's background work (doccano's task queue, timers) takes the machine from another.
-
 Prints `name: value unit` per tool (medians over the rounds) and `ratio_<name>: x` of
 Sourcemark against the best peer (above 1: Sourcemark is faster or smaller). A tool that cannot
 be installed or served prints why on its line, and the run goes on without it; a measure a tool
@@ -150,17 +147,8 @@ def main() -> None:
         for round_number in range(options.rounds):
             for tool in running:
                 print(f"# round {round_number + 1}: {tool.name}", flush=True)
-                # The others are frozen meanwhile: each tool has the machine to itself, as
-                # when it is deployed, and keeps its warm state for its next round.
-                others = [other for other in running if other is not tool]
-                for other in others:
-                    other.pause()
-                try:
-                    run_round(tool, results[tool.name], missing[tool.name],
-                              browser=not options.no_browser)
-                finally:
-                    for other in others:
-                        other.resume()
+                run_round(tool, results[tool.name], missing[tool.name],
+                          browser=not options.no_browser)
         medians = report(results, missing)
         if options.scale and "sourcemark" in results:
             sourcemark = next(t for t in running if t.name == "sourcemark")

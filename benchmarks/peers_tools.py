@@ -148,26 +148,8 @@ class Tool:
                               f"{(done.stderr or done.stdout).strip()[-400:]}")
         return done.stdout
 
-    def pause(self) -> None:
-        """Freeze every process this tool started (SIGSTOP to its groups), keeping its warm
-        state: while another tool is measured, this one's background work (task queues,
-        timers) takes none of the machine."""
-        self._signal_groups(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self._signal_groups(signal.SIGCONT)
-
-    def _signal_groups(self, number: int) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, number)
-                except ProcessLookupError:
-                    pass
-
     def stop(self) -> None:
         """Stop every process this tool started: TERM to its group, then KILL."""
-        self.resume()  # a frozen process would not act on TERM
         for process in self.processes:
             if process.poll() is None:
                 try:
