@@ -23,8 +23,8 @@ from markupsafe import Markup, escape
 from app.i18n.detect import direction
 from app.services.projects import PassageRow
 
-# Eight million characters at most (up to 16 MB for Cyrillic text): some eighty documents
-# the size of the forum thread.
+# Eight million characters at most per server process (up to 16 MB for Cyrillic text): some
+# fifty documents the size of the forum thread, whose markup is about 140,000 characters.
 BUDGET = 8_000_000
 
 
