@@ -444,11 +444,12 @@ def test_last_activity_is_kept_to_the_minute(setting, monkeypatch):
     from datetime import UTC, datetime, timedelta
 
     from app.services import annotations as notes
+    from app.services.annotations import checks
 
     _, document, student, *_ = setting
 
     def write_at(moment, needle):
-        monkeypatch.setattr(notes, "utcnow", lambda: moment)
+        monkeypatch.setattr(checks, "utcnow", lambda: moment)  # the clock activity is read by
         notes.create_span(student, document, new_span(document, needle))
         db.session.expire_all()
         return db.session.scalar(sa.select(DocumentProgress.last_activity_at).where(
