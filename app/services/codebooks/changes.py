@@ -100,9 +100,13 @@ def record(codebook: Codebook, changes: list[Change]) -> None:
             fields=",".join(change.fields), summary=change.english[:500]))
 
 
+def _fields(row: CodebookChange) -> list[str]:
+    return [f for f in row.fields.split(",") if f]
+
+
 def describe(row: CodebookChange) -> str:
     """The change in the reader's language, with its version."""
-    fields = [f for f in row.fields.split(",") if f]
+    fields = _fields(row)
     status = next((f for f in fields if f in STATUSES), None)
     words = [str(FIELD_WORDS[f]) for f in fields if f in FIELD_WORDS]
     listed = format_list(words, locale=str(get_locale() or "en")) if words else ""
@@ -139,6 +143,6 @@ def between(codebook_id: int, after: int, upto: int) -> list[dict[str, Any]]:
                                         CodebookChange.version <= upto)
         .order_by(CodebookChange.version, CodebookChange.id))
     return [{"version": row.version, "layer": row.layer_key, "label": row.label_key,
-             "kind": row.kind, "fields": [f for f in row.fields.split(",") if f],
+             "kind": row.kind, "fields": _fields(row),
              "summary": describe(row), "at": row.at.isoformat()}
             for row in rows]
