@@ -37,11 +37,21 @@ through each tool's HTTP API with Python clients, one span per request:
     browser_repeat_visit_bytes    signing in, and of opening it again (the HTTP cache kept
                                   what it may)
 
+The teacher's requests (projects made, documents imported) go through one signed-in session
+per tool, kept for the run as a browser keeps its connection; the page's requests are timed
+after two untimed ones (benchmarks/peers_tools.py `timed_requests` says why).
+
 Prints `name: value unit` per tool (medians over the rounds) and `ratio_<name>: x` of
-Sourcemark against the best peer (above 1: Sourcemark is faster or smaller). A tool that cannot
-be installed or served prints why on its line, and the run goes on without it; a measure a tool
-does not offer over HTTP prints `n/a` with the reason. Every server started is stopped (its
-whole process group) whatever happens.
+Sourcemark against the best peer (above 1: Sourcemark is faster or smaller).
+
+The floor (benchmarks/peers_floor.py, unless --no-floor): an empty WSGI app under `make serve`'s
+gunicorn command, driven in the same rounds by the same span-create clients. It prints
+`floor.<measure>` and `limit_ratio_<measure>`: the best peer against that empty app, the highest
+ratio any server could reach here; and `disk.fsync_4k`, the disk's cost of a durable commit.
+
+A tool that cannot be installed or served prints why on its line, and the run goes on without
+it; a measure a tool does not offer over HTTP prints `n/a` with the reason. Every server started
+is stopped (its whole process group) whatever happens.
 
 --scale adds, for Sourcemark (benchmarks/peers_scale.py): a project with 200 students and
 50,000 spans (span create, the annotation page, the export, each with its growth over the
@@ -49,7 +59,7 @@ rounds' figure), then the export of a million spans, its time and peak memory
 (benchmarks/export.py, slow: minutes).
 
 Run: .venv/bin/python benchmarks/peers.py [--tools sourcemark,doccano,label-studio,potato]
-     [--rounds 2] [--skip-install] [--scale] [--no-browser]
+     [--rounds 2] [--skip-install] [--scale] [--no-browser] [--no-floor]
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from peers_floor import FLOOR_MEASURES, Floor, fsync_ms  # noqa: E402
 from peers_others import Doccano, LabelStudio, Potato  # noqa: E402
 from peers_sourcemark import Sourcemark  # noqa: E402
 from peers_tools import Corpus, NotOffered, Unavailable, cache_folder  # noqa: E402
@@ -113,6 +124,8 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measures")
     parser.add_argument("--keep", action="store_true",
                         help="keep the servers' folders and logs (their path is printed)")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor (an empty app under the same server and clients)")
     parser.add_argument("--scale", action="store_true",
                         help="also 200 students with 50,000 spans, and a million spans' export "
                              "(Sourcemark)")
@@ -144,12 +157,19 @@ def main() -> None:
             running.append(tool)
             results[name] = {m: [] for m, _ in MEASURES}
             missing[name] = {}
+        floor = None if options.no_floor else start_floor(cache, tmp, corpus, running)
+        floors: dict[str, list[float]] = {m: [] for m in FLOOR_MEASURES}
         for round_number in range(options.rounds):
             for tool in running:
                 print(f"# round {round_number + 1}: {tool.name}", flush=True)
+                if tool is floor:
+                    floor_round(tool, floors)
+                    continue
                 run_round(tool, results[tool.name], missing[tool.name],
                           browser=not options.no_browser)
         medians = report(results, missing)
+        if floor is not None:
+            report_floor(floors, medians, fsync_ms(tmp))
         if options.scale and "sourcemark" in results:
             sourcemark = next(t for t in running if t.name == "sourcemark")
             sourcemark.scale(lambda line: print(line, flush=True), medians["sourcemark"])
@@ -158,6 +178,53 @@ def main() -> None:
             tool.stop()
         if not options.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+
+def start_floor(cache: Path, tmp: Path, corpus: Corpus, running: list) -> Floor | None:
+    """The floor (benchmarks/peers_floor.py), measured in the rounds like a tool."""
+    floor = Floor(cache, tmp / "floor", corpus)
+    try:
+        floor.start()
+        floor.warm_up()
+    except Unavailable as exc:
+        print(f"floor: unavailable: {exc}", flush=True)
+        floor.stop()
+        return None
+    running.append(floor)
+    return floor
+
+
+def floor_round(floor: Floor, figures: dict[str, list[float]]) -> None:
+    """The span creates of a round against the empty app."""
+    latencies, _ = floor.create_spans(None, None, 1, 100)
+    figures["span_create_p50_1_client"].append(percentile(latencies, 50) * 1000)
+    latencies, rate = floor.create_spans(None, None, 8, 50)
+    figures["span_create_p95_8_clients"].append(percentile(latencies, 95) * 1000)
+    figures["span_create_throughput_8_clients"].append(rate)
+
+
+def report_floor(floors: dict[str, list[float]], medians: dict[str, dict[str, float]],
+                 fsync: float) -> None:
+    """The floor's figures, and per measure the highest ratio to the best peer that any
+    server answering these clients here could reach (best peer / floor)."""
+    units = dict(MEASURES)
+    print(f"disk.fsync_4k: {fsync:.3f} ms", flush=True)
+    for measure in FLOOR_MEASURES:
+        if not floors[measure]:
+            continue
+        value = statistics.median(floors[measure])
+        print(f"floor.{measure}: {value:.4g} {units[measure]}", flush=True)
+        peers = {n: m[measure] for n, m in medians.items()
+                 if n != "sourcemark" and measure in m}
+        if not peers:
+            continue
+        if measure in LARGER_IS_BETTER:
+            best = max(peers, key=peers.get)
+            limit = value / peers[best]
+        else:
+            best = min(peers, key=peers.get)
+            limit = peers[best] / value
+        print(f"limit_ratio_{measure}: {limit:.2f} (an empty app against {best})", flush=True)
+
 
 def run_round(tool, figures: dict[str, list[float]], missing: dict[str, str],
               browser: bool) -> None:

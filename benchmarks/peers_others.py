@@ -84,7 +84,7 @@ class Doccano(Tool):
 
     def create_project(self) -> dict:
         """Two requests: the project, then its 20 span types as one uploaded file."""
-        session = self.client()
+        session = self.kept()
         response = session.post(f"{self.url}/v1/projects", json={
             "name": f"Peers {unique()[:8]}", "description": "peers", "guideline": "",
             "project_type": "SequenceLabeling", "resourcetype": "SequenceLabelingProject",
@@ -108,7 +108,7 @@ class Doccano(Tool):
     def import_documents(self, project) -> dict:
         """As its import page does: the file to the upload endpoint, then the import task,
         waited for until the Celery worker is done."""
-        session = self.client()
+        session = self.kept()
         lines = [{"text": self.corpus.forum, "title": "forum", "label": []}]
         lines += [{"text": t, "title": f"short {n}", "label": []}
                   for n, t in enumerate(self.corpus.short)]
@@ -220,13 +220,13 @@ class LabelStudio(Tool):
         labels = "".join(f'<Label value="{key}"/>' for key in self.corpus.labels)
         config = (f'<View><Labels name="label" toName="text">{labels}</Labels>'
                   '<Text name="text" value="$text"/></View>')
-        response = self.client().post(f"{self.url}/api/projects", json={
+        response = self.kept().post(f"{self.url}/api/projects", json={
             "title": f"Peers {unique()[:8]}", "label_config": config})
         response.raise_for_status()
         return response.json()
 
     def import_documents(self, project) -> dict:
-        session = self.client()
+        session = self.kept()
         tasks = [{"text": self.corpus.forum, "title": "forum"}]
         tasks += [{"text": t, "title": f"short {n}"} for n, t in enumerate(self.corpus.short)]
         response = session.post(f"{self.url}/api/projects/{project['id']}/import", json=tasks)

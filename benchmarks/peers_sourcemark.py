@@ -81,10 +81,15 @@ class Sourcemark(Tool):
     def client(self, n: int = 0) -> requests.Session:
         return self.session("student")
 
+    def kept(self) -> requests.Session:
+        if self._kept is None:
+            self._kept = self.session("teacher")
+        return self._kept
+
     def create_project(self) -> dict:
         """One request: the project comes with its own copy of the default codebook, whose
         rhetoric layer holds the 20 labels (and more)."""
-        teacher = self.session("teacher")
+        teacher = self.kept()
         response = teacher.post(f"{self.url}/api/v1/projects",
                                 json={"title": f"Peers {unique()[:8]}"})
         response.raise_for_status()
@@ -93,7 +98,7 @@ class Sourcemark(Tool):
         return project
 
     def import_documents(self, project) -> dict:
-        teacher = self.session("teacher")
+        teacher = self.kept()
         records = [{"text": self.corpus.forum, "title": "forum"}]
         records += [{"text": text, "title": f"short {n}"}
                     for n, text in enumerate(self.corpus.short)]

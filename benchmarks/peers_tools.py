@@ -238,6 +238,16 @@ class Tool:
         """A signed-in HTTP session; `n` numbers concurrent clients."""
         raise NotImplementedError
 
+    _kept: requests.Session | None = None
+
+    def kept(self) -> requests.Session:
+        """The signed-in session of the run's teacher requests (projects made, documents
+        imported), kept for the whole run as a browser keeps its connection: whether the
+        connection is kept open between requests is then up to the server."""
+        if self._kept is None:
+            self._kept = self.client()
+        return self._kept
+
     def create_spans(self, project, document, clients: int, each: int
                      ) -> tuple[list[float], float]:
         """`clients` threads each creating `each` spans back to back on their own
@@ -284,12 +294,18 @@ class Tool:
         raise NotOffered("no browser driver written for this tool")
 
 
-def timed_requests(session: requests.Session, urls: list[str], runs: int = 5
+def timed_requests(session: requests.Session, urls: list[str], runs: int = 7, warm: int = 2
                    ) -> tuple[float, int]:
     """Median time to fetch all `urls` in turn, and their bytes on the wire (compressed as
-    sent: requests decodes the body but the raw length is in the header or the stream)."""
+    sent: requests decodes the body but the raw length is in the header or the stream).
+
+    The first `warm` fetches are not timed, for every tool: after minutes of the other tools'
+    rounds a server's first answers measure its caches filling again (the processor's, the
+    database's, a worker that has not answered yet), not the page a class in session gets."""
+    import statistics
+
     times, sizes = [], []
-    for _ in range(runs + 1):
+    for _ in range(warm + runs):
         began = time.perf_counter()
         total = 0
         for url in urls:
@@ -300,9 +316,7 @@ def timed_requests(session: requests.Session, urls: list[str], runs: int = 5
             total += len(raw) + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
         times.append(time.perf_counter() - began)
         sizes.append(total)
-    import statistics
-
-    return statistics.median(times[1:]), int(statistics.median(sizes[1:]))
+    return statistics.median(times[warm:]), int(statistics.median(sizes[warm:]))
 
 
 def chromium_highlights(login, target: str, first_selector: str, all_shown,
