@@ -33,6 +33,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.config import check_production
 
     check_production(app.config)
+    # The connection used last is the one handed out next: its caches (SQLite's pages, the
+    # statements it has prepared) are warm, where a queue would hand out the coldest.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_use_lifo": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
         # A database server may drop idle connections: test each before use. (A SQLite
         # file never does, and the test would cost a statement per request.)

@@ -112,3 +112,18 @@ def test_a_production_app_has_the_default_codebooks_ready_before_its_first_reque
     create_app()
     assert defaults._default_rows.cache_info().currsize == len(defaults.codebook_languages())
     assert i18n.languages.cache_info().currsize == zones.zone_names.cache_info().currsize == 1
+
+
+def test_the_database_pool_hands_out_the_connection_used_last(app):
+    """A queue would hand out the coldest connection (SQLite's page cache and prepared
+    statements empty); the pool reuses the warm one."""
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        first, second = engine.connect(), engine.connect()
+        second_raw = second.connection.dbapi_connection
+        first.close()
+        second.close()  # returned last
+        with engine.connect() as again:
+            assert again.connection.dbapi_connection is second_raw
