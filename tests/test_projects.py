@@ -98,6 +98,22 @@ def test_new_join_code_retires_the_old_one(make):
         projects.project_by_code(old)
 
 
+def test_a_new_project_whose_drawn_join_code_is_taken_gets_another(make, monkeypatch):
+    teacher = make.user("t1", role="teacher")
+    first = make.project(teacher)
+    drawn = iter([first.join_code, first.join_code, "ZZZZ-2345"])
+    monkeypatch.setattr(projects, "draw_join_code", lambda: next(drawn))
+    second = projects.create_project(teacher, "Second class")
+    assert second.join_code == "ZZZZ-2345" and second.id != first.id
+    assert projects.project_by_code("ZZZZ-2345").id == second.id
+    assert projects.project_by_code(first.join_code).id == first.id
+    # One project row, one membership and one codebook for the second class: the clashes
+    # stored nothing.
+    assert db.session.scalar(sa.select(sa.func.count(Project.id))) == 2
+    assert projects.project_role(second, teacher) == "teacher"
+    assert second.codebook is not None and second.title == "Second class"
+
+
 def test_roster_creates_accounts_with_slips(client, make, login_as):
     teacher = make.user("t1", role="teacher")
     project = make.project(teacher)

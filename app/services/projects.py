@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import security_log, zones
 from app.extensions import adopt, db, run_prepared
@@ -22,11 +23,17 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_ROSTER = 200
 
 
+def draw_join_code() -> str:
+    """An 8-character code, shown as XXXX-XXXX, that reads unambiguously aloud and on a board
+    (31 characters: 8.5 × 10^11 codes; whether another project has it is not asked here)."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
 def new_join_code() -> str:
-    """An 8-character code, shown as XXXX-XXXX, that reads unambiguously aloud and on a board."""
+    """A join code no project has yet."""
     while True:
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-        code = f"{code[:4]}-{code[4:]}"
+        code = draw_join_code()
         if db.session.scalar(sa.select(Project.id).where(Project.join_code == code)) is None:
             return code
 
@@ -74,13 +81,12 @@ def create_project(owner: User, title: str, instructions: str = "",
     in the project's language."""
     if owner.role not in {"teacher", "admin"}:
         raise Forbidden(_("Only teachers create projects."))
-    project = Project(title=check_title(title), instructions=(instructions or "").strip(),
-                      join_code=new_join_code(), created_by_id=owner.id,
-                      time_zone=zones.check_zone(time_zone),
-                      language=check_language(language))
-    db.session.add(project)
-    db.session.flush()
-    # Core inserts: an ORM membership and codebook cost more in bookkeeping than in writing.
+    project = _insert_project({
+        "title": check_title(title), "instructions": (instructions or "").strip(),
+        "created_by_id": owner.id, "time_zone": zones.check_zone(time_zone),
+        "language": check_language(language)})
+    # Core inserts: an ORM project, membership and codebook cost more in bookkeeping than in
+    # writing.
     run_prepared(_INSERT_MEMBER, {"project_id": project.id, "user_id": owner.id,
                                   "role": "teacher"})
     install_default_codebook(project)
@@ -88,7 +94,24 @@ def create_project(owner: User, title: str, instructions: str = "",
     return project
 
 
+def _insert_project(values: dict) -> Project:
+    """Insert a project's row with a join code no other project has, and return it as the
+    session's object. The unique index decides in the insert itself (a clash inserts
+    nothing, and another code is drawn), where asking first would cost a statement on every
+    project for a clash that almost never comes."""
+    statement = _INSERT_PROJECT[db.session().connection().dialect.name]
+    while True:
+        row = run_prepared(statement, {**values, "join_code": draw_join_code()}).first()
+        if row is not None:
+            return adopt(Project, row)
+
+
 _INSERT_MEMBER = sa.insert(Membership.__table__)
+_INSERT_PROJECT = {
+    name: dialect.insert(Project.__table__)
+    .on_conflict_do_nothing(index_elements=[Project.__table__.c.join_code])
+    .returning(*Project.__table__.c)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 
 
 def update_project(project: Project, title: str, instructions: str,
