@@ -3,6 +3,8 @@ dialogs per language, within a budget, never served for what they were not built
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from app.services.projects import PassageRow
 from app.web import kept
 
@@ -20,18 +22,34 @@ def test_the_markup_escapes_the_text_and_numbers_the_passages():
     assert 'dir="auto"' in str(kept.build(TEXT, "", ROWS))
 
 
-def test_a_document_is_built_once_then_served_from_the_store(monkeypatch):
-    monkeypatch.setattr(kept, "_kept", kept._Kept(10_000))
-    built = []
-    real = kept.build
-    monkeypatch.setattr(kept, "build", lambda *a: built.append(a) or real(*a))
-    first = kept.passage_markup(TEXT, "hash", "en", ROWS)
-    assert kept.passage_markup(TEXT, "hash", "en", ROWS) == first and len(built) == 1
-    # A new language, or passages with other ids (a document id used again), build anew.
-    assert 'dir="rtl"' in kept.passage_markup(TEXT, "hash", "ar", ROWS)
-    moved = [PassageRow(31, 0, 0, 21), PassageRow(32, 1, 23, 37)]
-    assert 'data-passage-id="31"' in kept.passage_markup(TEXT, "hash", "en", moved)
-    assert len(built) == 3
+def test_a_documents_passages_are_read_and_built_once_then_served_from_the_store(
+        make, monkeypatch):
+    from app.extensions import db
+    from app.services import projects
+
+    monkeypatch.setattr(kept, "_kept", kept._Kept(100_000))
+    built, read = [], []
+    real_build, real_rows = kept.build, projects.passage_rows
+    monkeypatch.setattr(kept, "build", lambda *a: built.append(a) or real_build(*a))
+    monkeypatch.setattr(projects, "passage_rows", lambda i: read.append(i) or real_rows(i))
+    project = make.project()
+    document = make.document(project, TEXT)
+    first = kept.passages_of(document)
+    assert [row.index for row in first.rows] == [0, 1]
+    assert first.gaps == projects.passage_gaps(TEXT, first.rows)
+    assert f'data-passage-id="{first.rows[0].id}"' in first.markup
+    assert kept.passages_of(document) is first and len(built) == len(read) == 1
+    # Another language builds anew (right to left here) …
+    document.language = "ar"
+    db.session.commit()
+    assert 'dir="rtl"' in kept.passages_of(document).markup and len(built) == 2
+    # … and so does another document with the same text (its own passage ids) …
+    second = make.document(make.project(), TEXT)
+    assert kept.passages_of(second).rows[0].id != first.rows[0].id and len(built) == 3
+    # … or one that took a deleted document's id: its creation time differs.
+    second.created_at = second.created_at - timedelta(seconds=1)
+    kept.passages_of(second)
+    assert len(built) == 4
 
 
 def test_the_store_keeps_within_its_budget_dropping_the_least_recently_used():
@@ -53,7 +71,8 @@ def test_the_dialogs_are_rendered_once_per_language(app, monkeypatch):
     app.jinja_env.auto_reload = False
     rendered = []
     real = kept.render_template
-    monkeypatch.setattr(kept, "render_template", lambda name: rendered.append(name) or real(name))
+    monkeypatch.setattr(kept, "render_template",
+                        lambda name, **context: rendered.append(name) or real(name, **context))
     with app.test_request_context():
         with force_locale("kk"):
             kazakh = kept.fragment("web/_annotate_dialogs.html")
@@ -70,3 +89,18 @@ def test_the_dialogs_are_not_kept_while_templates_reload(app, monkeypatch):
     with app.test_request_context():
         kept.fragment("web/_annotate_dialogs.html")
     assert kept._kept.items == {}
+
+
+def test_a_fragment_is_kept_per_value_of_its_context(app, monkeypatch):
+    monkeypatch.setattr(kept, "_kept", kept._Kept(1_000_000))
+    app.jinja_env.auto_reload = False
+    rendered = []
+    real = kept.render_template
+    monkeypatch.setattr(kept, "render_template",
+                        lambda name, **context: rendered.append(context) or real(name, **context))
+    with app.test_request_context():
+        locks = kept.fragment("web/_annotate_end.html", submission_locks=True)
+        done = kept.fragment("web/_annotate_end.html", submission_locks=False)
+        assert kept.fragment("web/_annotate_end.html", submission_locks=True) == locks
+    assert rendered == [{"submission_locks": True}, {"submission_locks": False}]
+    assert "Submit to your teacher?" in locks and "Mark the document done?" in done

@@ -58,10 +58,17 @@ class AssignResult:
 
 def teacher_names(project: Project) -> list[str]:
     """Display names of the project's teachers (who can reopen a submitted document)."""
-    teachers = db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.project_id == project.id, Membership.role == "teacher"))
-    return sorted(user.name for user in teachers)
+    teachers = run_prepared(_TEACHER_NAMES, {"project": project.id})
+    return sorted(display_name or username for display_name, username in teachers)
+
+
+# The annotation page asks these of every student's load: Core statements built once.
+_TEACHER_NAMES = (sa.select(User.display_name, User.username)
+                  .join(Membership, Membership.user_id == User.id)
+                  .where(Membership.project_id == sa.bindparam("project"),
+                         Membership.role == "teacher"))
+_ASSIGNED = sa.select(Assignment.document_id).where(
+    Assignment.project_id == sa.bindparam("project"), Assignment.user_id == sa.bindparam("user"))
 
 
 def students(project: Project) -> list[User]:
@@ -184,8 +191,7 @@ def has_assignments(project_id: int, user_id: int) -> bool:
 def assigned_ids(project_id: int, user_id: int) -> set[int] | None:
     """The documents assigned to a student, or None when the project assigns them nothing
     (then every document is theirs to annotate)."""
-    ids = set(db.session.scalars(sa.select(Assignment.document_id).where(
-        Assignment.project_id == project_id, Assignment.user_id == user_id)))
+    ids = set(run_prepared(_ASSIGNED, {"project": project_id, "user": user_id}).scalars())
     return ids or None
 
 
@@ -372,11 +378,14 @@ def set_reveal(project: Project, policy: str, anonymous: bool) -> None:
     db.session.commit()
 
 
-def revealed(project: Project, document: Document, user: User) -> bool:
+def revealed(project: Project, document: Document, user: User, role: str | None = None
+             ) -> bool:
     """May this member see classmates' annotations and the gold key of this document?
-    Teachers always; students as the project's reveal policy says."""
-    role = db.session.scalar(sa.select(Membership.role).where(
-        Membership.project_id == project.id, Membership.user_id == user.id))
+    Teachers always; students as the project's reveal policy says. `role`: the user's role
+    in the project when the caller has read it already."""
+    if role is None:
+        role = db.session.scalar(sa.select(Membership.role).where(
+            Membership.project_id == project.id, Membership.user_id == user.id))
     if role != "student":
         return role is not None or user.role == "admin"
     if project.reveal == "after_submit":

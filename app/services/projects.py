@@ -259,6 +259,13 @@ _DOCUMENT_FOR = (
 
 def get_document(user: User, project_id: int, document_id: int) -> Document:
     """The document if the user may see its project (404 otherwise), in one query."""
+    return document_and_role(user, project_id, document_id)[0]
+
+
+def document_and_role(user: User, project_id: int, document_id: int
+                      ) -> tuple[Document, str | None]:
+    """get_document, with the user's role in the project read by the same query (None for
+    an admin who is not a member)."""
     row = run_prepared(_DOCUMENT_FOR, {"user": user.id, "document": document_id,
                                        "project": project_id}).first()
     if row is None:
@@ -266,7 +273,7 @@ def get_document(user: User, project_id: int, document_id: int) -> Document:
     if row.member_role is None and user.role != "admin":
         _refused(user, project_id, f"document:{document_id}", "not a member")
         raise NotFound(_("No such document."))
-    return adopt(Document, row)
+    return adopt(Document, row), row.member_role
 
 
 def document_rows(project: Project) -> list[tuple[Document, int]]:
@@ -286,9 +293,15 @@ def document_rows(project: Project) -> list[tuple[Document, int]]:
 
 
 def document_ids(project_id: int) -> list[int]:
-    """The ids of a project's documents in the order of its list (no rows loaded)."""
-    return list(db.session.scalars(sa.select(Document.id).where(
-        Document.project_id == project_id).order_by(Document.position, Document.id)))
+    """The ids of a project's documents in the order of its list (no rows loaded; archived
+    and unpublished documents left out, as from every list)."""
+    return list(run_prepared(_DOCUMENT_IDS, {"project": project_id}).scalars())
+
+
+_DOCUMENT_IDS = (sa.select(Document.id)
+                 .where(Document.project_id == sa.bindparam("project"),
+                        Document.archived_at.is_(None), published())
+                 .order_by(Document.position, Document.id))
 
 
 class PassageRow(NamedTuple):

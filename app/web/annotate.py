@@ -12,13 +12,13 @@ from app.services.vocabulary import page_codebook
 from app.services.wording.attributes import named
 from app.services.wording.evidence import evidence_quotes
 from app.web import bp
-from app.web.kept import fragment, passage_markup
+from app.web.kept import fragment, passages_of
 
 
 @bp.get("/projects/<int:project_id>/documents/<int:document_id>/annotate")
 @login_required
 def annotate(project_id: int, document_id: int):
-    document = projects.get_document(current_user, project_id, document_id)
+    document, role = projects.document_and_role(current_user, project_id, document_id)
     project = document.project
     # ?as=gold: the same page edits the document's gold key (teachers and adjudicators).
     as_gold = request.args.get("as") == gold.GOLD_NAME
@@ -27,7 +27,7 @@ def annotate(project_id: int, document_id: int):
     actor = gold.gold_user() if as_gold else current_user
     # A student of a project with assignments works on theirs alone (and moves between them);
     # a document they submitted is locked until a teacher reopens it.
-    student = not as_gold and classroom.is_student(project.id, current_user)
+    student = not as_gold and role == "student"
     mine = classroom.assigned_ids(project.id, current_user.id) if student else None
     if mine is not None and document.id not in mine:
         raise Forbidden(_("This document is not one of your assignments."))
@@ -38,13 +38,13 @@ def annotate(project_id: int, document_id: int):
         "previous": ordered[position - 1] if position > 0 else None,
         "next": ordered[position + 1] if position + 1 < len(ordered) else None,
     }
-    passages = projects.passage_rows(document.id)
+    passages = passages_of(document)
     data = {
         "user": actor.username,
         "query": "as=gold" if as_gold else "",
         # The text is in the passages' markup; the data holds only what lies between them.
         "document": {"id": document.id, "title": document.title,
-                     "gaps": projects.passage_gaps(document.text, passages),
+                     "gaps": passages.gaps,
                      "text_sha256": document.text_sha256},
         "codebook": page_codebook(project.id),
         "annotations": annotations.my_annotations(actor, document, page=True),
@@ -65,12 +65,14 @@ def annotate(project_id: int, document_id: int):
     # Who can reopen a submission: said on the page, so a student knows whom to ask.
     teachers = classroom.teacher_names(project) if student else []
     return render_template("web/annotate.html", project=project, document=document,
-                           data=data, evidence=evidence, passages=passages, position=position,
-                           passage_markup=passage_markup(document.text, document.text_sha256,
-                                                         document.language, passages),
+                           data=data, evidence=evidence, passages=passages.rows,
+                           position=position, passage_markup=passages.markup,
                            dialogs=fragment("web/_annotate_dialogs.html"),
+                           side_panel=fragment("web/_annotate_side.html"),
+                           page_end=fragment("web/_annotate_end.html",
+                                             submission_locks=student),
                            total=len(ordered), neighbours=neighbours, as_gold=as_gold,
                            teachers=teachers,
                            gold_info=gold.key_info(document.id) if as_gold else None,
                            revealed=student and classroom.revealed(project, document,
-                                                                   current_user))
+                                                                   current_user, role))

@@ -101,6 +101,10 @@ _SPAN_ORDER = (Span.start, Span.end.desc(), Span.id)
 _MY_SPANS = _mine(_SPAN_COLUMNS, Span).order_by(*_SPAN_ORDER)
 _MY_PAGE_SPANS = _mine(_PAGE_SPAN_COLUMNS, Span).order_by(*_SPAN_ORDER)
 _MY_TAGS = _mine(_TAG_COLUMNS, PassageTag)
+# rating_dict reads a row of these as it reads the model.
+_MY_RATING = _mine((DocumentRating.values, DocumentRating.version,
+                    DocumentRating.codebook_version, DocumentRating.updated_at), DocumentRating)
+_MY_DONE_AT = _mine((DocumentProgress.done_at,), DocumentProgress)
 
 
 def my_annotations(user: User, document: Document, *, page: bool = False) -> dict[str, Any]:
@@ -112,10 +116,8 @@ def my_annotations(user: User, document: Document, *, page: bool = False) -> dic
     # Core statements: the ORM's loading of a thousand column rows cost more than the query.
     spans = run_prepared(_MY_PAGE_SPANS if page else _MY_SPANS, mine).all()
     tags = run_prepared(_MY_TAGS, mine).all()
-    rating = db.session.scalar(sa.select(DocumentRating).where(
-        DocumentRating.document_id == document.id, DocumentRating.user_id == user_id))
-    done_at = db.session.scalar(sa.select(DocumentProgress.done_at).where(
-        DocumentProgress.document_id == document.id, DocumentProgress.user_id == user_id))
+    rating = run_prepared(_MY_RATING, mine).first()
+    done_at = run_prepared(_MY_DONE_AT, mine).scalar()
     return {
         "document_id": document.id,
         "spans": page_spans(spans, words) if page else
