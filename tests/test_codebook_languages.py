@@ -107,3 +107,31 @@ def test_the_new_project_form_offers_the_languages_and_defaults_to_the_pages(cli
     project = db.session.scalars(db.select(Project).where(Project.title == "Класс 9Б")).one()
     assert project.language == "ru"
     assert any(layer.name == "Тип источника" for layer in project.codebook.layers)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_a_new_projects_codebook_holds_every_field_of_the_default_in_its_language(
+        make, language):
+    """The copy a new project gets (written by prepared inserts) is the shipped codebook,
+    field by field, JSON fields (as JSON stores them) and label states included."""
+    import json
+
+    from app.services import projects
+    from app.services.codebooks import build_codebook
+
+    def stored(value):
+        return json.loads(json.dumps(value))
+
+    project = projects.create_project(make.user(role="teacher"), "Class", language=language)
+    expected = build_codebook(default_codebook(language))
+    got = project.codebook
+    assert got.document_form == stored(expected.document_form) and got.name == expected.name
+    fields = ("key", "name", "definition", "example", "example_file", "group", "shortcut",
+              "color", "position", "active", "maps_to", "requires")
+    for layer, want in zip(got.layers, expected.layers, strict=True):
+        assert (layer.key, layer.attributes, layer.groups) == (
+            want.key, stored(want.attributes), stored(want.groups))
+        assert [tuple(getattr(label, f) for f in fields) for label in layer.labels] == [
+            tuple(stored(getattr(label, f)) for f in fields) for label in want.labels]
+    assert any(label.maps_to for layer in got.layers for label in layer.labels)
+    assert not all(label.active for layer in got.layers for label in layer.labels)

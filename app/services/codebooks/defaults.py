@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from app.extensions import run_prepared
+from app.extensions import db, run_prepared
 from app.models import Codebook, CodebookLayer, Label, Project
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "codebook" / "default.yaml"
@@ -138,7 +139,15 @@ def install_default_codebook(project: Project) -> int:
                                ).inserted_primary_key[0]
     ids = run_prepared(_INSERT_LAYERS, [{**layer, "codebook_id": codebook_id}
                                         for layer in layers]).scalars().all()
-    run_prepared(_INSERT_LABELS, [{**label, "layer_id": ids[index]} for index, label in labels])
+    connection = db.session().connection()
+    if connection.dialect.name == "sqlite":
+        # The labels as SQLite's driver takes them, their JSON written once per language:
+        # binding a dozen typed values per label cost more than the insert.
+        sql, rows = _sqlite_label_rows(language if language in _codebook_languages() else "en")
+        connection.exec_driver_sql(sql, [(ids[index], *row) for index, row in rows])
+    else:
+        run_prepared(_INSERT_LABELS, [{**label, "layer_id": ids[index]}
+                                      for index, label in labels])
     return codebook_id
 
 
@@ -164,6 +173,22 @@ def _default_rows(language: str) -> tuple[dict[str, Any], tuple[dict[str, Any], 
         labels += [(index, {column: getattr(label, column) for column in _LABEL_COLUMNS})
                    for label in layer.labels]
     return codebook, tuple(layers), tuple(labels)
+
+
+@cache
+def _sqlite_label_rows(language: str) -> tuple[str, tuple[tuple[int, tuple[Any, ...]], ...]]:
+    """The label insert for SQLite's driver (layer_id, then _LABEL_COLUMNS) and the rows of
+    the default codebook's labels as (layer index, values) in that order, JSON columns as
+    the text SQLAlchemy's JSON type would bind."""
+    table = Label.__table__
+    columns = ("layer_id", *_LABEL_COLUMNS)
+    names = ", ".join(f'"{name}"' for name in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+    json_columns = {c.name for c in table.c if isinstance(c.type, sa.JSON)}
+    rows = tuple((index, tuple(json.dumps(label[c]) if c in json_columns else label[c]
+                               for c in _LABEL_COLUMNS))
+                 for index, label in _default_rows(language)[2])
+    return sql, rows
 
 
 _LAYER_COLUMNS = ("key", "name", "position", "overlap", "max_depth", "shortcut", "attributes",
