@@ -174,6 +174,14 @@ class Served:
         self.platform = platform
         self.server = make_server(platform.host, 0, platform, threaded=True)
         platform.base = f"http://{platform.host}:{self.server.server_port}"
+        # A port freed by an earlier test's simulator can come back to this one. The tool keeps
+        # one key set per JWKS URL for the process, and refetches it at most once in its
+        # cool-down: if the earlier simulator had just used that refetch, this one's key would
+        # be refused. A new platform at an old address is a new key set: forget the old one.
+        from app.services.lti import launch
+
+        with launch._JWKS_LOCK:
+            launch._JWKS.pop(f"{platform.base}/jwks", None)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

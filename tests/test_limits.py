@@ -20,6 +20,7 @@ from app.services.datasets.core import SCHEMA
 from app.services.datasets.formats import jsonl
 from app.services.documents import import_files
 from app.services.errors import ImportFailed, Invalid
+from app.services.people import roster
 from tests.datasets.sample import sample_records
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -246,7 +247,7 @@ def test_members_per_project_are_limited_on_every_path(app, client, make):
     project = make.project()  # its teacher is the first member
     make.member(project)
     with pytest.raises(Invalid, match="SOURCEMARK_MAX_MEMBERS_PER_PROJECT"):
-        projects.add_roster(project, "Aigerim Serikova\nDaniyar Kim")
+        roster.add_roster(project, "Aigerim Serikova\nDaniyar Kim")
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 2
     make.member(project)
     with pytest.raises(Invalid, match="3 members"):

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiToken, LoginSession, User
-from app.services import projects, tokens
-from app.services.people import usernames
+from app.services import tokens
+from app.services.people import roster, usernames
 from tests.conftest import PASSWORD, csrf_token, login
 
 NEW = "plum orchard kettle"
@@ -212,6 +212,6 @@ def test_a_cyrillic_roster_gets_unique_transliterated_usernames_and_slips(
 
 def test_a_roster_can_make_passwords_that_expire(make, klass):
     project = klass[1]
-    (slip,) = projects.add_roster(project, "Дана Серікова", expire=True)
+    (slip,) = roster.add_roster(project, "Дана Серікова", expire=True)
     assert db.session.scalar(sa.select(User.must_change_password).where(
         User.username == slip.username)) is True

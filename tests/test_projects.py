@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Label, Membership, Project, User
 from app.services import projects
 from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.people import roster
 
 
 def test_new_project_gets_its_own_default_codebook(make):
@@ -134,7 +135,7 @@ def test_roster_creates_accounts_with_slips(client, make, login_as):
 
 def test_roster_picks_free_usernames(make):
     make.user("aigerim.s")
-    slips = projects.add_roster(make.project(), "Aigerim Serikova\nAigerim Sultanova")
+    slips = roster.add_roster(make.project(), "Aigerim Serikova\nAigerim Sultanova")
     assert [s.username for s in slips] == ["aigerim.s2", "aigerim.s3"]
 
 
@@ -143,7 +144,7 @@ def test_roster_with_a_taken_username_creates_nobody(make):
     project = make.project()
     before = db.session.scalar(sa.select(sa.func.count(User.id)))
     with pytest.raises(Conflict, match="Line 2"):
-        projects.add_roster(project, "Aigerim Serikova\nDaniyar Kim, dkim")
+        roster.add_roster(project, "Aigerim Serikova\nDaniyar Kim, dkim")
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
 
 
@@ -151,7 +152,7 @@ def test_roster_with_a_bad_username_creates_nobody(make):
     project = make.project()
     before = db.session.scalar(sa.select(sa.func.count(User.id)))
     with pytest.raises(Invalid, match="Line 1"):
-        projects.add_roster(project, "Aigerim, not valid!")
+        roster.add_roster(project, "Aigerim, not valid!")
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
 
 

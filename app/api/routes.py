@@ -20,6 +20,7 @@ from app.services import projects, tokens
 from app.services.codebooks import codebook_as_dict
 from app.services.documents import add_documents, import_seeds, read_files, read_records
 from app.services.errors import Forbidden, Invalid
+from app.services.people import roster
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -169,7 +170,7 @@ def list_members(project_id: int):
 def add_roster(project_id: int):
     project = projects.get_project(current_user, project_id, manage=True)
     body = parse(s.RosterRequest)
-    slips = projects.add_roster(project, body.roster, expire=body.expire)
+    slips = roster.add_roster(project, body.roster, expire=body.expire)
     return answer(s.SlipList(slips=[s.SlipOut(**vars(slip)) for slip in slips]), 201)
 
 

@@ -21,6 +21,7 @@ from app.services.datasets.formats.labelstudio import labeling_config
 from app.services.datasets.importing import pending
 from app.services.errors import ImportFailed, Invalid, ServiceError
 from app.services.imports import reports
+from app.services.people import roster
 from app.web import bp
 from app.web.forms import ActionForm, DatasetImportForm
 
@@ -225,7 +226,7 @@ def _imported(project, filename: str | None, summary):
                 username=username), "info")
     if summary.accounts:
         shown = {username: name for name, username in summary.renamed.items()}
-        slips = [projects.Slip(shown.get(name, name), name, password)
+        slips = [roster.Slip(shown.get(name, name), name, password)
                  for name, password in summary.accounts]
         return render_template("web/slips.html", project=project, slips=slips)
     return redirect(url_for("web.project", project_id=project.id))

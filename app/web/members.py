@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.services import accounts, projects
 from app.services.errors import ConfirmationNeeded, Invalid
 from app.services.people import members, passwords
-from app.services.projects import Slip
+from app.services.people.roster import Slip
 from app.web import bp
 from app.web.forms import (
     CopyProjectForm,

@@ -15,6 +15,7 @@ from app.services.dashboard.reading import may_annotate
 from app.services.documents import import_seeds
 from app.services.errors import ServiceError
 from app.services.lti import links as lti_links
+from app.services.people import roster
 from app.web import bp
 from app.web.classroom import project_page
 from app.web.forms import (
@@ -146,7 +147,7 @@ def add_roster(project_id: int):
     form = RosterForm()
     if form.validate_on_submit():
         try:
-            slips = projects.add_roster(project, form.roster.data,
+            slips = roster.add_roster(project, form.roster.data,
                                         expire=bool(form.expire.data))
         except ServiceError as exc:
             flash(exc.message, "error")

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Project, User
 from app.services import accounts, annotations, classroom, invitations, projects
 from app.services.documents import import_seeds
+from app.services.people import roster
 from tests.browser.conftest import page_in_almaty
 from tests.browser.test_accounts import PASSWORD, ROSTER, sign_in
 from tests.browser.test_axe import describe, run_axe
@@ -163,7 +164,7 @@ def _class_with_work(app: Flask) -> tuple[str, str, str]:
                                           time_zone="Asia/Almaty")
         documents = import_seeds(project, Path(app.config["SEEDS_DIR"]),
                                  app.config["DOCUMENT_MAX_BYTES"], teacher)
-        slips = projects.add_roster(project, "\n".join(ROSTER.splitlines()[:4]))
+        slips = roster.add_roster(project, "\n".join(ROSTER.splitlines()[:4]))
         classroom.assign(project, "all")
         project = db.session.get(Project, project.id)
         sources = [label.key for layer in project.codebook.layers if layer.key == "source"
