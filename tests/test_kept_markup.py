@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.services.projects import PassageRow
 from app.web import kept
 
@@ -64,15 +66,22 @@ def test_the_store_keeps_within_its_budget_dropping_the_least_recently_used():
     assert store.get(("huge",)) is None
 
 
-def test_the_dialogs_are_rendered_once_per_language(app, monkeypatch):
-    from flask_babel import force_locale
-
+@pytest.fixture
+def rendered(app, monkeypatch) -> list[tuple[str, dict]]:
+    """A fresh store, templates not reloading (as served), and each rendering recorded."""
     monkeypatch.setattr(kept, "_kept", kept._Kept(1_000_000))
     app.jinja_env.auto_reload = False
-    rendered = []
+    calls: list[tuple[str, dict]] = []
     real = kept.render_template
     monkeypatch.setattr(kept, "render_template",
-                        lambda name, **context: rendered.append(name) or real(name, **context))
+                        lambda name, **context: calls.append((name, context))
+                        or real(name, **context))
+    return calls
+
+
+def test_the_dialogs_are_rendered_once_per_language(app, rendered):
+    from flask_babel import force_locale
+
     with app.test_request_context():
         with force_locale("kk"):
             kazakh = kept.fragment("web/_annotate_dialogs.html")
@@ -91,16 +100,11 @@ def test_the_dialogs_are_not_kept_while_templates_reload(app, monkeypatch):
     assert kept._kept.items == {}
 
 
-def test_a_fragment_is_kept_per_value_of_its_context(app, monkeypatch):
-    monkeypatch.setattr(kept, "_kept", kept._Kept(1_000_000))
-    app.jinja_env.auto_reload = False
-    rendered = []
-    real = kept.render_template
-    monkeypatch.setattr(kept, "render_template",
-                        lambda name, **context: rendered.append(context) or real(name, **context))
+def test_a_fragment_is_kept_per_value_of_its_context(app, rendered):
     with app.test_request_context():
         locks = kept.fragment("web/_annotate_end.html", submission_locks=True)
         done = kept.fragment("web/_annotate_end.html", submission_locks=False)
         assert kept.fragment("web/_annotate_end.html", submission_locks=True) == locks
-    assert rendered == [{"submission_locks": True}, {"submission_locks": False}]
+    assert [context for _name, context in rendered] == [{"submission_locks": True},
+                                                        {"submission_locks": False}]
     assert "Submit to your teacher?" in locks and "Mark the document done?" in done
