@@ -338,9 +338,12 @@ SCRIPTS = sorted((catalogues.ROOT / "app/static/js/annotate").glob("*.js")) + [
 
 def test_annotate_page_and_scripts_leave_no_english_outside_the_catalogue():
     left = {path.name: literals.js_untranslated(path.read_text("utf-8")) for path in SCRIPTS}
-    for name in ("annotate.html", "_annotate_dialogs.html"):
-        page = catalogues.ROOT / "app/templates/web" / name
-        left[name] = literals.template_untranslated(page.read_text("utf-8"))
+    # The page and the fragments it is put together from.
+    pages = sorted((catalogues.ROOT / "app/templates/web").glob("*annotate*.html"))
+    assert {"annotate.html", "_annotate_dialogs.html", "_annotate_side.html",
+            "_annotate_end.html"} <= {page.name for page in pages}
+    for page in pages:
+        left[page.name] = literals.template_untranslated(page.read_text("utf-8"))
     left = {name: found for name, found in left.items() if found}
     assert not left, ("wrap these in t()/nt() (JS, a plain string with {placeholders}) or _() "
                       f"(template): {left}")

@@ -81,7 +81,8 @@ _kept = _Kept(BUDGET)
 
 
 def build(text: str, language: str, passages: list[PassageRow]) -> Markup:
-    """One `<p class="passage">` per passage, the first in the tab order."""
+    """One `<p class="passage">` per passage, the first in the tab order. Safe as markup: the
+    text is escaped, and the rest is numbers and a direction from a fixed set."""
     text_dir = direction(language)
     return Markup("\n".join(
         f'<p class="passage" tabindex="{0 if n == 0 else -1}" dir="{text_dir}" '
@@ -105,7 +106,8 @@ def passages_of(document: Document) -> Passages:
 
 def fragment(template: str, **context: bool | str | int | None) -> Markup:
     """A template with no variable of the page, rendered once per language (and per value of
-    the few plain `context` values it is given) and kept."""
+    the few plain `context` values it is given) and kept. Rendered by Jinja with HTML
+    escaping on, as every page is."""
     if current_app.jinja_env.auto_reload:
         return Markup(render_template(template, **context))
     key = ("fragment", template, str(get_locale()), *sorted(context.items()))

@@ -32,13 +32,12 @@ from app.services.classroom.submission import (
     Locked,
     WriteState,
     check_writable,
-    is_student,
     reopen,
 )
 
 __all__ = [
     "IN_PROGRESS", "NOT_ASSIGNED", "NOT_STARTED", "SUBMITTED", "AssignResult", "Locked",
     "WriteState", "assign", "assigned_ids", "board", "check_writable", "clear_assignments",
-    "has_assignments", "is_student", "my_assignments", "next_document", "reopen",
+    "has_assignments", "my_assignments", "next_document", "reopen",
     "reveal_view", "revealed", "set_reveal", "students", "teacher_names",
 ]

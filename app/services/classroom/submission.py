@@ -30,11 +30,6 @@ class Locked(ServiceError):
     status = 423
 
 
-def is_student(project_id: int, user: User) -> bool:
-    return db.session.scalar(sa.select(Membership.role).where(
-        Membership.project_id == project_id, Membership.user_id == user.id)) == "student"
-
-
 @dataclass(frozen=True)
 class WriteState:
     """What an annotation write needs to know before it writes, read in one statement."""

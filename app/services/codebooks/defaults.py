@@ -131,8 +131,9 @@ def install_default_codebook(project: Project) -> int:
     """Give a project (flushed) its own copy of the default codebook, in the project's
     language (inserted, not committed); returns the codebook's id."""
     language = project.language or "en"
-    codebook, layers, labels = _default_rows(
-        language if language in _codebook_languages() else "en")
+    if language not in _codebook_languages():
+        language = "en"
+    codebook, layers, labels = _default_rows(language)
     # Core statements built once, from rows built once per language: a new project's
     # codebook (~200 rows) cost most of its creation in ORM bookkeeping and copies.
     codebook_id = run_prepared(_INSERT_CODEBOOK, {**codebook, "project_id": project.id}
@@ -143,7 +144,7 @@ def install_default_codebook(project: Project) -> int:
     if connection.dialect.name == "sqlite":
         # The labels as SQLite's driver takes them, their JSON written once per language:
         # binding a dozen typed values per label cost more than the insert.
-        sql, rows = _sqlite_label_rows(language if language in _codebook_languages() else "en")
+        sql, rows = _sqlite_label_rows(language)
         connection.exec_driver_sql(sql, [(ids[index], *row) for index, row in rows])
     else:
         run_prepared(_INSERT_LABELS, [{**label, "layer_id": ids[index]}
